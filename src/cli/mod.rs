@@ -1,0 +1,80 @@
+//! The command line (contract: CLI.md). Each command is a plain function; errors are one
+//! sentence on stderr and exit code 1 (clap's usage errors exit 2).
+
+mod admin;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "minicrm", version, about = "A customer register for small businesses, in one file.")]
+pub struct Cli {
+    /// The database file (default: minicrm.db in the user's data directory).
+    #[arg(long, env = "MINICRM_DB", global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web app (the default command).
+    Serve(serve::ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Write a consistent copy of the database to DEST, safe while the server runs.
+    Backup {
+        dest: PathBuf,
+        /// Overwrite DEST if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the database's integrity; exit 1 with a list of problems.
+    Check,
+}
+
+/// A command's failure: the sentence to print.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("MINICRM_LOG", "info"))
+        .format_target(false)
+        .init();
+    let db = match cli.db.clone().or_else(crate::db::default_path) {
+        Some(db) => db,
+        None => {
+            eprintln!("minicrm: no data directory found for this user; give the database with --db PATH.");
+            return ExitCode::from(1);
+        }
+    };
+    let result = match cli.command {
+        None => serve::run(&db, serve::ServeArgs::default()),
+        Some(Command::Serve(args)) => serve::run(&db, args),
+        Some(Command::User(cmd)) => admin::user(&db, cmd),
+        Some(Command::Token(cmd)) => admin::token(&db, cmd),
+        Some(Command::Backup { dest, force }) => admin::backup(&db, &dest, force),
+        Some(Command::Check) => admin::check(&db),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("minicrm: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `minicrm serve`: run the web app until SIGINT or SIGTERM.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::CliError;
+use crate::config::ServeConfig;
+
+#[derive(Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MINICRM_ADDR", default_value = ServeConfig::DEFAULT_ADDR)]
+    addr: Option<String>,
+    /// Open the app in the default browser once it listens.
+    #[arg(long)]
+    open: bool,
+    /// Worker threads answering requests.
+    #[arg(long, env = "MINICRM_WORKERS", default_value_t = 8)]
+    workers: usize,
+    /// Largest request body in MiB (an upload's files and fields together).
+    #[arg(long, env = "MINICRM_MAX_BODY_MB", default_value_t = 26)]
+    max_body_mb: u64,
+    /// Extra host names the app answers to (e.g. crm.example.fi when reached over the LAN).
+    #[arg(long = "allow-host", env = "MINICRM_ALLOW_HOSTS", value_delimiter = ',')]
+    allow_hosts: Vec<String>,
+}
+
+pub fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
+    let mut config = ServeConfig::new(db.to_path_buf());
+    config.addr = args.addr.unwrap_or_else(|| ServeConfig::DEFAULT_ADDR.into());
+    config.workers = args.workers.max(1);
+    config.max_body = args.max_body_mb.max(1) * 1024 * 1024;
+    config.allowed_hosts = args.allow_hosts;
+
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, shutdown.clone())?;
+    }
+    let running = crate::http::start(config, shutdown)?;
+    let url = running.url();
+    println!("minicrm listening on {url}");
+    log::info!("database {}", db.display());
+    if args.open {
+        open_browser(&url);
+    }
+    running.join();
+    log::info!("minicrm stopped");
+    Ok(())
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        log::warn!("could not open a browser ({e}); open {url} yourself");
+    }
+}

@@ -1,0 +1,42 @@
+//! How the server runs: where, with how many workers, and its limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub db_path: PathBuf,
+    /// `HOST:PORT` to listen on; port 0 picks a free one (the tests use it).
+    pub addr: String,
+    /// Worker threads answering requests; a slow request holds only its own.
+    pub workers: usize,
+    /// Largest request body accepted, checked before reading (413 beyond it).
+    pub max_body: u64,
+    /// Read/write timeout of each connection: a client silent this long is dropped.
+    pub io_timeout: Duration,
+    /// The longest a worker waits for a whole request body, however it trickles in.
+    pub body_deadline: Duration,
+    /// Extra `Host` values (`name` or `name:port`) accepted besides the listening address and
+    /// the loopback names; needed when the server is reached by a LAN name.
+    pub allowed_hosts: Vec<String>,
+    /// How often the backup schedule is looked at.
+    pub backup_check_every: Duration,
+}
+
+impl ServeConfig {
+    pub const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
+    pub const DEFAULT_MAX_BODY: u64 = 26 * 1024 * 1024;
+
+    pub fn new(db_path: PathBuf) -> ServeConfig {
+        ServeConfig {
+            db_path,
+            addr: Self::DEFAULT_ADDR.into(),
+            workers: 8,
+            max_body: Self::DEFAULT_MAX_BODY,
+            io_timeout: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(300),
+            allowed_hosts: Vec::new(),
+            backup_check_every: Duration::from_secs(600),
+        }
+    }
+}

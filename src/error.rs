@@ -1,0 +1,129 @@
+//! The one error type of the web and API boundary. Store functions return it too, so a
+//! validation failure found deep in a store reaches the form or the JSON answer unchanged.
+//! The user's message is kept apart from the logged detail: `Internal` carries only the detail,
+//! and the user sees a generic sentence.
+
+use crate::i18n::Lang;
+
+/// A field that failed validation: the field's name and the i18n key of the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub key: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("login required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("host not allowed")]
+    BadHost,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("request body over the limit of {0} bytes")]
+    TooLarge(u64),
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    #[error("request body not received in time")]
+    Timeout,
+    /// Input that breaks a rule; `key` is the i18n key of the overall message.
+    #[error("validation failed: {key}")]
+    Validation {
+        key: &'static str,
+        fields: Vec<FieldError>,
+    },
+    /// Input that clashes with existing data (a taken username, a duplicate business ID).
+    #[error("conflict: {key}")]
+    Conflict {
+        key: &'static str,
+        fields: Vec<FieldError>,
+    },
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A validation error on one field; the field's reason is also the overall message.
+    pub fn field(field: &'static str, key: &'static str) -> Error {
+        Error::Validation {
+            key,
+            fields: vec![FieldError { field, key }],
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::NotFound => 404,
+            Error::Unauthorized => 401,
+            Error::Forbidden | Error::Csrf | Error::BadHost => 403,
+            Error::BadRequest(_) => 400,
+            Error::TooLarge(_) => 413,
+            Error::UnsupportedMediaType => 415,
+            Error::Timeout => 408,
+            Error::Validation { .. } => 422,
+            Error::Conflict { .. } => 409,
+            Error::Db(_) | Error::Io(_) | Error::Internal(_) => 500,
+        }
+    }
+
+    /// The machine-readable code of the JSON error shape.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound => "not_found",
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden => "forbidden",
+            Error::Csrf => "csrf",
+            Error::BadHost => "bad_host",
+            Error::BadRequest(_) => "bad_request",
+            Error::TooLarge(_) => "too_large",
+            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::Timeout => "timeout",
+            Error::Validation { .. } => "validation",
+            Error::Conflict { .. } => "conflict",
+            Error::Db(_) | Error::Io(_) | Error::Internal(_) => "internal",
+        }
+    }
+
+    /// The sentence a user sees, in their language. Internal details never reach it.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Error::NotFound => lang.t("error.not_found").into(),
+            Error::Unauthorized => lang.t("error.unauthorized").into(),
+            Error::Forbidden => lang.t("error.forbidden").into(),
+            Error::Csrf => lang.t("error.csrf").into(),
+            Error::BadHost => lang.t("error.bad_host").into(),
+            Error::BadRequest(detail) => format!("{} {detail}", lang.t("error.bad_request")),
+            Error::TooLarge(limit) => {
+                lang.tf("error.too_large", &[("mb", &format!("{:.0}", *limit as f64 / 1048576.0))])
+            }
+            Error::UnsupportedMediaType => lang.t("error.unsupported_media_type").into(),
+            Error::Timeout => lang.t("error.timeout").into(),
+            Error::Validation { key, .. } | Error::Conflict { key, .. } => lang.t(key).into(),
+            Error::Db(_) | Error::Io(_) | Error::Internal(_) => lang.t("error.internal").into(),
+        }
+    }
+
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            Error::Validation { fields, .. } | Error::Conflict { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    /// Whether this error is the server's fault (logged with its detail) rather than the input's.
+    pub fn is_internal(&self) -> bool {
+        self.status() >= 500
+    }
+}

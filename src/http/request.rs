@@ -1,0 +1,209 @@
+//! The request context handed to every handler: the request itself, the database connection of
+//! the worker, and who is asking in which language.
+
+use rusqlite::Connection;
+
+use super::form::Form;
+use super::server::App;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::settings::Settings;
+use crate::users::store::Session;
+use crate::users::{Role, User};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Other,
+}
+
+impl Method {
+    pub fn parse(m: &str) -> Method {
+        match m {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+
+    /// Whether the method changes data (and so needs CSRF, Origin and write permission).
+    pub fn is_write(self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
+    }
+}
+
+pub const SESSION_COOKIE: &str = "minicrm_session";
+/// Double-submit CSRF token for the forms shown before a login (login, set-up).
+pub const ANON_CSRF_COOKIE: &str = "minicrm_csrf";
+pub const FLASH_COOKIE: &str = "minicrm_flash";
+
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub conn: &'a mut Connection,
+    pub method: Method,
+    pub path: String,
+    pub query: Form,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub ip: String,
+    pub lang: Lang,
+    pub settings: Settings,
+    pub user: Option<User>,
+    pub session: Option<Session>,
+    /// `Set-Cookie` values to send with the response.
+    pub cookies_out: Vec<String>,
+    /// The anonymous CSRF token for pre-login forms, set on first need.
+    anon_csrf: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        app: &'a App,
+        conn: &'a mut Connection,
+        method: Method,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        ip: String,
+    ) -> Ctx<'a> {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        Ctx {
+            app,
+            conn,
+            method,
+            path: path.to_string(),
+            query: Form::parse(query.as_bytes()).unwrap_or_default(),
+            headers,
+            body,
+            ip,
+            lang: Lang::default(),
+            settings: Settings::default(),
+            user: None,
+            session: None,
+            cookies_out: Vec::new(),
+            anon_csrf: None,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn method_name(&self) -> &'static str {
+        match self.method {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Other => "OTHER",
+        }
+    }
+
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+
+    /// The logged-in user, or 401.
+    pub fn user(&self) -> Result<&User> {
+        self.user.as_ref().ok_or(Error::Unauthorized)
+    }
+
+    /// The logged-in user if an admin, else 403.
+    pub fn admin(&self) -> Result<&User> {
+        let user = self.user()?;
+        if user.role == Role::Admin {
+            Ok(user)
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
+    /// The body as a URL-encoded form; another content type is a 415.
+    pub fn form(&self) -> Result<Form> {
+        let ctype = self.header("content-type").unwrap_or("");
+        if !ctype.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+            return Err(Error::UnsupportedMediaType);
+        }
+        Form::parse(&self.body)
+    }
+
+    /// The body as JSON; another content type is a 415, broken JSON a 400.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        let ctype = self.header("content-type").unwrap_or("");
+        if !ctype.to_ascii_lowercase().starts_with("application/json") {
+            return Err(Error::UnsupportedMediaType);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| Error::BadRequest(format!("The JSON body could not be read: {e}.")))
+    }
+
+    /// The CSRF token forms on this page must carry: the session's, or before a login the
+    /// double-submit cookie's (made and set here when the browser has none).
+    pub fn csrf_token(&mut self) -> String {
+        if let Some(session) = &self.session {
+            return session.csrf_token.clone();
+        }
+        if let Some(token) = &self.anon_csrf {
+            return token.clone();
+        }
+        let token = match self.cookie(ANON_CSRF_COOKIE) {
+            Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_string(),
+            _ => {
+                let t = crate::users::store::random_hex(32);
+                self.cookies_out.push(format!("{ANON_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"));
+                t
+            }
+        };
+        self.anon_csrf = Some(token.clone());
+        token
+    }
+
+    /// Sets a one-time message (an i18n key) shown on the next page.
+    pub fn flash(&mut self, key: &'static str) {
+        self.cookies_out.push(format!("{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax"));
+    }
+
+    /// Takes the one-time message, if the browser brought a valid one, and clears it.
+    pub fn take_flash(&mut self) -> Option<&'static str> {
+        let key = self.cookie(FLASH_COOKIE)?.to_string();
+        self.cookies_out.push(format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"));
+        // Only known flash keys are shown: the cookie is the browser's to tamper with.
+        FLASH_KEYS.iter().copied().find(|k| *k == key)
+    }
+}
+
+/// The one-time messages a redirect may carry.
+pub const FLASH_KEYS: &[&str] = &[
+    "flash.saved",
+    "flash.logged_out",
+    "flash.password_changed",
+    "flash.language_changed",
+    "flash.user_created",
+    "flash.user_saved",
+    "flash.setup_done",
+    "flash.token_deleted",
+];

@@ -1,0 +1,63 @@
+//! Responses as plain data; `server.rs` turns them into tiny_http responses.
+
+use std::fs::File;
+
+use maud::Markup;
+use serde::Serialize;
+
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// A file streamed from disk, with its length known up front.
+    File(File, u64),
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Resp {
+    pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Resp {
+        Resp {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: Body::Bytes(body),
+        }
+    }
+
+    pub fn html(markup: Markup) -> Resp {
+        Resp::new(200, "text/html; charset=utf-8", markup.into_string().into_bytes())
+    }
+
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Resp {
+        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+        Resp::new(status, "application/json", body)
+    }
+
+    /// 303 See Other: the answer to a successful form post.
+    pub fn redirect(to: &str) -> Resp {
+        Resp {
+            status: 303,
+            headers: vec![("Location".into(), to.into())],
+            body: Body::Bytes(Vec::new()),
+        }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Resp {
+        self.status = status;
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,273 @@
+//! The tiny_http server: a pool of worker threads, each with its own database connection,
+//! taking requests from one shared listener. Limits are enforced here, before a handler runs:
+//! the body size (checked against `Content-Length` before reading), a deadline for the whole
+//! body, and per-connection read/write timeouts. A panic in a handler is caught, logged and
+//! answered with a 500; the worker lives on.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::request::{Ctx, Method};
+use super::response::{Body, Resp};
+use super::router;
+use crate::config::ServeConfig;
+use crate::db;
+use crate::error::Error;
+
+/// What every worker shares.
+pub struct App {
+    pub config: ServeConfig,
+    /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Why the server did not start; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] db::OpenError),
+    #[error("{0} is already in use by another program. Stop it, or start minicrm on another port with --addr 127.0.0.1:PORT.")]
+    AddrInUse(String),
+    #[error("cannot listen on {0}: {1}. Check the --addr value (HOST:PORT).")]
+    Bind(String, std::io::Error),
+    #[error("cannot start the server: {0}")]
+    Other(String),
+}
+
+/// A started server. Dropping it does not stop it; call `stop` or set the shutdown flag.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops taking requests, lets in-flight ones finish, and waits for the workers.
+    pub fn stop(self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        self.join();
+    }
+
+    /// Waits until the shutdown flag is set (by a signal) and every worker has finished.
+    pub fn join(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Opens (and if needed creates or migrates) the database, binds the address and starts the
+/// workers. Returns once the server accepts connections.
+pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, StartError> {
+    drop(db::open(&config.db_path)?);
+    let listener = TcpListener::bind(&config.addr).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => StartError::AddrInUse(config.addr.clone()),
+        _ => StartError::Bind(config.addr.clone(), e),
+    })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr.clone(), e))?;
+    let server = tiny_http::Server::from_listener_with_timeout(listener, None, Some(config.io_timeout))
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let server = Arc::new(server);
+    let app = Arc::new(App {
+        allowed_hosts: super::auth::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
+        config,
+    });
+
+    let mut threads = Vec::new();
+    for n in 0..app.config.workers.max(1) {
+        let conn = db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
+        let (app, server, shutdown) = (app.clone(), server.clone(), shutdown.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("worker-{n}"))
+            .spawn(move || worker(&app, &server, conn, &shutdown))
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        threads.push(thread);
+    }
+    let conn = db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
+    let (house_app, house_shutdown) = (app.clone(), shutdown.clone());
+    threads.push(
+        std::thread::Builder::new()
+            .name("housekeeping".into())
+            .spawn(move || housekeeping(&house_app, conn, &house_shutdown))
+            .map_err(|e| StartError::Other(e.to_string()))?,
+    );
+    Ok(Running { addr, shutdown, threads })
+}
+
+/// How often an idle worker looks at the shutdown flag.
+const POLL: Duration = Duration::from_millis(200);
+
+fn worker(app: &App, server: &tiny_http::Server, mut conn: Connection, shutdown: &AtomicBool) {
+    while !shutdown.load(Ordering::SeqCst) {
+        match server.recv_timeout(POLL) {
+            Ok(Some(request)) => handle(app, &mut conn, request),
+            Ok(None) => {}
+            Err(e) => {
+                log::error!("the listener failed: {e}");
+                break;
+            }
+        }
+    }
+}
+
+fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
+    let started = Instant::now();
+    let method = Method::parse(request.method().as_str());
+    let url = request.url().to_string();
+    let path = url.split('?').next().unwrap_or("").to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
+        .collect();
+    let ip = request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+
+    let body = match read_body(&mut request, &app.config) {
+        Ok(body) => body,
+        Err(err) => {
+            let resp = router::bare_error(&path, &headers, &err);
+            log::info!("{} {path} {} {}ms", request.method(), resp.status, started.elapsed().as_millis());
+            // The unread rest of the body is drained when the request is dropped; do that
+            // off the worker so a huge or stalled upload does not hold it.
+            std::thread::spawn(move || send(request, resp));
+            return;
+        }
+    };
+
+    let mut ctx = Ctx::new(app, conn, method, &url, headers, body, ip);
+    let resp = match catch_unwind(AssertUnwindSafe(|| router::handle(&mut ctx))) {
+        Ok(resp) => resp,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            log::error!("handler panicked on {} {path}: {what}", request.method());
+            router::bare_error(&path, &ctx.headers, &Error::Internal(what))
+        }
+    };
+    log::info!("{} {path} {} {}ms", request.method(), resp.status, started.elapsed().as_millis());
+    send(request, resp);
+}
+
+/// Reads the request body: refused before reading when `Content-Length` is over the limit,
+/// cut off when a chunked body grows over it or does not arrive within the deadline.
+fn read_body(request: &mut tiny_http::Request, config: &ServeConfig) -> Result<Vec<u8>, Error> {
+    let limit = config.max_body;
+    let declared = request.body_length().map(|n| n as u64);
+    if declared.is_some_and(|n| n > limit) {
+        return Err(Error::TooLarge(limit));
+    }
+    let deadline = Instant::now() + config.body_deadline;
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
+    let mut buf = [0u8; 16 * 1024];
+    let reader = request.as_reader();
+    loop {
+        if Instant::now() > deadline {
+            return Err(Error::Timeout);
+        }
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(body),
+            Ok(n) => {
+                if (body.len() + n) as u64 > limit {
+                    return Err(Error::TooLarge(limit));
+                }
+                body.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Err(Error::Timeout)
+            }
+            Err(e) => return Err(Error::BadRequest(format!("The request body could not be read ({e})."))),
+        }
+    }
+}
+
+/// Headers every answer carries.
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    ),
+];
+
+fn send(request: tiny_http::Request, resp: Resp) {
+    let mut headers: Vec<tiny_http::Header> = Vec::new();
+    let mut add = |name: &str, value: &str| {
+        // A header value with a line break cannot be built; such a value is a bug, skip it.
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            headers.push(h);
+        }
+    };
+    for (name, value) in SECURITY_HEADERS {
+        add(name, value);
+    }
+    if resp.header("cache-control").is_none() {
+        add("Cache-Control", "no-store");
+    }
+    for (name, value) in &resp.headers {
+        add(name, value);
+    }
+    let (reader, length): (Box<dyn Read + Send>, usize) = match resp.body {
+        Body::Bytes(bytes) => {
+            let len = bytes.len();
+            (Box::new(std::io::Cursor::new(bytes)), len)
+        }
+        Body::File(file, len) => (Box::new(file), len as usize),
+    };
+    let response = tiny_http::Response::new(tiny_http::StatusCode(resp.status), headers, reader, Some(length), None)
+        .with_chunked_threshold(usize::MAX);
+    if let Err(e) = request.respond(response) {
+        log::debug!("could not send the response: {e}");
+    }
+}
+
+/// Scheduled backups and expired-session clean-up, in the background.
+fn housekeeping(app: &App, conn: Connection, shutdown: &AtomicBool) {
+    let mut next = Instant::now();
+    while !shutdown.load(Ordering::SeqCst) {
+        if Instant::now() >= next {
+            if let Err(e) = housekeeping_turn(app, &conn) {
+                log::error!("housekeeping failed: {e}");
+            }
+            next = Instant::now() + app.config.backup_check_every;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+fn housekeeping_turn(app: &App, conn: &Connection) -> Result<(), Error> {
+    let settings = crate::settings::store::load(conn)?;
+    let now = crate::now_unix();
+    crate::users::store::delete_expired_sessions(
+        conn,
+        now - i64::from(settings.session_idle_hours) * 3_600,
+        now - i64::from(settings.remember_days) * 86_400,
+    )?;
+    if settings.backup_interval_hours > 0 {
+        db::backup::run_schedule(
+            conn,
+            &app.config.db_path,
+            Duration::from_secs(u64::from(settings.backup_interval_hours) * 3_600),
+            settings.backup_keep as usize,
+            std::time::SystemTime::now(),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Finnish and English text. Every UI string lives in `fi.txt` and `en.txt` under the same key;
+//! a test fails if a key is in one file only or if the code uses a key neither file has.
+//! Dates are `22.11.2026` in Finnish and ISO `2026-11-22` in English.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Fi,
+    En,
+}
+
+pub const FI_TEXT: &str = include_str!("fi.txt");
+pub const EN_TEXT: &str = include_str!("en.txt");
+
+/// Parses a catalog: `key = text` lines; blank lines and `#` comments are skipped.
+pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+fn catalog(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
+    static FI: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+    static EN: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+    match lang {
+        Lang::Fi => FI.get_or_init(|| parse_catalog(FI_TEXT)),
+        Lang::En => EN.get_or_init(|| parse_catalog(EN_TEXT)),
+    }
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fi => "fi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "fi" => Some(Lang::Fi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language's own name, for pickers.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Fi => "suomi",
+            Lang::En => "English",
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut bits = part.split(';');
+            let tag = bits.next().unwrap_or("").trim();
+            let q = bits
+                .find_map(|b| b.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(lang) = Lang::parse(primary) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    /// The text for `key`. A missing key shows the key itself, so a gap is visible, never a crash.
+    pub fn t(self, key: &str) -> &'static str {
+        match catalog(self).get(key) {
+            Some(text) => text,
+            None => {
+                // The test suite keeps this path dead; a gap shows, it never crashes.
+                log::warn!("missing {} text for key {key}", self.code());
+                "[?]"
+            }
+        }
+    }
+
+    pub fn has(self, key: &str) -> bool {
+        catalog(self).contains_key(key)
+    }
+
+    /// The text for `key` with `{name}` placeholders filled in.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.t(key).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    pub fn date(self, d: NaiveDate) -> String {
+        match self {
+            Lang::Fi => d.format("%-d.%-m.%Y").to_string(),
+            Lang::En => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// A moment in the server's local time zone.
+    pub fn datetime(self, t: DateTime<Utc>) -> String {
+        let local = t.with_timezone(&Local);
+        match self {
+            Lang::Fi => local.format("%-d.%-m.%Y %H.%M").to_string(),
+            Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    /// Like `datetime`, for a unix-seconds column.
+    pub fn datetime_unix(self, secs: i64) -> String {
+        DateTime::from_timestamp(secs, 0)
+            .map(|t| self.datetime(t))
+            .unwrap_or_default()
+    }
+
+    /// Like `datetime`, for an RFC 3339 text column.
+    pub fn datetime_text(self, text: &str) -> String {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| self.datetime(t.with_timezone(&Utc)))
+            .unwrap_or_else(|_| text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finnish_dates_use_day_month_year_with_dots() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(Lang::Fi.date(d), "22.11.2026");
+        assert_eq!(Lang::En.date(d), "2026-11-22");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
+        assert_eq!(Lang::Fi.date(d), "5.3.2026");
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("sv;q=1, fi;q=0.8, en;q=0.5"), Some(Lang::Fi));
+        assert_eq!(Lang::from_accept_language("de, fr"), None);
+        assert_eq!(Lang::from_accept_language("fi;q=0.2, en;q=0.7"), Some(Lang::En));
+    }
+
+    #[test]
+    fn every_key_exists_in_both_languages() {
+        let fi = parse_catalog(FI_TEXT);
+        let en = parse_catalog(EN_TEXT);
+        let only_fi: Vec<_> = fi.keys().filter(|k| !en.contains_key(*k)).collect();
+        let only_en: Vec<_> = en.keys().filter(|k| !fi.contains_key(*k)).collect();
+        assert!(only_fi.is_empty(), "keys only in fi.txt: {only_fi:?}");
+        assert!(only_en.is_empty(), "keys only in en.txt: {only_en:?}");
+        for (k, v) in fi.iter().chain(en.iter()) {
+            assert!(!v.is_empty(), "empty text for {k}");
+        }
+    }
+
+    #[test]
+    fn every_key_the_code_uses_exists() {
+        let fi = parse_catalog(FI_TEXT);
+        let mut missing = Vec::new();
+        let mut used = 0;
+        for file in rust_sources(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for key in used_keys(&text) {
+                used += 1;
+                if !fi.contains_key(key.as_str()) {
+                    missing.push(format!("{}: {key}", file.display()));
+                }
+            }
+        }
+        assert!(used > 50, "the scan found only {used} keys; is the pattern still right?");
+        assert!(missing.is_empty(), "keys used in code but in no catalog: {missing:#?}");
+    }
+
+    fn rust_sources(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(rust_sources(path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// String literals shaped like a catalog key (`section.name`) whose section is one the
+    /// catalogs have; event kinds (`user.created`) and file names (`style.css`) are not keys.
+    fn used_keys(text: &str) -> Vec<String> {
+        let sections: std::collections::HashSet<&str> =
+            parse_catalog(EN_TEXT).keys().filter_map(|k| k.split('.').next()).collect();
+        let not_keys = [".db", ".txt", ".css", ".js", ".json", ".svg"];
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|lit| {
+                let shaped = lit.contains('.')
+                    && lit.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+                shaped
+                    && sections.contains(lit.split('.').next().unwrap_or(""))
+                    && crate::log::EventKind::parse(lit).is_none()
+                    && !not_keys.iter().any(|ext| lit.ends_with(ext))
+            })
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -1,0 +1,313 @@
+//! The customer log's storage. `append` is the one way an event is written; every write path
+//! calls it inside its own transaction (it takes a `Transaction`, so it cannot be called outside
+//! one), which makes "every change is in the log" hold by construction. Events are never edited
+//! or deleted (a trigger refuses deletes).
+
+use rusqlite::{params, Transaction};
+use serde::Serialize;
+
+/// What happened. The string forms are the API's `kind` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    CustomerCreated,
+    CustomerUpdated,
+    CustomerArchived,
+    CustomerDeleted,
+    ContactCreated,
+    ContactUpdated,
+    ContactLinked,
+    ContactUnlinked,
+    ContactDeleted,
+    DocumentAdded,
+    DocumentUpdated,
+    DocumentAssigned,
+    DocumentNewVersion,
+    DocumentDeleted,
+    TaskCreated,
+    TaskUpdated,
+    TaskDone,
+    TaskReopened,
+    TaskDeleted,
+    ReminderDelivered,
+    Note,
+    Call,
+    Meeting,
+    Email,
+    Invoice,
+    Payment,
+    UserCreated,
+    UserUpdated,
+    SettingsUpdated,
+}
+
+impl EventKind {
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::CustomerCreated,
+        EventKind::CustomerUpdated,
+        EventKind::CustomerArchived,
+        EventKind::CustomerDeleted,
+        EventKind::ContactCreated,
+        EventKind::ContactUpdated,
+        EventKind::ContactLinked,
+        EventKind::ContactUnlinked,
+        EventKind::ContactDeleted,
+        EventKind::DocumentAdded,
+        EventKind::DocumentUpdated,
+        EventKind::DocumentAssigned,
+        EventKind::DocumentNewVersion,
+        EventKind::DocumentDeleted,
+        EventKind::TaskCreated,
+        EventKind::TaskUpdated,
+        EventKind::TaskDone,
+        EventKind::TaskReopened,
+        EventKind::TaskDeleted,
+        EventKind::ReminderDelivered,
+        EventKind::Note,
+        EventKind::Call,
+        EventKind::Meeting,
+        EventKind::Email,
+        EventKind::Invoice,
+        EventKind::Payment,
+        EventKind::UserCreated,
+        EventKind::UserUpdated,
+        EventKind::SettingsUpdated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::CustomerCreated => "customer.created",
+            EventKind::CustomerUpdated => "customer.updated",
+            EventKind::CustomerArchived => "customer.archived",
+            EventKind::CustomerDeleted => "customer.deleted",
+            EventKind::ContactCreated => "contact.created",
+            EventKind::ContactUpdated => "contact.updated",
+            EventKind::ContactLinked => "contact.linked",
+            EventKind::ContactUnlinked => "contact.unlinked",
+            EventKind::ContactDeleted => "contact.deleted",
+            EventKind::DocumentAdded => "document.added",
+            EventKind::DocumentUpdated => "document.updated",
+            EventKind::DocumentAssigned => "document.assigned",
+            EventKind::DocumentNewVersion => "document.new_version",
+            EventKind::DocumentDeleted => "document.deleted",
+            EventKind::TaskCreated => "task.created",
+            EventKind::TaskUpdated => "task.updated",
+            EventKind::TaskDone => "task.done",
+            EventKind::TaskReopened => "task.reopened",
+            EventKind::TaskDeleted => "task.deleted",
+            EventKind::ReminderDelivered => "reminder.delivered",
+            EventKind::Note => "note",
+            EventKind::Call => "call",
+            EventKind::Meeting => "meeting",
+            EventKind::Email => "email",
+            EventKind::Invoice => "invoice",
+            EventKind::Payment => "payment",
+            EventKind::UserCreated => "user.created",
+            EventKind::UserUpdated => "user.updated",
+            EventKind::SettingsUpdated => "settings.updated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+/// An event to append. Build it with `NewEvent::new(kind, summary)` and the `with_*` links.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub summary: String,
+    pub user_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub document_id: Option<i64>,
+    pub task_id: Option<i64>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub reference: Option<String>,
+    /// Names of the linked customer, contact or document, so a search for them finds the event.
+    pub search_text: String,
+    /// When it happened; `None` is now. Events recorded afterwards (a call yesterday) set it.
+    pub at: Option<String>,
+}
+
+impl NewEvent {
+    pub fn new(kind: EventKind, summary: impl Into<String>) -> NewEvent {
+        NewEvent {
+            kind,
+            summary: summary.into(),
+            user_id: None,
+            customer_id: None,
+            contact_id: None,
+            document_id: None,
+            task_id: None,
+            amount: None,
+            currency: None,
+            reference: None,
+            search_text: String::new(),
+            at: None,
+        }
+    }
+
+    pub fn by(mut self, user_id: i64) -> NewEvent {
+        self.user_id = Some(user_id);
+        self
+    }
+}
+
+/// A stored event, as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub customer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub document_id: Option<i64>,
+    pub task_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub summary: String,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// Appends one event in the caller's transaction and returns its id.
+pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
+    let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);
+    tx.execute(
+        "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
+                             summary, amount, currency, reference, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            at,
+            event.kind.as_str(),
+            event.customer_id,
+            event.contact_id,
+            event.document_id,
+            event.task_id,
+            event.user_id,
+            event.summary,
+            event.amount,
+            event.currency,
+            event.reference,
+            event.search_text,
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
+/// prefix term (`"asiak"*`), all of which must match.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
+    e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference";
+
+/// Events matching a full-text query, newest first.
+pub fn search(conn: &rusqlite::Connection, text: &str, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+    let Some(query) = fts_query(text) else {
+        return Ok(Vec::new());
+    };
+    conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events_fts JOIN events e ON e.id = events_fts.rowid
+         WHERE events_fts MATCH ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
+    ))?
+    .query_map(params![query, limit, offset], event_from_row)?
+    .collect()
+}
+
+/// The newest events, one page of them.
+pub fn newest(conn: &rusqlite::Connection, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+    conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"))?
+        .query_map(params![limit, offset], event_from_row)?
+        .collect()
+}
+
+fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
+        Ok(Event {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            kind: r.get(2)?,
+            customer_id: r.get(3)?,
+            contact_id: r.get(4)?,
+            document_id: r.get(5)?,
+            task_id: r.get(6)?,
+            user_id: r.get(7)?,
+            summary: r.get(8)?,
+            amount: r.get(9)?,
+            currency: r.get(10)?,
+            reference: r.get(11)?,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, rusqlite::Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("log.db")).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(EventKind::parse("customer.exploded"), None);
+    }
+
+    #[test]
+    fn appended_events_are_found_accent_and_case_insensitively() {
+        let (_dir, mut conn) = db();
+        crate::db::write(&mut conn, |tx| {
+            let mut e = NewEvent::new(EventKind::Note, "Tapaaminen Café Järvisen kanssa");
+            e.customer_id = Some(7);
+            e.search_text = "Järvinen Oy".into();
+            append(tx, &e)?;
+            let mut e = NewEvent::new(EventKind::Invoice, "Lasku lähetetty");
+            e.reference = Some("INV-2026-042".into());
+            e.amount = Some("125.50".into());
+            append(tx, &e)
+        })
+        .unwrap();
+        let found = |q: &str| search(&conn, q, 10, 0).unwrap().into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        assert_eq!(found("cafe"), ["note"]);
+        assert_eq!(found("JARVINEN"), ["note"]);
+        assert_eq!(found("järvi"), ["note"]);
+        assert_eq!(found("lahetetty"), ["invoice"]);
+        assert_eq!(found("INV-2026"), ["invoice"]);
+        assert!(found("nothing-here").is_empty());
+        assert!(found("\" OR * ( ").is_empty());
+    }
+
+    #[test]
+    fn events_cannot_be_deleted() {
+        let (_dir, mut conn) = db();
+        crate::db::write(&mut conn, |tx| append(tx, &NewEvent::new(EventKind::Call, "Soitto"))).unwrap();
+        let err = conn.execute("DELETE FROM events", []).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+        let count: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn an_event_in_a_failed_transaction_is_not_written() {
+        let (_dir, mut conn) = db();
+        let result: Result<(), crate::Error> = crate::db::write(&mut conn, |tx| {
+            append(tx, &NewEvent::new(EventKind::Note, "half done"))?;
+            Err(crate::Error::NotFound)
+        });
+        assert!(result.is_err());
+        assert!(search(&conn, "half", 10, 0).unwrap().is_empty());
+    }
+}

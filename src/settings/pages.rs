@@ -1,0 +1,197 @@
+//! The settings pages: company and security settings, and backups.
+
+use maud::{html, Markup};
+
+use super::store::{self, Settings};
+use crate::db::{self, backup};
+use crate::error::{Error, FieldError, Result};
+use crate::http::form::Form;
+use crate::http::{Body, Ctx, Resp};
+use crate::i18n::Lang;
+use crate::log::{self, EventKind, NewEvent};
+use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
+
+/// The numeric settings on the form: key and label key, in display order.
+const NUMBER_FIELDS: &[(&str, &str)] = &[
+    ("session_idle_hours", "settings.session_idle_hours"),
+    ("remember_days", "settings.remember_days"),
+    ("lockout_attempts", "settings.lockout_attempts"),
+    ("lockout_minutes", "settings.lockout_minutes"),
+    ("backup_interval_hours", "settings.backup_interval_hours"),
+    ("backup_keep", "settings.backup_keep"),
+];
+
+pub fn index(ctx: &mut Ctx) -> Result<Resp> {
+    let settings = ctx.settings.clone();
+    let frame = Frame::new(ctx, Section::Settings);
+    let values = settings_form_values(&settings);
+    Ok(Resp::html(index_view(&frame, &values, None)))
+}
+
+fn settings_form_values(s: &Settings) -> Form {
+    let mut pairs = vec![
+        ("company_name".to_string(), s.company_name.clone()),
+        ("default_language".to_string(), s.default_language.code().to_string()),
+    ];
+    for (key, _) in NUMBER_FIELDS {
+        pairs.push((key.to_string(), s.number(key).unwrap_or_default().to_string()));
+    }
+    Form::parse(serde_urlencoded::to_string(&pairs).unwrap_or_default().as_bytes()).unwrap_or_default()
+}
+
+pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.admin()?.id;
+    let before = ctx.settings.clone();
+    let mut after = before.clone();
+    let mut errors = Vec::new();
+    let company = form.get("company_name").trim();
+    if company.is_empty() {
+        errors.push(FieldError { field: "company_name", key: "setup.company_required" });
+    } else if company.chars().count() > 200 {
+        errors.push(FieldError { field: "company_name", key: "setup.company_too_long" });
+    }
+    after.company_name = company.to_string();
+    match Lang::parse(form.get("default_language")) {
+        Some(lang) => after.default_language = lang,
+        None => errors.push(FieldError { field: "default_language", key: "setup.language_required" }),
+    }
+    for (key, _) in NUMBER_FIELDS {
+        if let Err(e) = after.set_number(key, form.get(key)) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
+    if !errors.is_empty() {
+        let err = Error::Validation { key: "form.fix_errors", fields: errors };
+        let frame = Frame::new(ctx, Section::Settings);
+        return Ok(Resp::html(index_view(&frame, &form, Some(&err))).with_status(422));
+    }
+    let changed = after.changed_keys(&before);
+    if !changed.is_empty() {
+        db::write(ctx.conn, |tx| {
+            store::save(tx, &after)?;
+            let summary = format!("Settings changed: {}.", changed.join(", "));
+            log::append(tx, &NewEvent::new(EventKind::SettingsUpdated, summary).by(by.0))
+        })?;
+    }
+    ctx.flash("flash.saved");
+    Ok(Resp::redirect("/settings"))
+}
+
+fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let body = html! {
+        h1 { (f.t("settings.title")) }
+        nav.subnav aria-label=(f.t("settings.title")) {
+            ul {
+                li { a href="/account" { (f.t("nav.account")) } }
+                @if f.is_admin() {
+                    li { a href="/settings/users" { (f.t("users.title")) } }
+                    li { a href="/settings/logins" { (f.t("logins.title")) } }
+                    li { a href="/settings/backups" { (f.t("backups.title")) } }
+                    li { a href="/api/v1/docs" { (f.t("settings.api_docs")) } }
+                }
+            }
+        }
+        @if f.is_admin() {
+            (form_error(f, error))
+            form method="post" action="/settings" novalidate {
+                (csrf_input(f))
+                fieldset {
+                    legend { (f.t("setup.company")) }
+                    (Field::text("company_name", "setup.company_name", values.get("company_name")).required().render(f, errors))
+                    (select(f, "default_language", "settings.default_language", &views::language_options(), values.get("default_language"), errors))
+                }
+                fieldset {
+                    legend { (f.t("settings.security")) }
+                    @for (key, label) in &NUMBER_FIELDS[..4] {
+                        (Field::text(key, label, values.get(key)).kind("number").required().render(f, errors))
+                    }
+                }
+                fieldset {
+                    legend { (f.t("backups.title")) }
+                    @for (key, label) in &NUMBER_FIELDS[4..] {
+                        (Field::text(key, label, values.get(key)).kind("number").required().render(f, errors))
+                    }
+                    p.hint { (f.t("settings.backup_interval_hint")) }
+                }
+                button.primary type="submit" { (f.t("form.save")) }
+            }
+        } @else {
+            p { (f.t("settings.admin_only")) }
+        }
+    };
+    layout(f, f.t("settings.title"), body)
+}
+
+pub fn backups(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.admin()?;
+    let files = backup::list(&ctx.app.config.db_path)?;
+    let dir = backup::dir_for(&ctx.app.config.db_path);
+    let frame = Frame::new(ctx, Section::Settings);
+    let f = &frame;
+    let body = html! {
+        h1 { (f.t("backups.title")) }
+        p { (f.t("backups.intro")) }
+        p { a.button.primary href="/settings/backups/download" download { (f.t("backups.download_fresh")) } }
+        h2 { (f.t("backups.saved")) }
+        p.hint { (f.t("backups.folder")) " " code { (dir.display().to_string()) } }
+        @if files.is_empty() {
+            (views::empty(f.t("backups.none")))
+        } @else {
+            table {
+                thead { tr { th { (f.t("backups.file")) } th { (f.t("backups.time")) } th.num { (f.t("backups.size")) } } }
+                tbody {
+                    @for file in &files {
+                        tr {
+                            td { a href=(format!("/settings/backups/file/{}", file.name)) download { (file.name) } }
+                            td { (f.lang.datetime(file.modified.into())) }
+                            td.num { (human_size(file.size)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("backups.title"), body)))
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{:.0} KiB", (b as f64 / 1024.0).ceil()),
+    }
+}
+
+/// A file download with a safe name.
+fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
+    Resp {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/vnd.sqlite3".into()),
+            ("Content-Disposition".into(), format!("attachment; filename=\"{name}\"")),
+        ],
+        body: Body::File(file, size),
+    }
+}
+
+/// A fresh consistent copy, written, opened, unlinked (the open handle keeps the bytes) and
+/// streamed: nothing is left behind and memory stays small whatever the size.
+pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.admin()?;
+    let path = backup::fresh_download(ctx.conn, &ctx.app.config.db_path)?;
+    let file = std::fs::File::open(&path);
+    let _ = std::fs::remove_file(&path);
+    let file = file?;
+    let size = file.metadata()?.len();
+    let name = format!("minicrm-{}.db", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    Ok(download(file, size, &name))
+}
+
+pub fn download_file(ctx: &mut Ctx, name: &str) -> Result<Resp> {
+    ctx.admin()?;
+    // Only names that `list` shows; never a path.
+    let found = backup::find(&ctx.app.config.db_path, name)?.ok_or(Error::NotFound)?;
+    let file = std::fs::File::open(&found.path)?;
+    Ok(download(file, found.size, &found.name))
+}

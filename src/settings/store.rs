@@ -1,0 +1,176 @@
+//! Settings live as key/value rows; `Settings` is their typed form with the defaults filled in.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub company_name: String,
+    pub default_language: Lang,
+    /// A session without "remember me" ends after this many hours without a request.
+    pub session_idle_hours: u32,
+    /// A "remember me" session lasts this many days.
+    pub remember_days: u32,
+    /// Failed logins per username or per IP that lock further attempts …
+    pub lockout_attempts: u32,
+    /// … for this many minutes.
+    pub lockout_minutes: u32,
+    /// Hours between scheduled backups; 0 turns them off.
+    pub backup_interval_hours: u32,
+    /// How many scheduled backups to keep.
+    pub backup_keep: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            company_name: String::new(),
+            default_language: Lang::Fi,
+            session_idle_hours: 8,
+            remember_days: 30,
+            lockout_attempts: 5,
+            lockout_minutes: 15,
+            backup_interval_hours: 24,
+            backup_keep: 7,
+        }
+    }
+}
+
+/// Limits for the numeric settings, checked on save: (key, min, max).
+pub const NUMBER_RANGES: &[(&str, u32, u32)] = &[
+    ("session_idle_hours", 1, 24 * 30),
+    ("remember_days", 1, 365),
+    ("lockout_attempts", 1, 100),
+    ("lockout_minutes", 1, 24 * 60),
+    ("backup_interval_hours", 0, 24 * 365),
+    ("backup_keep", 1, 1000),
+];
+
+fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
+    let d = Settings::default();
+    let number = |key: &str, default: u32| -> rusqlite::Result<u32> {
+        Ok(get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+    };
+    Ok(Settings {
+        company_name: get(conn, "company_name")?.unwrap_or(d.company_name),
+        default_language: get(conn, "default_language")?
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or(d.default_language),
+        session_idle_hours: number("session_idle_hours", d.session_idle_hours)?,
+        remember_days: number("remember_days", d.remember_days)?,
+        lockout_attempts: number("lockout_attempts", d.lockout_attempts)?,
+        lockout_minutes: number("lockout_minutes", d.lockout_minutes)?,
+        backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours)?,
+        backup_keep: number("backup_keep", d.backup_keep)?,
+    })
+}
+
+fn put(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+impl Settings {
+    /// The settings as key/value pairs, in a fixed order.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("company_name", self.company_name.clone()),
+            ("default_language", self.default_language.code().into()),
+            ("session_idle_hours", self.session_idle_hours.to_string()),
+            ("remember_days", self.remember_days.to_string()),
+            ("lockout_attempts", self.lockout_attempts.to_string()),
+            ("lockout_minutes", self.lockout_minutes.to_string()),
+            ("backup_interval_hours", self.backup_interval_hours.to_string()),
+            ("backup_keep", self.backup_keep.to_string()),
+        ]
+    }
+
+    pub fn number(&self, key: &str) -> Option<u32> {
+        self.pairs().into_iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.parse().ok())
+    }
+
+    /// Sets a numeric setting by key from form text, checking its range.
+    pub fn set_number(&mut self, key: &'static str, text: &str) -> Result<()> {
+        let (_, min, max) = NUMBER_RANGES
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .ok_or_else(|| Error::Internal(format!("unknown setting {key}")))?;
+        let value: u32 = text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v| (*min..=*max).contains(v))
+            .ok_or(Error::field(key, "settings.number_out_of_range"))?;
+        let slot = match key {
+            "session_idle_hours" => &mut self.session_idle_hours,
+            "remember_days" => &mut self.remember_days,
+            "lockout_attempts" => &mut self.lockout_attempts,
+            "lockout_minutes" => &mut self.lockout_minutes,
+            "backup_interval_hours" => &mut self.backup_interval_hours,
+            _ => &mut self.backup_keep,
+        };
+        *slot = value;
+        Ok(())
+    }
+
+    /// Names of the settings that differ from `other`, for the log.
+    pub fn changed_keys(&self, other: &Settings) -> Vec<&'static str> {
+        self.pairs()
+            .into_iter()
+            .zip(other.pairs())
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(a, _)| a.0)
+            .collect()
+    }
+}
+
+/// Saves every setting in the caller's transaction.
+pub fn save(tx: &Transaction, settings: &Settings) -> rusqlite::Result<()> {
+    for (key, value) in settings.pairs() {
+        put(tx, key, &value)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_until_saved_then_the_saved_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("s.db")).unwrap();
+        assert_eq!(load(&conn).unwrap(), Settings::default());
+        let mut s = Settings::default();
+        s.company_name = "Oy Esimerkki Ab".into();
+        s.default_language = Lang::En;
+        s.set_number("lockout_attempts", " 3 ").unwrap();
+        crate::db::write(&mut conn, |tx| save(tx, &s)).unwrap();
+        assert_eq!(load(&conn).unwrap(), s);
+        assert_eq!(s.changed_keys(&Settings::default()), ["company_name", "default_language", "lockout_attempts"]);
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_field_errors() {
+        let mut s = Settings::default();
+        for bad in ["0", "-1", "abc", "", "101"] {
+            let err = s.set_number("lockout_attempts", bad).unwrap_err();
+            assert_eq!(err.fields()[0].field, "lockout_attempts");
+        }
+        assert_eq!(s.lockout_attempts, 5);
+        s.set_number("backup_interval_hours", "0").unwrap();
+        assert_eq!(s.backup_interval_hours, 0);
+    }
+}

@@ -1,0 +1,75 @@
+//! Password hashing with argon2id. The hash string records its own parameters, so a hash made
+//! with the cheap test parameters still verifies, and production hashes use the defaults.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+pub const MIN_LENGTH: usize = 10;
+pub const MAX_LENGTH: usize = 1000;
+
+/// `MINICRM_PASSWORD_COST=low` (tests only) makes hashing cheap; debug builds are slow at the
+/// real parameters and the test suite logs in many times.
+fn hasher() -> Argon2<'static> {
+    if std::env::var("MINICRM_PASSWORD_COST").is_ok_and(|v| v == "low") {
+        let params = Params::new(256, 1, 1, None).expect("valid argon2 parameters");
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    } else {
+        Argon2::default()
+    }
+}
+
+/// Checks the length rules; the i18n key of the reason on failure.
+pub fn check_strength(password: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_LENGTH {
+        Err("users.password_too_short")
+    } else if chars > MAX_LENGTH {
+        Err("users.password_too_long")
+    } else {
+        Ok(())
+    }
+}
+
+pub fn hash(password: &str) -> Result<String, crate::Error> {
+    hasher()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| crate::Error::Internal(format!("password hashing failed: {e}")))
+}
+
+pub fn verify(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash that never verifies, checked against when the username is unknown so a login takes
+/// as long whether or not the user exists.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash("no user has this password").unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify("correct horse battery", &h));
+        assert!(!verify("wrong horse battery", &h));
+        assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn passwords_need_ten_characters() {
+        assert_eq!(check_strength("short"), Err("users.password_too_short"));
+        assert_eq!(check_strength("123456789"), Err("users.password_too_short"));
+        assert_eq!(check_strength("ääääääääää"), Ok(()));
+        assert_eq!(check_strength(&"x".repeat(1001)), Err("users.password_too_long"));
+    }
+}

@@ -1,0 +1,271 @@
+//! The layout and the small components every page is built from. Views take typed data and
+//! never touch the database; maud escapes everything they print.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::error::{Error, FieldError};
+use crate::http::Ctx;
+use crate::i18n::Lang;
+use crate::users::{Role, User};
+
+/// The sections in the header, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Front,
+    Customers,
+    Contacts,
+    Documents,
+    Tasks,
+    Log,
+    Settings,
+    None,
+}
+
+impl Section {
+    const NAV: [(Section, &'static str, &'static str); 7] = [
+        (Section::Front, "/", "nav.front"),
+        (Section::Customers, "/customers", "nav.customers"),
+        (Section::Contacts, "/contacts", "nav.contacts"),
+        (Section::Documents, "/documents", "nav.documents"),
+        (Section::Tasks, "/tasks", "nav.tasks"),
+        (Section::Log, "/log", "nav.log"),
+        (Section::Settings, "/settings", "nav.settings"),
+    ];
+}
+
+/// What the layout needs to know about the request.
+pub struct Frame {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub flash: Option<&'static str>,
+    pub company: String,
+    pub section: Section,
+    pub search: String,
+}
+
+impl Frame {
+    pub fn new(ctx: &mut Ctx, section: Section) -> Frame {
+        let flash = ctx.take_flash();
+        Frame {
+            lang: ctx.lang,
+            user: ctx.user.clone(),
+            csrf: ctx.csrf_token(),
+            flash,
+            company: ctx.settings.company_name.clone(),
+            section,
+            search: ctx.query.get("q").to_string(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+}
+
+/// The whole page around `content`.
+pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
+    let app_name = if f.company.is_empty() { "minicrm".to_string() } else { format!("{} · minicrm", f.company) };
+    html! {
+        (DOCTYPE)
+        html lang=(f.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (app_name) }
+                link rel="stylesheet" href=(crate::assets::url("style.css"));
+                link rel="icon" href=(crate::assets::url("favicon.svg")) type="image/svg+xml";
+                script src=(crate::assets::url("app.js")) defer {}
+            }
+            body {
+                a.skip href="#main" { (f.t("nav.skip")) }
+                @if let Some(user) = &f.user {
+                    header.top {
+                        a.brand href="/" { (if f.company.is_empty() { "minicrm" } else { &f.company }) }
+                        nav.sections aria-label=(f.t("nav.sections")) {
+                            ul {
+                                @for (section, href, key) in Section::NAV {
+                                    li {
+                                        @if section == f.section {
+                                            a href=(href) aria-current="page" { (f.t(key)) }
+                                        } @else {
+                                            a href=(href) { (f.t(key)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        form.search role="search" method="get" action="/search" {
+                            label.visually-hidden for="global-search" { (f.t("search.label")) }
+                            input #global-search type="search" name="q" value=(f.search) placeholder=(f.t("search.placeholder"));
+                            button type="submit" { (f.t("search.button")) }
+                        }
+                        details.user-menu {
+                            summary { (user.name) }
+                            ul {
+                                li { a href="/account" { (f.t("nav.account")) } }
+                                li {
+                                    form method="post" action="/logout" {
+                                        (csrf_input(f))
+                                        button.link type="submit" { (f.t("nav.logout")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } @else {
+                    header.top.plain { span.brand { "minicrm" } }
+                }
+                main #main {
+                    @if let Some(key) = f.flash {
+                        p.flash role="status" { (f.t(key)) }
+                    }
+                    (content)
+                }
+            }
+        }
+    }
+}
+
+pub fn csrf_input(f: &Frame) -> Markup {
+    html! { input type="hidden" name="csrf" value=(f.csrf); }
+}
+
+/// The message above a rejected form.
+pub fn form_error(f: &Frame, error: Option<&Error>) -> Markup {
+    html! {
+        @if let Some(err) = error {
+            p.form-error role="alert" { (err.message(f.lang)) }
+        }
+    }
+}
+
+/// The reason a field was rejected, if it was.
+fn field_error<'e>(errors: &'e [FieldError], name: &str) -> Option<&'e FieldError> {
+    errors.iter().find(|e| e.field == name)
+}
+
+/// An input with its label, kept value and error message.
+pub struct Field<'a> {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: &'a str,
+    pub kind: &'static str,
+    pub required: bool,
+    pub autocomplete: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+impl<'a> Field<'a> {
+    pub fn text(name: &'static str, label: &'static str, value: &'a str) -> Field<'a> {
+        Field { name, label, value, kind: "text", required: false, autocomplete: "off", hint: None }
+    }
+
+    pub fn kind(mut self, kind: &'static str) -> Field<'a> {
+        self.kind = kind;
+        self
+    }
+
+    pub fn required(mut self) -> Field<'a> {
+        self.required = true;
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'static str) -> Field<'a> {
+        self.autocomplete = value;
+        self
+    }
+
+    pub fn hint(mut self, key: &'static str) -> Field<'a> {
+        self.hint = Some(key);
+        self
+    }
+
+    pub fn render(&self, f: &Frame, errors: &[FieldError]) -> Markup {
+        let id = format!("f-{}", self.name);
+        let error = field_error(errors, self.name);
+        let described = match (error.is_some(), self.hint.is_some()) {
+            (true, _) => Some(format!("{id}-error")),
+            (false, true) => Some(format!("{id}-hint")),
+            _ => None,
+        };
+        // Passwords are never sent back to the browser.
+        let value = if self.kind == "password" { "" } else { self.value };
+        html! {
+            div.field.invalid[error.is_some()] {
+                label for=(id) { (f.t(self.label)) @if self.required { span.req aria-hidden="true" { " *" } } }
+                input id=(id) name=(self.name) type=(self.kind) value=(value)
+                    required[self.required] autocomplete=(self.autocomplete)
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
+                @if let Some(e) = error {
+                    p.error id=(format!("{id}-error")) { (f.t(e.key)) }
+                } @else if let Some(hint) = self.hint {
+                    p.hint id=(format!("{id}-hint")) { (f.t(hint)) }
+                }
+            }
+        }
+    }
+}
+
+/// A `<select>` with its label; `options` are (value, label) pairs.
+pub fn select(f: &Frame, name: &'static str, label: &'static str, options: &[(&str, &str)], selected: &str, errors: &[FieldError]) -> Markup {
+    let id = format!("f-{name}");
+    let error = field_error(errors, name);
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for=(id) { (f.t(label)) }
+            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))] {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+            @if let Some(e) = error {
+                p.error id=(format!("{id}-error")) { (f.t(e.key)) }
+            }
+        }
+    }
+}
+
+pub fn checkbox(f: &Frame, name: &'static str, label: &'static str, checked: bool) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field.check {
+            input id=(id) type="checkbox" name=(name) value="1" checked[checked];
+            label for=(id) { (f.t(label)) }
+        }
+    }
+}
+
+/// The language choices of a picker: each language in its own name.
+pub fn language_options() -> Vec<(&'static str, &'static str)> {
+    crate::i18n::Lang::ALL.iter().map(|l| (l.code(), l.native_name())).collect()
+}
+
+/// "Previous / next" links for a list at `offset` showing `shown` of at most `limit` rows.
+pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, shown: usize) -> Markup {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    html! {
+        nav.pager aria-label=(f.t("pager.label")) {
+            @if offset > 0 {
+                a href=(format!("{base}{sep}offset={}", (offset - limit).max(0))) rel="prev" { (f.t("pager.previous")) }
+            }
+            @if shown as i64 >= limit {
+                a href=(format!("{base}{sep}offset={}", offset + limit)) rel="next" { (f.t("pager.next")) }
+            }
+        }
+    }
+}
+
+/// An empty-state box.
+pub fn empty(text: &str) -> Markup {
+    html! { p.empty { (text) } }
+}
+
+/// Keeps rendered JSON or text that is already safe from being escaped again.
+pub fn raw(s: &str) -> PreEscaped<String> {
+    PreEscaped(s.to_string())
+}
