@@ -21,6 +21,9 @@ pub struct ServeConfig {
     pub allowed_hosts: Vec<String>,
     /// How often the backup schedule is looked at.
     pub backup_check_every: Duration,
+    /// Adds `GET /_test/panic`, a handler that panics, so the tests can check that a panic is
+    /// answered with a 500 and the worker lives on. Never set by the command line.
+    pub test_routes: bool,
 }
 
 impl ServeConfig {
@@ -37,6 +40,7 @@ impl ServeConfig {
             body_deadline: Duration::from_secs(300),
             allowed_hosts: Vec::new(),
             backup_check_every: Duration::from_secs(600),
+            test_routes: false,
         }
     }
 }

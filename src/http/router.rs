@@ -38,6 +38,9 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
             _ => Err(Error::NotFound),
         };
     }
+    if path == "/_test/panic" && ctx.app.config.test_routes {
+        panic!("a handler panicked on purpose");
+    }
     if path == "/favicon.ico" {
         return assets::serve("favicon.svg").ok_or(Error::NotFound);
     }

@@ -8,10 +8,18 @@ use argon2::{Algorithm, Argon2, Params, Version};
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 1000;
 
-/// `MINICRM_PASSWORD_COST=low` (tests only) makes hashing cheap; debug builds are slow at the
-/// real parameters and the test suite logs in many times.
+static LOW_COST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes hashing cheap, for tests only: debug builds are slow at the real parameters and the
+/// test suite logs in many times. The CLI reads `MINICRM_PASSWORD_COST=low` for the same.
+pub fn use_low_cost_for_tests() {
+    LOW_COST.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 fn hasher() -> Argon2<'static> {
-    if std::env::var("MINICRM_PASSWORD_COST").is_ok_and(|v| v == "low") {
+    let low = LOW_COST.load(std::sync::atomic::Ordering::Relaxed)
+        || std::env::var("MINICRM_PASSWORD_COST").is_ok_and(|v| v == "low");
+    if low {
         let params = Params::new(256, 1, 1, None).expect("valid argon2 parameters");
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     } else {
