@@ -105,9 +105,10 @@ impl Error {
             Error::Csrf => lang.t("error.csrf").into(),
             Error::BadHost => lang.t("error.bad_host").into(),
             Error::BadRequest(detail) => format!("{} {detail}", lang.t("error.bad_request")),
-            Error::TooLarge(limit) => {
-                lang.tf("error.too_large", &[("mb", &format!("{:.0}", *limit as f64 / 1048576.0))])
-            }
+            Error::TooLarge(limit) => lang.tf(
+                "error.too_large",
+                &[("mb", &format!("{:.0}", *limit as f64 / 1048576.0))],
+            ),
             Error::UnsupportedMediaType => lang.t("error.unsupported_media_type").into(),
             Error::Timeout => lang.t("error.timeout").into(),
             Error::Validation { key, .. } | Error::Conflict { key, .. } => lang.t(key).into(),

@@ -13,7 +13,13 @@ pub fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
     let frame = Frame::new(ctx, Section::Front);
     let f = &frame;
-    let greeting = f.lang.tf("front.greeting", &[("name", &f.user.as_ref().map(|u| u.name.clone()).unwrap_or_default())]);
+    let greeting = f.lang.tf(
+        "front.greeting",
+        &[(
+            "name",
+            &f.user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        )],
+    );
     let body = html! {
         h1 { (greeting) }
         div.grid {
@@ -83,7 +89,14 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
     };
     let frame = Frame::new(ctx, Section::Log);
     let f = &frame;
-    let base = if q.is_empty() { "/log".to_string() } else { format!("/log?{}", serde_urlencoded::to_string([("q", &q)]).unwrap_or_default()) };
+    let base = if q.is_empty() {
+        "/log".to_string()
+    } else {
+        format!(
+            "/log?{}",
+            serde_urlencoded::to_string([("q", &q)]).unwrap_or_default()
+        )
+    };
     let body = html! {
         h1 { (f.t("nav.log")) }
         form.inline role="search" method="get" action="/log" {

@@ -8,7 +8,14 @@ use common::*;
 fn admin_token(admin: &Client) -> String {
     let resp = admin.post_form("/account", "/account/tokens", &[("name", "testit")]);
     assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string()
+    resp.body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -57,12 +64,30 @@ fn a_deleted_token_or_a_deactivated_user_stops_working() {
     let c = server.client();
     assert_eq!(c.api("GET", "/api/v1/me", Some(&token), None).status, 200);
     let users = c.api("GET", "/api/v1/users", Some(&token), None).json();
-    let id = users["items"].as_array().unwrap().iter().find(|u| u["username"] == "bertta").unwrap()["id"].as_i64().unwrap();
-    let resp = admin.post_form(&format!("/settings/users/{id}"), &format!("/settings/users/{id}"), &[("name", "Bertta"), ("email", ""), ("role", "user")]);
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "bertta")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let resp = admin.post_form(
+        &format!("/settings/users/{id}"),
+        &format!("/settings/users/{id}"),
+        &[("name", "Bertta"), ("email", ""), ("role", "user")],
+    );
     assert_eq!(resp.status, 303, "{}", resp.body);
     assert_eq!(c.api("GET", "/api/v1/me", Some(&token), None).status, 401);
-    assert_eq!(bertta.get("/").status, 303, "the deactivated user's session ended");
-    assert_eq!(server.client().login("bertta", "bertan-salasana").status, 422);
+    assert_eq!(
+        bertta.get("/").status,
+        303,
+        "the deactivated user's session ended"
+    );
+    assert_eq!(
+        server.client().login("bertta", "bertan-salasana").status,
+        422
+    );
 }
 
 #[test]
@@ -73,10 +98,14 @@ fn users_lists_page_with_next_offset() {
     }
     let token = admin_token(&admin);
     let c = server.client();
-    let first = c.api("GET", "/api/v1/users?limit=3", Some(&token), None).json();
+    let first = c
+        .api("GET", "/api/v1/users?limit=3", Some(&token), None)
+        .json();
     assert_eq!(first["items"].as_array().unwrap().len(), 3);
     assert_eq!(first["next_offset"], 3);
-    let rest = c.api("GET", "/api/v1/users?limit=3&offset=3", Some(&token), None).json();
+    let rest = c
+        .api("GET", "/api/v1/users?limit=3&offset=3", Some(&token), None)
+        .json();
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert!(rest["next_offset"].is_null());
     let bad = c.api("GET", "/api/v1/users?limit=lots", Some(&token), None);
@@ -99,9 +128,17 @@ fn openapi_document_describes_every_route_the_api_answers() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, ops) in paths {
         for (verb, op) in ops.as_object().unwrap() {
-            let resp = c.api(&verb.to_uppercase(), &format!("/api/v1{path}"), Some(&token), None);
+            let resp = c.api(
+                &verb.to_uppercase(),
+                &format!("/api/v1{path}"),
+                Some(&token),
+                None,
+            );
             let status = resp.status.to_string();
-            assert!(op["responses"].get(&status).is_some(), "{verb} {path} answered {status}, not in the document");
+            assert!(
+                op["responses"].get(&status).is_some(),
+                "{verb} {path} answered {status}, not in the document"
+            );
         }
     }
     assert!(doc["components"]["schemas"]["Error"].is_object());

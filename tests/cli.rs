@@ -16,14 +16,20 @@ fn tempdb() -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn version_prints_the_version() {
-    let out = Command::new(env!("CARGO_BIN_EXE_minicrm")).arg("--version").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_minicrm"))
+        .arg("--version")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(stdout(&out).contains(env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn bad_usage_exits_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_minicrm")).arg("frobnicate").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_minicrm"))
+        .arg("frobnicate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -31,12 +37,27 @@ fn bad_usage_exits_2() {
 fn user_add_on_a_new_database_ends_setup_mode_and_lists_the_user() {
     let (_dir, db) = tempdb();
     let mut cmd = minicrm(&db);
-    cmd.args(["user", "add", "--username", "pekka", "--name", "Pekka Pouta", "--email", "pekka@example.fi", "--role", "admin", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "pekka",
+        "--name",
+        "Pekka Pouta",
+        "--email",
+        "pekka@example.fi",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ]);
     let out = run_with_stdin(cmd, "pekan-salasana-1\n");
     assert!(out.status.success(), "{}", stderr(&out));
     let list = minicrm(&db).args(["user", "list"]).output().unwrap();
     let list = stdout(&list);
-    assert!(list.contains("pekka\tPekka Pouta\tpekka@example.fi\tadmin\tactive"), "{list}");
+    assert!(
+        list.contains("pekka\tPekka Pouta\tpekka@example.fi\tadmin\tactive"),
+        "{list}"
+    );
     // The server starts past the wizard, at the login.
     let mut server = TestServer::start_with(|c| c.db_path = db.clone());
     let c = server.client();
@@ -49,16 +70,43 @@ fn user_add_on_a_new_database_ends_setup_mode_and_lists_the_user() {
 fn user_add_rejects_bad_input_with_a_sentence_and_exit_1() {
     let (_dir, db) = tempdb();
     let mut cmd = minicrm(&db);
-    cmd.args(["user", "add", "--username", "x y", "--name", "", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "x y",
+        "--name",
+        "",
+        "--password-stdin",
+    ]);
     let out = run_with_stdin(cmd, "short\n");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("username") && err.contains("password"), "{err}");
+    assert!(
+        err.contains("username") && err.contains("password"),
+        "{err}"
+    );
     let mut cmd = minicrm(&db);
-    cmd.args(["user", "add", "--username", "anna", "--name", "Anna", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "anna",
+        "--name",
+        "Anna",
+        "--password-stdin",
+    ]);
     assert!(run_with_stdin(cmd, "annan-salasana\n").status.success());
     let mut cmd = minicrm(&db);
-    cmd.args(["user", "add", "--username", "ANNA", "--name", "Anna 2", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "ANNA",
+        "--name",
+        "Anna 2",
+        "--password-stdin",
+    ]);
     let dup = run_with_stdin(cmd, "annan-salasana\n");
     assert_eq!(dup.status.code(), Some(1));
     assert!(stderr(&dup).contains("already taken"), "{}", stderr(&dup));
@@ -71,13 +119,22 @@ fn user_passwd_and_token_create_work_while_the_server_runs() {
     cmd.args(["user", "passwd", "admin", "--password-stdin"]);
     let out = run_with_stdin(cmd, "vaihdettu-salasana\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(server.client().login("admin", "vaihdettu-salasana").status, 303);
-    let out = minicrm(&server.db).args(["token", "create", "--user", "admin", "--name", "skripti"]).output().unwrap();
+    assert_eq!(
+        server.client().login("admin", "vaihdettu-salasana").status,
+        303
+    );
+    let out = minicrm(&server.db)
+        .args(["token", "create", "--user", "admin", "--name", "skripti"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let token = stdout(&out).lines().last().unwrap().trim().to_string();
     let me = server.client().api("GET", "/api/v1/me", Some(&token), None);
     assert_eq!(me.json()["username"], "admin");
-    let nobody = minicrm(&server.db).args(["token", "create", "--user", "nobody"]).output().unwrap();
+    let nobody = minicrm(&server.db)
+        .args(["token", "create", "--user", "nobody"])
+        .output()
+        .unwrap();
     assert_eq!(nobody.status.code(), Some(1));
 }
 
@@ -86,18 +143,33 @@ fn backup_while_serving_gives_a_consistent_copy() {
     let (server, admin) = TestServer::with_admin();
     add_user(&admin, "bertta", "user", "bertan-salasana");
     let dest = server.dir.path().join("copy.db");
-    let out = minicrm(&server.db).arg("backup").arg(&dest).output().unwrap();
+    let out = minicrm(&server.db)
+        .arg("backup")
+        .arg(&dest)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("copy.db"));
     assert_eq!(integrity(&dest), "ok");
     let conn = rusqlite::Connection::open(&dest).unwrap();
-    let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).unwrap();
+    let users: i64 = conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(users, 2);
     // An existing file is not overwritten without --force.
-    let again = minicrm(&server.db).arg("backup").arg(&dest).output().unwrap();
+    let again = minicrm(&server.db)
+        .arg("backup")
+        .arg(&dest)
+        .output()
+        .unwrap();
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("--force"));
-    let forced = minicrm(&server.db).arg("backup").arg(&dest).arg("--force").output().unwrap();
+    let forced = minicrm(&server.db)
+        .arg("backup")
+        .arg(&dest)
+        .arg("--force")
+        .output()
+        .unwrap();
     assert!(forced.status.success());
     // The server still serves.
     assert_eq!(admin.get("/").status, 200);
@@ -119,14 +191,25 @@ fn copying_the_file_of_an_idle_server_is_a_complete_backup() {
     std::fs::copy(&server.db, &copy).unwrap();
     assert_eq!(integrity(&copy), "ok");
     let conn = rusqlite::Connection::open(&copy).unwrap();
-    let name: String = conn.query_row("SELECT value FROM settings WHERE key = 'company_name'", [], |r| r.get(0)).unwrap();
+    let name: String = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'company_name'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(name, "Testi Oy");
-    let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).unwrap();
+    let users: i64 = conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(users, 2);
     // And the copy runs as a register of its own.
     drop(conn);
     let restored = TestServer::start_with(|c| c.db_path = copy.clone());
-    assert_eq!(restored.client().login("bertta", "bertan-salasana").status, 303);
+    assert_eq!(
+        restored.client().login("bertta", "bertan-salasana").status,
+        303
+    );
 }
 
 #[test]
@@ -136,11 +219,20 @@ fn a_foreign_file_is_refused_by_every_command_and_left_untouched() {
     std::fs::write(&foreign, b"PK\x03\x04 not a database at all").unwrap();
     let before = std::fs::read(&foreign).unwrap();
     let dest = dir.path().join("b.db");
-    let runs: Vec<Vec<&str>> = vec![vec!["serve", "--addr", "127.0.0.1:0"], vec!["user", "list"], vec!["check"], vec!["backup", dest.to_str().unwrap()]];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["serve", "--addr", "127.0.0.1:0"],
+        vec!["user", "list"],
+        vec!["check"],
+        vec!["backup", dest.to_str().unwrap()],
+    ];
     for args in runs {
         let out = minicrm(&foreign).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&out).contains("is not a minicrm database"), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not a minicrm database"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert_eq!(std::fs::read(&foreign).unwrap(), before, "{args:?}");
     }
     assert!(!dest.exists());
@@ -151,7 +243,10 @@ fn a_foreign_file_is_refused_by_every_command_and_left_untouched() {
 fn a_database_from_a_newer_minicrm_is_refused() {
     let (_dir, db) = tempdb();
     drop(minicrm::db::open(&db).unwrap());
-    rusqlite::Connection::open(&db).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let out = minicrm(&db).args(["user", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("newer minicrm"), "{}", stderr(&out));
@@ -167,7 +262,11 @@ fn check_reports_all_is_well_or_the_problems() {
     // A dangling reference, written with foreign keys off behind minicrm's back.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    conn.execute("INSERT INTO sessions VALUES (x'00', 4242, 'c', 0, 0, 0)", []).unwrap();
+    conn.execute(
+        "INSERT INTO sessions VALUES (x'00', 4242, 'c', 0, 0, 0)",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let bad = minicrm(&db).arg("check").output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
@@ -183,8 +282,14 @@ fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("minicrm listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("minicrm listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
     (child, url)
 }
 
@@ -195,7 +300,10 @@ fn serve_prints_its_url_and_exits_0_on_sigterm() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let client = Client::new(url);
     assert_eq!(client.get("/setup").status, 200);
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
@@ -206,9 +314,15 @@ fn a_port_in_use_is_a_clear_error() {
     let (_dir, db) = tempdb();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = minicrm(&db).args(["serve", "--addr", &addr]).output().unwrap();
+    let out = minicrm(&db)
+        .args(["serve", "--addr", &addr])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("already in use") && err.contains("--addr"), "{err}");
+    assert!(
+        err.contains("already in use") && err.contains("--addr"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }

@@ -14,8 +14,15 @@ fn a_post_without_a_valid_csrf_token_gets_a_403_page() {
     let fields = [("company_name", "Hacked Oy"), ("default_language", "en")];
     let missing = admin.post_raw("/settings", &fields);
     assert_eq!(missing.status, 403);
-    assert!(missing.body.contains("Lomake oli vanhentunut"), "{}", missing.body);
-    let wrong = admin.post_raw("/settings", &[("csrf", "0000"), ("company_name", "Hacked Oy")]);
+    assert!(
+        missing.body.contains("Lomake oli vanhentunut"),
+        "{}",
+        missing.body
+    );
+    let wrong = admin.post_raw(
+        "/settings",
+        &[("csrf", "0000"), ("company_name", "Hacked Oy")],
+    );
     assert_eq!(wrong.status, 403);
     assert!(!admin.get("/settings").body.contains("Hacked Oy"));
     // The logout form needs it too.
@@ -27,24 +34,50 @@ fn a_post_without_a_valid_csrf_token_gets_a_403_page() {
 fn the_login_form_needs_its_double_submit_token() {
     let (server, _admin) = TestServer::with_admin();
     let c = server.client();
-    let resp = c.post_raw("/login", &[("username", "admin"), ("password", ADMIN_PASSWORD)]);
+    let resp = c.post_raw(
+        "/login",
+        &[("username", "admin"), ("password", ADMIN_PASSWORD)],
+    );
     assert_eq!(resp.status, 403);
     // A token from one browser does not work with another browser's cookie.
     let page = c.get("/login");
     let other = server.client();
     other.get("/login");
-    let resp = other.post_raw("/login", &[("csrf", &page.csrf()), ("username", "admin"), ("password", ADMIN_PASSWORD)]);
+    let resp = other.post_raw(
+        "/login",
+        &[
+            ("csrf", &page.csrf()),
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+        ],
+    );
     assert_eq!(resp.status, 403);
 }
 
 #[test]
 fn a_foreign_host_header_is_refused() {
     let (server, _admin) = TestServer::with_admin();
-    let answer = raw_request(server.addr, b"GET /login HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n");
+    let answer = raw_request(
+        server.addr,
+        b"GET /login HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
-    let answer = raw_request(server.addr, b"GET /login HTTP/1.1\r\nConnection: close\r\n\r\n");
-    assert!(answer.starts_with("HTTP/1.1 403"), "no Host at all: {answer}");
-    let ok = raw_request(server.addr, format!("GET /login HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n", server.addr.port()).as_bytes());
+    let answer = raw_request(
+        server.addr,
+        b"GET /login HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 403"),
+        "no Host at all: {answer}"
+    );
+    let ok = raw_request(
+        server.addr,
+        format!(
+            "GET /login HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+            server.addr.port()
+        )
+        .as_bytes(),
+    );
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 }
 
@@ -52,7 +85,11 @@ fn a_foreign_host_header_is_refused() {
 fn extra_host_names_can_be_allowed() {
     let server = TestServer::start_with(|c| c.allowed_hosts = vec!["crm.example.fi".into()]);
     let port = server.addr.port();
-    let ok = raw_request(server.addr, format!("GET /setup HTTP/1.1\r\nHost: crm.example.fi:{port}\r\nConnection: close\r\n\r\n").as_bytes());
+    let ok = raw_request(
+        server.addr,
+        format!("GET /setup HTTP/1.1\r\nHost: crm.example.fi:{port}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 }
 
@@ -62,11 +99,17 @@ fn a_post_from_another_origin_is_refused() {
     let page = admin.get("/settings");
     let evil = TestServer::client(&server).with_header("Origin", "http://evil.example");
     *evil.cookies.borrow_mut() = admin.cookies.borrow().clone();
-    let resp = evil.post_raw("/settings", &[("csrf", &page.csrf()), ("company_name", "X")]);
+    let resp = evil.post_raw(
+        "/settings",
+        &[("csrf", &page.csrf()), ("company_name", "X")],
+    );
     assert_eq!(resp.status, 403);
     let same = server.client().with_header("Origin", &server.url(""));
     *same.cookies.borrow_mut() = admin.cookies.borrow().clone();
-    let resp = same.post_raw("/account/language", &[("csrf", &page.csrf()), ("language", "en")]);
+    let resp = same.post_raw(
+        "/account/language",
+        &[("csrf", &page.csrf()), ("language", "en")],
+    );
     assert_eq!(resp.status, 303);
 }
 
@@ -79,14 +122,31 @@ fn readonly_users_get_403_on_every_write_but_may_change_their_own_settings() {
     assert_eq!(ro.get("/").status, 200);
     let page = ro.get("/settings");
     let csrf = page.csrf();
-    for path in ["/settings", "/settings/users/new", "/settings/users/1", "/customers"] {
+    for path in [
+        "/settings",
+        "/settings/users/new",
+        "/settings/users/1",
+        "/customers",
+    ] {
         let resp = ro.post_raw(path, &[("csrf", &csrf), ("company_name", "X")]);
         assert_eq!(resp.status, 403, "POST {path}");
     }
-    assert_eq!(ro.post_form("/account", "/account/language", &[("language", "en")]).status, 303);
+    assert_eq!(
+        ro.post_form("/account", "/account/language", &[("language", "en")])
+            .status,
+        303
+    );
     let token = ro.post_form("/account", "/account/tokens", &[("name", "lukulaite")]);
     assert_eq!(token.status, 201);
-    let token = token.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let token = token
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
     assert_eq!(ro.api("GET", "/api/v1/me", Some(&token), None).status, 200);
     let write = ro.api("POST", "/api/v1/users", Some(&token), Some("{}"));
     assert_eq!(write.status, 403);
@@ -101,7 +161,13 @@ fn plain_users_cannot_open_admin_pages() {
     add_user(&admin, "bertta", "user", "bertan-salasana");
     let user = server.client();
     user.login("bertta", "bertan-salasana");
-    for path in ["/settings/users", "/settings/users/new", "/settings/logins", "/settings/backups", "/settings/backups/download"] {
+    for path in [
+        "/settings/users",
+        "/settings/users/new",
+        "/settings/logins",
+        "/settings/backups",
+        "/settings/backups/download",
+    ] {
         assert_eq!(user.get(path).status, 403, "{path}");
     }
     let settings = user.get("/settings");
@@ -123,7 +189,11 @@ fn a_body_over_the_limit_is_refused_with_413_before_it_is_read() {
     assert!(answer.contains("liian suuri"), "{answer}");
     let api = raw_request(
         server.addr,
-        format!("POST /api/v1/users HTTP/1.1\r\nHost: {}\r\nContent-Length: 99999999999999\r\n\r\n", server.addr).as_bytes(),
+        format!(
+            "POST /api/v1/users HTTP/1.1\r\nHost: {}\r\nContent-Length: 99999999999999\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
     );
     assert!(api.starts_with("HTTP/1.1 413"), "{api}");
     assert!(api.contains("\"code\":\"too_large\""), "{api}");
@@ -171,8 +241,15 @@ fn a_panicking_handler_answers_500_and_the_worker_lives_on() {
     let c = server.client();
     let resp = c.get("/_test/panic");
     assert_eq!(resp.status, 500);
-    assert!(resp.body.contains("Palvelimella tapahtui virhe"), "{}", resp.body);
-    assert!(!resp.body.contains("on purpose"), "the detail is logged, not shown");
+    assert!(
+        resp.body.contains("Palvelimella tapahtui virhe"),
+        "{}",
+        resp.body
+    );
+    assert!(
+        !resp.body.contains("on purpose"),
+        "the detail is logged, not shown"
+    );
     // The single worker still answers.
     assert_eq!(c.get("/setup").status, 200);
     assert_eq!(c.get("/_test/panic").status, 500);
@@ -246,9 +323,20 @@ fn every_answer_carries_the_security_headers() {
     let (_server, admin) = TestServer::with_admin();
     let resp = admin.get("/");
     assert_eq!(resp.header("x-content-type-options"), Some("nosniff"));
-    assert!(resp.header("content-security-policy").unwrap().contains("default-src 'self'"));
+    assert!(resp
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'self'"));
     assert_eq!(resp.header("cache-control"), Some("no-store"));
-    let css_url = resp.body.split("href=\"").find(|s| s.starts_with("/assets/")).unwrap().split('"').next().unwrap().to_string();
+    let css_url = resp
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/assets/"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let css = admin.get(&css_url);
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));

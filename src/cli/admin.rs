@@ -73,7 +73,9 @@ fn read_password(from_stdin: bool) -> Result<(String, String), CliError> {
         return Ok((password.clone(), password));
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError("no terminal to ask the password on; pipe it in with --password-stdin.".into()));
+        return Err(CliError(
+            "no terminal to ask the password on; pipe it in with --password-stdin.".into(),
+        ));
     }
     let first = rpassword::prompt_password("Password: ")?;
     let again = rpassword::prompt_password("Password again: ")?;
@@ -83,28 +85,64 @@ fn read_password(from_stdin: bool) -> Result<(String, String), CliError> {
 pub fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
     let mut conn = db::open(db_path)?;
     match cmd {
-        UserCommand::Add { username, name, email, role, password_stdin } => {
+        UserCommand::Add {
+            username,
+            name,
+            email,
+            role,
+            password_stdin,
+        } => {
             let (password, password_again) = read_password(password_stdin)?;
-            let new = NewUser { username, name, email, role: Role::parse(&role), password, password_again };
-            let id = db::write(&mut conn, |tx| store::create_user(tx, &new, None)).map_err(sentence)?;
+            let new = NewUser {
+                username,
+                name,
+                email,
+                role: Role::parse(&role),
+                password,
+                password_again,
+            };
+            let id =
+                db::write(&mut conn, |tx| store::create_user(tx, &new, None)).map_err(sentence)?;
             println!("created user {} (id {}, {role})", new.username.trim(), id.0);
         }
-        UserCommand::Passwd { username, password_stdin } => {
-            let user = store::user_by_username(&conn, &username)?
-                .ok_or_else(|| CliError(format!("there is no user {username}; see `minicrm user list`.")))?;
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let user = store::user_by_username(&conn, &username)?.ok_or_else(|| {
+                CliError(format!(
+                    "there is no user {username}; see `minicrm user list`."
+                ))
+            })?;
             let (password, again) = read_password(password_stdin)?;
             let mut errors = Vec::new();
             store::check_new_password(&password, &again, &mut errors);
             if !errors.is_empty() {
-                return Err(sentence(Error::Validation { key: "form.fix_errors", fields: errors }));
+                return Err(sentence(Error::Validation {
+                    key: "form.fix_errors",
+                    fields: errors,
+                }));
             }
-            db::write(&mut conn, |tx| store::set_password(tx, user.id, &password, None)).map_err(sentence)?;
-            println!("password of {} changed; their sessions were ended", user.username);
+            db::write(&mut conn, |tx| {
+                store::set_password(tx, user.id, &password, None)
+            })
+            .map_err(sentence)?;
+            println!(
+                "password of {} changed; their sessions were ended",
+                user.username
+            );
         }
         UserCommand::List => {
             for u in store::users_page(&conn, i64::MAX, 0)? {
                 let state = if u.active { "active" } else { "inactive" };
-                println!("{}\t{}\t{}\t{}\t{}\t{state}", u.id.0, u.username, u.name, u.email, u.role.as_str());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    u.id.0,
+                    u.username,
+                    u.name,
+                    u.email,
+                    u.role.as_str()
+                );
             }
         }
     }
@@ -116,9 +154,17 @@ pub fn token(db_path: &Path, cmd: TokenCommand) -> Result<(), CliError> {
     let TokenCommand::Create { user, name } = cmd;
     let found = store::user_by_username(&conn, &user)?
         .filter(|u| u.active)
-        .ok_or_else(|| CliError(format!("there is no active user {user}; see `minicrm user list`.")))?;
-    let token = db::write(&mut conn, |tx| store::create_token(tx, found.id, &name)).map_err(sentence)?;
-    println!("API token for {} (shown only now; send it as `Authorization: Bearer <token>`):", found.username);
+        .ok_or_else(|| {
+            CliError(format!(
+                "there is no active user {user}; see `minicrm user list`."
+            ))
+        })?;
+    let token =
+        db::write(&mut conn, |tx| store::create_token(tx, found.id, &name)).map_err(sentence)?;
+    println!(
+        "API token for {} (shown only now; send it as `Authorization: Bearer <token>`):",
+        found.username
+    );
     println!("{token}");
     Ok(())
 }
@@ -127,11 +173,15 @@ pub fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), CliError> 
     let conn = db::open_read_only(db_path)?;
     if dest.exists() {
         if !force {
-            return Err(CliError(format!("{} already exists; choose another name or add --force to overwrite it.", dest.display())));
+            return Err(CliError(format!(
+                "{} already exists; choose another name or add --force to overwrite it.",
+                dest.display()
+            )));
         }
         std::fs::remove_file(dest)?;
     }
-    db::backup::write_copy(&conn, dest).map_err(|e| CliError(format!("could not write {}: {e}", dest.display())))?;
+    db::backup::write_copy(&conn, dest)
+        .map_err(|e| CliError(format!("could not write {}: {e}", dest.display())))?;
     let size = std::fs::metadata(dest)?.len();
     println!("backup written to {} ({size} bytes)", dest.display());
     Ok(())
@@ -148,9 +198,18 @@ pub fn problems(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
         }
     }
     let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))? {
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
         let (table, rowid, parent) = row?;
-        problems.push(format!("foreign key: row {} of {table} points to a missing {parent}", rowid.unwrap_or(0)));
+        problems.push(format!(
+            "foreign key: row {} of {table} points to a missing {parent}",
+            rowid.unwrap_or(0)
+        ));
     }
     let version = db::schema_version(conn)?;
     if version != db::SCHEMA_VERSION {
@@ -166,12 +225,20 @@ pub fn check(db_path: &Path) -> Result<(), CliError> {
     let conn = db::open_read_only(db_path)?;
     let problems = problems(&conn)?;
     if problems.is_empty() {
-        println!("{}: all is well (schema version {})", db_path.display(), db::SCHEMA_VERSION);
+        println!(
+            "{}: all is well (schema version {})",
+            db_path.display(),
+            db::SCHEMA_VERSION
+        );
         Ok(())
     } else {
         for p in &problems {
             println!("{p}");
         }
-        Err(CliError(format!("{} problem(s) found in {}", problems.len(), db_path.display())))
+        Err(CliError(format!(
+            "{} problem(s) found in {}",
+            problems.len(),
+            db_path.display()
+        )))
     }
 }

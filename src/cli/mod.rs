@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "minicrm", version, about = "A customer register for small businesses, in one file.")]
+#[command(
+    name = "minicrm",
+    version,
+    about = "A customer register for small businesses, in one file."
+)]
 pub struct Cli {
     /// The database file (default: minicrm.db in the user's data directory).
     #[arg(long, env = "MINICRM_DB", global = true)]
@@ -58,7 +62,9 @@ pub fn main() -> ExitCode {
     let db = match cli.db.clone().or_else(crate::db::default_path) {
         Some(db) => db,
         None => {
-            eprintln!("minicrm: no data directory found for this user; give the database with --db PATH.");
+            eprintln!(
+                "minicrm: no data directory found for this user; give the database with --db PATH."
+            );
             return ExitCode::from(1);
         }
     };

@@ -24,13 +24,19 @@ pub struct ServeArgs {
     #[arg(long, env = "MINICRM_MAX_BODY_MB", default_value_t = 26)]
     max_body_mb: u64,
     /// Extra host names the app answers to (e.g. crm.example.fi when reached over the LAN).
-    #[arg(long = "allow-host", env = "MINICRM_ALLOW_HOSTS", value_delimiter = ',')]
+    #[arg(
+        long = "allow-host",
+        env = "MINICRM_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
     allow_hosts: Vec<String>,
 }
 
 pub fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     let mut config = ServeConfig::new(db.to_path_buf());
-    config.addr = args.addr.unwrap_or_else(|| ServeConfig::DEFAULT_ADDR.into());
+    config.addr = args
+        .addr
+        .unwrap_or_else(|| ServeConfig::DEFAULT_ADDR.into());
     config.workers = args.workers.max(1);
     config.max_body = args.max_body_mb.max(1) * 1024 * 1024;
     config.allowed_hosts = args.allow_hosts;

@@ -25,9 +25,9 @@ pub fn dir_for(db_path: &Path) -> PathBuf {
 
 /// Writes a consistent copy of the database open in `conn` to `dest`, which must not exist.
 pub fn write_copy(conn: &Connection, dest: &Path) -> rusqlite::Result<()> {
-    let dest = dest.to_str().ok_or_else(|| {
-        rusqlite::Error::InvalidPath(dest.to_path_buf())
-    })?;
+    let dest = dest
+        .to_str()
+        .ok_or_else(|| rusqlite::Error::InvalidPath(dest.to_path_buf()))?;
     conn.execute("VACUUM INTO ?1", [dest])?;
     Ok(())
 }
@@ -62,7 +62,10 @@ pub fn snapshot_before_migration(db_path: &Path, from: i32, to: i32) -> std::io:
     let dest = free_name(&dir, &format!("minicrm-before-v{from}-to-v{to}-"));
     let conn = open_read_only(db_path).map_err(std::io::Error::other)?;
     write_copy(&conn, &dest).map_err(std::io::Error::other)?;
-    log::info!("safety copy before the upgrade written to {}", dest.display());
+    log::info!(
+        "safety copy before the upgrade written to {}",
+        dest.display()
+    );
     Ok(dest)
 }
 
@@ -111,7 +114,13 @@ pub fn find(db_path: &Path, name: &str) -> std::io::Result<Option<BackupFile>> {
 /// One turn of the backup schedule: when the newest scheduled copy is older than `interval`
 /// (or there is none), writes a new one; then keeps only the newest `keep`. Returns the new
 /// copy's path, if one was written.
-pub fn run_schedule(conn: &Connection, db_path: &Path, interval: Duration, keep: usize, now: SystemTime) -> std::io::Result<Option<PathBuf>> {
+pub fn run_schedule(
+    conn: &Connection,
+    db_path: &Path,
+    interval: Duration,
+    keep: usize,
+    now: SystemTime,
+) -> std::io::Result<Option<PathBuf>> {
     let scheduled: Vec<BackupFile> = list(db_path)?
         .into_iter()
         .filter(|f| f.name.starts_with(SCHEDULED_PREFIX))
@@ -161,7 +170,9 @@ mod tests {
         assert!(first.is_some());
         assert_eq!(integrity(first.as_ref().unwrap()), "ok");
         // Not due again within the interval.
-        assert!(run_schedule(&conn, &db, day, 2, SystemTime::now()).unwrap().is_none());
+        assert!(run_schedule(&conn, &db, day, 2, SystemTime::now())
+            .unwrap()
+            .is_none());
         // A day later it is due; after four more days only two copies are kept.
         for days in 1..=4 {
             let later = SystemTime::now() + day * days;

@@ -15,14 +15,25 @@ pub struct Migration {
 /// has shipped. When you add one, update schema.sql too so new databases start at the end.
 pub const MIGRATIONS: &[Migration] = &[];
 
-pub(super) fn apply(conn: &mut Connection, from: i32, migrations: &[Migration]) -> rusqlite::Result<()> {
-    for (index, step) in migrations.iter().enumerate().skip((from - 1).max(0) as usize) {
+pub(super) fn apply(
+    conn: &mut Connection,
+    from: i32,
+    migrations: &[Migration],
+) -> rusqlite::Result<()> {
+    for (index, step) in migrations
+        .iter()
+        .enumerate()
+        .skip((from - 1).max(0) as usize)
+    {
         let version = index as i32 + 2;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(step.sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
-        log::info!("database upgraded to schema version {version}: {}", step.description);
+        log::info!(
+            "database upgraded to schema version {version}: {}",
+            step.description
+        );
     }
     Ok(())
 }
@@ -53,7 +64,11 @@ mod tests {
         conn.execute("INSERT INTO extra(x) VALUES (1)", []).unwrap();
         let copies = backup::list(&path).unwrap();
         assert_eq!(copies.len(), 1, "{copies:?}");
-        assert!(copies[0].name.contains("before-v1-to-v3"), "{:?}", copies[0]);
+        assert!(
+            copies[0].name.contains("before-v1-to-v3"),
+            "{:?}",
+            copies[0]
+        );
         let old = rusqlite::Connection::open(copies[0].path.clone()).unwrap();
         assert_eq!(schema_version(&old).unwrap(), 1);
         // Opening again at the same version changes nothing and writes no new copy.

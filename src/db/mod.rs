@@ -122,8 +122,10 @@ pub fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connection, Op
             configure(&conn).map_err(sqlite_err)?;
             let tx = conn.transaction().map_err(sqlite_err)?;
             tx.execute_batch(SCHEMA).map_err(sqlite_err)?;
-            tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(sqlite_err)?;
-            tx.pragma_update(None, "user_version", target).map_err(sqlite_err)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(sqlite_err)?;
+            tx.pragma_update(None, "user_version", target)
+                .map_err(sqlite_err)?;
             tx.commit().map_err(sqlite_err)?;
             Ok(conn)
         }
@@ -146,7 +148,10 @@ pub fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
     match read_header(path)? {
         Header::Missing => Err(OpenError::Io(
             path.into(),
-            std::io::Error::new(std::io::ErrorKind::NotFound, "there is no database at this path"),
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "there is no database at this path",
+            ),
         )),
         Header::Foreign(what) => Err(OpenError::Foreign(path.into(), what)),
         Header::Minicrm { version } if version > SCHEMA_VERSION => Err(OpenError::Newer {
@@ -157,7 +162,8 @@ pub fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
         Header::Minicrm { .. } => {
             let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
                 .map_err(|e| OpenError::Sqlite(path.into(), e))?;
-            conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| OpenError::Sqlite(path.into(), e))?;
+            conn.busy_timeout(BUSY_TIMEOUT)
+                .map_err(|e| OpenError::Sqlite(path.into(), e))?;
             Ok(conn)
         }
     }
@@ -168,7 +174,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
 pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )?;
     configure(&conn)?;
     Ok(conn)
@@ -177,7 +185,10 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
 /// half-way on a lock upgrade) and commits only if `f` succeeds. Every write goes through here,
 /// so a failed request writes nothing.
-pub fn write<T, E>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E>
+pub fn write<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<rusqlite::Error>,
 {
@@ -194,7 +205,8 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
 
 /// The default database path: `minicrm.db` in the platform's data directory.
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("fi", "minicrm", "minicrm").map(|d| d.data_dir().join("minicrm.db"))
+    directories::ProjectDirs::from("fi", "minicrm", "minicrm")
+        .map(|d| d.data_dir().join("minicrm.db"))
 }
 
 #[cfg(test)]
@@ -207,12 +219,21 @@ mod tests {
         let path = dir.path().join("sub/new.db");
         let conn = open(&path).unwrap();
         assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
-        let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).unwrap();
+        let app: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
         assert_eq!(app, APPLICATION_ID);
-        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "delete");
         drop(conn);
-        assert_eq!(read_header(&path).unwrap(), Header::Minicrm { version: SCHEMA_VERSION });
+        assert_eq!(
+            read_header(&path).unwrap(),
+            Header::Minicrm {
+                version: SCHEMA_VERSION
+            }
+        );
     }
 
     #[test]
@@ -221,7 +242,10 @@ mod tests {
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, b"my important notes, not a database\n").unwrap();
         let other = dir.path().join("other.db");
-        Connection::open(&other).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
         let empty = dir.path().join("empty.db");
         std::fs::write(&empty, b"").unwrap();
         for path in [&text, &other, &empty] {
@@ -239,12 +263,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("newer.db");
         let conn = open(&path).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
         drop(conn);
         let before = std::fs::read(&path).unwrap();
         let err = open(&path).unwrap_err().to_string();
         assert!(err.contains("newer minicrm"), "{err}");
-        assert!(err.contains(&format!("schema version {}", SCHEMA_VERSION + 5)), "{err}");
+        assert!(
+            err.contains(&format!("schema version {}", SCHEMA_VERSION + 5)),
+            "{err}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 

@@ -16,7 +16,11 @@ pub fn allowed_hosts(bound: SocketAddr, configured_addr: &str, extra: &[String])
     let port = bound.port();
     let mut hosts = vec![bound.to_string()];
     if bound.ip().is_loopback() || bound.ip().is_unspecified() {
-        hosts.extend([format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")]);
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
     }
     if let Some((name, _)) = configured_addr.rsplit_once(':') {
         hosts.push(format!("{name}:{port}"));
@@ -26,14 +30,21 @@ pub fn allowed_hosts(bound: SocketAddr, configured_addr: &str, extra: &[String])
         if name.is_empty() {
             continue;
         }
-        if name.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !name.ends_with(']') {
+        if name
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            && !name.ends_with(']')
+        {
             hosts.push(name.to_string());
         } else {
             hosts.push(format!("{name}:{port}"));
         }
     }
     if port == 80 {
-        let bare: Vec<String> = hosts.iter().filter_map(|h| h.strip_suffix(":80").map(String::from)).collect();
+        let bare: Vec<String> = hosts
+            .iter()
+            .filter_map(|h| h.strip_suffix(":80").map(String::from))
+            .collect();
         hosts.extend(bare);
     }
     let mut hosts: Vec<String> = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
@@ -81,13 +92,17 @@ pub fn resolve_session(ctx: &mut Ctx) -> Result<()> {
         now - session.last_seen_at > i64::from(ctx.settings.session_idle_hours) * 3_600
     };
     if expired {
-        store::delete_session(ctx.conn, &session.token_hash)?;
+        crate::db::write(ctx.conn, |tx| {
+            store::delete_session(tx, &session.token_hash)
+        })?;
         ctx.cookies_out.push(clear_cookie(SESSION_COOKIE));
         return Ok(());
     }
     // One write a minute at most, not one per page view.
     if now - session.last_seen_at >= 60 {
-        store::touch_session(ctx.conn, &session.token_hash, now)?;
+        crate::db::write(ctx.conn, |tx| {
+            store::touch_session(tx, &session.token_hash, now)
+        })?;
     }
     ctx.user = Some(user);
     ctx.session = Some(session);
@@ -112,7 +127,10 @@ pub fn choose_lang(ctx: &Ctx) -> Lang {
     ctx.user
         .as_ref()
         .and_then(|u| u.language)
-        .or_else(|| ctx.header("accept-language").and_then(Lang::from_accept_language))
+        .or_else(|| {
+            ctx.header("accept-language")
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or(ctx.settings.default_language)
 }
 
@@ -125,7 +143,11 @@ pub fn check_csrf(ctx: &Ctx, form: &Form) -> Result<()> {
     };
     let given = form.get("csrf");
     match expected {
-        Some(expected) if !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(()),
+        Some(expected)
+            if !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
+            Ok(())
+        }
         _ => Err(Error::Csrf),
     }
 }
@@ -147,17 +169,29 @@ pub enum LoginError {
 
 /// Checks a login against the lockout and the password, records the attempt, and on success
 /// starts a session and sets its cookie.
-pub fn login(ctx: &mut Ctx, username: &str, password: &str, remember: bool) -> Result<Result<User, LoginError>> {
+pub fn login(
+    ctx: &mut Ctx,
+    username: &str,
+    password: &str,
+    remember: bool,
+) -> Result<Result<User, LoginError>> {
     let settings = &ctx.settings;
     let since = crate::now_unix() - i64::from(settings.lockout_minutes) * 60;
     let (by_user, by_ip) = store::recent_failures(ctx.conn, username, &ctx.ip, since)?;
     let limit = i64::from(settings.lockout_attempts);
+    let ip = ctx.ip.clone();
+    let failed = |conn: &mut rusqlite::Connection| {
+        crate::db::write(conn, |tx| {
+            store::record_attempt(tx, username, None, &ip, false)
+        })
+    };
     if by_user >= limit || by_ip >= limit {
-        store::record_attempt(ctx.conn, username, None, &ctx.ip, false)?;
-        return Ok(Err(LoginError::LockedOut { minutes: settings.lockout_minutes }));
+        let minutes = settings.lockout_minutes;
+        failed(ctx.conn)?;
+        return Ok(Err(LoginError::LockedOut { minutes }));
     }
     let Some(user) = store::check_login(ctx.conn, username, password)? else {
-        store::record_attempt(ctx.conn, username, None, &ctx.ip, false)?;
+        failed(ctx.conn)?;
         return Ok(Err(LoginError::Wrong));
     };
     let remember_days = settings.remember_days;
@@ -165,15 +199,23 @@ pub fn login(ctx: &mut Ctx, username: &str, password: &str, remember: bool) -> R
         store::record_attempt(tx, username, Some(user.id), &ctx.ip, true)?;
         store::create_session(tx, user.id, remember)
     })?;
-    let max_age = if remember { format!("; Max-Age={}", u64::from(remember_days) * 86_400) } else { String::new() };
-    ctx.cookies_out.push(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{max_age}"));
+    let max_age = if remember {
+        format!("; Max-Age={}", u64::from(remember_days) * 86_400)
+    } else {
+        String::new()
+    };
+    ctx.cookies_out.push(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{max_age}"
+    ));
     Ok(Ok(user))
 }
 
 /// Ends the current session.
 pub fn logout(ctx: &mut Ctx) -> Result<()> {
     if let Some(session) = ctx.session.take() {
-        store::delete_session(ctx.conn, &session.token_hash)?;
+        crate::db::write(ctx.conn, |tx| {
+            store::delete_session(tx, &session.token_hash)
+        })?;
     }
     ctx.user = None;
     ctx.cookies_out.push(clear_cookie(SESSION_COOKIE));
@@ -190,7 +232,11 @@ mod tests {
         assert!(hosts.contains(&"localhost:8080".to_string()));
         assert!(hosts.contains(&"127.0.0.1:8080".to_string()));
         assert!(!hosts.iter().any(|h| h.contains("evil")));
-        let hosts = allowed_hosts("0.0.0.0:80".parse().unwrap(), "0.0.0.0:80", &["crm.example.fi".into()]);
+        let hosts = allowed_hosts(
+            "0.0.0.0:80".parse().unwrap(),
+            "0.0.0.0:80",
+            &["crm.example.fi".into()],
+        );
         assert!(hosts.contains(&"crm.example.fi:80".to_string()));
         assert!(hosts.contains(&"crm.example.fi".to_string()));
     }

@@ -39,11 +39,9 @@ pub fn page_params(query: &Form) -> Result<(i64, i64)> {
     let number = |name: &str, default: i64| -> Result<i64> {
         match query.get(name) {
             "" => Ok(default),
-            text => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| Error::BadRequest(format!("`{name}` must be a whole number of 0 or more."))),
+            text => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                Error::BadRequest(format!("`{name}` must be a whole number of 0 or more."))
+            }),
         }
     };
     Ok((number("limit", 50)?.clamp(1, 500), number("offset", 0)?))

@@ -146,7 +146,10 @@ impl<'a> Ctx<'a> {
     /// The body as a URL-encoded form; another content type is a 415.
     pub fn form(&self) -> Result<Form> {
         let ctype = self.header("content-type").unwrap_or("");
-        if !ctype.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        if !ctype
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+        {
             return Err(Error::UnsupportedMediaType);
         }
         Form::parse(&self.body)
@@ -158,7 +161,8 @@ impl<'a> Ctx<'a> {
         if !ctype.to_ascii_lowercase().starts_with("application/json") {
             return Err(Error::UnsupportedMediaType);
         }
-        serde_json::from_slice(&self.body).map_err(|e| Error::BadRequest(format!("The JSON body could not be read: {e}.")))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| Error::BadRequest(format!("The JSON body could not be read: {e}.")))
     }
 
     /// The CSRF token forms on this page must carry: the session's, or before a login the
@@ -174,7 +178,9 @@ impl<'a> Ctx<'a> {
             Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_string(),
             _ => {
                 let t = crate::users::store::random_hex(32);
-                self.cookies_out.push(format!("{ANON_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"));
+                self.cookies_out.push(format!(
+                    "{ANON_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"
+                ));
                 t
             }
         };
@@ -184,13 +190,17 @@ impl<'a> Ctx<'a> {
 
     /// Sets a one-time message (an i18n key) shown on the next page.
     pub fn flash(&mut self, key: &'static str) {
-        self.cookies_out.push(format!("{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax"));
+        self.cookies_out.push(format!(
+            "{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax"
+        ));
     }
 
     /// Takes the one-time message, if the browser brought a valid one, and clears it.
     pub fn take_flash(&mut self) -> Option<&'static str> {
         let key = self.cookie(FLASH_COOKIE)?.to_string();
-        self.cookies_out.push(format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"));
+        self.cookies_out.push(format!(
+            "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+        ));
         // Only known flash keys are shown: the cookie is the browser's to tamper with.
         FLASH_KEYS.iter().copied().find(|k| *k == key)
     }

@@ -27,7 +27,11 @@ impl Resp {
     }
 
     pub fn html(markup: Markup) -> Resp {
-        Resp::new(200, "text/html; charset=utf-8", markup.into_string().into_bytes())
+        Resp::new(
+            200,
+            "text/html; charset=utf-8",
+            markup.into_string().into_bytes(),
+        )
     }
 
     pub fn json<T: Serialize>(status: u16, value: &T) -> Resp {

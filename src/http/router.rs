@@ -53,14 +53,18 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
 
     // Pages anyone may open: the first-run wizard and the login.
-    let form = if method.is_write() { Some(read_form(ctx)?) } else { None };
+    let form = if method.is_write() {
+        Some(read_form(ctx)?)
+    } else {
+        None
+    };
     let setup_mode = !users::store::any_user(ctx.conn)?;
     match (method, segs.as_slice(), form) {
-        (Method::Get, ["setup"], _) => return users::pages::setup_form(ctx),
-        (Method::Post, ["setup"], Some(form)) => return users::pages::setup_submit(ctx, form),
-        (_, _, _) if setup_mode => return Ok(Resp::redirect("/setup")),
-        (Method::Get, ["login"], _) => return users::pages::login_form(ctx),
-        (Method::Post, ["login"], Some(form)) => return users::pages::login_submit(ctx, form),
+        (Method::Get, ["setup"], _) => users::pages::setup_form(ctx),
+        (Method::Post, ["setup"], Some(form)) => users::pages::setup_submit(ctx, form),
+        (_, _, _) if setup_mode => Ok(Resp::redirect("/setup")),
+        (Method::Get, ["login"], _) => users::pages::login_form(ctx),
+        (Method::Post, ["login"], Some(form)) => users::pages::login_submit(ctx, form),
         (_, _, form) => {
             let Some(user) = &ctx.user else {
                 return Ok(redirect_to_login(&ctx.path, method));
@@ -122,7 +126,9 @@ fn read_form(ctx: &Ctx) -> Result<Form> {
 
 fn redirect_to_login(path: &str, method: Method) -> Resp {
     if method == Method::Get && path != "/" {
-        let next: String = percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let next: String =
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         Resp::redirect(&format!("/login?next={next}"))
     } else {
         Resp::redirect("/login")
@@ -196,5 +202,7 @@ pub fn bare_error(path: &str, headers: &[(String, String)], err: &Error) -> Resp
             body { main { h1 { (title) } p { (err.message(lang)) } p { a href="/" { (lang.t("error.back_to_front")) } } } }
         }
     };
-    Resp::html(page).with_status(err.status()).with_header("Connection", "close")
+    Resp::html(page)
+        .with_status(err.status())
+        .with_header("Connection", "close")
 }

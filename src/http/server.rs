@@ -75,9 +75,12 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         std::io::ErrorKind::AddrInUse => StartError::AddrInUse(config.addr.clone()),
         _ => StartError::Bind(config.addr.clone(), e),
     })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr.clone(), e))?;
-    let server = tiny_http::Server::from_listener_with_timeout(listener, None, Some(config.io_timeout))
-        .map_err(|e| StartError::Other(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(config.addr.clone(), e))?;
+    let server =
+        tiny_http::Server::from_listener_with_timeout(listener, None, Some(config.io_timeout))
+            .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
     let app = Arc::new(App {
         allowed_hosts: super::auth::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
@@ -86,7 +89,8 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
 
     let mut threads = Vec::new();
     for n in 0..app.config.workers.max(1) {
-        let conn = db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
+        let conn =
+            db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
         let (app, server, shutdown) = (app.clone(), server.clone(), shutdown.clone());
         let thread = std::thread::Builder::new()
             .name(format!("worker-{n}"))
@@ -102,7 +106,11 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
             .spawn(move || housekeeping(&house_app, conn, &house_shutdown))
             .map_err(|e| StartError::Other(e.to_string()))?,
     );
-    Ok(Running { addr, shutdown, threads })
+    Ok(Running {
+        addr,
+        shutdown,
+        threads,
+    })
 }
 
 /// How often an idle worker looks at the shutdown flag.
@@ -129,15 +137,28 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_string(),
+                h.value.as_str().to_string(),
+            )
+        })
         .collect();
-    let ip = request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let ip = request
+        .remote_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
 
     let body = match read_body(&mut request, &app.config) {
         Ok(body) => body,
         Err(err) => {
             let resp = router::bare_error(&path, &headers, &err);
-            log::info!("{} {path} {} {}ms", request.method(), resp.status, started.elapsed().as_millis());
+            log::info!(
+                "{} {path} {} {}ms",
+                request.method(),
+                resp.status,
+                started.elapsed().as_millis()
+            );
             // The unread rest of the body is drained when the request is dropped; do that
             // off the worker so a huge or stalled upload does not hold it.
             std::thread::spawn(move || send(request, resp));
@@ -158,7 +179,12 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
             router::bare_error(&path, &ctx.headers, &Error::Internal(what))
         }
     };
-    log::info!("{} {path} {} {}ms", request.method(), resp.status, started.elapsed().as_millis());
+    log::info!(
+        "{} {path} {} {}ms",
+        request.method(),
+        resp.status,
+        started.elapsed().as_millis()
+    );
     send(request, resp);
 }
 
@@ -187,10 +213,19 @@ fn read_body(request: &mut tiny_http::Request, config: &ServeConfig) -> Result<V
                 body.extend_from_slice(&buf[..n]);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(Error::Timeout)
             }
-            Err(e) => return Err(Error::BadRequest(format!("The request body could not be read ({e})."))),
+            Err(e) => {
+                return Err(Error::BadRequest(format!(
+                    "The request body could not be read ({e})."
+                )))
+            }
         }
     }
 }
@@ -231,19 +266,25 @@ fn send(request: tiny_http::Request, resp: Resp) {
         }
         Body::File(file, len) => (Box::new(file), len as usize),
     };
-    let response = tiny_http::Response::new(tiny_http::StatusCode(resp.status), headers, reader, Some(length), None)
-        .with_chunked_threshold(usize::MAX);
+    let response = tiny_http::Response::new(
+        tiny_http::StatusCode(resp.status),
+        headers,
+        reader,
+        Some(length),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX);
     if let Err(e) = request.respond(response) {
         log::debug!("could not send the response: {e}");
     }
 }
 
 /// Scheduled backups and expired-session clean-up, in the background.
-fn housekeeping(app: &App, conn: Connection, shutdown: &AtomicBool) {
+fn housekeeping(app: &App, mut conn: Connection, shutdown: &AtomicBool) {
     let mut next = Instant::now();
     while !shutdown.load(Ordering::SeqCst) {
         if Instant::now() >= next {
-            if let Err(e) = housekeeping_turn(app, &conn) {
+            if let Err(e) = housekeeping_turn(app, &mut conn) {
                 log::error!("housekeeping failed: {e}");
             }
             next = Instant::now() + app.config.backup_check_every;
@@ -252,14 +293,16 @@ fn housekeeping(app: &App, conn: Connection, shutdown: &AtomicBool) {
     }
 }
 
-fn housekeeping_turn(app: &App, conn: &Connection) -> Result<(), Error> {
+fn housekeeping_turn(app: &App, conn: &mut Connection) -> Result<(), Error> {
     let settings = crate::settings::store::load(conn)?;
     let now = crate::now_unix();
-    crate::users::store::delete_expired_sessions(
-        conn,
-        now - i64::from(settings.session_idle_hours) * 3_600,
-        now - i64::from(settings.remember_days) * 86_400,
-    )?;
+    db::write(conn, |tx| {
+        crate::users::store::delete_expired_sessions(
+            tx,
+            now - i64::from(settings.session_idle_hours) * 3_600,
+            now - i64::from(settings.remember_days) * 86_400,
+        )
+    })?;
     if settings.backup_interval_hours > 0 {
         db::backup::run_schedule(
             conn,

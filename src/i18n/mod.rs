@@ -154,9 +154,15 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("sv;q=1, fi;q=0.8, en;q=0.5"), Some(Lang::Fi));
+        assert_eq!(
+            Lang::from_accept_language("sv;q=1, fi;q=0.8, en;q=0.5"),
+            Some(Lang::Fi)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
-        assert_eq!(Lang::from_accept_language("fi;q=0.2, en;q=0.7"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fi;q=0.2, en;q=0.7"),
+            Some(Lang::En)
+        );
     }
 
     #[test]
@@ -186,8 +192,14 @@ mod tests {
                 }
             }
         }
-        assert!(used > 50, "the scan found only {used} keys; is the pattern still right?");
-        assert!(missing.is_empty(), "keys used in code but in no catalog: {missing:#?}");
+        assert!(
+            used > 50,
+            "the scan found only {used} keys; is the pattern still right?"
+        );
+        assert!(
+            missing.is_empty(),
+            "keys used in code but in no catalog: {missing:#?}"
+        );
     }
 
     fn rust_sources(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
@@ -206,15 +218,19 @@ mod tests {
     /// String literals shaped like a catalog key (`section.name`) whose section is one the
     /// catalogs have; event kinds (`user.created`) and file names (`style.css`) are not keys.
     fn used_keys(text: &str) -> Vec<String> {
-        let sections: std::collections::HashSet<&str> =
-            parse_catalog(EN_TEXT).keys().filter_map(|k| k.split('.').next()).collect();
+        let sections: std::collections::HashSet<&str> = parse_catalog(EN_TEXT)
+            .keys()
+            .filter_map(|k| k.split('.').next())
+            .collect();
         let not_keys = [".db", ".txt", ".css", ".js", ".json", ".svg"];
         text.split('"')
             .skip(1)
             .step_by(2)
             .filter(|lit| {
                 let shaped = lit.contains('.')
-                    && lit.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+                    && lit.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+                    });
                 shaped
                     && sections.contains(lit.split('.').next().unwrap_or(""))
                     && crate::log::EventKind::parse(lit).is_none()

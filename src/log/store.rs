@@ -212,7 +212,12 @@ const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.
     e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference";
 
 /// Events matching a full-text query, newest first.
-pub fn search(conn: &rusqlite::Connection, text: &str, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+pub fn search(
+    conn: &rusqlite::Connection,
+    text: &str,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<Event>> {
     let Some(query) = fts_query(text) else {
         return Ok(Vec::new());
     };
@@ -225,27 +230,33 @@ pub fn search(conn: &rusqlite::Connection, text: &str, limit: i64, offset: i64) 
 }
 
 /// The newest events, one page of them.
-pub fn newest(conn: &rusqlite::Connection, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
-    conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"))?
-        .query_map(params![limit, offset], event_from_row)?
-        .collect()
+pub fn newest(
+    conn: &rusqlite::Connection,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<Event>> {
+    conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"
+    ))?
+    .query_map(params![limit, offset], event_from_row)?
+    .collect()
 }
 
 fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
-        Ok(Event {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            customer_id: r.get(3)?,
-            contact_id: r.get(4)?,
-            document_id: r.get(5)?,
-            task_id: r.get(6)?,
-            user_id: r.get(7)?,
-            summary: r.get(8)?,
-            amount: r.get(9)?,
-            currency: r.get(10)?,
-            reference: r.get(11)?,
-        })
+    Ok(Event {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        kind: r.get(2)?,
+        customer_id: r.get(3)?,
+        contact_id: r.get(4)?,
+        document_id: r.get(5)?,
+        task_id: r.get(6)?,
+        user_id: r.get(7)?,
+        summary: r.get(8)?,
+        amount: r.get(9)?,
+        currency: r.get(10)?,
+        reference: r.get(11)?,
+    })
 }
 
 #[cfg(test)]
@@ -280,7 +291,13 @@ mod tests {
             append(tx, &e)
         })
         .unwrap();
-        let found = |q: &str| search(&conn, q, 10, 0).unwrap().into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        let found = |q: &str| {
+            search(&conn, q, 10, 0)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(found("cafe"), ["note"]);
         assert_eq!(found("JARVINEN"), ["note"]);
         assert_eq!(found("järvi"), ["note"]);
@@ -293,10 +310,15 @@ mod tests {
     #[test]
     fn events_cannot_be_deleted() {
         let (_dir, mut conn) = db();
-        crate::db::write(&mut conn, |tx| append(tx, &NewEvent::new(EventKind::Call, "Soitto"))).unwrap();
+        crate::db::write(&mut conn, |tx| {
+            append(tx, &NewEvent::new(EventKind::Call, "Soitto"))
+        })
+        .unwrap();
         let err = conn.execute("DELETE FROM events", []).unwrap_err();
         assert!(err.to_string().contains("append-only"), "{err}");
-        let count: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(count, 1);
     }
 

@@ -31,12 +31,23 @@ pub fn index(ctx: &mut Ctx) -> Result<Resp> {
 fn settings_form_values(s: &Settings) -> Form {
     let mut pairs = vec![
         ("company_name".to_string(), s.company_name.clone()),
-        ("default_language".to_string(), s.default_language.code().to_string()),
+        (
+            "default_language".to_string(),
+            s.default_language.code().to_string(),
+        ),
     ];
     for (key, _) in NUMBER_FIELDS {
-        pairs.push((key.to_string(), s.number(key).unwrap_or_default().to_string()));
+        pairs.push((
+            key.to_string(),
+            s.number(key).unwrap_or_default().to_string(),
+        ));
     }
-    Form::parse(serde_urlencoded::to_string(&pairs).unwrap_or_default().as_bytes()).unwrap_or_default()
+    Form::parse(
+        serde_urlencoded::to_string(&pairs)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .unwrap_or_default()
 }
 
 pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
@@ -46,14 +57,23 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let mut errors = Vec::new();
     let company = form.get("company_name").trim();
     if company.is_empty() {
-        errors.push(FieldError { field: "company_name", key: "setup.company_required" });
+        errors.push(FieldError {
+            field: "company_name",
+            key: "setup.company_required",
+        });
     } else if company.chars().count() > 200 {
-        errors.push(FieldError { field: "company_name", key: "setup.company_too_long" });
+        errors.push(FieldError {
+            field: "company_name",
+            key: "setup.company_too_long",
+        });
     }
     after.company_name = company.to_string();
     match Lang::parse(form.get("default_language")) {
         Some(lang) => after.default_language = lang,
-        None => errors.push(FieldError { field: "default_language", key: "setup.language_required" }),
+        None => errors.push(FieldError {
+            field: "default_language",
+            key: "setup.language_required",
+        }),
     }
     for (key, _) in NUMBER_FIELDS {
         if let Err(e) = after.set_number(key, form.get(key)) {
@@ -61,7 +81,10 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         }
     }
     if !errors.is_empty() {
-        let err = Error::Validation { key: "form.fix_errors", fields: errors };
+        let err = Error::Validation {
+            key: "form.fix_errors",
+            fields: errors,
+        };
         let frame = Frame::new(ctx, Section::Settings);
         return Ok(Resp::html(index_view(&frame, &form, Some(&err))).with_status(422));
     }
@@ -70,7 +93,10 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         db::write(ctx.conn, |tx| {
             store::save(tx, &after)?;
             let summary = format!("Settings changed: {}.", changed.join(", "));
-            log::append(tx, &NewEvent::new(EventKind::SettingsUpdated, summary).by(by.0))
+            log::append(
+                tx,
+                &NewEvent::new(EventKind::SettingsUpdated, summary).by(by.0),
+            )
         })?;
     }
     ctx.flash("flash.saved");
@@ -169,7 +195,10 @@ fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
         status: 200,
         headers: vec![
             ("Content-Type".into(), "application/vnd.sqlite3".into()),
-            ("Content-Disposition".into(), format!("attachment; filename=\"{name}\"")),
+            (
+                "Content-Disposition".into(),
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         body: Body::File(file, size),
     }
@@ -184,7 +213,10 @@ pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
     let _ = std::fs::remove_file(&path);
     let file = file?;
     let size = file.metadata()?.len();
-    let name = format!("minicrm-{}.db", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let name = format!(
+        "minicrm-{}.db",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    );
     Ok(download(file, size, &name))
 }
 

@@ -57,7 +57,9 @@ fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
 pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
     let d = Settings::default();
     let number = |key: &str, default: u32| -> rusqlite::Result<u32> {
-        Ok(get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+        Ok(get(conn, key)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default))
     };
     Ok(Settings {
         company_name: get(conn, "company_name")?.unwrap_or(d.company_name),
@@ -92,13 +94,19 @@ impl Settings {
             ("remember_days", self.remember_days.to_string()),
             ("lockout_attempts", self.lockout_attempts.to_string()),
             ("lockout_minutes", self.lockout_minutes.to_string()),
-            ("backup_interval_hours", self.backup_interval_hours.to_string()),
+            (
+                "backup_interval_hours",
+                self.backup_interval_hours.to_string(),
+            ),
             ("backup_keep", self.backup_keep.to_string()),
         ]
     }
 
     pub fn number(&self, key: &str) -> Option<u32> {
-        self.pairs().into_iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.parse().ok())
+        self.pairs()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.parse().ok())
     }
 
     /// Sets a numeric setting by key from form text, checking its range.
@@ -153,13 +161,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::db::open(&dir.path().join("s.db")).unwrap();
         assert_eq!(load(&conn).unwrap(), Settings::default());
-        let mut s = Settings::default();
-        s.company_name = "Oy Esimerkki Ab".into();
-        s.default_language = Lang::En;
+        let mut s = Settings {
+            company_name: "Oy Esimerkki Ab".into(),
+            default_language: Lang::En,
+            ..Settings::default()
+        };
         s.set_number("lockout_attempts", " 3 ").unwrap();
         crate::db::write(&mut conn, |tx| save(tx, &s)).unwrap();
         assert_eq!(load(&conn).unwrap(), s);
-        assert_eq!(s.changed_keys(&Settings::default()), ["company_name", "default_language", "lockout_attempts"]);
+        assert_eq!(
+            s.changed_keys(&Settings::default()),
+            ["company_name", "default_language", "lockout_attempts"]
+        );
     }
 
     #[test]

@@ -18,5 +18,8 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
     let more = users.len() as i64 > limit;
     let items: Vec<_> = users.into_iter().take(limit as usize).collect();
     let next = more.then_some(offset + limit);
-    Ok(Resp::json(200, &json!({"items": items, "next_offset": next})))
+    Ok(Resp::json(
+        200,
+        &json!({"items": items, "next_offset": next}),
+    ))
 }

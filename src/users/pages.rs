@@ -27,7 +27,10 @@ fn rejected(err: Error, render: impl FnOnce(&Error) -> Markup) -> Result<Resp> {
 }
 
 fn role_options(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|r| (r.as_str(), r.label(lang))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label(lang)))
+        .collect()
 }
 
 // ---- first-run set-up ----
@@ -57,19 +60,36 @@ pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         }
         let mut errors = Vec::new();
         if company.is_empty() {
-            errors.push(FieldError { field: "company_name", key: "setup.company_required" });
+            errors.push(FieldError {
+                field: "company_name",
+                key: "setup.company_required",
+            });
         } else if company.chars().count() > 200 {
-            errors.push(FieldError { field: "company_name", key: "setup.company_too_long" });
+            errors.push(FieldError {
+                field: "company_name",
+                key: "setup.company_too_long",
+            });
         }
         if lang.is_none() {
-            errors.push(FieldError { field: "language", key: "setup.language_required" });
+            errors.push(FieldError {
+                field: "language",
+                key: "setup.language_required",
+            });
         }
         let id = match store::create_user(tx, &new, None) {
             Ok(id) if errors.is_empty() => id,
-            Ok(_) => return Err(Error::Validation { key: "form.fix_errors", fields: errors }),
+            Ok(_) => {
+                return Err(Error::Validation {
+                    key: "form.fix_errors",
+                    fields: errors,
+                })
+            }
             Err(Error::Validation { fields, .. }) | Err(Error::Conflict { fields, .. }) => {
                 errors.extend(fields);
-                return Err(Error::Validation { key: "form.fix_errors", fields: errors });
+                return Err(Error::Validation {
+                    key: "form.fix_errors",
+                    fields: errors,
+                });
             }
             Err(e) => return Err(e),
         };
@@ -182,7 +202,16 @@ pub fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             let frame = Frame::new(ctx, Section::None);
             let (message, status) = match reason.strip_prefix("locked:") {
                 Some(minutes) => (frame.lang.tf("login.locked", &[("minutes", minutes)]), 429),
-                None => (frame.t(if reason == "login.wrong" { "login.wrong" } else { "login.fill_both" }).to_string(), 422),
+                None => (
+                    frame
+                        .t(if reason == "login.wrong" {
+                            "login.wrong"
+                        } else {
+                            "login.fill_both"
+                        })
+                        .to_string(),
+                    422,
+                ),
             };
             let page = login_view(&frame, &username, &next, remember, Some(&message));
             Ok(Resp::html(page).with_status(status))
@@ -190,7 +219,13 @@ pub fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
 }
 
-fn login_view(f: &Frame, username: &str, next: &str, remember: bool, message: Option<&str>) -> Markup {
+fn login_view(
+    f: &Frame,
+    username: &str,
+    next: &str,
+    remember: bool,
+    message: Option<&str>,
+) -> Markup {
     let body = html! {
         div.narrow {
             h1 { (f.t("login.title")) }
@@ -223,7 +258,12 @@ pub fn account(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 /// The account page, with a rejected form's error or a just-created token to show once.
-fn account_page(ctx: &mut Ctx, error: Option<&Error>, new_token: Option<&str>, status: u16) -> Result<Resp> {
+fn account_page(
+    ctx: &mut Ctx,
+    error: Option<&Error>,
+    new_token: Option<&str>,
+    status: u16,
+) -> Result<Resp> {
     let user_id = ctx.user()?.id;
     let tokens = store::tokens_of(ctx.conn, user_id)?;
     let frame = Frame::new(ctx, Section::Settings);
@@ -299,14 +339,26 @@ pub fn change_password(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let keep = ctx.session.as_ref().map(|s| s.token_hash.clone());
     let result = (|| {
         if store::check_login(ctx.conn, &user.username, form.get("current_password"))?.is_none() {
-            return Err(Error::field("current_password", "account.current_password_wrong"));
+            return Err(Error::field(
+                "current_password",
+                "account.current_password_wrong",
+            ));
         }
         let mut errors = Vec::new();
-        store::check_new_password(form.get("password"), form.get("password_again"), &mut errors);
+        store::check_new_password(
+            form.get("password"),
+            form.get("password_again"),
+            &mut errors,
+        );
         if !errors.is_empty() {
-            return Err(Error::Validation { key: "form.fix_errors", fields: errors });
+            return Err(Error::Validation {
+                key: "form.fix_errors",
+                fields: errors,
+            });
         }
-        db::write(ctx.conn, |tx| store::set_password(tx, user.id, form.get("password"), keep.as_deref()))
+        db::write(ctx.conn, |tx| {
+            store::set_password(tx, user.id, form.get("password"), keep.as_deref())
+        })
     })();
     match result {
         Ok(()) => {
@@ -325,7 +377,9 @@ pub fn change_language(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let id = ctx.user()?.id;
     let lang = match form.get("language") {
         "" => None,
-        code => Some(Lang::parse(code).ok_or(Error::field("language", "account.language_invalid"))?),
+        code => {
+            Some(Lang::parse(code).ok_or(Error::field("language", "account.language_invalid"))?)
+        }
     };
     db::write(ctx.conn, |tx| store::set_language(tx, id, lang))?;
     ctx.flash("flash.language_changed");
@@ -444,7 +498,11 @@ pub fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     if user.active {
         values.push(("active", "1".into()));
     }
-    let form = Form::parse(serde_urlencoded::to_string(&values).unwrap_or_default().as_bytes())?;
+    let form = Form::parse(
+        serde_urlencoded::to_string(&values)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
     let frame = Frame::new(ctx, Section::Settings);
     Ok(Resp::html(user_edit_view(&frame, &user, &form, None)))
 }
@@ -467,7 +525,10 @@ pub fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
             let mut errors = Vec::new();
             store::check_new_password(new_password, form.get("password_again"), &mut errors);
             if !errors.is_empty() {
-                return Err(Error::Validation { key: "form.fix_errors", fields: errors });
+                return Err(Error::Validation {
+                    key: "form.fix_errors",
+                    fields: errors,
+                });
             }
         }
         store::update_user(tx, user.id, &edit, by)?;

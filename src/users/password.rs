@@ -48,7 +48,9 @@ pub fn hash(password: &str) -> Result<String, crate::Error> {
 
 pub fn verify(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -78,6 +80,9 @@ mod tests {
         assert_eq!(check_strength("short"), Err("users.password_too_short"));
         assert_eq!(check_strength("123456789"), Err("users.password_too_short"));
         assert_eq!(check_strength("ääääääääää"), Ok(()));
-        assert_eq!(check_strength(&"x".repeat(1001)), Err("users.password_too_long"));
+        assert_eq!(
+            check_strength(&"x".repeat(1001)),
+            Err("users.password_too_long")
+        );
     }
 }

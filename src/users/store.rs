@@ -32,7 +32,11 @@ fn user_at(r: &Row, i: usize) -> rusqlite::Result<User> {
 
 /// `USER_COLUMNS` qualified with the `u.` alias, for joins.
 fn user_columns_u() -> String {
-    USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+    USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Random bytes as lowercase hex.
@@ -79,12 +83,23 @@ fn check_username(username: &str) -> Option<&'static str> {
 
 fn check_name_and_email(name: &str, email: &str, errors: &mut Vec<FieldError>) {
     if name.trim().is_empty() {
-        errors.push(FieldError { field: "name", key: "users.name_required" });
+        errors.push(FieldError {
+            field: "name",
+            key: "users.name_required",
+        });
     } else if name.chars().count() > 200 {
-        errors.push(FieldError { field: "name", key: "users.name_too_long" });
+        errors.push(FieldError {
+            field: "name",
+            key: "users.name_too_long",
+        });
     }
-    if !email.is_empty() && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace)) {
-        errors.push(FieldError { field: "email", key: "users.email_invalid" });
+    if !email.is_empty()
+        && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace))
+    {
+        errors.push(FieldError {
+            field: "email",
+            key: "users.email_invalid",
+        });
     }
 }
 
@@ -92,16 +107,25 @@ fn invalid(fields: Vec<FieldError>) -> Result<()> {
     if fields.is_empty() {
         Ok(())
     } else {
-        Err(Error::Validation { key: "form.fix_errors", fields })
+        Err(Error::Validation {
+            key: "form.fix_errors",
+            fields,
+        })
     }
 }
 
 /// Checks a new password and its repetition.
 pub fn check_new_password(password: &str, again: &str, errors: &mut Vec<FieldError>) {
     if let Err(key) = password::check_strength(password) {
-        errors.push(FieldError { field: "password", key });
+        errors.push(FieldError {
+            field: "password",
+            key,
+        });
     } else if password != again {
-        errors.push(FieldError { field: "password_again", key: "users.passwords_differ" });
+        errors.push(FieldError {
+            field: "password_again",
+            key: "users.passwords_differ",
+        });
     }
 }
 
@@ -110,18 +134,27 @@ pub fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Resul
     let username = new.username.trim();
     let mut errors = Vec::new();
     if let Some(key) = check_username(username) {
-        errors.push(FieldError { field: "username", key });
+        errors.push(FieldError {
+            field: "username",
+            key,
+        });
     }
     check_name_and_email(&new.name, new.email.trim(), &mut errors);
     if new.role.is_none() {
-        errors.push(FieldError { field: "role", key: "users.role_invalid" });
+        errors.push(FieldError {
+            field: "role",
+            key: "users.role_invalid",
+        });
     }
     check_new_password(&new.password, &new.password_again, &mut errors);
     invalid(errors)?;
     if user_by_username(tx, username)?.is_some() {
         return Err(Error::Conflict {
             key: "users.username_taken",
-            fields: vec![FieldError { field: "username", key: "users.username_taken" }],
+            fields: vec![FieldError {
+                field: "username",
+                key: "users.username_taken",
+            }],
         });
     }
     let hash = password::hash(&new.password)?;
@@ -130,12 +163,23 @@ pub fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Resul
     tx.execute(
         "INSERT INTO users (username, name, email, role, password_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![username, new.name.trim(), new.email.trim(), role.as_str(), hash, now],
+        params![
+            username,
+            new.name.trim(),
+            new.email.trim(),
+            role.as_str(),
+            hash,
+            now
+        ],
     )?;
     let id = UserId(tx.last_insert_rowid());
     let mut event = NewEvent::new(
         EventKind::UserCreated,
-        format!("User {username} ({}) created with role {}.", new.name.trim(), role.as_str()),
+        format!(
+            "User {username} ({}) created with role {}.",
+            new.name.trim(),
+            role.as_str()
+        ),
     );
     event.user_id = by.or(Some(id)).map(|u| u.0);
     log::append(tx, &event)?;
@@ -148,7 +192,8 @@ pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) ->
     let mut errors = Vec::new();
     check_name_and_email(&edit.name, edit.email.trim(), &mut errors);
     invalid(errors)?;
-    let loses_admin = before.role == Role::Admin && before.active && (edit.role != Role::Admin || !edit.active);
+    let loses_admin =
+        before.role == Role::Admin && before.active && (edit.role != Role::Admin || !edit.active);
     if loses_admin && active_admin_count(tx)? <= 1 {
         return Err(Error::field("role", "users.last_admin"));
     }
@@ -164,13 +209,25 @@ pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) ->
         changes.push(format!("name from {} to {}", before.name, edit.name.trim()));
     }
     if before.email != edit.email.trim() {
-        changes.push(format!("e-mail from {} to {}", before.email, edit.email.trim()));
+        changes.push(format!(
+            "e-mail from {} to {}",
+            before.email,
+            edit.email.trim()
+        ));
     }
     if before.role != edit.role {
-        changes.push(format!("role from {} to {}", before.role.as_str(), edit.role.as_str()));
+        changes.push(format!(
+            "role from {} to {}",
+            before.role.as_str(),
+            edit.role.as_str()
+        ));
     }
     if before.active != edit.active {
-        changes.push(if edit.active { "reactivated".into() } else { "deactivated".to_string() });
+        changes.push(if edit.active {
+            "reactivated".into()
+        } else {
+            "deactivated".to_string()
+        });
     }
     if !changes.is_empty() {
         let summary = format!("User {}: {}.", before.username, changes.join(", "));
@@ -180,7 +237,12 @@ pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) ->
 }
 
 /// Sets a new password (already checked) and ends the user's other sessions.
-pub fn set_password(tx: &Transaction, id: UserId, new_password: &str, keep_session: Option<&[u8]>) -> Result<()> {
+pub fn set_password(
+    tx: &Transaction,
+    id: UserId,
+    new_password: &str,
+    keep_session: Option<&[u8]>,
+) -> Result<()> {
     let hash = password::hash(new_password)?;
     let changed = tx.execute(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
@@ -194,7 +256,10 @@ pub fn set_password(tx: &Transaction, id: UserId, new_password: &str, keep_sessi
         params![id.0, keep_session],
     )?;
     let username = user_by_id(tx, id)?.map(|u| u.username).unwrap_or_default();
-    let event = NewEvent::new(EventKind::UserUpdated, format!("User {username}: password changed."));
+    let event = NewEvent::new(
+        EventKind::UserUpdated,
+        format!("User {username}: password changed."),
+    );
     log::append(tx, &event.by(id.0))?;
     Ok(())
 }
@@ -214,16 +279,20 @@ pub fn user_by_id(conn: &Connection, id: UserId) -> rusqlite::Result<Option<User
 }
 
 pub fn user_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<User>> {
-    conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?
-        .query_row([username.trim()], user_from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
+    ))?
+    .query_row([username.trim()], user_from_row)
+    .optional()
 }
 
 /// The user and their password hash, for a login.
 fn user_with_hash(conn: &Connection, username: &str) -> rusqlite::Result<Option<(User, String)>> {
-    conn.prepare_cached(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"))?
-        .query_row([username.trim()], |r| Ok((user_from_row(r)?, r.get(7)?)))
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"
+    ))?
+    .query_row([username.trim()], |r| Ok((user_from_row(r)?, r.get(7)?)))
+    .optional()
 }
 
 /// Users ordered by name, one page of them.
@@ -240,13 +309,23 @@ pub fn any_user(conn: &Connection) -> rusqlite::Result<bool> {
 }
 
 fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1", [], |r| r.get(0))
+    conn.query_row(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1",
+        [],
+        |r| r.get(0),
+    )
 }
 
 /// Checks a username and password. `Ok(None)` for a wrong pair or an inactive user.
-pub fn check_login(conn: &Connection, username: &str, password: &str) -> rusqlite::Result<Option<User>> {
+pub fn check_login(
+    conn: &Connection,
+    username: &str,
+    password: &str,
+) -> rusqlite::Result<Option<User>> {
     match user_with_hash(conn, username)? {
-        Some((user, hash)) => Ok((password::verify(password, &hash) && user.active).then_some(user)),
+        Some((user, hash)) => {
+            Ok((password::verify(password, &hash) && user.active).then_some(user))
+        }
         None => {
             password::verify(password, password::dummy_hash());
             Ok(None)
@@ -278,7 +357,10 @@ pub fn create_session(tx: &Transaction, user: UserId, remember: bool) -> rusqlit
 }
 
 /// The session for a cookie token and its active user, if the session exists.
-pub fn session_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<(Session, User)>> {
+pub fn session_by_token(
+    conn: &Connection,
+    token: &str,
+) -> rusqlite::Result<Option<(Session, User)>> {
     conn.prepare_cached(&format!(
         "SELECT s.token_hash, s.csrf_token, s.remember, s.created_at, s.last_seen_at,
                 {}
@@ -300,7 +382,10 @@ pub fn session_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Opti
 }
 
 pub fn touch_session(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", params![token_hash, now])?;
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, now],
+    )?;
     Ok(())
 }
 
@@ -310,7 +395,11 @@ pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<
 }
 
 /// Removes sessions that have expired, so the table does not grow without end.
-pub fn delete_expired_sessions(conn: &Connection, idle_before: i64, remembered_before: i64) -> rusqlite::Result<usize> {
+pub fn delete_expired_sessions(
+    conn: &Connection,
+    idle_before: i64,
+    remembered_before: i64,
+) -> rusqlite::Result<usize> {
     conn.execute(
         "DELETE FROM sessions WHERE (remember = 0 AND last_seen_at < ?1) OR (remember = 1 AND created_at < ?2)",
         params![idle_before, remembered_before],
@@ -335,7 +424,12 @@ pub fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String
     let token = format!("mcrm_{}", random_hex(32));
     tx.execute(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user.0, name.trim(), token_hash(&token), crate::now_rfc3339()],
+        params![
+            user.0,
+            name.trim(),
+            token_hash(&token),
+            crate::now_rfc3339()
+        ],
     )?;
     Ok(token)
 }
@@ -354,7 +448,10 @@ pub fn tokens_of(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<ApiTok
 }
 
 pub fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()> {
-    match tx.execute("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2", params![id, user.0])? {
+    match tx.execute(
+        "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
+        params![id, user.0],
+    )? {
         0 => Err(Error::NotFound),
         _ => Ok(()),
     }
@@ -381,7 +478,10 @@ pub fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<
     let now = crate::now_rfc3339();
     // RFC 3339 text compares in time order; the first 16 characters are the minute.
     if last.as_deref().map(|l| &l[..l.len().min(16)]) != Some(&now[..16]) {
-        conn.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
+        conn.execute(
+            "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
     }
     Ok(Some(user))
 }
@@ -396,7 +496,13 @@ pub struct LoginAttempt {
     pub success: bool,
 }
 
-pub fn record_attempt(conn: &Connection, username: &str, user: Option<UserId>, ip: &str, success: bool) -> rusqlite::Result<()> {
+pub fn record_attempt(
+    conn: &Connection,
+    username: &str,
+    user: Option<UserId>,
+    ip: &str,
+    success: bool,
+) -> rusqlite::Result<()> {
     let username: String = username.trim().chars().take(100).collect();
     conn.execute(
         "INSERT INTO login_attempts (at, username, user_id, ip, success) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -407,7 +513,12 @@ pub fn record_attempt(conn: &Connection, username: &str, user: Option<UserId>, i
 
 /// Failed attempts for a username and for an IP since `since` (unix seconds), each counted
 /// from its last successful login.
-pub fn recent_failures(conn: &Connection, username: &str, ip: &str, since: i64) -> rusqlite::Result<(i64, i64)> {
+pub fn recent_failures(
+    conn: &Connection,
+    username: &str,
+    ip: &str,
+    since: i64,
+) -> rusqlite::Result<(i64, i64)> {
     let by_user = conn
         .prepare_cached(
             "SELECT count(*) FROM login_attempts WHERE username = ?1 AND success = 0 AND at >= max(?2,
@@ -424,7 +535,11 @@ pub fn recent_failures(conn: &Connection, username: &str, ip: &str, since: i64) 
 }
 
 /// Login history, newest first.
-pub fn login_history(conn: &Connection, limit: i64, offset: i64) -> rusqlite::Result<Vec<LoginAttempt>> {
+pub fn login_history(
+    conn: &Connection,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<LoginAttempt>> {
     conn.prepare_cached(
         "SELECT at, username, ip, success FROM login_attempts ORDER BY id DESC LIMIT ?1 OFFSET ?2",
     )?

@@ -69,7 +69,11 @@ impl Frame {
 
 /// The whole page around `content`.
 pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
-    let app_name = if f.company.is_empty() { "minicrm".to_string() } else { format!("{} · minicrm", f.company) };
+    let app_name = if f.company.is_empty() {
+        "minicrm".to_string()
+    } else {
+        format!("{} · minicrm", f.company)
+    };
     html! {
         (DOCTYPE)
         html lang=(f.lang.code()) {
@@ -162,7 +166,15 @@ pub struct Field<'a> {
 
 impl<'a> Field<'a> {
     pub fn text(name: &'static str, label: &'static str, value: &'a str) -> Field<'a> {
-        Field { name, label, value, kind: "text", required: false, autocomplete: "off", hint: None }
+        Field {
+            name,
+            label,
+            value,
+            kind: "text",
+            required: false,
+            autocomplete: "off",
+            hint: None,
+        }
     }
 
     pub fn kind(mut self, kind: &'static str) -> Field<'a> {
@@ -194,7 +206,11 @@ impl<'a> Field<'a> {
             _ => None,
         };
         // Passwords are never sent back to the browser.
-        let value = if self.kind == "password" { "" } else { self.value };
+        let value = if self.kind == "password" {
+            ""
+        } else {
+            self.value
+        };
         html! {
             div.field.invalid[error.is_some()] {
                 label for=(id) { (f.t(self.label)) @if self.required { span.req aria-hidden="true" { " *" } } }
@@ -212,7 +228,14 @@ impl<'a> Field<'a> {
 }
 
 /// A `<select>` with its label; `options` are (value, label) pairs.
-pub fn select(f: &Frame, name: &'static str, label: &'static str, options: &[(&str, &str)], selected: &str, errors: &[FieldError]) -> Markup {
+pub fn select(
+    f: &Frame,
+    name: &'static str,
+    label: &'static str,
+    options: &[(&str, &str)],
+    selected: &str,
+    errors: &[FieldError],
+) -> Markup {
     let id = format!("f-{name}");
     let error = field_error(errors, name);
     html! {
@@ -242,7 +265,10 @@ pub fn checkbox(f: &Frame, name: &'static str, label: &'static str, checked: boo
 
 /// The language choices of a picker: each language in its own name.
 pub fn language_options() -> Vec<(&'static str, &'static str)> {
-    crate::i18n::Lang::ALL.iter().map(|l| (l.code(), l.native_name())).collect()
+    crate::i18n::Lang::ALL
+        .iter()
+        .map(|l| (l.code(), l.native_name()))
+        .collect()
 }
 
 /// "Previous / next" links for a list at `offset` showing `shown` of at most `limit` rows.

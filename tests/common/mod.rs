@@ -39,7 +39,12 @@ impl TestServer {
         config.test_routes = true;
         adjust(&mut config);
         let running = minicrm::http::start(config, Arc::new(AtomicBool::new(false))).unwrap();
-        TestServer { dir, db, addr: running.addr, running: Some(running) }
+        TestServer {
+            dir,
+            db,
+            addr: running.addr,
+            running: Some(running),
+        }
     }
 
     /// A server whose set-up is done: company "Testi Oy", admin `admin`.
@@ -75,12 +80,17 @@ impl Drop for TestServer {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as text (lossy for binary bodies; see `bytes`).
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn location(&self) -> &str {
@@ -94,7 +104,10 @@ impl Response {
     /// The value of the hidden CSRF field in the page.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
-        let at = self.body.find(marker).unwrap_or_else(|| panic!("no CSRF field in: {}", self.body));
+        let at = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no CSRF field in: {}", self.body));
         let rest = &self.body[at + marker.len()..];
         rest[..rest.find('"').unwrap()].to_string()
     }
@@ -116,7 +129,12 @@ impl Client {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        Client { base, agent, cookies: Default::default(), extra_headers: Vec::new() }
+        Client {
+            base,
+            agent,
+            cookies: Default::default(),
+            extra_headers: Vec::new(),
+        }
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Client {
@@ -125,7 +143,12 @@ impl Client {
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn finish(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
@@ -142,17 +165,33 @@ impl Client {
                     if v.is_empty() || value.contains("Max-Age=0") {
                         self.cookies.borrow_mut().remove(k);
                     } else {
-                        self.cookies.borrow_mut().insert(k.to_string(), v.to_string());
+                        self.cookies
+                            .borrow_mut()
+                            .insert(k.to_string(), v.to_string());
                     }
                 }
             }
         }
-        let body = resp.body_mut().with_config().limit(100 * 1024 * 1024).read_to_string().unwrap_or_default();
-        Response { status: resp.status().as_u16(), headers, body }
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(100 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Response {
+            status: resp.status().as_u16(),
+            headers,
+            body,
+            bytes,
+        }
     }
 
     pub fn get(&self, path: &str) -> Response {
-        let mut req = self.agent.get(format!("{}{path}", self.base)).header("Cookie", self.cookie_header());
+        let mut req = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header());
         for (n, v) in &self.extra_headers {
             req = req.header(n.as_str(), v.as_str());
         }
@@ -203,16 +242,29 @@ impl Client {
     }
 
     pub fn login(&self, username: &str, password: &str) -> Response {
-        self.post_form("/login", "/login", &[("username", username), ("password", password)])
+        self.post_form(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        )
     }
 
     /// A JSON API call with a bearer token.
-    pub fn api(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Response {
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Response {
         let url = format!("{}{path}", self.base);
         let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
         let result = match body {
             None => {
-                let req = ureq::http::Request::builder().method(method).uri(&url).header("Authorization", &auth);
+                let req = ureq::http::Request::builder()
+                    .method(method)
+                    .uri(&url)
+                    .header("Authorization", &auth);
                 self.agent.run(req.body(()).unwrap())
             }
             Some(b) => {
@@ -245,10 +297,27 @@ pub fn add_user(admin: &Client, username: &str, role: &str, password: &str) {
     assert_eq!(resp.status, 303, "{}", resp.body);
 }
 
+/// The id in the first `/settings/users/{id}` link of a page whose link text is `username`.
+pub fn user_id(admin: &Client, username: &str) -> String {
+    let list = admin.get("/settings/users");
+    list.body
+        .split("href=\"/settings/users/")
+        .skip(1)
+        .find(|s| {
+            s.contains(&format!("\">{username}<"))
+                && s.split('"').next().unwrap().parse::<i64>().is_ok()
+        })
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no user {username} in {}", list.body))
+        .to_string()
+}
+
 /// Sends raw bytes and returns everything the server answers until it closes or 10 s pass.
 pub fn raw_request(addr: SocketAddr, bytes: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream.write_all(bytes).unwrap();
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];
@@ -273,7 +342,11 @@ fn complete_response(bytes: &[u8]) -> Option<String> {
     let head_end = text.find("\r\n\r\n")?;
     let length: usize = text[..head_end]
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))?
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_string())
+        })?
         .parse()
         .ok()?;
     (bytes.len() >= head_end + 4 + length).then(|| text.into_owned())
@@ -282,14 +355,27 @@ fn complete_response(bytes: &[u8]) -> Option<String> {
 /// The `minicrm` binary with a database path and cheap password hashing.
 pub fn minicrm(db: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minicrm"));
-    cmd.arg("--db").arg(db).env("MINICRM_PASSWORD_COST", "low").env("MINICRM_LOG", "warn");
+    cmd.arg("--db")
+        .arg(db)
+        .env("MINICRM_PASSWORD_COST", "low")
+        .env("MINICRM_LOG", "warn");
     cmd
 }
 
 /// Runs `minicrm` with `stdin` as its input.
 pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -303,5 +389,8 @@ pub fn stderr(o: &Output) -> String {
 
 /// `PRAGMA integrity_check` of a database file.
 pub fn integrity(path: &Path) -> String {
-    rusqlite::Connection::open(path).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
 }
