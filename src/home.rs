@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
-use crate::log::store::{self as events, Event};
+use crate::log::store::{self as events, Event, EventKind};
 use crate::views::{self, layout, Frame, Section};
 
 pub fn front(ctx: &mut Ctx) -> Result<Resp> {
@@ -47,7 +47,7 @@ pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
                     li {
                         time datetime=(e.at) { (f.lang.datetime_text(&e.at)) }
                         " "
-                        span.kind { (e.kind) }
+                        span.kind { (EventKind::parse(&e.kind).map(|k| k.label(f.lang)).unwrap_or(&e.kind)) }
                         " "
                         span.summary { (e.summary) }
                     }

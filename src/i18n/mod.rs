@@ -94,10 +94,6 @@ impl Lang {
         }
     }
 
-    pub fn has(self, key: &str) -> bool {
-        catalog(self).contains_key(key)
-    }
-
     /// The text for `key` with `{name}` placeholders filled in.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut text = self.t(key).to_string();

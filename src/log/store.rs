@@ -110,6 +110,11 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<EventKind> {
         EventKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
+
+    /// What the log shows for this kind, in the reader's language.
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        lang.t(&format!("kind.{}", self.as_str()))
+    }
 }
 
 /// An event to append. Build it with `NewEvent::new(kind, summary)` and the `with_*` links.
@@ -270,9 +275,17 @@ mod tests {
     }
 
     #[test]
-    fn kinds_round_trip_through_their_names() {
+    fn kinds_round_trip_through_their_names_and_have_labels() {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::parse(kind.as_str()), Some(*kind));
+            for lang in crate::i18n::Lang::ALL {
+                assert_ne!(
+                    kind.label(lang),
+                    "[?]",
+                    "{kind:?} has no {} label",
+                    lang.code()
+                );
+            }
         }
         assert_eq!(EventKind::parse("customer.exploded"), None);
     }

@@ -189,8 +189,18 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// A file download with a safe name.
+/// A file download; the name is reduced to safe characters for the header.
 fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     Resp {
         status: 200,
         headers: vec![

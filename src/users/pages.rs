@@ -187,36 +187,38 @@ pub fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let username = form.get("username").trim().to_string();
     let next = form.get("next").to_string();
     let remember = form.checked("remember");
-    let outcome = if username.is_empty() || form.get("password").is_empty() {
-        Err("login.fill_both".to_string())
+    let failure = if username.is_empty() || form.get("password").is_empty() {
+        Some(LoginFailure::Empty)
     } else {
         match auth::login(ctx, &username, form.get("password"), remember)? {
-            Ok(_) => Ok(()),
-            Err(LoginError::Wrong) => Err("login.wrong".to_string()),
-            Err(LoginError::LockedOut { minutes }) => Err(format!("locked:{minutes}")),
+            Ok(_) => None,
+            Err(LoginError::Wrong) => Some(LoginFailure::Wrong),
+            Err(LoginError::LockedOut { minutes }) => Some(LoginFailure::LockedOut(minutes)),
         }
     };
-    match outcome {
-        Ok(()) => Ok(Resp::redirect(safe_next(&next))),
-        Err(reason) => {
-            let frame = Frame::new(ctx, Section::None);
-            let (message, status) = match reason.strip_prefix("locked:") {
-                Some(minutes) => (frame.lang.tf("login.locked", &[("minutes", minutes)]), 429),
-                None => (
-                    frame
-                        .t(if reason == "login.wrong" {
-                            "login.wrong"
-                        } else {
-                            "login.fill_both"
-                        })
-                        .to_string(),
-                    422,
-                ),
-            };
-            let page = login_view(&frame, &username, &next, remember, Some(&message));
-            Ok(Resp::html(page).with_status(status))
-        }
-    }
+    let Some(failure) = failure else {
+        return Ok(Resp::redirect(safe_next(&next)));
+    };
+    let frame = Frame::new(ctx, Section::None);
+    let (message, status) = match failure {
+        LoginFailure::Empty => (frame.t("login.fill_both").to_string(), 422),
+        LoginFailure::Wrong => (frame.t("login.wrong").to_string(), 422),
+        // 429 Too Many Requests: the lockout, with how long it lasts.
+        LoginFailure::LockedOut(minutes) => (
+            frame
+                .lang
+                .tf("login.locked", &[("minutes", &minutes.to_string())]),
+            429,
+        ),
+    };
+    let page = login_view(&frame, &username, &next, remember, Some(&message));
+    Ok(Resp::html(page).with_status(status))
+}
+
+enum LoginFailure {
+    Empty,
+    Wrong,
+    LockedOut(u32),
 }
 
 fn login_view(

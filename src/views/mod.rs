@@ -1,7 +1,7 @@
 //! The layout and the small components every page is built from. Views take typed data and
 //! never touch the database; maud escapes everything they print.
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 use crate::error::{Error, FieldError};
 use crate::http::Ctx;
@@ -289,9 +289,4 @@ pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, shown: usize) -> Ma
 /// An empty-state box.
 pub fn empty(text: &str) -> Markup {
     html! { p.empty { (text) } }
-}
-
-/// Keeps rendered JSON or text that is already safe from being escaped again.
-pub fn raw(s: &str) -> PreEscaped<String> {
-    PreEscaped(s.to_string())
 }
