@@ -140,11 +140,13 @@ fn admin_edits_a_user_and_resets_the_password() {
     // The changes are in the log, naming what changed.
     let log = admin.get("/log");
     assert!(
-        log.body.contains("role from user to readonly"),
+        log.body
+            .contains("Käyttäjä bertta: Koko nimi muutettiin: bertta Testinen → Bertta B"),
         "{}",
         log.body
     );
-    assert!(log.body.contains("password changed"));
+    assert!(log.body.contains("Rooli muutettiin: Käyttäjä → Vain luku"));
+    assert!(log.body.contains("Käyttäjä bertta: salasana vaihdettiin."));
 }
 
 #[test]
@@ -189,10 +191,12 @@ fn settings_are_saved_logged_and_bad_numbers_come_back_at_the_field() {
     assert!(page.body.contains("Saved."), "flash shown once");
     assert!(page.body.contains("value=\"Uusi Nimi Oy\"") && page.body.contains("value=\"4\""));
     assert!(!admin.get("/settings").body.contains("Saved."));
-    assert!(admin
-        .get("/log")
-        .body
-        .contains("Settings changed: company_name, default_language, session_idle_hours"));
+    // Logged in the company's language of the moment, naming the settings by their labels.
+    let log = admin.get("/log").body;
+    assert!(
+        log.contains("Asetuksia muutettiin: Yrityksen nimi, Oletuskieli, Kirjaa ulos"),
+        "{log}"
+    );
 }
 
 #[test]

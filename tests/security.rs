@@ -342,3 +342,24 @@ fn every_answer_carries_the_security_headers() {
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert!(css.header("cache-control").unwrap().contains("immutable"));
 }
+
+#[test]
+fn asset_paths_cannot_climb_out_of_the_assets_folder() {
+    let (server, _admin) = TestServer::with_admin();
+    for path in [
+        "/assets/x/../../Cargo.toml",
+        "/assets/x/..%2F..%2FCargo.toml",
+        "/assets/x/%2e%2e/schema.sql",
+        "/assets/x//etc/passwd",
+    ] {
+        let answer = raw_request(
+            server.addr,
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                server.addr
+            )
+            .as_bytes(),
+        );
+        assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+    }
+}

@@ -93,7 +93,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
          PRAGMA journal_mode = DELETE;
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -4000;",
+         PRAGMA cache_size = -2000;",
     )
 }
 

@@ -3,4 +3,4 @@
 
 pub mod store;
 
-pub use store::{append, Event, EventKind, NewEvent};
+pub use store::{append, changed, summary_lang, Event, EventKind, NewEvent};

@@ -177,6 +177,31 @@ pub struct Event {
     pub reference: Option<String>,
 }
 
+/// The language event summaries are written in: the company's default language at the time.
+/// (A summary is a sentence kept as it was written, like an entry in a paper log.)
+pub fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crate::i18n::Lang> {
+    Ok(crate::settings::store::load(conn)?.default_language)
+}
+
+/// "Phone changed from A to B" for an update's summary; `label` is the field's i18n key.
+pub fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str) -> String {
+    let or_dash = |v: &str| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    lang.tf(
+        "summary.changed",
+        &[
+            ("field", lang.t(label)),
+            ("from", &or_dash(from)),
+            ("to", &or_dash(to)),
+        ],
+    )
+}
+
 /// Appends one event in the caller's transaction and returns its id.
 pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
     let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);

@@ -21,6 +21,19 @@ const NUMBER_FIELDS: &[(&str, &str)] = &[
     ("backup_keep", "settings.backup_keep"),
 ];
 
+/// The form label of a setting, also used to name it in the log.
+fn label_of(key: &str) -> &'static str {
+    match key {
+        "company_name" => "setup.company_name",
+        "default_language" => "settings.default_language",
+        _ => NUMBER_FIELDS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, label)| *label)
+            .unwrap_or("settings.title"),
+    }
+}
+
 pub fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
     let frame = Frame::new(ctx, Section::Settings);
@@ -91,8 +104,14 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
         db::write(ctx.conn, |tx| {
+            // Written in the language the company used when the change was made.
+            let lang = log::summary_lang(tx)?;
             store::save(tx, &after)?;
-            let summary = format!("Settings changed: {}.", changed.join(", "));
+            let labels: Vec<&str> = changed.iter().map(|key| lang.t(label_of(key))).collect();
+            let summary = lang.tf(
+                "summary.settings_changed",
+                &[("changes", &labels.join(", "))],
+            );
             log::append(
                 tx,
                 &NewEvent::new(EventKind::SettingsUpdated, summary).by(by.0),

@@ -76,6 +76,11 @@ pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                 key: "setup.language_required",
             });
         }
+        // Settings first, so the admin's creation is logged in the chosen language.
+        let mut settings = settings_store::load(tx)?;
+        settings.company_name = company.clone();
+        settings.default_language = lang.unwrap_or_default();
+        settings_store::save(tx, &settings)?;
         let id = match store::create_user(tx, &new, None) {
             Ok(id) if errors.is_empty() => id,
             Ok(_) => {
@@ -93,10 +98,6 @@ pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             }
             Err(e) => return Err(e),
         };
-        let mut settings = settings_store::load(tx)?;
-        settings.company_name = company.clone();
-        settings.default_language = lang.unwrap_or_default();
-        settings_store::save(tx, &settings)?;
         Ok(Some(id))
     });
     match result {

@@ -173,14 +173,16 @@ pub fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Resul
         ],
     )?;
     let id = UserId(tx.last_insert_rowid());
-    let mut event = NewEvent::new(
-        EventKind::UserCreated,
-        format!(
-            "User {username} ({}) created with role {}.",
-            new.name.trim(),
-            role.as_str()
-        ),
+    let lang = log::summary_lang(tx)?;
+    let summary = lang.tf(
+        "summary.user_created",
+        &[
+            ("username", username),
+            ("name", new.name.trim()),
+            ("role", role.label(lang)),
+        ],
     );
+    let mut event = NewEvent::new(EventKind::UserCreated, summary);
     event.user_id = by.or(Some(id)).map(|u| u.0);
     log::append(tx, &event)?;
     Ok(id)
@@ -204,33 +206,32 @@ pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) ->
     if !edit.active {
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id.0])?;
     }
+    let lang = log::summary_lang(tx)?;
     let mut changes = Vec::new();
-    if before.name != edit.name.trim() {
-        changes.push(format!("name from {} to {}", before.name, edit.name.trim()));
-    }
-    if before.email != edit.email.trim() {
-        changes.push(format!(
-            "e-mail from {} to {}",
-            before.email,
-            edit.email.trim()
-        ));
-    }
-    if before.role != edit.role {
-        changes.push(format!(
-            "role from {} to {}",
-            before.role.as_str(),
-            edit.role.as_str()
-        ));
-    }
+    let mut changed = |label: &str, from: &str, to: &str| {
+        if from != to {
+            changes.push(log::changed(lang, label, from, to));
+        }
+    };
+    changed("users.name", &before.name, edit.name.trim());
+    changed("users.email", &before.email, edit.email.trim());
+    changed("users.role", before.role.label(lang), edit.role.label(lang));
     if before.active != edit.active {
-        changes.push(if edit.active {
-            "reactivated".into()
+        let key = if edit.active {
+            "summary.reactivated"
         } else {
-            "deactivated".to_string()
-        });
+            "summary.deactivated"
+        };
+        changes.push(lang.t(key).to_string());
     }
     if !changes.is_empty() {
-        let summary = format!("User {}: {}.", before.username, changes.join(", "));
+        let summary = lang.tf(
+            "summary.user_updated",
+            &[
+                ("username", &before.username),
+                ("changes", &changes.join(", ")),
+            ],
+        );
         log::append(tx, &NewEvent::new(EventKind::UserUpdated, summary).by(by.0))?;
     }
     Ok(())
@@ -256,10 +257,8 @@ pub fn set_password(
         params![id.0, keep_session],
     )?;
     let username = user_by_id(tx, id)?.map(|u| u.username).unwrap_or_default();
-    let event = NewEvent::new(
-        EventKind::UserUpdated,
-        format!("User {username}: password changed."),
-    );
+    let summary = log::summary_lang(tx)?.tf("summary.password_changed", &[("username", &username)]);
+    let event = NewEvent::new(EventKind::UserUpdated, summary);
     log::append(tx, &event.by(id.0))?;
     Ok(())
 }

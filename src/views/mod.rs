@@ -103,6 +103,7 @@ pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
                                 }
                             }
                         }
+                        div.tools {
                         form.search role="search" method="get" action="/search" {
                             label.visually-hidden for="global-search" { (f.t("search.label")) }
                             input #global-search type="search" name="q" value=(f.search) placeholder=(f.t("search.placeholder"));
@@ -119,6 +120,7 @@ pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 } @else {

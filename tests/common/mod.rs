@@ -3,6 +3,8 @@
 //! `minicrm` binary and to send raw bytes for the bad-input tests.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
