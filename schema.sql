@@ -109,3 +109,136 @@ BEGIN
     INSERT INTO events_fts(rowid, summary, search_text, reference)
     VALUES (new.id, new.summary, new.search_text, coalesce(new.reference, ''));
 END;
+
+-- ---- Customers and contacts ----
+
+-- Tags are shared by customers and contacts.
+CREATE TABLE tags (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+) STRICT;
+
+CREATE TABLE customers (
+    id                INTEGER PRIMARY KEY,
+    -- The customer number as shown ("1001", or with the prefix of settings, "A-1001").
+    number            TEXT NOT NULL UNIQUE,
+    -- The running part of an assigned number; NULL for numbers imported as they were.
+    number_seq        INTEGER,
+    name              TEXT NOT NULL,
+    -- The name folded for the duplicate check: lower case, no accents, no company form.
+    name_key          TEXT NOT NULL,
+    -- Finnish business ID (Y-tunnus), normalised to 1234567-8.
+    business_id       TEXT,
+    email             TEXT NOT NULL DEFAULT '',
+    phone             TEXT NOT NULL DEFAULT '',
+    website           TEXT NOT NULL DEFAULT '',
+    street            TEXT NOT NULL DEFAULT '',
+    postal_code       TEXT NOT NULL DEFAULT '',
+    city              TEXT NOT NULL DEFAULT '',
+    country           TEXT NOT NULL DEFAULT 'FI',
+    einvoice_address  TEXT NOT NULL DEFAULT '',
+    einvoice_operator TEXT NOT NULL DEFAULT '',
+    notes             TEXT NOT NULL DEFAULT '',
+    owner_id          INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    archived          INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX customers_business_id ON customers(business_id) WHERE business_id IS NOT NULL;
+CREATE INDEX customers_number_seq ON customers(number_seq) WHERE number_seq IS NOT NULL;
+CREATE INDEX customers_by_name ON customers(archived, name COLLATE NOCASE, id);
+CREATE INDEX customers_by_owner ON customers(owner_id, archived, name COLLATE NOCASE, id);
+CREATE INDEX customers_by_created ON customers(archived, id);
+CREATE INDEX customers_name_key ON customers(name_key);
+CREATE INDEX customers_email ON customers(email COLLATE NOCASE) WHERE email <> '';
+
+CREATE TABLE customer_tags (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    tag_id      INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (customer_id, tag_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX customer_tags_by_tag ON customer_tags(tag_id, customer_id);
+
+CREATE TABLE contacts (
+    id         INTEGER PRIMARY KEY,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name  TEXT NOT NULL DEFAULT '',
+    email      TEXT NOT NULL DEFAULT '',
+    phone      TEXT NOT NULL DEFAULT '',
+    title      TEXT NOT NULL DEFAULT '',
+    notes      TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (first_name <> '' OR last_name <> '')
+) STRICT;
+CREATE INDEX contacts_by_name ON contacts(last_name COLLATE NOCASE, first_name COLLATE NOCASE, id);
+CREATE INDEX contacts_email ON contacts(email COLLATE NOCASE) WHERE email <> '';
+
+CREATE TABLE contact_tags (
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    tag_id     INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (contact_id, tag_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX contact_tags_by_tag ON contact_tags(tag_id, contact_id);
+
+-- A contact belongs to any number of customers, with a role in each ("CEO", "Board member").
+CREATE TABLE customer_contacts (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    role        TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (customer_id, contact_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id);
+
+-- Search indexes: word-prefix search, case- and accent-insensitive (`jarvinen*` finds
+-- `Järvinen`). Contentless: they hold only the index; the triggers keep them in step.
+-- Phone numbers are indexed also as digits only, so `0401234567` finds `040 123 4567`.
+CREATE VIRTUAL TABLE customers_fts USING fts5(
+    name, number, business_id, email, phone, city,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+CREATE TRIGGER customers_fts_insert AFTER INSERT ON customers
+BEGIN
+    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city)
+    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email,
+            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
+            new.city);
+END;
+CREATE TRIGGER customers_fts_update AFTER UPDATE OF name, number, business_id, email, phone, city ON customers
+BEGIN
+    DELETE FROM customers_fts WHERE rowid = old.id;
+    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city)
+    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email,
+            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
+            new.city);
+END;
+CREATE TRIGGER customers_fts_delete AFTER DELETE ON customers
+BEGIN
+    DELETE FROM customers_fts WHERE rowid = old.id;
+END;
+
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+    first_name, last_name, email, phone, title,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts
+BEGIN
+    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title)
+    VALUES (new.id, new.first_name, new.last_name, new.email,
+            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
+            new.title);
+END;
+CREATE TRIGGER contacts_fts_update AFTER UPDATE OF first_name, last_name, email, phone, title ON contacts
+BEGIN
+    DELETE FROM contacts_fts WHERE rowid = old.id;
+    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title)
+    VALUES (new.id, new.first_name, new.last_name, new.email,
+            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
+            new.title);
+END;
+CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts
+BEGIN
+    DELETE FROM contacts_fts WHERE rowid = old.id;
+END;

@@ -7,13 +7,17 @@ pub mod api;
 pub mod assets;
 pub mod cli;
 pub mod config;
+pub mod contacts;
+pub mod customers;
 pub mod db;
 pub mod error;
+pub mod exchange;
 pub mod home;
 pub mod http;
 pub mod i18n;
 pub mod log;
 pub mod settings;
+pub mod tags;
 pub mod users;
 pub mod views;
 

@@ -2,7 +2,9 @@
 //! sentence on stderr and exit code 1 (clap's usage errors exit 2).
 
 mod admin;
+mod demo;
 mod serve;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +44,12 @@ enum Command {
     },
     /// Check the database's integrity; exit 1 with a list of problems.
     Check,
+    /// Import customers or contacts from a CSV file.
+    Import(transfer::ImportArgs),
+    /// Export customers, contacts, tasks or the log.
+    Export(transfer::ExportArgs),
+    /// Fill the database with realistic synthetic data (for trying out and benchmarks).
+    DemoData(demo::DemoArgs),
 }
 
 /// A command's failure: the sentence to print.
@@ -75,6 +83,9 @@ pub fn main() -> ExitCode {
         Some(Command::Token(cmd)) => admin::token(&db, cmd),
         Some(Command::Backup { dest, force }) => admin::backup(&db, &dest, force),
         Some(Command::Check) => admin::check(&db),
+        Some(Command::Import(args)) => transfer::import(&db, args),
+        Some(Command::Export(args)) => transfer::export(&db, args),
+        Some(Command::DemoData(args)) => demo::run(&db, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -259,6 +259,24 @@ pub fn search(
     .collect()
 }
 
+/// A customer's events (with its contacts' events when `with_contacts`), newest first.
+pub fn for_customer(conn: &rusqlite::Connection, customer_id: i64, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+    conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.customer_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
+    ))?
+    .query_map(params![customer_id, limit, offset], event_from_row)?
+    .collect()
+}
+
+/// A contact's events, newest first.
+pub fn for_contact(conn: &rusqlite::Connection, contact_id: i64, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+    conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.contact_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
+    ))?
+    .query_map(params![contact_id, limit, offset], event_from_row)?
+    .collect()
+}
+
 /// The newest events, one page of them.
 pub fn newest(
     conn: &rusqlite::Connection,

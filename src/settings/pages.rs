@@ -26,6 +26,7 @@ fn label_of(key: &str) -> &'static str {
     match key {
         "company_name" => "setup.company_name",
         "default_language" => "settings.default_language",
+        "customer_number_prefix" => "settings.customer_number_prefix",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -47,6 +48,10 @@ fn settings_form_values(s: &Settings) -> Form {
         (
             "default_language".to_string(),
             s.default_language.code().to_string(),
+        ),
+        (
+            "customer_number_prefix".to_string(),
+            s.customer_number_prefix.clone(),
         ),
     ];
     for (key, _) in NUMBER_FIELDS {
@@ -81,6 +86,11 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         });
     }
     after.company_name = company.to_string();
+    let prefix = form.get("customer_number_prefix").trim();
+    if prefix.chars().count() > 10 || prefix.contains(char::is_whitespace) {
+        errors.push(FieldError { field: "customer_number_prefix", key: "settings.prefix_invalid" });
+    }
+    after.customer_number_prefix = prefix.to_string();
     match Lang::parse(form.get("default_language")) {
         Some(lang) => after.default_language = lang,
         None => errors.push(FieldError {
@@ -145,6 +155,7 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
                     legend { (f.t("setup.company")) }
                     (Field::text("company_name", "setup.company_name", values.get("company_name")).required().render(f, errors))
                     (select(f, "default_language", "settings.default_language", &views::language_options(), values.get("default_language"), errors))
+                    (Field::text("customer_number_prefix", "settings.customer_number_prefix", values.get("customer_number_prefix")).hint("settings.customer_number_prefix_hint").render(f, errors))
                 }
                 fieldset {
                     legend { (f.t("settings.security")) }

@@ -21,6 +21,8 @@ pub struct Settings {
     pub backup_interval_hours: u32,
     /// How many scheduled backups to keep.
     pub backup_keep: u32,
+    /// Put before assigned customer numbers ("AS-" gives "AS-1001"); may be empty.
+    pub customer_number_prefix: String,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             lockout_minutes: 15,
             backup_interval_hours: 24,
             backup_keep: 7,
+            customer_number_prefix: String::new(),
         }
     }
 }
@@ -72,6 +75,7 @@ pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         lockout_minutes: number("lockout_minutes", d.lockout_minutes)?,
         backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours)?,
         backup_keep: number("backup_keep", d.backup_keep)?,
+        customer_number_prefix: get(conn, "customer_number_prefix")?.unwrap_or(d.customer_number_prefix),
     })
 }
 
@@ -99,6 +103,7 @@ impl Settings {
                 self.backup_interval_hours.to_string(),
             ),
             ("backup_keep", self.backup_keep.to_string()),
+            ("customer_number_prefix", self.customer_number_prefix.clone()),
         ]
     }
 

@@ -1,0 +1,468 @@
+//! SQL for contacts and their links to customers, each change with its log event.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+
+use super::{Contact, ContactId, ContactInput, Link};
+use crate::customers::store as customers;
+use crate::customers::CustomerId;
+use crate::error::{Error, FieldError, Result};
+use crate::log::{self, EventKind, NewEvent};
+use crate::tags::{self, Tagged};
+use crate::users::UserId;
+
+const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
+    (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id \
+      WHERE pt.contact_id = p.id ORDER BY t.name COLLATE NOCASE) t), \
+    (SELECT group_concat(cc.customer_id || char(30) || cc.role, char(31)) FROM customer_contacts cc WHERE cc.contact_id = p.id)";
+
+fn from_row(r: &Row) -> rusqlite::Result<Contact> {
+    let links: Option<String> = r.get(10)?;
+    let mut customers: Vec<Link> = links
+        .unwrap_or_default()
+        .split('\u{1f}')
+        .filter_map(|l| l.split_once('\u{1e}'))
+        .filter_map(|(id, role)| Some(Link { customer_id: id.parse().ok()?, role: role.to_string() }))
+        .collect();
+    customers.sort_by_key(|l| l.customer_id);
+    Ok(Contact {
+        id: ContactId(r.get(0)?),
+        first_name: r.get(1)?,
+        last_name: r.get(2)?,
+        email: r.get(3)?,
+        phone: r.get(4)?,
+        title: r.get(5)?,
+        notes: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        tags: tags::split_concat(r.get(9)?),
+        customers,
+    })
+}
+
+pub fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contact>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.id = ?1"))?
+        .query_row([id.0], from_row)
+        .optional()
+}
+
+/// The first contact with this e-mail address, for imports that update by e-mail.
+pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"))?
+        .query_row([email.trim()], from_row)
+        .optional()
+}
+
+/// A contact's fields after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub title: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+}
+
+impl Fields {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+    }
+}
+
+pub const ROLE_MAX: usize = 100;
+
+pub fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
+    let pick = |given: &Option<String>, old: Option<&str>| -> String {
+        given.as_deref().map(str::trim).unwrap_or(old.unwrap_or("")).to_string()
+    };
+    let mut errors = Vec::new();
+    let fields = Fields {
+        first_name: pick(&input.first_name, base.map(|b| b.first_name.as_str())),
+        last_name: pick(&input.last_name, base.map(|b| b.last_name.as_str())),
+        email: pick(&input.email, base.map(|b| b.email.as_str())),
+        phone: pick(&input.phone, base.map(|b| b.phone.as_str())),
+        title: pick(&input.title, base.map(|b| b.title.as_str())),
+        notes: match &input.notes {
+            Some(n) => n.trim_end().to_string(),
+            None => base.map(|b| b.notes.clone()).unwrap_or_default(),
+        },
+        tags: match &input.tags {
+            Some(t) => tags::normalise(t).unwrap_or_else(|e| {
+                errors.extend(e.fields().iter().cloned());
+                Vec::new()
+            }),
+            None => base.map(|b| b.tags.clone()).unwrap_or_default(),
+        },
+    };
+    if fields.first_name.is_empty() && fields.last_name.is_empty() {
+        errors.push(FieldError { field: "last_name", key: "contacts.name_required" });
+    }
+    for (field, value, max) in [
+        ("first_name", &fields.first_name, 100),
+        ("last_name", &fields.last_name, 100),
+        ("email", &fields.email, 254),
+        ("phone", &fields.phone, 50),
+        ("title", &fields.title, 100),
+        ("notes", &fields.notes, 10_000),
+    ] {
+        if value.chars().count() > max {
+            errors.push(FieldError { field, key: "form.too_long" });
+        }
+    }
+    if !fields.email.is_empty() && !customers::is_email(&fields.email) && !errors.iter().any(|e| e.field == "email") {
+        errors.push(FieldError { field: "email", key: "customers.email_invalid" });
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(Error::Validation { key: "form.fix_errors", fields: errors })
+    }
+}
+
+fn event(kind: EventKind, summary: String, id: ContactId, name: &str, customer: Option<(i64, &str)>, by: Option<UserId>) -> NewEvent {
+    let mut e = NewEvent::new(kind, summary);
+    e.contact_id = Some(id.0);
+    e.user_id = by.map(|u| u.0);
+    e.search_text = name.to_string();
+    if let Some((cid, cname)) = customer {
+        e.customer_id = Some(cid);
+        e.search_text = format!("{name} {cname}");
+    }
+    e
+}
+
+/// Creates a contact (with its links, if given) and logs it.
+pub fn create(tx: &Transaction, input: &ContactInput, by: Option<UserId>) -> Result<ContactId> {
+    let fields = validate(input, None)?;
+    let links = input.customers.clone().unwrap_or_default();
+    for link in &links {
+        check_link(tx, link)?;
+    }
+    let now = crate::now_rfc3339();
+    tx.execute(
+        "INSERT INTO contacts (first_name, last_name, email, phone, title, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, now],
+    )?;
+    let id = ContactId(tx.last_insert_rowid());
+    tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
+    let lang = log::summary_lang(tx)?;
+    let name = fields.full_name();
+    let first = links.first().map(|l| l.customer_id);
+    let first_name = first.and_then(|c| customers::names(tx, &[c]).ok()).and_then(|n| n.into_iter().next()).map(|n| n.1);
+    let summary = lang.tf("summary.contact_created", &[("name", &name)]);
+    log::append(tx, &event(EventKind::ContactCreated, summary, id, &name, first.zip(first_name.as_deref()), by))?;
+    for link in &links {
+        self::link(tx, CustomerId(link.customer_id), id, &link.role, by)?;
+    }
+    Ok(id)
+}
+
+fn check_link(conn: &Connection, link: &Link) -> Result<()> {
+    if link.role.trim().chars().count() > ROLE_MAX {
+        return Err(Error::field("role", "form.too_long"));
+    }
+    if customers::by_id(conn, CustomerId(link.customer_id))?.is_none() {
+        return Err(Error::field("customer_id", "contacts.customer_missing"));
+    }
+    Ok(())
+}
+
+/// Changes a contact (only the given fields) and logs what changed.
+pub fn update(tx: &Transaction, id: ContactId, input: &ContactInput, by: Option<UserId>) -> Result<()> {
+    let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
+    let fields = validate(input, Some(&before))?;
+    tx.execute(
+        "UPDATE contacts SET first_name = ?2, last_name = ?3, email = ?4, phone = ?5, title = ?6, notes = ?7,
+            updated_at = ?8 WHERE id = ?1",
+        params![id.0, fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, crate::now_rfc3339()],
+    )?;
+    if fields.tags != before.tags {
+        tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
+    }
+    let lang = log::summary_lang(tx)?;
+    let mut changes = Vec::new();
+    let mut changed = |label: &str, from: &str, to: &str| {
+        if from != to {
+            changes.push(log::changed(lang, label, from, to));
+        }
+    };
+    changed("contacts.first_name", &before.first_name, &fields.first_name);
+    changed("contacts.last_name", &before.last_name, &fields.last_name);
+    changed("customers.email", &before.email, &fields.email);
+    changed("customers.phone", &before.phone, &fields.phone);
+    changed("contacts.title", &before.title, &fields.title);
+    changed("customers.tags", &before.tags.join(", "), &fields.tags.join(", "));
+    if before.notes != fields.notes {
+        changes.push(lang.tf("summary.field_edited", &[("field", lang.t("customers.notes"))]));
+    }
+    if !changes.is_empty() {
+        let name = fields.full_name();
+        let summary = lang.tf("summary.contact_updated", &[("name", &name), ("changes", &changes.join("; "))]);
+        log::append(tx, &event(EventKind::ContactUpdated, summary, id, &name, None, by))?;
+    }
+    Ok(())
+}
+
+/// Deletes a contact; its links go with it, its log events stay.
+pub fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()> {
+    let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
+    let lang = log::summary_lang(tx)?;
+    let name = before.full_name();
+    let summary = lang.tf("summary.contact_deleted", &[("name", &name)]);
+    log::append(tx, &event(EventKind::ContactDeleted, summary, id, &name, None, by))?;
+    tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])?;
+    Ok(())
+}
+
+/// Links a contact to a customer with a role, or changes the role of an existing link.
+pub fn link(tx: &Transaction, customer: CustomerId, contact: ContactId, role: &str, by: Option<UserId>) -> Result<()> {
+    let role = role.trim();
+    check_link(tx, &Link { customer_id: customer.0, role: role.to_string() })?;
+    let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
+    let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
+    let old: Option<String> = tx
+        .query_row(
+            "SELECT role FROM customer_contacts WHERE customer_id = ?1 AND contact_id = ?2",
+            params![customer.0, contact.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if old.as_deref() == Some(role) {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO customer_contacts (customer_id, contact_id, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT (customer_id, contact_id) DO UPDATE SET role = excluded.role",
+        params![customer.0, contact.0, role],
+    )?;
+    let lang = log::summary_lang(tx)?;
+    let name = person.full_name();
+    let role_text = if role.is_empty() { "—" } else { role };
+    let summary = match &old {
+        None => lang.tf("summary.contact_linked", &[("name", &name), ("customer", &company.name), ("role", role_text)]),
+        Some(old) => lang.tf(
+            "summary.contact_role_changed",
+            &[("name", &name), ("customer", &company.name), ("from", if old.is_empty() { "—" } else { old }), ("to", role_text)],
+        ),
+    };
+    let kind = if old.is_none() { EventKind::ContactLinked } else { EventKind::ContactUpdated };
+    log::append(tx, &event(kind, summary, contact, &name, Some((customer.0, &company.name)), by))?;
+    Ok(())
+}
+
+pub fn unlink(tx: &Transaction, customer: CustomerId, contact: ContactId, by: Option<UserId>) -> Result<()> {
+    let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
+    let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
+    let removed = tx.execute(
+        "DELETE FROM customer_contacts WHERE customer_id = ?1 AND contact_id = ?2",
+        params![customer.0, contact.0],
+    )?;
+    if removed == 0 {
+        return Err(Error::NotFound);
+    }
+    let lang = log::summary_lang(tx)?;
+    let name = person.full_name();
+    let summary = lang.tf("summary.contact_unlinked", &[("name", &name), ("customer", &company.name)]);
+    log::append(tx, &event(EventKind::ContactUnlinked, summary, contact, &name, Some((customer.0, &company.name)), by))?;
+    Ok(())
+}
+
+/// A customer's contacts with their roles, by name.
+pub fn of_customer(conn: &Connection, customer: CustomerId) -> rusqlite::Result<Vec<(Contact, String)>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, cc.role FROM customer_contacts cc JOIN contacts p ON p.id = cc.contact_id
+         WHERE cc.customer_id = ?1 ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE LIMIT 1000"
+    ))?
+    .query_map([customer.0], |r| Ok((from_row(r)?, r.get(11)?)))?
+    .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    NameDesc,
+    Newest,
+    Oldest,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "name" => Some(Sort::Name),
+            "-name" => Some(Sort::NameDesc),
+            "-created_at" => Some(Sort::Newest),
+            "created_at" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::NameDesc => "-name",
+            Sort::Newest => "-created_at",
+            Sort::Oldest => "created_at",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Name => "p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
+            Sort::NameDesc => "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC",
+            Sort::Newest => "p.id DESC",
+            Sort::Oldest => "p.id",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub q: String,
+    pub tag: String,
+    pub customer_id: Option<i64>,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for ListQuery {
+    fn default() -> ListQuery {
+        ListQuery { q: String::new(), tag: String::new(), customer_id: None, sort: Sort::Name, limit: 50, offset: 0 }
+    }
+}
+
+pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {COLUMNS} FROM contacts p WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(fts) = log::store::fts_query(&query.q) {
+        sql.push_str(" AND p.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)");
+        args.push(Value::Text(fts));
+    }
+    if let Some(customer) = query.customer_id {
+        sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");
+        args.push(Value::Integer(customer));
+    }
+    if !query.tag.trim().is_empty() {
+        sql.push_str(" AND p.id IN (SELECT pt.contact_id FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = ?)");
+        args.push(Value::Text(query.tag.trim().to_string()));
+    }
+    sql.push_str(&format!(" ORDER BY {} LIMIT ? OFFSET ?", query.sort.order_by()));
+    args.push(Value::Integer(query.limit));
+    args.push(Value::Integer(query.offset));
+    (sql, args)
+}
+
+/// One page of contacts and whether there are more.
+pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Contact>, bool)> {
+    let mut ask = query.clone();
+    ask.limit = query.limit + 1;
+    let (sql, args) = list_sql(&ask);
+    let mut rows: Vec<Contact> = conn.prepare_cached(&sql)?.query_map(params_from_iter(args), from_row)?.collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() as i64 > query.limit;
+    rows.truncate(query.limit as usize);
+    Ok((rows, more))
+}
+
+pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
+    page(conn, &ListQuery { sort: Sort::Newest, limit, ..ListQuery::default() }).map(|(rows, _)| rows)
+}
+
+/// Contacts that look like a new one: the same e-mail, or the same name at one of the same
+/// customers.
+pub fn look_alikes(conn: &Connection, fields: &Fields, customers: &[i64], except: Option<ContactId>) -> rusqlite::Result<Vec<Contact>> {
+    let mut found: Vec<Contact> = Vec::new();
+    if !fields.email.is_empty() {
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE LIMIT 10"))?;
+        for c in stmt.query_map([&fields.email], from_row)? {
+            found.push(c?);
+        }
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customer_contacts cc JOIN contacts p ON p.id = cc.contact_id
+         WHERE cc.customer_id = ?1 AND p.first_name = ?2 COLLATE NOCASE AND p.last_name = ?3 COLLATE NOCASE LIMIT 10"
+    ))?;
+    for customer in customers {
+        for c in stmt.query_map(params![customer, fields.first_name, fields.last_name], from_row)? {
+            found.push(c?);
+        }
+    }
+    found.retain(|c| Some(c.id) != except);
+    found.sort_by_key(|c| c.id);
+    found.dedup_by_key(|c| c.id);
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customers::CustomerInput;
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("p.db")).unwrap();
+        (dir, conn)
+    }
+
+    fn company(conn: &mut Connection, name: &str) -> CustomerId {
+        let input = CustomerInput { name: Some(name.into()), ..CustomerInput::default() };
+        crate::db::write(conn, |tx| customers::create(tx, &input, None)).unwrap()
+    }
+
+    #[test]
+    fn one_contact_belongs_to_two_customers_with_different_roles() {
+        let (_d, mut conn) = db();
+        let a = company(&mut conn, "Alfa Oy");
+        let b = company(&mut conn, "Beta Oy");
+        let input = ContactInput {
+            first_name: Some("Maija".into()),
+            last_name: Some("Meikäläinen".into()),
+            customers: Some(vec![Link { customer_id: a.0, role: "Toimitusjohtaja".into() }]),
+            ..ContactInput::default()
+        };
+        let id = crate::db::write(&mut conn, |tx| create(tx, &input, None)).unwrap();
+        crate::db::write(&mut conn, |tx| link(tx, b, id, "Hallituksen jäsen", None)).unwrap();
+        let c = by_id(&conn, id).unwrap().unwrap();
+        assert_eq!(
+            c.customers,
+            vec![Link { customer_id: a.0, role: "Toimitusjohtaja".into() }, Link { customer_id: b.0, role: "Hallituksen jäsen".into() }]
+        );
+        assert_eq!(of_customer(&conn, b).unwrap()[0].1, "Hallituksen jäsen");
+        crate::db::write(&mut conn, |tx| link(tx, a, id, "Hallituksen puheenjohtaja", None)).unwrap();
+        crate::db::write(&mut conn, |tx| unlink(tx, b, id, None)).unwrap();
+        let c = by_id(&conn, id).unwrap().unwrap();
+        assert_eq!(c.customers, vec![Link { customer_id: a.0, role: "Hallituksen puheenjohtaja".into() }]);
+        let kinds: Vec<String> = log::store::newest(&conn, 10, 0).unwrap().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds[..4], ["contact.unlinked", "contact.updated", "contact.linked", "contact.linked"]);
+        let linked = &log::store::newest(&conn, 10, 0).unwrap()[2];
+        assert!(linked.summary.contains("Hallituksen jäsen"), "{}", linked.summary);
+        assert_eq!(linked.customer_id, Some(b.0));
+    }
+
+    #[test]
+    fn a_contact_needs_a_name() {
+        let err = validate(&ContactInput { email: Some("a@b.fi".into()), ..ContactInput::default() }, None).unwrap_err();
+        assert_eq!(err.fields()[0].field, "last_name");
+    }
+
+    #[test]
+    fn look_alikes_by_email_or_name_at_the_same_customer() {
+        let (_d, mut conn) = db();
+        let a = company(&mut conn, "Alfa Oy");
+        let input = ContactInput {
+            first_name: Some("Matti".into()),
+            last_name: Some("Virtanen".into()),
+            email: Some("matti@alfa.fi".into()),
+            customers: Some(vec![Link { customer_id: a.0, role: String::new() }]),
+            ..ContactInput::default()
+        };
+        crate::db::write(&mut conn, |tx| create(tx, &input, None)).unwrap();
+        let same_mail = validate(&ContactInput { last_name: Some("Other".into()), email: Some("MATTI@alfa.fi".into()), ..ContactInput::default() }, None).unwrap();
+        assert_eq!(look_alikes(&conn, &same_mail, &[], None).unwrap().len(), 1);
+        let same_name = validate(&ContactInput { first_name: Some("matti".into()), last_name: Some("virtanen".into()), ..ContactInput::default() }, None).unwrap();
+        assert_eq!(look_alikes(&conn, &same_name, &[a.0], None).unwrap().len(), 1);
+        assert_eq!(look_alikes(&conn, &same_name, &[], None).unwrap().len(), 0, "same name elsewhere is fine");
+    }
+}

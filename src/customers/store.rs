@@ -1,0 +1,676 @@
+//! SQL for customers: validation, create/update/delete with their log events, the list query,
+//! duplicate finding and numbering.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+
+use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
+use crate::error::{Error, FieldError, Result};
+use crate::i18n::Lang;
+use crate::log::{self, EventKind, NewEvent};
+use crate::tags::{self, Tagged};
+use crate::users::UserId;
+
+/// Where assigned numbers start when the register is empty.
+pub const FIRST_NUMBER: i64 = 1001;
+
+const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
+    c.postal_code, c.city, c.country, c.einvoice_address, c.einvoice_operator, c.notes, c.owner_id, \
+    c.archived, c.created_at, c.updated_at, \
+    (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+      WHERE ct.customer_id = c.id ORDER BY t.name COLLATE NOCASE) t)";
+
+fn from_row(r: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: CustomerId(r.get(0)?),
+        number: r.get(1)?,
+        name: r.get(2)?,
+        business_id: r.get(3)?,
+        email: r.get(4)?,
+        phone: r.get(5)?,
+        website: r.get(6)?,
+        street: r.get(7)?,
+        postal_code: r.get(8)?,
+        city: r.get(9)?,
+        country: r.get(10)?,
+        einvoice_address: r.get(11)?,
+        einvoice_operator: r.get(12)?,
+        notes: r.get(13)?,
+        owner_id: r.get(14)?,
+        archived: r.get(15)?,
+        created_at: r.get(16)?,
+        updated_at: r.get(17)?,
+        tags: tags::split_concat(r.get(18)?),
+    })
+}
+
+pub fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.id = ?1"))?
+        .query_row([id.0], from_row)
+        .optional()
+}
+
+pub fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.number = ?1"))?
+        .query_row([number.trim()], from_row)
+        .optional()
+}
+
+pub fn by_business_id(conn: &Connection, id: &BusinessId) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.business_id = ?1"))?
+        .query_row([id.as_str()], from_row)
+        .optional()
+}
+
+/// The customer's fields after validation, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub name: String,
+    pub business_id: Option<BusinessId>,
+    pub email: String,
+    pub phone: String,
+    pub website: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub einvoice_address: String,
+    pub einvoice_operator: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub owner_id: Option<i64>,
+    pub archived: bool,
+}
+
+/// Field limits: (field, largest number of characters).
+const LIMITS: &[(&str, usize)] = &[
+    ("name", 200),
+    ("email", 254),
+    ("phone", 50),
+    ("website", 200),
+    ("street", 200),
+    ("postal_code", 20),
+    ("city", 100),
+    ("einvoice_address", 40),
+    ("einvoice_operator", 35),
+    ("notes", 10_000),
+];
+
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !text.contains(char::is_whitespace)
+}
+
+/// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
+/// suffix of up to five characters) or an IBAN.
+fn is_einvoice_address(text: &str) -> bool {
+    let ovt = text.len() >= 12
+        && text.len() <= 17
+        && text.starts_with("0037")
+        && text[4..12].chars().all(|c| c.is_ascii_digit())
+        && text[12..].chars().all(|c| c.is_ascii_alphanumeric());
+    let iban = text.len() >= 15
+        && text.len() <= 34
+        && text[..2].chars().all(|c| c.is_ascii_uppercase())
+        && text[2..4].chars().all(|c| c.is_ascii_digit())
+        && text[4..].chars().all(|c| c.is_ascii_alphanumeric());
+    ovt || iban
+}
+
+/// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
+pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
+    let pick = |given: &Option<String>, old: Option<&str>| -> String {
+        given.as_deref().map(str::trim).unwrap_or(old.unwrap_or("")).to_string()
+    };
+    let mut errors = Vec::new();
+    let name = pick(&input.name, base.map(|b| b.name.as_str()));
+    let business_id_text = match &input.business_id {
+        Some(t) => t.trim().to_string(),
+        None => base.and_then(|b| b.business_id.clone()).unwrap_or_default(),
+    };
+    let business_id = if business_id_text.is_empty() {
+        None
+    } else {
+        match BusinessId::parse(&business_id_text) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(FieldError { field: "business_id", key: e.key() });
+                None
+            }
+        }
+    };
+    let mut country = pick(&input.country, base.map(|b| b.country.as_str())).to_ascii_uppercase();
+    if country.is_empty() {
+        country = "FI".into();
+    }
+    let fields = Fields {
+        name,
+        business_id,
+        email: pick(&input.email, base.map(|b| b.email.as_str())),
+        phone: pick(&input.phone, base.map(|b| b.phone.as_str())),
+        website: pick(&input.website, base.map(|b| b.website.as_str())),
+        street: pick(&input.street, base.map(|b| b.street.as_str())),
+        postal_code: pick(&input.postal_code, base.map(|b| b.postal_code.as_str())),
+        city: pick(&input.city, base.map(|b| b.city.as_str())),
+        country,
+        einvoice_address: pick(&input.einvoice_address, base.map(|b| b.einvoice_address.as_str())).replace(' ', ""),
+        einvoice_operator: pick(&input.einvoice_operator, base.map(|b| b.einvoice_operator.as_str())).replace(' ', ""),
+        notes: match &input.notes {
+            Some(n) => n.trim_end().to_string(),
+            None => base.map(|b| b.notes.clone()).unwrap_or_default(),
+        },
+        tags: match &input.tags {
+            Some(t) => match tags::normalise(t) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.extend(e.fields().iter().cloned());
+                    Vec::new()
+                }
+            },
+            None => base.map(|b| b.tags.clone()).unwrap_or_default(),
+        },
+        owner_id: match input.owner_id {
+            Some(o) => o,
+            None => base.and_then(|b| b.owner_id),
+        },
+        archived: input.archived.unwrap_or(base.is_some_and(|b| b.archived)),
+    };
+    if fields.name.is_empty() {
+        errors.push(FieldError { field: "name", key: "customers.name_required" });
+    }
+    for (field, max) in LIMITS {
+        let value = match *field {
+            "name" => &fields.name,
+            "email" => &fields.email,
+            "phone" => &fields.phone,
+            "website" => &fields.website,
+            "street" => &fields.street,
+            "postal_code" => &fields.postal_code,
+            "city" => &fields.city,
+            "einvoice_address" => &fields.einvoice_address,
+            "einvoice_operator" => &fields.einvoice_operator,
+            _ => &fields.notes,
+        };
+        if value.chars().count() > *max && !errors.iter().any(|e| e.field == *field) {
+            errors.push(FieldError { field, key: "form.too_long" });
+        }
+    }
+    if !fields.email.is_empty() && !is_email(&fields.email) && !errors.iter().any(|e| e.field == "email") {
+        errors.push(FieldError { field: "email", key: "customers.email_invalid" });
+    }
+    if fields.country.len() != 2 || !fields.country.chars().all(|c| c.is_ascii_uppercase()) {
+        errors.push(FieldError { field: "country", key: "customers.country_invalid" });
+    }
+    if !fields.einvoice_address.is_empty() && !is_einvoice_address(&fields.einvoice_address) && !errors.iter().any(|e| e.field == "einvoice_address") {
+        errors.push(FieldError { field: "einvoice_address", key: "customers.einvoice_address_invalid" });
+    }
+    if !fields.einvoice_operator.is_empty() && !fields.einvoice_operator.chars().all(|c| c.is_ascii_alphanumeric()) {
+        errors.push(FieldError { field: "einvoice_operator", key: "customers.einvoice_operator_invalid" });
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(Error::Validation { key: "form.fix_errors", fields: errors })
+    }
+}
+
+/// Checks what only the database can tell: a unique business ID and an existing owner.
+fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>) -> Result<()> {
+    if let Some(bid) = &fields.business_id {
+        if let Some(other) = by_business_id(tx, bid)? {
+            if Some(other.id) != this {
+                return Err(Error::Conflict {
+                    key: "customers.business_id_taken",
+                    fields: vec![FieldError { field: "business_id", key: "customers.business_id_taken" }],
+                });
+            }
+        }
+    }
+    if let Some(owner) = fields.owner_id {
+        if crate::users::store::user_by_id(tx, UserId(owner))?.is_none() {
+            return Err(Error::field("owner_id", "customers.owner_invalid"));
+        }
+    }
+    Ok(())
+}
+
+/// The next free number: the settings' prefix and one more than the largest assigned.
+fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)> {
+    let seq: i64 = tx.query_row("SELECT coalesce(max(number_seq), ?1 - 1) + 1 FROM customers", [FIRST_NUMBER], |r| r.get(0))?;
+    let mut seq = seq;
+    // A number typed in by hand (an import) may already hold the text; step past it.
+    while tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)", [format!("{prefix}{seq}")], |r| r.get::<_, bool>(0))? {
+        seq += 1;
+    }
+    Ok((format!("{prefix}{seq}"), seq))
+}
+
+/// Creates a customer and logs it. `input.number` keeps an imported number; otherwise the
+/// next running number is assigned.
+pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Result<CustomerId> {
+    let fields = validate(input, None)?;
+    check_against_db(tx, &fields, None)?;
+    let settings = crate::settings::store::load(tx)?;
+    let (number, seq) = match input.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            if n.chars().count() > 30 {
+                return Err(Error::field("number", "form.too_long"));
+            }
+            if by_number(tx, n)?.is_some() {
+                return Err(Error::Conflict {
+                    key: "customers.number_taken",
+                    fields: vec![FieldError { field: "number", key: "customers.number_taken" }],
+                });
+            }
+            let seq = n.strip_prefix(settings.customer_number_prefix.as_str()).and_then(|d| d.parse::<i64>().ok());
+            (n.to_string(), seq)
+        }
+        None => {
+            let (n, s) = next_number(tx, &settings.customer_number_prefix)?;
+            (n, Some(s))
+        }
+    };
+    let now = crate::now_rfc3339();
+    tx.execute(
+        "INSERT INTO customers (number, number_seq, name, name_key, business_id, email, phone, website, street,
+            postal_code, city, country, einvoice_address, einvoice_operator, notes, owner_id, archived,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+        params![
+            number,
+            seq,
+            fields.name,
+            name_key(&fields.name),
+            fields.business_id.as_ref().map(BusinessId::as_str),
+            fields.email,
+            fields.phone,
+            fields.website,
+            fields.street,
+            fields.postal_code,
+            fields.city,
+            fields.country,
+            fields.einvoice_address,
+            fields.einvoice_operator,
+            fields.notes,
+            fields.owner_id,
+            fields.archived,
+            now,
+        ],
+    )?;
+    let id = CustomerId(tx.last_insert_rowid());
+    tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
+    let lang = settings.default_language;
+    let summary = lang.tf("summary.customer_created", &[("name", &fields.name), ("number", &number)]);
+    log::append(tx, &event(EventKind::CustomerCreated, summary, id, &fields.name, by))?;
+    Ok(id)
+}
+
+fn event(kind: EventKind, summary: String, id: CustomerId, name: &str, by: Option<UserId>) -> NewEvent {
+    let mut e = NewEvent::new(kind, summary);
+    e.customer_id = Some(id.0);
+    e.search_text = name.to_string();
+    e.user_id = by.map(|u| u.0);
+    e
+}
+
+/// The changes between a stored customer and new fields, as "X changed from A to B" parts.
+fn describe_changes(lang: Lang, before: &Customer, after: &Fields, owner_name: impl Fn(Option<i64>) -> String) -> Vec<String> {
+    let mut changes = Vec::new();
+    let mut changed = |label: &str, from: &str, to: &str| {
+        if from != to {
+            changes.push(log::changed(lang, label, from, to));
+        }
+    };
+    changed("customers.name", &before.name, &after.name);
+    changed(
+        "customers.business_id",
+        before.business_id.as_deref().unwrap_or(""),
+        after.business_id.as_ref().map(BusinessId::as_str).unwrap_or(""),
+    );
+    changed("customers.email", &before.email, &after.email);
+    changed("customers.phone", &before.phone, &after.phone);
+    changed("customers.website", &before.website, &after.website);
+    changed("customers.street", &before.street, &after.street);
+    changed("customers.postal_code", &before.postal_code, &after.postal_code);
+    changed("customers.city", &before.city, &after.city);
+    changed("customers.country", &before.country, &after.country);
+    changed("customers.einvoice_address", &before.einvoice_address, &after.einvoice_address);
+    changed("customers.einvoice_operator", &before.einvoice_operator, &after.einvoice_operator);
+    changed("customers.tags", &before.tags.join(", "), &after.tags.join(", "));
+    changed("customers.owner", &owner_name(before.owner_id), &owner_name(after.owner_id));
+    if before.notes != after.notes {
+        changes.push(lang.tf("summary.field_edited", &[("field", lang.t("customers.notes"))]));
+    }
+    changes
+}
+
+/// Changes a customer (only the given fields) and logs what changed. Archiving and restoring
+/// are logged as their own events.
+pub fn update(tx: &Transaction, id: CustomerId, input: &CustomerInput, by: Option<UserId>) -> Result<()> {
+    let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
+    let fields = validate(input, Some(&before))?;
+    check_against_db(tx, &fields, Some(id))?;
+    tx.execute(
+        "UPDATE customers SET name = ?2, name_key = ?3, business_id = ?4, email = ?5, phone = ?6, website = ?7,
+            street = ?8, postal_code = ?9, city = ?10, country = ?11, einvoice_address = ?12,
+            einvoice_operator = ?13, notes = ?14, owner_id = ?15, archived = ?16, updated_at = ?17
+         WHERE id = ?1",
+        params![
+            id.0,
+            fields.name,
+            name_key(&fields.name),
+            fields.business_id.as_ref().map(BusinessId::as_str),
+            fields.email,
+            fields.phone,
+            fields.website,
+            fields.street,
+            fields.postal_code,
+            fields.city,
+            fields.country,
+            fields.einvoice_address,
+            fields.einvoice_operator,
+            fields.notes,
+            fields.owner_id,
+            fields.archived,
+            crate::now_rfc3339(),
+        ],
+    )?;
+    if fields.tags != before.tags {
+        tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
+    }
+    let lang = log::summary_lang(tx)?;
+    let owner_name = |owner: Option<i64>| -> String {
+        owner
+            .and_then(|o| crate::users::store::user_by_id(tx, UserId(o)).ok().flatten())
+            .map(|u| u.name)
+            .unwrap_or_default()
+    };
+    let changes = describe_changes(lang, &before, &fields, owner_name);
+    if !changes.is_empty() {
+        let summary = lang.tf("summary.customer_updated", &[("name", &fields.name), ("changes", &changes.join("; "))]);
+        log::append(tx, &event(EventKind::CustomerUpdated, summary, id, &fields.name, by))?;
+    }
+    if fields.archived != before.archived {
+        let (kind, key) = if fields.archived {
+            (EventKind::CustomerArchived, "summary.customer_archived")
+        } else {
+            (EventKind::CustomerUpdated, "summary.customer_restored")
+        };
+        let summary = lang.tf(key, &[("name", &fields.name)]);
+        log::append(tx, &event(kind, summary, id, &fields.name, by))?;
+    }
+    Ok(())
+}
+
+/// Deletes a customer. Its log events stay (they name it), its contacts stay (they lose the
+/// link).
+pub fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
+    let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
+    let lang = log::summary_lang(tx)?;
+    let summary = lang.tf("summary.customer_deleted", &[("name", &before.name), ("number", &before.number)]);
+    log::append(tx, &event(EventKind::CustomerDeleted, summary, id, &before.name, by))?;
+    tx.execute("DELETE FROM customers WHERE id = ?1", [id.0])?;
+    Ok(())
+}
+
+/// Which customers a list shows by their archive state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Archived {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+impl Archived {
+    pub fn parse(text: &str) -> Option<Archived> {
+        match text {
+            "" | "false" => Some(Archived::Active),
+            "true" => Some(Archived::Archived),
+            "all" => Some(Archived::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Archived::Active => "false",
+            Archived::Archived => "true",
+            Archived::All => "all",
+        }
+    }
+}
+
+/// The orders a list can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    NameDesc,
+    Number,
+    Newest,
+    Oldest,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "name" => Some(Sort::Name),
+            "-name" => Some(Sort::NameDesc),
+            "number" => Some(Sort::Number),
+            "-created_at" => Some(Sort::Newest),
+            "created_at" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::NameDesc => "-name",
+            Sort::Number => "number",
+            Sort::Newest => "-created_at",
+            Sort::Oldest => "created_at",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Name => "c.name COLLATE NOCASE, c.id",
+            Sort::NameDesc => "c.name COLLATE NOCASE DESC, c.id DESC",
+            Sort::Number => "c.number_seq, c.number, c.id",
+            Sort::Newest => "c.id DESC",
+            Sort::Oldest => "c.id",
+        }
+    }
+}
+
+/// What a customer list asks for.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub q: String,
+    pub tag: String,
+    pub owner_id: Option<i64>,
+    pub archived: Archived,
+    pub sort: Sort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for ListQuery {
+    fn default() -> ListQuery {
+        ListQuery { q: String::new(), tag: String::new(), owner_id: None, archived: Archived::Active, sort: Sort::Name, limit: 50, offset: 0 }
+    }
+}
+
+/// The SQL and parameters of a list query, so that the page, the API, the CSV export and the
+/// query-plan test all run the very same statement.
+pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(fts) = log::store::fts_query(&query.q) {
+        sql.push_str(" AND c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)");
+        args.push(Value::Text(fts));
+    }
+    match query.archived {
+        Archived::Active => sql.push_str(" AND c.archived = 0"),
+        Archived::Archived => sql.push_str(" AND c.archived = 1"),
+        Archived::All => {}
+    }
+    if let Some(owner) = query.owner_id {
+        sql.push_str(" AND c.owner_id = ?");
+        args.push(Value::Integer(owner));
+    }
+    if !query.tag.trim().is_empty() {
+        sql.push_str(" AND c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?)");
+        args.push(Value::Text(query.tag.trim().to_string()));
+    }
+    sql.push_str(&format!(" ORDER BY {} LIMIT ? OFFSET ?", query.sort.order_by()));
+    args.push(Value::Integer(query.limit));
+    args.push(Value::Integer(query.offset));
+    (sql, args)
+}
+
+/// One page of customers. Asks for one row more than shown, so the caller knows whether a
+/// next page exists without counting.
+pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Customer>, bool)> {
+    let mut ask = query.clone();
+    ask.limit = query.limit + 1;
+    let (sql, args) = list_sql(&ask);
+    let mut rows: Vec<Customer> = conn.prepare_cached(&sql)?.query_map(params_from_iter(args), from_row)?.collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() as i64 > query.limit;
+    rows.truncate(query.limit as usize);
+    Ok((rows, more))
+}
+
+/// The newest customers, for the front page.
+pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+    let query = ListQuery { sort: Sort::Newest, limit, archived: Archived::All, ..ListQuery::default() };
+    page(conn, &query).map(|(rows, _)| rows)
+}
+
+/// Customers that look like the one being created: the same folded name, business ID or
+/// e-mail address.
+pub fn look_alikes(conn: &Connection, fields: &Fields, except: Option<CustomerId>) -> rusqlite::Result<Vec<Customer>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers c
+         WHERE (c.name_key = ?1 AND ?1 <> '')
+            OR (c.business_id = ?2)
+            OR (?3 <> '' AND c.email = ?3 COLLATE NOCASE)
+         ORDER BY c.id LIMIT 10"
+    ))?;
+    let rows = stmt.query_map(
+        params![name_key(&fields.name), fields.business_id.as_ref().map(BusinessId::as_str), fields.email],
+        from_row,
+    )?;
+    rows.filter(|r| !matches!(r, Ok(c) if Some(c.id) == except)).collect()
+}
+
+/// Names of customers by id, for showing links (a contact's customers).
+pub fn names(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached("SELECT id, name, number FROM customers WHERE id = ?1")?;
+    for id in ids {
+        if let Some(row) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("c.db")).unwrap();
+        (dir, conn)
+    }
+
+    fn input(name: &str) -> CustomerInput {
+        CustomerInput { name: Some(name.into()), ..CustomerInput::default() }
+    }
+
+    #[test]
+    fn numbers_run_from_1001_with_the_prefix() {
+        let (_d, mut conn) = db();
+        let a = crate::db::write(&mut conn, |tx| create(tx, &input("A Oy"), None)).unwrap();
+        let b = crate::db::write(&mut conn, |tx| create(tx, &input("B Oy"), None)).unwrap();
+        assert_eq!(by_id(&conn, a).unwrap().unwrap().number, "1001");
+        assert_eq!(by_id(&conn, b).unwrap().unwrap().number, "1002");
+        conn.execute("INSERT INTO settings(key, value) VALUES ('customer_number_prefix', 'AS-')", []).unwrap();
+        let c = crate::db::write(&mut conn, |tx| create(tx, &input("C Oy"), None)).unwrap();
+        assert_eq!(by_id(&conn, c).unwrap().unwrap().number, "AS-1003");
+    }
+
+    #[test]
+    fn a_second_customer_with_the_same_business_id_is_a_conflict() {
+        let (_d, mut conn) = db();
+        let mut one = input("Yksi Oy");
+        one.business_id = Some("0112038-9".into());
+        crate::db::write(&mut conn, |tx| create(tx, &one, None)).unwrap();
+        let mut two = input("Kaksi Oy");
+        two.business_id = Some("FI01120389".into());
+        let err = crate::db::write(&mut conn, |tx| create(tx, &two, None)).unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert_eq!(err.fields()[0].field, "business_id");
+    }
+
+    #[test]
+    fn validation_names_every_bad_field() {
+        let bad = CustomerInput {
+            name: Some("  ".into()),
+            business_id: Some("1234567-8".into()),
+            email: Some("nope".into()),
+            country: Some("Finland".into()),
+            einvoice_address: Some("12".into()),
+            city: Some("x".repeat(101)),
+            ..CustomerInput::default()
+        };
+        let err = validate(&bad, None).unwrap_err();
+        let fields: Vec<&str> = err.fields().iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["business_id", "name", "city", "email", "country", "einvoice_address"]);
+        let ok = CustomerInput {
+            einvoice_address: Some("003701120389".into()),
+            einvoice_operator: Some("003721291126".into()),
+            ..input("Hyvä Oy")
+        };
+        assert!(validate(&ok, None).is_ok());
+        let iban = CustomerInput { einvoice_address: Some("FI4950009420028730".into()), ..input("Hyvä Oy") };
+        assert!(validate(&iban, None).is_ok());
+    }
+
+    #[test]
+    fn updates_log_the_fields_that_changed() {
+        let (_d, mut conn) = db();
+        let id = crate::db::write(&mut conn, |tx| create(tx, &input("Vanha Nimi Oy"), None)).unwrap();
+        let change = CustomerInput { phone: Some("040 123 4567".into()), ..CustomerInput::default() };
+        crate::db::write(&mut conn, |tx| update(tx, id, &change, None)).unwrap();
+        let events = log::store::newest(&conn, 10, 0).unwrap();
+        assert_eq!(events[0].kind, "customer.updated");
+        assert!(events[0].summary.contains("Puhelin muutettiin: — → 040 123 4567"), "{}", events[0].summary);
+        assert_eq!(events[0].customer_id, Some(id.0));
+        // Nothing changed: nothing logged.
+        crate::db::write(&mut conn, |tx| update(tx, id, &change, None)).unwrap();
+        assert_eq!(log::store::newest(&conn, 10, 0).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn search_finds_by_any_field_accent_insensitively() {
+        let (_d, mut conn) = db();
+        let c = CustomerInput {
+            business_id: Some("0112038-9".into()),
+            email: Some("info@aijala.fi".into()),
+            phone: Some("040 123 4567".into()),
+            city: Some("Jyväskylä".into()),
+            ..input("Kahvila Äijälä Oy")
+        };
+        crate::db::write(&mut conn, |tx| create(tx, &c, None)).unwrap();
+        crate::db::write(&mut conn, |tx| create(tx, &input("Muu Yritys Oy"), None)).unwrap();
+        for q in ["aijala", "ÄIJÄLÄ", "kahv", "0112038-9", "0112038", "info@aijala", "0401234567", "jyvaskyla", "1001"] {
+            let (rows, _) = page(&conn, &ListQuery { q: q.into(), ..ListQuery::default() }).unwrap();
+            assert_eq!(rows.len(), 1, "{q}");
+            assert_eq!(rows[0].name, "Kahvila Äijälä Oy", "{q}");
+        }
+    }
+}
