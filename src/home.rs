@@ -11,6 +11,8 @@ use crate::views::{self, layout, Frame, Section};
 
 pub fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
+    let newest_customers = crate::customers::store::newest(ctx.conn, 10)?;
+    let newest_contacts = crate::contacts::store::newest(ctx.conn, 10)?;
     let frame = Frame::new(ctx, Section::Front);
     let f = &frame;
     let greeting = f.lang.tf(
@@ -25,8 +27,22 @@ pub fn front(ctx: &mut Ctx) -> Result<Resp> {
         div.grid {
             section.card { h2 { (f.t("front.reminders")) } (views::empty(f.t("front.no_reminders"))) }
             section.card { h2 { (f.t("front.tasks")) } (views::empty(f.t("front.no_tasks"))) }
-            section.card { h2 { (f.t("front.newest_customers")) } (views::empty(f.t("front.no_customers"))) }
-            section.card { h2 { (f.t("front.newest_contacts")) } (views::empty(f.t("front.no_contacts"))) }
+            section.card {
+                h2 { (f.t("front.newest_customers")) }
+                @if newest_customers.is_empty() {
+                    (views::empty(f.t("front.no_customers")))
+                } @else {
+                    ul.plain { @for c in &newest_customers { li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } } } }
+                }
+            }
+            section.card {
+                h2 { (f.t("front.newest_contacts")) }
+                @if newest_contacts.is_empty() {
+                    (views::empty(f.t("front.no_contacts")))
+                } @else {
+                    ul.plain { @for p in &newest_contacts { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } } } }
+                }
+            }
         }
         section.card {
             h2 { (f.t("front.newest_events")) }
@@ -64,8 +80,6 @@ pub fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
         return log_page(ctx);
     }
     let (title, empty) = match section {
-        Section::Customers => ("nav.customers", "front.no_customers"),
-        Section::Contacts => ("nav.contacts", "front.no_contacts"),
         Section::Documents => ("nav.documents", "section.no_documents"),
         _ => ("nav.tasks", "front.no_tasks"),
     };
@@ -110,10 +124,20 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
 }
 
-/// One box over everything; today that is the customer log.
+/// One box over customers, contacts and the log (documents and tasks join when they exist).
 pub fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();
-    let found = events::search(ctx.conn, &q, 50, 0)?;
+    let found = events::search(ctx.conn, &q, 20, 0)?;
+    let customer_query = crate::customers::store::ListQuery {
+        q: q.clone(),
+        archived: crate::customers::store::Archived::All,
+        limit: 10,
+        ..Default::default()
+    };
+    let (customers, more_customers) = if q.is_empty() { (Vec::new(), false) } else { crate::customers::store::page(ctx.conn, &customer_query)? };
+    let contact_query = crate::contacts::store::ListQuery { q: q.clone(), limit: 10, ..Default::default() };
+    let (people, more_people) = if q.is_empty() { (Vec::new(), false) } else { crate::contacts::store::page(ctx.conn, &contact_query)? };
+    let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
     let frame = Frame::new(ctx, Section::None);
     let f = &frame;
     let body = html! {
@@ -122,6 +146,16 @@ pub fn search(ctx: &mut Ctx) -> Result<Resp> {
             p { (f.t("search.type_something")) }
         } @else {
             p { (f.lang.tf("search.results_for", &[("q", &q)])) }
+            h2 { (f.t("nav.customers")) }
+            @if customers.is_empty() { (views::empty(f.t("customers.nothing_found"))) } @else {
+                ul.plain { @for c in &customers { li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " " span.muted { (c.number) " " (c.city) } } } }
+                @if more_customers { p { a href=(format!("/customers?archived=all&{encoded}")) { (f.t("search.all_customers")) } } }
+            }
+            h2 { (f.t("nav.contacts")) }
+            @if people.is_empty() { (views::empty(f.t("customers.nothing_found"))) } @else {
+                ul.plain { @for p in &people { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } " " span.muted { (p.email) } } } }
+                @if more_people { p { a href=(format!("/contacts?{encoded}")) { (f.t("search.all_contacts")) } } }
+            }
             h2 { (f.t("nav.log")) }
             (event_list(f, &found))
         }

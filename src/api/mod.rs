@@ -8,7 +8,7 @@ use maud::html;
 use crate::error::{Error, Result};
 use crate::http::auth;
 use crate::http::{Ctx, Method, Resp};
-use crate::users;
+use crate::{contacts, customers, exchange, users};
 use crate::views::{self, Frame, Section};
 
 pub fn dispatch(ctx: &mut Ctx, method: Method) -> Result<Resp> {
@@ -33,9 +33,30 @@ pub fn dispatch(ctx: &mut Ctx, method: Method) -> Result<Resp> {
     if method.is_write() && !ctx.user()?.role.can_write() {
         return Err(Error::Forbidden);
     }
+    use Method::{Delete, Get, Patch, Post, Put};
+    let id = |segment: &str| segment.parse::<i64>().map_err(|_| Error::NotFound);
     match (method, segs.as_slice()) {
-        (Method::Get, ["me"]) => users::api::me(ctx),
-        (Method::Get, ["users"]) => users::api::list(ctx),
+        (Get, ["me"]) => users::api::me(ctx),
+        (Get, ["users"]) => users::api::list(ctx),
+
+        (Get, ["customers"]) => customers::api::list(ctx),
+        (Post, ["customers"]) => customers::api::create(ctx),
+        (Get, ["customers", c]) => customers::api::get(ctx, id(c)?),
+        (Patch, ["customers", c]) => customers::api::patch(ctx, id(c)?),
+        (Delete, ["customers", c]) => customers::api::delete(ctx, id(c)?),
+        (Get, ["customers", c, "contacts"]) => customers::api::contacts(ctx, id(c)?),
+        (Put, ["customers", c, "contacts", p]) => customers::api::link(ctx, id(c)?, id(p)?),
+        (Delete, ["customers", c, "contacts", p]) => customers::api::unlink(ctx, id(c)?, id(p)?),
+
+        (Get, ["contacts"]) => contacts::api::list(ctx),
+        (Post, ["contacts"]) => contacts::api::create(ctx),
+        (Get, ["contacts.vcf"]) => exchange::pages::contacts_vcard(ctx),
+        (Get, ["contacts", p]) => match p.strip_suffix(".vcf") {
+            Some(p) => exchange::pages::contact_vcard(ctx, id(p)?),
+            None => contacts::api::get(ctx, id(p)?),
+        },
+        (Patch, ["contacts", p]) => contacts::api::patch(ctx, id(p)?),
+        (Delete, ["contacts", p]) => contacts::api::delete(ctx, id(p)?),
         _ => Err(Error::NotFound),
     }
 }

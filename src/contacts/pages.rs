@@ -1,1 +1,431 @@
-//! Pages of contacts.
+//! Contact pages: the list, the card with the contact's customers and roles, the forms with
+//! the duplicate warning, and linking to a customer from the contact's side.
+
+use maud::{html, Markup};
+
+use super::store::{self, ListQuery, Sort};
+use super::{Contact, ContactId, ContactInput, Link};
+use crate::customers::pages::{detail, pager, tabs, tag_datalist, tag_list, textarea};
+use crate::customers::store as customers;
+use crate::customers::CustomerId;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::{page_params, Form};
+use crate::http::{Ctx, Resp};
+use crate::log::store as events;
+use crate::tags;
+use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
+
+/// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
+/// name, the API newest first.
+pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
+    let (limit, offset) = page_params(q)?;
+    let bad = |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
+    Ok(ListQuery {
+        q: q.get("q").trim().to_string(),
+        tag: q.get("tag").trim().to_string(),
+        customer_id: match q.get("customer_id") {
+            "" => None,
+            v => Some(v.parse().map_err(|_| bad("customer_id"))?),
+        },
+        sort: match q.get("sort") {
+            "" => default_sort,
+            v => Sort::parse(v).ok_or_else(|| bad("sort"))?,
+        },
+        limit,
+        offset,
+    })
+}
+
+/// Names of the customers the contacts on a page belong to.
+fn customer_names(ctx: &Ctx, people: &[Contact]) -> Result<Vec<(i64, String, String)>> {
+    let mut ids: Vec<i64> = people.iter().flat_map(|p| p.customers.iter().map(|l| l.customer_id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(customers::names(ctx.conn, &ids)?)
+}
+
+fn name_of(names: &[(i64, String, String)], id: i64) -> String {
+    names.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_default()
+}
+
+pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+    let query = list_query(&ctx.query, Sort::Name)?;
+    let (rows, more) = store::page(ctx.conn, &query)?;
+    let names = customer_names(ctx, &rows)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let filter = ctx.query.clone();
+    let for_customer = match query.customer_id {
+        Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
+        None => None,
+    };
+    let frame = Frame::new(ctx, Section::Contacts);
+    let f = &frame;
+    let base = format!("/contacts?{}", filter.encode_without(&["offset"]));
+    let mut tag_options = vec![("", f.t("customers.any_tag"))];
+    tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
+    let sort_options = [
+        ("name", f.t("sort.name")),
+        ("-name", f.t("sort.name_desc")),
+        ("-created_at", f.t("sort.newest")),
+        ("created_at", f.t("sort.oldest")),
+    ];
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let body = html! {
+        div.title-row {
+            h1 { (f.t("nav.contacts")) @if let Some(c) = &for_customer { ": " (c.name) } }
+            @if can_write { a.button.primary href="/contacts/new" { (f.t("contacts.add")) } }
+        }
+        form.filters method="get" action="/contacts" {
+            div.field {
+                label for="f-q" { (f.t("customers.search")) }
+                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t("contacts.search_hint"));
+            }
+            @if let Some(id) = query.customer_id { input type="hidden" name="customer_id" value=(id); }
+            (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
+            (select(f, "sort", "sort.label", &sort_options, query.sort.as_str(), &[]))
+            button type="submit" { (f.t("search.button")) }
+        }
+        p.actions {
+            a href=(format!("/contacts.csv?{}", filter.encode_without(&["offset", "limit"]))) { (f.t("customers.export_csv")) }
+            " · " a href=(match query.customer_id { Some(id) => format!("/contacts.vcf?customer_id={id}"), None => "/contacts.vcf".into() }) { (f.t("contacts.export_vcard")) }
+            " · " a href="/contacts/duplicates" { (f.t("duplicates.title")) }
+        }
+        @if rows.is_empty() {
+            (views::empty(f.t(if query.q.is_empty() { "front.no_contacts" } else { "customers.nothing_found" })))
+        } @else {
+            table.list {
+                thead { tr { th { (f.t("customers.name")) } th { (f.t("nav.customers")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } th { (f.t("customers.tags")) } } }
+                tbody {
+                    @for p in &rows {
+                        tr {
+                            td { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } }
+                            td {
+                                @for (i, l) in p.customers.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) }
+                                    @if !l.role.is_empty() { " (" (l.role) ")" }
+                                }
+                            }
+                            td { (p.email) }
+                            td { (p.phone) }
+                            td { (tag_list(&p.tags)) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(f, &base, query.offset, query.limit, more))
+    };
+    Ok(Resp::html(layout(f, f.t("nav.contacts"), body)))
+}
+
+fn form_of(p: &Contact) -> Form {
+    Form::from_pairs([
+        ("first_name", p.first_name.clone()),
+        ("last_name", p.last_name.clone()),
+        ("email", p.email.clone()),
+        ("phone", p.phone.clone()),
+        ("title", p.title.clone()),
+        ("notes", p.notes.clone()),
+        ("tags", p.tags.join(", ")),
+    ])
+}
+
+fn input_of(form: &Form) -> ContactInput {
+    let text = |name: &str| Some(form.get(name).to_string());
+    let customer: Option<i64> = form.get("customer_id").parse().ok();
+    ContactInput {
+        first_name: text("first_name"),
+        last_name: text("last_name"),
+        email: text("email"),
+        phone: text("phone"),
+        title: text("title"),
+        notes: text("notes"),
+        tags: Some(tags::parse_list(form.get("tags"))),
+        customers: customer.map(|id| vec![Link { customer_id: id, role: form.get("role").to_string() }]),
+    }
+}
+
+pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
+    let all_tags = tags::all(ctx.conn)?;
+    let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
+    let frame = Frame::new(ctx, Section::Contacts);
+    Ok(Resp::html(form_page(&frame, None, &values, None, &[], &all_tags)))
+}
+
+pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let input = input_of(&form);
+    let confirmed = form.checked("confirm_duplicate");
+    let result = db::write(ctx.conn, |tx| {
+        if !confirmed {
+            let fields = store::validate(&input, None)?;
+            let at: Vec<i64> = input.customers.iter().flatten().map(|l| l.customer_id).collect();
+            let alikes = store::look_alikes(tx, &fields, &at, None)?;
+            if !alikes.is_empty() {
+                return Ok(Err(alikes));
+            }
+        }
+        store::create(tx, &input, Some(by)).map(Ok)
+    });
+    let (error, alikes) = match result {
+        Ok(Ok(id)) => {
+            ctx.flash("flash.contact_created");
+            return Ok(Resp::redirect(&format!("/contacts/{}", id.0)));
+        }
+        Ok(Err(alikes)) => (None, alikes),
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => (Some(err), Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = Frame::new(ctx, Section::Contacts);
+    let status = error.as_ref().map(Error::status).unwrap_or(200);
+    Ok(Resp::html(form_page(&frame, None, &form, error.as_ref(), &alikes, &all_tags)).with_status(status))
+}
+
+pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = Frame::new(ctx, Section::Contacts);
+    Ok(Resp::html(form_page(&frame, Some(&p), &form_of(&p), None, &[], &all_tags)))
+}
+
+pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let mut input = input_of(&form);
+    input.customers = None;
+    match db::write(ctx.conn, |tx| store::update(tx, p.id, &input, Some(by))) {
+        Ok(()) => {
+            ctx.flash("flash.saved");
+            Ok(Resp::redirect(&format!("/contacts/{id}")))
+        }
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
+            let all_tags = tags::all(ctx.conn)?;
+            let frame = Frame::new(ctx, Section::Contacts);
+            let status = err.status();
+            Ok(Resp::html(form_page(&frame, Some(&p), &form, Some(&err), &[], &all_tags)).with_status(status))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+fn form_page(f: &Frame, existing: Option<&Contact>, values: &Form, error: Option<&Error>, alikes: &[Contact], all_tags: &[String]) -> Markup {
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let (title, action) = match existing {
+        Some(p) => (format!("{}: {}", f.t("contacts.edit"), p.full_name()), format!("/contacts/{}/edit", p.id.0)),
+        None => (f.t("contacts.add").to_string(), "/contacts/new".to_string()),
+    };
+    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
+    let body = html! {
+        h1 { (title) }
+        (form_error(f, error))
+        @if !alikes.is_empty() {
+            div.warning role="alert" {
+                p { (f.t("duplicates.contact_warning")) }
+                ul { @for p in alikes { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } @if !p.email.is_empty() { " (" (p.email) ")" } } } }
+            }
+        }
+        form.wide method="post" action=(action) novalidate {
+            (csrf_input(f))
+            @if !alikes.is_empty() {
+                div.field.check {
+                    input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
+                    label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
+                }
+            }
+            @if existing.is_none() && !values.get("customer_id").is_empty() {
+                input type="hidden" name="customer_id" value=(values.get("customer_id"));
+                (text("role", "contacts.role").render(f, errors))
+            }
+            (text("first_name", "contacts.first_name").autocomplete("given-name").render(f, errors))
+            (text("last_name", "contacts.last_name").autocomplete("family-name").render(f, errors))
+            (text("title", "contacts.title").render(f, errors))
+            (text("email", "customers.email").kind("email").render(f, errors))
+            (text("phone", "customers.phone").kind("tel").render(f, errors))
+            div.field.invalid[errors.iter().any(|e| e.field == "tags")] {
+                label for="f-tags" { (f.t("customers.tags")) }
+                input #f-tags type="text" name="tags" value=(values.get("tags")) list="tag-suggestions";
+                @if let Some(e) = errors.iter().find(|e| e.field == "tags") { p.error { (f.t(e.key)) } }
+                (tag_datalist(all_tags))
+            }
+            (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
+            button.primary type="submit" { (f.t("form.save")) }
+            " "
+            a href=(existing.map(|p| format!("/contacts/{}", p.id.0)).unwrap_or_else(|| "/contacts".into())) { (f.t("form.cancel")) }
+        }
+    };
+    layout(f, &title, body)
+}
+
+pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    card_page(ctx, id, None)
+}
+
+fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
+    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let tab = match ctx.query.get("tab") {
+        t @ ("documents" | "tasks" | "log") => t.to_string(),
+        _ => "details".to_string(),
+    };
+    let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
+    let names = customers::names(ctx.conn, &ids)?;
+    let find = ctx.query.get("find").trim().to_string();
+    let found = if find.is_empty() {
+        Vec::new()
+    } else {
+        customers::page(ctx.conn, &customers::ListQuery { q: find.clone(), limit: 20, ..Default::default() })?.0
+    };
+    let (limit, offset) = page_params(&ctx.query)?;
+    let log = if tab == "log" { events::for_contact(ctx.conn, p.id.0, limit + 1, offset)? } else { Vec::new() };
+    let frame = Frame::new(ctx, Section::Contacts);
+    let f = &frame;
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let base = format!("/contacts/{}", p.id.0);
+    let body = html! {
+        div.title-row {
+            h1 { (p.full_name()) }
+            div.actions {
+                a.button href=(format!("{base}.vcf")) { (f.t("contacts.vcard")) }
+                @if can_write {
+                    a.button href=(format!("{base}/edit")) { (f.t("contacts.edit")) }
+                    a.button.danger href=(format!("{base}/delete")) { (f.t("contacts.delete")) }
+                }
+            }
+        }
+        (tabs(f, &base, &tab))
+        @match tab.as_str() {
+            "log" => {
+                (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
+                (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
+            }
+            "documents" => { (views::empty(f.t("section.no_documents"))) }
+            "tasks" => { (views::empty(f.t("front.no_tasks"))) }
+            _ => {
+                div.grid {
+                    section.card {
+                        h2 { (f.t("tabs.details")) }
+                        dl {
+                            (detail(f, "contacts.title", &p.title))
+                            (detail(f, "customers.email", &p.email))
+                            (detail(f, "customers.phone", &p.phone))
+                        }
+                        @if !p.tags.is_empty() { p { (tag_list(&p.tags)) } }
+                        @if !p.notes.is_empty() { p.notes { (p.notes) } }
+                    }
+                    section.card #customers {
+                        h2 { (f.t("contacts.customers")) }
+                        @if p.customers.is_empty() {
+                            (views::empty(f.t("contacts.no_customers")))
+                        } @else {
+                            table {
+                                thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th {} } } }
+                                tbody {
+                                    @for l in &p.customers {
+                                        tr {
+                                            td { a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) } }
+                                            td {
+                                                @if can_write {
+                                                    form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/role", l.customer_id, p.id.0)) {
+                                                        (csrf_input(f))
+                                                        input type="hidden" name="back" value=(base);
+                                                        label.visually-hidden for=(format!("role-{}", l.customer_id)) { (f.t("contacts.role")) }
+                                                        input id=(format!("role-{}", l.customer_id)) type="text" name="role" value=(l.role) size="16";
+                                                        button type="submit" { (f.t("contacts.change_role")) }
+                                                    }
+                                                } @else { (l.role) }
+                                            }
+                                            @if can_write {
+                                                td {
+                                                    form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/unlink", l.customer_id, p.id.0)) {
+                                                        (csrf_input(f))
+                                                        input type="hidden" name="back" value=(base);
+                                                        button.link type="submit" { (f.t("contacts.unlink")) }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        @if can_write {
+                            h3 { (f.t("contacts.link_to_customer")) }
+                            (form_error(f, error))
+                            form method="get" action=(base) {
+                                label for="find-customer" { (f.t("contacts.find_customer")) }
+                                input #find-customer type="search" name="find" value=(find);
+                                button type="submit" { (f.t("search.button")) }
+                            }
+                            @if !find.is_empty() {
+                                @if found.is_empty() {
+                                    (views::empty(f.t("customers.nothing_found")))
+                                } @else {
+                                    ul.found {
+                                        @for c in &found {
+                                            li {
+                                                form.inline-form method="post" action=(format!("{base}/customers")) {
+                                                    (csrf_input(f))
+                                                    input type="hidden" name="customer_id" value=(c.id.0);
+                                                    (c.name) " (" (c.number) ") "
+                                                    label.visually-hidden for=(format!("link-role-{}", c.id.0)) { (f.t("contacts.role")) }
+                                                    input id=(format!("link-role-{}", c.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
+                                                    button type="submit" { (f.t("contacts.link")) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status = error.map(Error::status).unwrap_or(200);
+    Ok(Resp::html(layout(f, &p.full_name(), body)).with_status(status))
+}
+
+/// Links this contact to a customer picked on the contact's card.
+pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let Ok(customer) = form.get("customer_id").parse::<i64>() else {
+        return card_page(ctx, id, Some(&Error::field("customer_id", "contacts.customer_missing")));
+    };
+    match db::write(ctx.conn, |tx| store::link(tx, CustomerId(customer), ContactId(id), form.get("role"), Some(by))) {
+        Ok(()) => {
+            ctx.flash("flash.contact_linked");
+            Ok(Resp::redirect(&format!("/contacts/{id}#customers")))
+        }
+        Err(err @ Error::Validation { .. }) => card_page(ctx, id, Some(&err)),
+        Err(err) => Err(err),
+    }
+}
+
+pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let frame = Frame::new(ctx, Section::Contacts);
+    let f = &frame;
+    let body = html! {
+        div.narrow {
+            h1 { (f.t("contacts.delete")) ": " (p.full_name()) }
+            p { (f.t("contacts.delete_explain")) }
+            form method="post" action=(format!("/contacts/{id}/delete")) {
+                (csrf_input(f))
+                button.danger type="submit" { (f.t("contacts.delete_confirm")) }
+                " " a href=(format!("/contacts/{id}")) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("contacts.delete"), body)))
+}
+
+pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| store::delete(tx, ContactId(id), Some(by)))?;
+    ctx.flash("flash.contact_deleted");
+    Ok(Resp::redirect("/contacts"))
+}

@@ -1,1 +1,686 @@
-//! Pages of customers.
+//! Customer pages: the list with search, filters and bulk tagging; the card; the forms with
+//! the duplicate warning; archive and delete; linking contacts from the card.
+
+use maud::{html, Markup};
+
+use super::store::{self, Archived, ListQuery, Sort};
+use super::{Customer, CustomerId, CustomerInput};
+use crate::contacts::store as contacts;
+use crate::contacts::{ContactId, ContactInput};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::{page_params, Form};
+use crate::http::{Ctx, Resp};
+use crate::log::store as events;
+use crate::tags;
+use crate::users::{self, User};
+use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
+
+/// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
+/// name, the API newest first.
+pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
+    let (limit, offset) = page_params(q)?;
+    let bad = |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
+    Ok(ListQuery {
+        q: q.get("q").trim().to_string(),
+        tag: q.get("tag").trim().to_string(),
+        owner_id: match q.get("owner_id") {
+            "" => None,
+            v => Some(v.parse().map_err(|_| bad("owner_id"))?),
+        },
+        archived: Archived::parse(q.get("archived")).ok_or_else(|| bad("archived"))?,
+        sort: match q.get("sort") {
+            "" => default_sort,
+            v => Sort::parse(v).ok_or_else(|| bad("sort"))?,
+        },
+        limit,
+        offset,
+    })
+}
+
+/// Every user, for owner pickers and names (a small table).
+fn all_users(ctx: &Ctx) -> Result<Vec<User>> {
+    Ok(users::store::users_page(ctx.conn, 500, 0)?)
+}
+
+fn owner_options<'a>(f: &Frame, users: &'a [User]) -> Vec<(String, &'a str)> {
+    let mut options = vec![(String::new(), f.t("customers.no_owner"))];
+    options.extend(users.iter().filter(|u| u.active).map(|u| (u.id.0.to_string(), u.name.as_str())));
+    options
+}
+
+fn owner_select(f: &Frame, name: &'static str, label: &'static str, users: &[User], selected: &str, errors: &[crate::error::FieldError]) -> Markup {
+    let options = owner_options(f, users);
+    let borrowed: Vec<(&str, &str)> = options.iter().map(|(v, t)| (v.as_str(), *t)).collect();
+    select(f, name, label, &borrowed, selected, errors)
+}
+
+pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+    let query = list_query(&ctx.query, Sort::Name)?;
+    let (rows, more) = store::page(ctx.conn, &query)?;
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let filter = ctx.query.clone();
+    let frame = Frame::new(ctx, Section::Customers);
+    let f = &frame;
+    let base = format!("/customers?{}", filter.encode_without(&["offset"]));
+    let mut tag_options = vec![("", f.t("customers.any_tag"))];
+    tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
+    let archived_options = [
+        ("false", f.t("customers.active_only")),
+        ("true", f.t("customers.archived_only")),
+        ("all", f.t("customers.all")),
+    ];
+    let sort_options = [
+        ("name", f.t("sort.name")),
+        ("-name", f.t("sort.name_desc")),
+        ("number", f.t("sort.number")),
+        ("-created_at", f.t("sort.newest")),
+        ("created_at", f.t("sort.oldest")),
+    ];
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let body = html! {
+        div.title-row {
+            h1 { (f.t("nav.customers")) }
+            @if can_write {
+                a.button.primary href="/customers/new" { (f.t("customers.add")) }
+            }
+        }
+        form.filters method="get" action="/customers" {
+            div.field {
+                label for="f-q" { (f.t("customers.search")) }
+                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t("customers.search_hint"));
+            }
+            (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
+            (owner_select(f, "owner_id", "customers.owner", &users, &query.owner_id.map(|o| o.to_string()).unwrap_or_default(), &[]))
+            (select(f, "archived", "customers.show", &archived_options, query.archived.as_str(), &[]))
+            (select(f, "sort", "sort.label", &sort_options, query.sort.as_str(), &[]))
+            button type="submit" { (f.t("search.button")) }
+        }
+        p.actions {
+            a href=(format!("/customers.csv?{}", filter.encode_without(&["offset", "limit"]))) { (f.t("customers.export_csv")) }
+            " · " a href="/customers/duplicates" { (f.t("duplicates.title")) }
+        }
+        @if rows.is_empty() {
+            (views::empty(f.t(if query.q.is_empty() && query.tag.is_empty() { "front.no_customers" } else { "customers.nothing_found" })))
+        } @else {
+            form #bulk method="post" action="/customers/tags" {
+                (csrf_input(f))
+                input type="hidden" name="back" value=(base);
+                table.list {
+                    thead { tr {
+                        @if can_write { th { span.visually-hidden { (f.t("bulk.select")) } } }
+                        th { (f.t("customers.number")) } th { (f.t("customers.name")) } th { (f.t("customers.business_id")) }
+                        th { (f.t("customers.city")) } th { (f.t("customers.phone")) } th { (f.t("customers.tags")) }
+                    } }
+                    tbody {
+                        @for c in &rows {
+                            tr.inactive[c.archived] {
+                                @if can_write {
+                                    td { input type="checkbox" name="id" value=(c.id.0) aria-label=(format!("{} {}", f.t("bulk.select"), c.name)); }
+                                }
+                                td { (c.number) }
+                                td { a href=(format!("/customers/{}", c.id.0)) { (c.name) } }
+                                td { (c.business_id.as_deref().unwrap_or("")) }
+                                td { (c.city) }
+                                td { (c.phone) }
+                                td { (tag_list(&c.tags)) }
+                            }
+                        }
+                    }
+                }
+                @if can_write {
+                    div.bulk {
+                        label for="bulk-tag" { (f.t("bulk.tag_label")) }
+                        input #bulk-tag type="text" name="tag" list="tag-suggestions" required;
+                        (tag_datalist(&all_tags))
+                        button type="submit" name="action" value="add" { (f.t("bulk.add_tag")) }
+                        button type="submit" name="action" value="remove" { (f.t("bulk.remove_tag")) }
+                    }
+                }
+            }
+        }
+        (pager(f, &base, query.offset, query.limit, more))
+    };
+    Ok(Resp::html(layout(f, f.t("nav.customers"), body)))
+}
+
+/// "Previous / next" for lists that know whether more rows follow.
+pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
+    let sep = if base.ends_with('?') || base.ends_with('&') { "" } else if base.contains('?') { "&" } else { "?" };
+    html! {
+        nav.pager aria-label=(f.t("pager.label")) {
+            @if offset > 0 {
+                a href=(format!("{base}{sep}offset={}", (offset - limit).max(0))) rel="prev" { (f.t("pager.previous")) }
+            }
+            @if more {
+                a href=(format!("{base}{sep}offset={}", offset + limit)) rel="next" { (f.t("pager.next")) }
+            }
+        }
+    }
+}
+
+pub fn tag_list(tags: &[String]) -> Markup {
+    html! { @for t in tags { span.tag { (t) } " " } }
+}
+
+pub fn tag_datalist(tags: &[String]) -> Markup {
+    html! { datalist #tag-suggestions { @for t in tags { option value=(t) {} } } }
+}
+
+/// Adds or removes a tag on the selected customers.
+pub fn bulk_tags(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let ids: Vec<i64> = form.all("id").iter().filter_map(|v| v.parse().ok()).collect();
+    let tag = tags::normalise(&[form.get("tag").to_string()])?.into_iter().next();
+    let back = form.get("back");
+    let back = if back.starts_with("/customers") { back.to_string() } else { "/customers".to_string() };
+    let (Some(tag), false) = (tag, ids.is_empty()) else {
+        ctx.flash("flash.bulk_nothing");
+        return Ok(Resp::redirect(&back));
+    };
+    let by = ctx.user()?.id;
+    let remove = form.get("action") == "remove";
+    db::write(ctx.conn, |tx| -> Result<()> {
+        for id in &ids {
+            let Some(c) = store::by_id(tx, CustomerId(*id))? else { continue };
+            let mut new_tags = c.tags.clone();
+            if remove {
+                new_tags.retain(|t| t.to_lowercase() != tag.to_lowercase());
+            } else {
+                new_tags.push(tag.clone());
+            }
+            let input = CustomerInput { tags: Some(new_tags), ..CustomerInput::default() };
+            store::update(tx, c.id, &input, Some(by))?;
+        }
+        Ok(())
+    })?;
+    ctx.flash(if remove { "flash.tag_removed" } else { "flash.tag_added" });
+    Ok(Resp::redirect(&back))
+}
+
+/// A customer's fields as form values.
+fn form_of(c: &Customer) -> Form {
+    Form::from_pairs([
+        ("name", c.name.clone()),
+        ("business_id", c.business_id.clone().unwrap_or_default()),
+        ("email", c.email.clone()),
+        ("phone", c.phone.clone()),
+        ("website", c.website.clone()),
+        ("street", c.street.clone()),
+        ("postal_code", c.postal_code.clone()),
+        ("city", c.city.clone()),
+        ("country", c.country.clone()),
+        ("einvoice_address", c.einvoice_address.clone()),
+        ("einvoice_operator", c.einvoice_operator.clone()),
+        ("notes", c.notes.clone()),
+        ("tags", c.tags.join(", ")),
+        ("owner_id", c.owner_id.map(|o| o.to_string()).unwrap_or_default()),
+    ])
+}
+
+/// A form's values as input for the store.
+fn input_of(form: &Form) -> CustomerInput {
+    let text = |name: &str| Some(form.get(name).to_string());
+    CustomerInput {
+        number: None,
+        name: text("name"),
+        business_id: text("business_id"),
+        email: text("email"),
+        phone: text("phone"),
+        website: text("website"),
+        street: text("street"),
+        postal_code: text("postal_code"),
+        city: text("city"),
+        country: text("country"),
+        einvoice_address: text("einvoice_address"),
+        einvoice_operator: text("einvoice_operator"),
+        notes: text("notes"),
+        tags: Some(tags::parse_list(form.get("tags"))),
+        owner_id: Some(form.get("owner_id").parse().ok()),
+        archived: None,
+    }
+}
+
+pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let me = ctx.user()?.id.0.to_string();
+    let frame = Frame::new(ctx, Section::Customers);
+    let values = Form::from_pairs([("country", "FI".to_string()), ("owner_id", me)]);
+    Ok(Resp::html(form_page(&frame, None, &values, None, &[], &users, &all_tags)))
+}
+
+pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let input = input_of(&form);
+    let confirmed = form.checked("confirm_duplicate");
+    let result = db::write(ctx.conn, |tx| {
+        if !confirmed {
+            let fields = store::validate(&input, None)?;
+            let alikes = store::look_alikes(tx, &fields, None)?;
+            if !alikes.is_empty() {
+                return Ok(Err(alikes));
+            }
+        }
+        store::create(tx, &input, Some(by)).map(Ok)
+    });
+    let (error, alikes) = match result {
+        Ok(Ok(id)) => {
+            ctx.flash("flash.customer_created");
+            return Ok(Resp::redirect(&format!("/customers/{}", id.0)));
+        }
+        Ok(Err(alikes)) => (None, alikes),
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => (Some(err), Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = Frame::new(ctx, Section::Customers);
+    let status = error.as_ref().map(Error::status).unwrap_or(200);
+    Ok(Resp::html(form_page(&frame, None, &form, error.as_ref(), &alikes, &users, &all_tags)).with_status(status))
+}
+
+pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = Frame::new(ctx, Section::Customers);
+    Ok(Resp::html(form_page(&frame, Some(&c), &form_of(&c), None, &[], &users, &all_tags)))
+}
+
+pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    match db::write(ctx.conn, |tx| store::update(tx, c.id, &input_of(&form), Some(by))) {
+        Ok(()) => {
+            ctx.flash("flash.saved");
+            Ok(Resp::redirect(&format!("/customers/{id}")))
+        }
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
+            let users = all_users(ctx)?;
+            let all_tags = tags::all(ctx.conn)?;
+            let frame = Frame::new(ctx, Section::Customers);
+            let status = err.status();
+            Ok(Resp::html(form_page(&frame, Some(&c), &form, Some(&err), &[], &users, &all_tags)).with_status(status))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The new/edit form; `alikes` are possible duplicates to confirm past.
+fn form_page(f: &Frame, existing: Option<&Customer>, values: &Form, error: Option<&Error>, alikes: &[Customer], users: &[User], all_tags: &[String]) -> Markup {
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let (title, action) = match existing {
+        Some(c) => (format!("{}: {}", f.t("customers.edit"), c.name), format!("/customers/{}/edit", c.id.0)),
+        None => (f.t("customers.add").to_string(), "/customers/new".to_string()),
+    };
+    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
+    let body = html! {
+        h1 { (title) }
+        (form_error(f, error))
+        @if !alikes.is_empty() {
+            div.warning role="alert" {
+                p { (f.t("duplicates.warning")) }
+                ul { @for c in alikes { li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " (" (c.number) (c.business_id.as_deref().map(|b| format!(", {b}")).unwrap_or_default()) (if c.email.is_empty() { String::new() } else { format!(", {}", c.email) }) ")" } } }
+            }
+        }
+        form.wide method="post" action=(action) novalidate {
+            (csrf_input(f))
+            @if !alikes.is_empty() {
+                div.field.check {
+                    input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
+                    label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
+                }
+            }
+            fieldset {
+                legend { (f.t("customers.basic")) }
+                (text("name", "customers.name").required().autocomplete("organization").render(f, errors))
+                (text("business_id", "customers.business_id").hint("customers.business_id_hint").render(f, errors))
+                (text("email", "customers.email").kind("email").render(f, errors))
+                (text("phone", "customers.phone").kind("tel").render(f, errors))
+                (text("website", "customers.website").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.address")) }
+                (text("street", "customers.street").render(f, errors))
+                (text("postal_code", "customers.postal_code").render(f, errors))
+                (text("city", "customers.city").render(f, errors))
+                (text("country", "customers.country").hint("customers.country_hint").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.invoicing")) }
+                (text("einvoice_address", "customers.einvoice_address").hint("customers.einvoice_address_hint").render(f, errors))
+                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_hint").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.other")) }
+                (owner_select(f, "owner_id", "customers.owner", users, values.get("owner_id"), errors))
+                div.field.invalid[errors.iter().any(|e| e.field == "tags")] {
+                    label for="f-tags" { (f.t("customers.tags")) }
+                    input #f-tags type="text" name="tags" value=(values.get("tags")) list="tag-suggestions" aria-describedby="f-tags-hint";
+                    @if let Some(e) = errors.iter().find(|e| e.field == "tags") { p.error { (f.t(e.key)) } }
+                    p.hint #f-tags-hint { (f.t("customers.tags_hint")) }
+                    (tag_datalist(all_tags))
+                }
+                (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
+            }
+            button.primary type="submit" { (f.t("form.save")) }
+            " "
+            a href=(existing.map(|c| format!("/customers/{}", c.id.0)).unwrap_or_else(|| "/customers".into())) { (f.t("form.cancel")) }
+        }
+    };
+    layout(f, &title, body)
+}
+
+pub fn textarea(f: &Frame, name: &'static str, label: &'static str, value: &str, errors: &[crate::error::FieldError]) -> Markup {
+    let error = errors.iter().find(|e| e.field == name);
+    let id = format!("f-{name}");
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for=(id) { (f.t(label)) }
+            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")] { (value) }
+            @if let Some(e) = error { p.error { (f.t(e.key)) } }
+        }
+    }
+}
+
+/// Tabs of a card; later modules fill documents and tasks.
+pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
+    let tabs = [("details", "tabs.details"), ("documents", "nav.documents"), ("tasks", "nav.tasks"), ("log", "nav.log")];
+    html! {
+        nav.tabs aria-label=(f.t("tabs.label")) {
+            ul {
+                @for (tab, label) in tabs {
+                    li {
+                        @if tab == current {
+                            a href=(format!("{base}?tab={tab}")) aria-current="page" { (f.t(label)) }
+                        } @else {
+                            a href=(format!("{base}?tab={tab}")) { (f.t(label)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A definition list row, skipped when empty.
+pub fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
+    html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
+}
+
+pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    card_page(ctx, id, None, &Form::default(), &[])
+}
+
+/// The card, with the add-contact form's error, input and possible duplicates when it was
+/// rejected.
+fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>, values: &Form, alikes: &[crate::contacts::Contact]) -> Result<Resp> {
+    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    let tab = match ctx.query.get("tab") {
+        t @ ("documents" | "tasks" | "log") => t.to_string(),
+        _ => "details".to_string(),
+    };
+    let people = contacts::of_customer(ctx.conn, c.id)?;
+    let find = ctx.query.get("find").trim().to_string();
+    let found = if find.is_empty() {
+        Vec::new()
+    } else {
+        contacts::page(ctx.conn, &contacts::ListQuery { q: find.clone(), limit: 20, ..Default::default() })?.0
+    };
+    let (limit, offset) = page_params(&ctx.query)?;
+    let log = if tab == "log" { events::for_customer(ctx.conn, c.id.0, limit + 1, offset)? } else { Vec::new() };
+    let owner = match c.owner_id {
+        Some(o) => users::store::user_by_id(ctx.conn, users::UserId(o))?.map(|u| u.name),
+        None => None,
+    };
+    let frame = Frame::new(ctx, Section::Customers);
+    let f = &frame;
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let base = format!("/customers/{}", c.id.0);
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let body = html! {
+        div.title-row {
+            h1 { (c.name) @if c.archived { " " span.badge { (f.t("customers.archived_badge")) } } }
+            @if can_write {
+                div.actions {
+                    a.button href=(format!("{base}/edit")) { (f.t("customers.edit")) }
+                    form.inline-form method="post" action=(format!("{base}/archive")) {
+                        (csrf_input(f))
+                        input type="hidden" name="archived" value=(if c.archived { "0" } else { "1" });
+                        button type="submit" { (f.t(if c.archived { "customers.restore" } else { "customers.archive" })) }
+                    }
+                    @if f.is_admin() {
+                        a.button.danger href=(format!("{base}/delete")) { (f.t("customers.delete")) }
+                    }
+                }
+            }
+        }
+        (tabs(f, &base, &tab))
+        @match tab.as_str() {
+            "log" => {
+                (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
+                (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
+            }
+            "documents" => { (views::empty(f.t("section.no_documents"))) }
+            "tasks" => { (views::empty(f.t("front.no_tasks"))) }
+            _ => {
+                div.grid {
+                    section.card {
+                        h2 { (f.t("tabs.details")) }
+                        dl {
+                            (detail(f, "customers.number", &c.number))
+                            (detail(f, "customers.business_id", c.business_id.as_deref().unwrap_or("")))
+                            (detail(f, "customers.email", &c.email))
+                            (detail(f, "customers.phone", &c.phone))
+                            (detail(f, "customers.website", &c.website))
+                            (detail(f, "customers.street", &c.street))
+                            (detail(f, "customers.postal_code", &format!("{} {}", c.postal_code, c.city).trim().to_string()))
+                            (detail(f, "customers.country", &c.country))
+                            (detail(f, "customers.einvoice_address", &c.einvoice_address))
+                            (detail(f, "customers.einvoice_operator", &c.einvoice_operator))
+                            (detail(f, "customers.owner", owner.as_deref().unwrap_or("")))
+                        }
+                        @if !c.tags.is_empty() { p { (tag_list(&c.tags)) } }
+                        @if !c.notes.is_empty() { p.notes { (c.notes) } }
+                    }
+                    section.card #contacts {
+                        h2 { (f.t("customers.contacts")) }
+                        @if people.is_empty() {
+                            (views::empty(f.t("front.no_contacts")))
+                        } @else {
+                            table {
+                                thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } @if can_write { th {} } } }
+                                tbody {
+                                    @for (p, role) in &people {
+                                        tr {
+                                            td { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } }
+                                            td {
+                                                @if can_write {
+                                                    form.inline-form method="post" action=(format!("{base}/contacts/{}/role", p.id.0)) {
+                                                        (csrf_input(f))
+                                                        label.visually-hidden for=(format!("role-{}", p.id.0)) { (f.t("contacts.role")) }
+                                                        input id=(format!("role-{}", p.id.0)) type="text" name="role" value=(role) size="16";
+                                                        button type="submit" { (f.t("contacts.change_role")) }
+                                                    }
+                                                } @else { (role) }
+                                            }
+                                            td { (p.email) }
+                                            td { (p.phone) }
+                                            @if can_write {
+                                                td {
+                                                    form.inline-form method="post" action=(format!("{base}/contacts/{}/unlink", p.id.0)) {
+                                                        (csrf_input(f))
+                                                        button.link type="submit" { (f.t("contacts.unlink")) }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        p.actions {
+                            a href=(format!("/contacts.vcf?customer_id={}", c.id.0)) { (f.t("contacts.export_vcard")) }
+                        }
+                        @if can_write {
+                            h3 { (f.t("customers.add_contact")) }
+                            form method="get" action=(base) {
+                                label for="find-contact" { (f.t("customers.find_contact")) }
+                                input #find-contact type="search" name="find" value=(find);
+                                button type="submit" { (f.t("search.button")) }
+                            }
+                            @if !find.is_empty() {
+                                @if found.is_empty() {
+                                    (views::empty(f.t("customers.nothing_found")))
+                                } @else {
+                                    ul.found {
+                                        @for p in &found {
+                                            li {
+                                                form.inline-form method="post" action=(format!("{base}/contacts")) {
+                                                    (csrf_input(f))
+                                                    input type="hidden" name="contact_id" value=(p.id.0);
+                                                    (p.full_name()) @if !p.email.is_empty() { " (" (p.email) ")" } " "
+                                                    label.visually-hidden for=(format!("link-role-{}", p.id.0)) { (f.t("contacts.role")) }
+                                                    input id=(format!("link-role-{}", p.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
+                                                    button type="submit" { (f.t("contacts.link")) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            h3 { (f.t("customers.new_contact")) }
+                            (form_error(f, error))
+                            @if !alikes.is_empty() {
+                                div.warning role="alert" {
+                                    p { (f.t("duplicates.contact_warning")) }
+                                    ul { @for p in alikes { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } @if !p.email.is_empty() { " (" (p.email) ")" } } } }
+                                }
+                            }
+                            form method="post" action=(format!("{base}/contacts")) novalidate {
+                                (csrf_input(f))
+                                @if !alikes.is_empty() {
+                                    div.field.check {
+                                        input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
+                                        label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
+                                    }
+                                }
+                                (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
+                                (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
+                                (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
+                                (Field::text("phone", "customers.phone", values.get("phone")).kind("tel").render(f, errors))
+                                (Field::text("role", "contacts.role", values.get("role")).hint("contacts.role_hint").render(f, errors))
+                                button.primary type="submit" { (f.t("customers.add_contact")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status = error.map(Error::status).unwrap_or(200);
+    Ok(Resp::html(layout(f, &c.name, body)).with_status(status))
+}
+
+/// Adds a contact to the customer: an existing one (`contact_id`) or a new one made here.
+pub fn add_contact(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let customer = CustomerId(id);
+    store::by_id(ctx.conn, customer)?.ok_or(Error::NotFound)?;
+    let role = form.get("role").to_string();
+    if let Ok(contact) = form.get("contact_id").parse::<i64>() {
+        db::write(ctx.conn, |tx| contacts::link(tx, customer, ContactId(contact), &role, Some(by)))?;
+        ctx.flash("flash.contact_linked");
+        return Ok(Resp::redirect(&format!("/customers/{id}#contacts")));
+    }
+    let input = ContactInput {
+        first_name: Some(form.get("first_name").into()),
+        last_name: Some(form.get("last_name").into()),
+        email: Some(form.get("email").into()),
+        phone: Some(form.get("phone").into()),
+        customers: Some(vec![crate::contacts::Link { customer_id: id, role }]),
+        ..ContactInput::default()
+    };
+    let confirmed = form.checked("confirm_duplicate");
+    let result = db::write(ctx.conn, |tx| {
+        if !confirmed {
+            let fields = contacts::validate(&input, None)?;
+            let alikes = contacts::look_alikes(tx, &fields, &[id], None)?;
+            if !alikes.is_empty() {
+                return Ok(Err(alikes));
+            }
+        }
+        contacts::create(tx, &input, Some(by)).map(Ok)
+    });
+    match result {
+        Ok(Ok(_)) => {
+            ctx.flash("flash.contact_created");
+            Ok(Resp::redirect(&format!("/customers/{id}#contacts")))
+        }
+        Ok(Err(alikes)) => card_page(ctx, id, None, &form, &alikes),
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => card_page(ctx, id, Some(&err), &form, &[]),
+        Err(err) => Err(err),
+    }
+}
+
+/// Where to go after a change made from either card: the `back` field when it is one of our
+/// cards, else the customer's card.
+fn back_to(form: &Form, id: i64) -> String {
+    let back = form.get("back");
+    if (back.starts_with("/contacts/") || back.starts_with("/customers/")) && !back.contains("//") {
+        back.to_string()
+    } else {
+        format!("/customers/{id}#contacts")
+    }
+}
+
+pub fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| contacts::link(tx, CustomerId(id), ContactId(contact), form.get("role"), Some(by)))?;
+    ctx.flash("flash.saved");
+    Ok(Resp::redirect(&back_to(&form, id)))
+}
+
+pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| contacts::unlink(tx, CustomerId(id), ContactId(contact), Some(by)))?;
+    ctx.flash("flash.contact_unlinked");
+    Ok(Resp::redirect(&back_to(&form, id)))
+}
+
+pub fn archive(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let archived = form.get("archived") == "1";
+    let input = CustomerInput { archived: Some(archived), ..CustomerInput::default() };
+    db::write(ctx.conn, |tx| store::update(tx, CustomerId(id), &input, Some(by)))?;
+    ctx.flash(if archived { "flash.customer_archived" } else { "flash.customer_restored" });
+    Ok(Resp::redirect(&format!("/customers/{id}")))
+}
+
+pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    ctx.admin()?;
+    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    let people = contacts::of_customer(ctx.conn, c.id)?.len();
+    let frame = Frame::new(ctx, Section::Customers);
+    let f = &frame;
+    let body = html! {
+        div.narrow {
+            h1 { (f.t("customers.delete")) ": " (c.name) }
+            p { (f.lang.tf("customers.delete_explain", &[("contacts", &people.to_string())])) }
+            form method="post" action=(format!("/customers/{id}/delete")) {
+                (csrf_input(f))
+                button.danger type="submit" { (f.t("customers.delete_confirm")) }
+                " " a href=(format!("/customers/{id}")) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("customers.delete"), body)))
+}
+
+pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let by = ctx.admin()?.id;
+    db::write(ctx.conn, |tx| store::delete(tx, CustomerId(id), Some(by)))?;
+    ctx.flash("flash.customer_deleted");
+    Ok(Resp::redirect("/customers"))
+}

@@ -201,19 +201,7 @@ impl<'a> Ctx<'a> {
         self.cookies_out.push(format!(
             "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
         ));
-        // Only known flash keys are shown: the cookie is the browser's to tamper with.
-        FLASH_KEYS.iter().copied().find(|k| *k == key)
+        // Only known flash texts are shown: the cookie is the browser's to tamper with.
+        crate::i18n::flash_key(&key)
     }
 }
-
-/// The one-time messages a redirect may carry.
-pub const FLASH_KEYS: &[&str] = &[
-    "flash.saved",
-    "flash.logged_out",
-    "flash.password_changed",
-    "flash.language_changed",
-    "flash.user_created",
-    "flash.user_saved",
-    "flash.setup_done",
-    "flash.token_deleted",
-];

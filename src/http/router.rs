@@ -10,7 +10,7 @@ use super::response::Resp;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::views::{self, Frame, Section};
-use crate::{api, assets, home, settings, users};
+use crate::{api, assets, contacts, customers, exchange, home, settings, users};
 
 /// Answers one request; errors become pages or JSON here.
 pub fn handle(ctx: &mut Ctx) -> Resp {
@@ -84,8 +84,39 @@ fn route(ctx: &mut Ctx, method: Method, segs: &[&str], form: Form) -> Result<Res
     use Method::{Get, Post};
     match (method, segs) {
         (Get, [""]) => home::front(ctx),
-        (Get, ["customers"]) => home::section(ctx, Section::Customers),
-        (Get, ["contacts"]) => home::section(ctx, Section::Contacts),
+        (Get, ["customers"]) => customers::pages::list(ctx),
+        (Get, ["customers.csv"]) => exchange::pages::customers_csv(ctx),
+        (Post, ["customers", "tags"]) => customers::pages::bulk_tags(ctx, form),
+        (Get, ["customers", "new"]) => customers::pages::new_form(ctx),
+        (Post, ["customers", "new"]) => customers::pages::create(ctx, form),
+        (Get, ["customers", id]) => customers::pages::card(ctx, id_of(id)?),
+        (Get, ["customers", id, "edit"]) => customers::pages::edit_form(ctx, id_of(id)?),
+        (Post, ["customers", id, "edit"]) => customers::pages::save(ctx, id_of(id)?, form),
+        (Post, ["customers", id, "archive"]) => customers::pages::archive(ctx, id_of(id)?, form),
+        (Get, ["customers", id, "delete"]) => customers::pages::delete_confirm(ctx, id_of(id)?),
+        (Post, ["customers", id, "delete"]) => customers::pages::delete(ctx, id_of(id)?),
+        (Post, ["customers", id, "contacts"]) => customers::pages::add_contact(ctx, id_of(id)?, form),
+        (Post, ["customers", id, "contacts", contact, "role"]) => {
+            customers::pages::set_role(ctx, id_of(id)?, id_of(contact)?, form)
+        }
+        (Post, ["customers", id, "contacts", contact, "unlink"]) => {
+            customers::pages::unlink(ctx, id_of(id)?, id_of(contact)?, form)
+        }
+
+        (Get, ["contacts"]) => contacts::pages::list(ctx),
+        (Get, ["contacts.csv"]) => exchange::pages::contacts_csv(ctx),
+        (Get, ["contacts.vcf"]) => exchange::pages::contacts_vcard(ctx),
+        (Get, ["contacts", "new"]) => contacts::pages::new_form(ctx),
+        (Post, ["contacts", "new"]) => contacts::pages::create(ctx, form),
+        (Get, ["contacts", id]) => match id.strip_suffix(".vcf") {
+            Some(id) => exchange::pages::contact_vcard(ctx, id_of(id)?),
+            None => contacts::pages::card(ctx, id_of(id)?),
+        },
+        (Get, ["contacts", id, "edit"]) => contacts::pages::edit_form(ctx, id_of(id)?),
+        (Post, ["contacts", id, "edit"]) => contacts::pages::save(ctx, id_of(id)?, form),
+        (Get, ["contacts", id, "delete"]) => contacts::pages::delete_confirm(ctx, id_of(id)?),
+        (Post, ["contacts", id, "delete"]) => contacts::pages::delete(ctx, id_of(id)?),
+        (Post, ["contacts", id, "customers"]) => contacts::pages::link(ctx, id_of(id)?, form),
         (Get, ["documents"]) => home::section(ctx, Section::Documents),
         (Get, ["tasks"]) => home::section(ctx, Section::Tasks),
         (Get, ["log"]) => home::section(ctx, Section::Log),
@@ -106,6 +137,8 @@ fn route(ctx: &mut Ctx, method: Method, segs: &[&str], form: Form) -> Result<Res
         (Get, ["settings", "users", id]) => users::pages::user_edit(ctx, id_of(id)?),
         (Post, ["settings", "users", id]) => users::pages::user_save(ctx, id_of(id)?, form),
         (Get, ["settings", "logins"]) => users::pages::login_history(ctx),
+        (Get, ["settings", "import"]) => exchange::pages::import_form(ctx),
+        (Post, ["settings", "import"]) => exchange::pages::import_submit(ctx, form),
         (Get, ["settings", "backups"]) => settings::pages::backups(ctx),
         (Get, ["settings", "backups", "download"]) => settings::pages::download_fresh(ctx),
         (Get, ["settings", "backups", "file", name]) => settings::pages::download_file(ctx, name),
@@ -117,8 +150,16 @@ fn id_of(segment: &str) -> Result<i64> {
     segment.parse().map_err(|_| Error::NotFound)
 }
 
+/// Pages that take a file upload (`multipart/form-data`). Their handlers parse the body and
+/// check its CSRF token themselves; the route table gives them an empty form.
+const MULTIPART_PAGES: &[&str] = &["/settings/import"];
+
 /// Reads a posted form and checks its CSRF token; every page write passes here.
 fn read_form(ctx: &Ctx) -> Result<Form> {
+    let multipart = ctx.header("content-type").is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart && MULTIPART_PAGES.contains(&ctx.path.as_str()) {
+        return Ok(Form::default());
+    }
     let form = ctx.form()?;
     auth::check_csrf(ctx, &form)?;
     Ok(form)

@@ -36,6 +36,14 @@ fn catalog(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
     }
 }
 
+/// The catalog's own copy of a one-time message key (`flash.…`), if there is such a text.
+pub fn flash_key(key: &str) -> Option<&'static str> {
+    catalog(Lang::En)
+        .get_key_value(key)
+        .map(|(k, _)| *k)
+        .filter(|k| k.starts_with("flash."))
+}
+
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
 
@@ -218,7 +226,7 @@ mod tests {
             .keys()
             .filter_map(|k| k.split('.').next())
             .collect();
-        let not_keys = [".db", ".txt", ".css", ".js", ".json", ".svg"];
+        let not_keys = [".db", ".txt", ".css", ".js", ".json", ".svg", ".csv", ".vcf"];
         text.split('"')
             .skip(1)
             .step_by(2)
