@@ -134,9 +134,21 @@ pub fn search(ctx: &mut Ctx) -> Result<Resp> {
         limit: 10,
         ..Default::default()
     };
-    let (customers, more_customers) = if q.is_empty() { (Vec::new(), false) } else { crate::customers::store::page(ctx.conn, &customer_query)? };
-    let contact_query = crate::contacts::store::ListQuery { q: q.clone(), limit: 10, ..Default::default() };
-    let (people, more_people) = if q.is_empty() { (Vec::new(), false) } else { crate::contacts::store::page(ctx.conn, &contact_query)? };
+    let (customers, more_customers) = if q.is_empty() {
+        (Vec::new(), false)
+    } else {
+        crate::customers::store::page(ctx.conn, &customer_query)?
+    };
+    let contact_query = crate::contacts::store::ListQuery {
+        q: q.clone(),
+        limit: 10,
+        ..Default::default()
+    };
+    let (people, more_people) = if q.is_empty() {
+        (Vec::new(), false)
+    } else {
+        crate::contacts::store::page(ctx.conn, &contact_query)?
+    };
     let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
     let frame = Frame::new(ctx, Section::None);
     let f = &frame;

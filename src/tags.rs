@@ -47,17 +47,25 @@ pub fn normalise(tags: &[String]) -> Result<Vec<String>> {
 
 /// Tags typed in one box, separated by commas.
 pub fn parse_list(text: &str) -> Vec<String> {
-    text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+    text.split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn tag_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
-    tx.execute("INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING", [name])?;
+    tx.execute(
+        "INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+        [name],
+    )?;
     tx.query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
 }
 
 /// The id of an existing tag, for filters.
 pub fn find(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM tags WHERE name = ?1")?.query_row([name.trim()], |r| r.get(0)).optional()
+    conn.prepare_cached("SELECT id FROM tags WHERE name = ?1")?
+        .query_row([name.trim()], |r| r.get(0))
+        .optional()
 }
 
 /// Replaces the tags of one customer or contact.
@@ -66,7 +74,10 @@ pub fn set(tx: &Transaction, on: Tagged, owner: i64, tags: &[String]) -> rusqlit
     tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [owner])?;
     for tag in tags {
         let id = tag_id(tx, tag)?;
-        tx.execute(&format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"), params![owner, id])?;
+        tx.execute(
+            &format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"),
+            params![owner, id],
+        )?;
     }
     Ok(())
 }
@@ -77,18 +88,31 @@ pub fn add_to(tx: &Transaction, on: Tagged, owners: &[i64], tag: &str) -> rusqli
     let id = tag_id(tx, tag)?;
     let mut added = 0;
     for owner in owners {
-        added += tx.execute(&format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"), params![owner, id])?;
+        added += tx.execute(
+            &format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"),
+            params![owner, id],
+        )?;
     }
     Ok(added)
 }
 
 /// Removes a tag from many at once; returns how many had it.
-pub fn remove_from(tx: &Transaction, on: Tagged, owners: &[i64], tag: &str) -> rusqlite::Result<usize> {
+pub fn remove_from(
+    tx: &Transaction,
+    on: Tagged,
+    owners: &[i64],
+    tag: &str,
+) -> rusqlite::Result<usize> {
     let (table, column) = on.table();
-    let Some(id) = find(tx, tag)? else { return Ok(0) };
+    let Some(id) = find(tx, tag)? else {
+        return Ok(0);
+    };
     let mut removed = 0;
     for owner in owners {
-        removed += tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1 AND tag_id = ?2"), params![owner, id])?;
+        removed += tx.execute(
+            &format!("DELETE FROM {table} WHERE {column} = ?1 AND tag_id = ?2"),
+            params![owner, id],
+        )?;
     }
     Ok(removed)
 }
@@ -112,7 +136,8 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 /// Splits the `group_concat(name, char(31))` of a list query back into tags.
 pub fn split_concat(text: Option<String>) -> Vec<String> {
-    text.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default()
+    text.map(|t| t.split('\u{1f}').map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -121,7 +146,14 @@ mod tests {
 
     #[test]
     fn normalise_trims_dedupes_and_sorts() {
-        let tags = normalise(&["  VIP ".into(), "tampere".into(), "vip".into(), "".into(), "Iso  asiakas".into()]).unwrap();
+        let tags = normalise(&[
+            "  VIP ".into(),
+            "tampere".into(),
+            "vip".into(),
+            "".into(),
+            "Iso  asiakas".into(),
+        ])
+        .unwrap();
         assert_eq!(tags, ["Iso asiakas", "tampere", "VIP"]);
         assert!(normalise(&["x".repeat(51)]).is_err());
         assert!(normalise(&(0..31).map(|n| n.to_string()).collect::<Vec<_>>()).is_err());

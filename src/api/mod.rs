@@ -8,8 +8,8 @@ use maud::html;
 use crate::error::{Error, Result};
 use crate::http::auth;
 use crate::http::{Ctx, Method, Resp};
-use crate::{contacts, customers, exchange, users};
 use crate::views::{self, Frame, Section};
+use crate::{contacts, customers, exchange, users};
 
 pub fn dispatch(ctx: &mut Ctx, method: Method) -> Result<Resp> {
     let path = ctx.path.clone();

@@ -34,7 +34,9 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     if input.customers.is_some() {
         return Err(Error::field("customers", "contacts.links_elsewhere"));
     }
-    db::write(ctx.conn, |tx| store::update(tx, ContactId(id), &input, Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        store::update(tx, ContactId(id), &input, Some(by))
+    })?;
     get(ctx, id)
 }
 

@@ -2,6 +2,7 @@
 //! each (CEO of one, board member of another).
 
 pub mod api;
+pub mod merge;
 pub mod pages;
 pub mod store;
 
@@ -36,7 +37,9 @@ pub struct Contact {
 
 impl Contact {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 

@@ -20,7 +20,8 @@ use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, S
 /// name, the API newest first.
 pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
     let (limit, offset) = page_params(q)?;
-    let bad = |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
+    let bad =
+        |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
     Ok(ListQuery {
         q: q.get("q").trim().to_string(),
         tag: q.get("tag").trim().to_string(),
@@ -39,14 +40,21 @@ pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
 
 /// Names of the customers the contacts on a page belong to.
 fn customer_names(ctx: &Ctx, people: &[Contact]) -> Result<Vec<(i64, String, String)>> {
-    let mut ids: Vec<i64> = people.iter().flat_map(|p| p.customers.iter().map(|l| l.customer_id)).collect();
+    let mut ids: Vec<i64> = people
+        .iter()
+        .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     Ok(customers::names(ctx.conn, &ids)?)
 }
 
 fn name_of(names: &[(i64, String, String)], id: i64) -> String {
-    names.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_default()
+    names
+        .iter()
+        .find(|n| n.0 == id)
+        .map(|n| n.1.clone())
+        .unwrap_or_default()
 }
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
@@ -143,7 +151,12 @@ fn input_of(form: &Form) -> ContactInput {
         title: text("title"),
         notes: text("notes"),
         tags: Some(tags::parse_list(form.get("tags"))),
-        customers: customer.map(|id| vec![Link { customer_id: id, role: form.get("role").to_string() }]),
+        customers: customer.map(|id| {
+            vec![Link {
+                customer_id: id,
+                role: form.get("role").to_string(),
+            }]
+        }),
     }
 }
 
@@ -151,7 +164,14 @@ pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let all_tags = tags::all(ctx.conn)?;
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
     let frame = Frame::new(ctx, Section::Contacts);
-    Ok(Resp::html(form_page(&frame, None, &values, None, &[], &all_tags)))
+    Ok(Resp::html(form_page(
+        &frame,
+        None,
+        &values,
+        None,
+        &[],
+        &all_tags,
+    )))
 }
 
 pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
@@ -161,7 +181,12 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let result = db::write(ctx.conn, |tx| {
         if !confirmed {
             let fields = store::validate(&input, None)?;
-            let at: Vec<i64> = input.customers.iter().flatten().map(|l| l.customer_id).collect();
+            let at: Vec<i64> = input
+                .customers
+                .iter()
+                .flatten()
+                .map(|l| l.customer_id)
+                .collect();
             let alikes = store::look_alikes(tx, &fields, &at, None)?;
             if !alikes.is_empty() {
                 return Ok(Err(alikes));
@@ -181,14 +206,29 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let all_tags = tags::all(ctx.conn)?;
     let frame = Frame::new(ctx, Section::Contacts);
     let status = error.as_ref().map(Error::status).unwrap_or(200);
-    Ok(Resp::html(form_page(&frame, None, &form, error.as_ref(), &alikes, &all_tags)).with_status(status))
+    Ok(Resp::html(form_page(
+        &frame,
+        None,
+        &form,
+        error.as_ref(),
+        &alikes,
+        &all_tags,
+    ))
+    .with_status(status))
 }
 
 pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let all_tags = tags::all(ctx.conn)?;
     let frame = Frame::new(ctx, Section::Contacts);
-    Ok(Resp::html(form_page(&frame, Some(&p), &form_of(&p), None, &[], &all_tags)))
+    Ok(Resp::html(form_page(
+        &frame,
+        Some(&p),
+        &form_of(&p),
+        None,
+        &[],
+        &all_tags,
+    )))
 }
 
 pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
@@ -205,16 +245,34 @@ pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
             let all_tags = tags::all(ctx.conn)?;
             let frame = Frame::new(ctx, Section::Contacts);
             let status = err.status();
-            Ok(Resp::html(form_page(&frame, Some(&p), &form, Some(&err), &[], &all_tags)).with_status(status))
+            Ok(Resp::html(form_page(
+                &frame,
+                Some(&p),
+                &form,
+                Some(&err),
+                &[],
+                &all_tags,
+            ))
+            .with_status(status))
         }
         Err(err) => Err(err),
     }
 }
 
-fn form_page(f: &Frame, existing: Option<&Contact>, values: &Form, error: Option<&Error>, alikes: &[Contact], all_tags: &[String]) -> Markup {
+fn form_page(
+    f: &Frame,
+    existing: Option<&Contact>,
+    values: &Form,
+    error: Option<&Error>,
+    alikes: &[Contact],
+    all_tags: &[String],
+) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let (title, action) = match existing {
-        Some(p) => (format!("{}: {}", f.t("contacts.edit"), p.full_name()), format!("/contacts/{}/edit", p.id.0)),
+        Some(p) => (
+            format!("{}: {}", f.t("contacts.edit"), p.full_name()),
+            format!("/contacts/{}/edit", p.id.0),
+        ),
         None => (f.t("contacts.add").to_string(), "/contacts/new".to_string()),
     };
     let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
@@ -275,10 +333,22 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let found = if find.is_empty() {
         Vec::new()
     } else {
-        customers::page(ctx.conn, &customers::ListQuery { q: find.clone(), limit: 20, ..Default::default() })?.0
+        customers::page(
+            ctx.conn,
+            &customers::ListQuery {
+                q: find.clone(),
+                limit: 20,
+                ..Default::default()
+            },
+        )?
+        .0
     };
     let (limit, offset) = page_params(&ctx.query)?;
-    let log = if tab == "log" { events::for_contact(ctx.conn, p.id.0, limit + 1, offset)? } else { Vec::new() };
+    let log = if tab == "log" {
+        events::for_contact(ctx.conn, p.id.0, limit + 1, offset)?
+    } else {
+        Vec::new()
+    };
     let frame = Frame::new(ctx, Section::Contacts);
     let f = &frame;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
@@ -393,9 +463,21 @@ pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let Ok(customer) = form.get("customer_id").parse::<i64>() else {
-        return card_page(ctx, id, Some(&Error::field("customer_id", "contacts.customer_missing")));
+        return card_page(
+            ctx,
+            id,
+            Some(&Error::field("customer_id", "contacts.customer_missing")),
+        );
     };
-    match db::write(ctx.conn, |tx| store::link(tx, CustomerId(customer), ContactId(id), form.get("role"), Some(by))) {
+    match db::write(ctx.conn, |tx| {
+        store::link(
+            tx,
+            CustomerId(customer),
+            ContactId(id),
+            form.get("role"),
+            Some(by),
+        )
+    }) {
         Ok(()) => {
             ctx.flash("flash.contact_linked");
             Ok(Resp::redirect(&format!("/contacts/{id}#customers")))

@@ -22,7 +22,12 @@ fn from_row(r: &Row) -> rusqlite::Result<Contact> {
         .unwrap_or_default()
         .split('\u{1f}')
         .filter_map(|l| l.split_once('\u{1e}'))
-        .filter_map(|(id, role)| Some(Link { customer_id: id.parse().ok()?, role: role.to_string() }))
+        .filter_map(|(id, role)| {
+            Some(Link {
+                customer_id: id.parse().ok()?,
+                role: role.to_string(),
+            })
+        })
         .collect();
     customers.sort_by_key(|l| l.customer_id);
     Ok(Contact {
@@ -48,9 +53,11 @@ pub fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contac
 
 /// The first contact with this e-mail address, for imports that update by e-mail.
 pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"))?
-        .query_row([email.trim()], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"
+    ))?
+    .query_row([email.trim()], from_row)
+    .optional()
 }
 
 /// A contact's fields after validation.
@@ -67,7 +74,9 @@ pub struct Fields {
 
 impl Fields {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -75,7 +84,11 @@ pub const ROLE_MAX: usize = 100;
 
 pub fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
     let pick = |given: &Option<String>, old: Option<&str>| -> String {
-        given.as_deref().map(str::trim).unwrap_or(old.unwrap_or("")).to_string()
+        given
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(old.unwrap_or(""))
+            .to_string()
     };
     let mut errors = Vec::new();
     let fields = Fields {
@@ -97,7 +110,10 @@ pub fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> 
         },
     };
     if fields.first_name.is_empty() && fields.last_name.is_empty() {
-        errors.push(FieldError { field: "last_name", key: "contacts.name_required" });
+        errors.push(FieldError {
+            field: "last_name",
+            key: "contacts.name_required",
+        });
     }
     for (field, value, max) in [
         ("first_name", &fields.first_name, 100),
@@ -108,20 +124,39 @@ pub fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> 
         ("notes", &fields.notes, 10_000),
     ] {
         if value.chars().count() > max {
-            errors.push(FieldError { field, key: "form.too_long" });
+            errors.push(FieldError {
+                field,
+                key: "form.too_long",
+            });
         }
     }
-    if !fields.email.is_empty() && !customers::is_email(&fields.email) && !errors.iter().any(|e| e.field == "email") {
-        errors.push(FieldError { field: "email", key: "customers.email_invalid" });
+    if !fields.email.is_empty()
+        && !customers::is_email(&fields.email)
+        && !errors.iter().any(|e| e.field == "email")
+    {
+        errors.push(FieldError {
+            field: "email",
+            key: "customers.email_invalid",
+        });
     }
     if errors.is_empty() {
         Ok(fields)
     } else {
-        Err(Error::Validation { key: "form.fix_errors", fields: errors })
+        Err(Error::Validation {
+            key: "form.fix_errors",
+            fields: errors,
+        })
     }
 }
 
-fn event(kind: EventKind, summary: String, id: ContactId, name: &str, customer: Option<(i64, &str)>, by: Option<UserId>) -> NewEvent {
+fn event(
+    kind: EventKind,
+    summary: String,
+    id: ContactId,
+    name: &str,
+    customer: Option<(i64, &str)>,
+    by: Option<UserId>,
+) -> NewEvent {
     let mut e = NewEvent::new(kind, summary);
     e.contact_id = Some(id.0);
     e.user_id = by.map(|u| u.0);
@@ -151,9 +186,22 @@ pub fn create(tx: &Transaction, input: &ContactInput, by: Option<UserId>) -> Res
     let lang = log::summary_lang(tx)?;
     let name = fields.full_name();
     let first = links.first().map(|l| l.customer_id);
-    let first_name = first.and_then(|c| customers::names(tx, &[c]).ok()).and_then(|n| n.into_iter().next()).map(|n| n.1);
+    let first_name = first
+        .and_then(|c| customers::names(tx, &[c]).ok())
+        .and_then(|n| n.into_iter().next())
+        .map(|n| n.1);
     let summary = lang.tf("summary.contact_created", &[("name", &name)]);
-    log::append(tx, &event(EventKind::ContactCreated, summary, id, &name, first.zip(first_name.as_deref()), by))?;
+    log::append(
+        tx,
+        &event(
+            EventKind::ContactCreated,
+            summary,
+            id,
+            &name,
+            first.zip(first_name.as_deref()),
+            by,
+        ),
+    )?;
     for link in &links {
         self::link(tx, CustomerId(link.customer_id), id, &link.role, by)?;
     }
@@ -171,7 +219,12 @@ fn check_link(conn: &Connection, link: &Link) -> Result<()> {
 }
 
 /// Changes a contact (only the given fields) and logs what changed.
-pub fn update(tx: &Transaction, id: ContactId, input: &ContactInput, by: Option<UserId>) -> Result<()> {
+pub fn update(
+    tx: &Transaction,
+    id: ContactId,
+    input: &ContactInput,
+    by: Option<UserId>,
+) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let fields = validate(input, Some(&before))?;
     tx.execute(
@@ -189,19 +242,36 @@ pub fn update(tx: &Transaction, id: ContactId, input: &ContactInput, by: Option<
             changes.push(log::changed(lang, label, from, to));
         }
     };
-    changed("contacts.first_name", &before.first_name, &fields.first_name);
+    changed(
+        "contacts.first_name",
+        &before.first_name,
+        &fields.first_name,
+    );
     changed("contacts.last_name", &before.last_name, &fields.last_name);
     changed("customers.email", &before.email, &fields.email);
     changed("customers.phone", &before.phone, &fields.phone);
     changed("contacts.title", &before.title, &fields.title);
-    changed("customers.tags", &before.tags.join(", "), &fields.tags.join(", "));
+    changed(
+        "customers.tags",
+        &before.tags.join(", "),
+        &fields.tags.join(", "),
+    );
     if before.notes != fields.notes {
-        changes.push(lang.tf("summary.field_edited", &[("field", lang.t("customers.notes"))]));
+        changes.push(lang.tf(
+            "summary.field_edited",
+            &[("field", lang.t("customers.notes"))],
+        ));
     }
     if !changes.is_empty() {
         let name = fields.full_name();
-        let summary = lang.tf("summary.contact_updated", &[("name", &name), ("changes", &changes.join("; "))]);
-        log::append(tx, &event(EventKind::ContactUpdated, summary, id, &name, None, by))?;
+        let summary = lang.tf(
+            "summary.contact_updated",
+            &[("name", &name), ("changes", &changes.join("; "))],
+        );
+        log::append(
+            tx,
+            &event(EventKind::ContactUpdated, summary, id, &name, None, by),
+        )?;
     }
     Ok(())
 }
@@ -212,15 +282,30 @@ pub fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()>
     let lang = log::summary_lang(tx)?;
     let name = before.full_name();
     let summary = lang.tf("summary.contact_deleted", &[("name", &name)]);
-    log::append(tx, &event(EventKind::ContactDeleted, summary, id, &name, None, by))?;
+    log::append(
+        tx,
+        &event(EventKind::ContactDeleted, summary, id, &name, None, by),
+    )?;
     tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])?;
     Ok(())
 }
 
 /// Links a contact to a customer with a role, or changes the role of an existing link.
-pub fn link(tx: &Transaction, customer: CustomerId, contact: ContactId, role: &str, by: Option<UserId>) -> Result<()> {
+pub fn link(
+    tx: &Transaction,
+    customer: CustomerId,
+    contact: ContactId,
+    role: &str,
+    by: Option<UserId>,
+) -> Result<()> {
     let role = role.trim();
-    check_link(tx, &Link { customer_id: customer.0, role: role.to_string() })?;
+    check_link(
+        tx,
+        &Link {
+            customer_id: customer.0,
+            role: role.to_string(),
+        },
+    )?;
     let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
     let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
     let old: Option<String> = tx
@@ -242,18 +327,49 @@ pub fn link(tx: &Transaction, customer: CustomerId, contact: ContactId, role: &s
     let name = person.full_name();
     let role_text = if role.is_empty() { "—" } else { role };
     let summary = match &old {
-        None => lang.tf("summary.contact_linked", &[("name", &name), ("customer", &company.name), ("role", role_text)]),
+        None => lang.tf(
+            "summary.contact_linked",
+            &[
+                ("name", &name),
+                ("customer", &company.name),
+                ("role", role_text),
+            ],
+        ),
         Some(old) => lang.tf(
             "summary.contact_role_changed",
-            &[("name", &name), ("customer", &company.name), ("from", if old.is_empty() { "—" } else { old }), ("to", role_text)],
+            &[
+                ("name", &name),
+                ("customer", &company.name),
+                ("from", if old.is_empty() { "—" } else { old }),
+                ("to", role_text),
+            ],
         ),
     };
-    let kind = if old.is_none() { EventKind::ContactLinked } else { EventKind::ContactUpdated };
-    log::append(tx, &event(kind, summary, contact, &name, Some((customer.0, &company.name)), by))?;
+    let kind = if old.is_none() {
+        EventKind::ContactLinked
+    } else {
+        EventKind::ContactUpdated
+    };
+    log::append(
+        tx,
+        &event(
+            kind,
+            summary,
+            contact,
+            &name,
+            Some((customer.0, &company.name)),
+            by,
+        ),
+    )?;
     Ok(())
 }
 
-pub fn unlink(tx: &Transaction, customer: CustomerId, contact: ContactId, by: Option<UserId>) -> Result<()> {
+pub fn unlink(
+    tx: &Transaction,
+    customer: CustomerId,
+    contact: ContactId,
+    by: Option<UserId>,
+) -> Result<()> {
     let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
     let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
     let removed = tx.execute(
@@ -265,13 +381,29 @@ pub fn unlink(tx: &Transaction, customer: CustomerId, contact: ContactId, by: Op
     }
     let lang = log::summary_lang(tx)?;
     let name = person.full_name();
-    let summary = lang.tf("summary.contact_unlinked", &[("name", &name), ("customer", &company.name)]);
-    log::append(tx, &event(EventKind::ContactUnlinked, summary, contact, &name, Some((customer.0, &company.name)), by))?;
+    let summary = lang.tf(
+        "summary.contact_unlinked",
+        &[("name", &name), ("customer", &company.name)],
+    );
+    log::append(
+        tx,
+        &event(
+            EventKind::ContactUnlinked,
+            summary,
+            contact,
+            &name,
+            Some((customer.0, &company.name)),
+            by,
+        ),
+    )?;
     Ok(())
 }
 
 /// A customer's contacts with their roles, by name.
-pub fn of_customer(conn: &Connection, customer: CustomerId) -> rusqlite::Result<Vec<(Contact, String)>> {
+pub fn of_customer(
+    conn: &Connection,
+    customer: CustomerId,
+) -> rusqlite::Result<Vec<(Contact, String)>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, cc.role FROM customer_contacts cc JOIN contacts p ON p.id = cc.contact_id
          WHERE cc.customer_id = ?1 ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE LIMIT 1000"
@@ -311,7 +443,9 @@ impl Sort {
     fn order_by(self) -> &'static str {
         match self {
             Sort::Name => "p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
-            Sort::NameDesc => "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC",
+            Sort::NameDesc => {
+                "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC"
+            }
             Sort::Newest => "p.id DESC",
             Sort::Oldest => "p.id",
         }
@@ -330,7 +464,14 @@ pub struct ListQuery {
 
 impl Default for ListQuery {
     fn default() -> ListQuery {
-        ListQuery { q: String::new(), tag: String::new(), customer_id: None, sort: Sort::Name, limit: 50, offset: 0 }
+        ListQuery {
+            q: String::new(),
+            tag: String::new(),
+            customer_id: None,
+            sort: Sort::Name,
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -349,7 +490,10 @@ pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
         sql.push_str(" AND p.id IN (SELECT pt.contact_id FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = ?)");
         args.push(Value::Text(query.tag.trim().to_string()));
     }
-    sql.push_str(&format!(" ORDER BY {} LIMIT ? OFFSET ?", query.sort.order_by()));
+    sql.push_str(&format!(
+        " ORDER BY {} LIMIT ? OFFSET ?",
+        query.sort.order_by()
+    ));
     args.push(Value::Integer(query.limit));
     args.push(Value::Integer(query.offset));
     (sql, args)
@@ -360,22 +504,40 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Conta
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
     let (sql, args) = list_sql(&ask);
-    let mut rows: Vec<Contact> = conn.prepare_cached(&sql)?.query_map(params_from_iter(args), from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut rows: Vec<Contact> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), from_row)?
+        .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() as i64 > query.limit;
     rows.truncate(query.limit as usize);
     Ok((rows, more))
 }
 
 pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
-    page(conn, &ListQuery { sort: Sort::Newest, limit, ..ListQuery::default() }).map(|(rows, _)| rows)
+    page(
+        conn,
+        &ListQuery {
+            sort: Sort::Newest,
+            limit,
+            ..ListQuery::default()
+        },
+    )
+    .map(|(rows, _)| rows)
 }
 
 /// Contacts that look like a new one: the same e-mail, or the same name at one of the same
 /// customers.
-pub fn look_alikes(conn: &Connection, fields: &Fields, customers: &[i64], except: Option<ContactId>) -> rusqlite::Result<Vec<Contact>> {
+pub fn look_alikes(
+    conn: &Connection,
+    fields: &Fields,
+    customers: &[i64],
+    except: Option<ContactId>,
+) -> rusqlite::Result<Vec<Contact>> {
     let mut found: Vec<Contact> = Vec::new();
     if !fields.email.is_empty() {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE LIMIT 10"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE LIMIT 10"
+        ))?;
         for c in stmt.query_map([&fields.email], from_row)? {
             found.push(c?);
         }
@@ -385,7 +547,10 @@ pub fn look_alikes(conn: &Connection, fields: &Fields, customers: &[i64], except
          WHERE cc.customer_id = ?1 AND p.first_name = ?2 COLLATE NOCASE AND p.last_name = ?3 COLLATE NOCASE LIMIT 10"
     ))?;
     for customer in customers {
-        for c in stmt.query_map(params![customer, fields.first_name, fields.last_name], from_row)? {
+        for c in stmt.query_map(
+            params![customer, fields.first_name, fields.last_name],
+            from_row,
+        )? {
             found.push(c?);
         }
     }
@@ -407,7 +572,10 @@ mod tests {
     }
 
     fn company(conn: &mut Connection, name: &str) -> CustomerId {
-        let input = CustomerInput { name: Some(name.into()), ..CustomerInput::default() };
+        let input = CustomerInput {
+            name: Some(name.into()),
+            ..CustomerInput::default()
+        };
         crate::db::write(conn, |tx| customers::create(tx, &input, None)).unwrap()
     }
 
@@ -419,7 +587,10 @@ mod tests {
         let input = ContactInput {
             first_name: Some("Maija".into()),
             last_name: Some("Meikäläinen".into()),
-            customers: Some(vec![Link { customer_id: a.0, role: "Toimitusjohtaja".into() }]),
+            customers: Some(vec![Link {
+                customer_id: a.0,
+                role: "Toimitusjohtaja".into(),
+            }]),
             ..ContactInput::default()
         };
         let id = crate::db::write(&mut conn, |tx| create(tx, &input, None)).unwrap();
@@ -427,23 +598,64 @@ mod tests {
         let c = by_id(&conn, id).unwrap().unwrap();
         assert_eq!(
             c.customers,
-            vec![Link { customer_id: a.0, role: "Toimitusjohtaja".into() }, Link { customer_id: b.0, role: "Hallituksen jäsen".into() }]
+            vec![
+                Link {
+                    customer_id: a.0,
+                    role: "Toimitusjohtaja".into()
+                },
+                Link {
+                    customer_id: b.0,
+                    role: "Hallituksen jäsen".into()
+                }
+            ]
         );
         assert_eq!(of_customer(&conn, b).unwrap()[0].1, "Hallituksen jäsen");
-        crate::db::write(&mut conn, |tx| link(tx, a, id, "Hallituksen puheenjohtaja", None)).unwrap();
+        crate::db::write(&mut conn, |tx| {
+            link(tx, a, id, "Hallituksen puheenjohtaja", None)
+        })
+        .unwrap();
         crate::db::write(&mut conn, |tx| unlink(tx, b, id, None)).unwrap();
         let c = by_id(&conn, id).unwrap().unwrap();
-        assert_eq!(c.customers, vec![Link { customer_id: a.0, role: "Hallituksen puheenjohtaja".into() }]);
-        let kinds: Vec<String> = log::store::newest(&conn, 10, 0).unwrap().into_iter().map(|e| e.kind).collect();
-        assert_eq!(kinds[..4], ["contact.unlinked", "contact.updated", "contact.linked", "contact.linked"]);
+        assert_eq!(
+            c.customers,
+            vec![Link {
+                customer_id: a.0,
+                role: "Hallituksen puheenjohtaja".into()
+            }]
+        );
+        let kinds: Vec<String> = log::store::newest(&conn, 10, 0)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds[..4],
+            [
+                "contact.unlinked",
+                "contact.updated",
+                "contact.linked",
+                "contact.linked"
+            ]
+        );
         let linked = &log::store::newest(&conn, 10, 0).unwrap()[2];
-        assert!(linked.summary.contains("Hallituksen jäsen"), "{}", linked.summary);
+        assert!(
+            linked.summary.contains("Hallituksen jäsen"),
+            "{}",
+            linked.summary
+        );
         assert_eq!(linked.customer_id, Some(b.0));
     }
 
     #[test]
     fn a_contact_needs_a_name() {
-        let err = validate(&ContactInput { email: Some("a@b.fi".into()), ..ContactInput::default() }, None).unwrap_err();
+        let err = validate(
+            &ContactInput {
+                email: Some("a@b.fi".into()),
+                ..ContactInput::default()
+            },
+            None,
+        )
+        .unwrap_err();
         assert_eq!(err.fields()[0].field, "last_name");
     }
 
@@ -455,14 +667,40 @@ mod tests {
             first_name: Some("Matti".into()),
             last_name: Some("Virtanen".into()),
             email: Some("matti@alfa.fi".into()),
-            customers: Some(vec![Link { customer_id: a.0, role: String::new() }]),
+            customers: Some(vec![Link {
+                customer_id: a.0,
+                role: String::new(),
+            }]),
             ..ContactInput::default()
         };
         crate::db::write(&mut conn, |tx| create(tx, &input, None)).unwrap();
-        let same_mail = validate(&ContactInput { last_name: Some("Other".into()), email: Some("MATTI@alfa.fi".into()), ..ContactInput::default() }, None).unwrap();
+        let same_mail = validate(
+            &ContactInput {
+                last_name: Some("Other".into()),
+                email: Some("MATTI@alfa.fi".into()),
+                ..ContactInput::default()
+            },
+            None,
+        )
+        .unwrap();
         assert_eq!(look_alikes(&conn, &same_mail, &[], None).unwrap().len(), 1);
-        let same_name = validate(&ContactInput { first_name: Some("matti".into()), last_name: Some("virtanen".into()), ..ContactInput::default() }, None).unwrap();
-        assert_eq!(look_alikes(&conn, &same_name, &[a.0], None).unwrap().len(), 1);
-        assert_eq!(look_alikes(&conn, &same_name, &[], None).unwrap().len(), 0, "same name elsewhere is fine");
+        let same_name = validate(
+            &ContactInput {
+                first_name: Some("matti".into()),
+                last_name: Some("virtanen".into()),
+                ..ContactInput::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            look_alikes(&conn, &same_name, &[a.0], None).unwrap().len(),
+            1
+        );
+        assert_eq!(
+            look_alikes(&conn, &same_name, &[], None).unwrap().len(),
+            0,
+            "same name elsewhere is fine"
+        );
     }
 }

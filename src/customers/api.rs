@@ -14,7 +14,10 @@ use crate::http::{Ctx, Resp};
 
 /// `{"items": [...], "next_offset": n|null}`.
 pub fn list_answer<T: serde::Serialize>(items: &[T], more: bool, offset: i64, limit: i64) -> Resp {
-    Resp::json(200, &json!({"items": items, "next_offset": more.then_some(offset + limit)}))
+    Resp::json(
+        200,
+        &json!({"items": items, "next_offset": more.then_some(offset + limit)}),
+    )
 }
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
@@ -45,7 +48,9 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     if input.number.is_some() {
         return Err(Error::field("number", "customers.number_fixed"));
     }
-    db::write(ctx.conn, |tx| store::update(tx, CustomerId(id), &input, Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        store::update(tx, CustomerId(id), &input, Some(by))
+    })?;
     get(ctx, id)
 }
 
@@ -78,14 +83,22 @@ struct RoleBody {
 /// `PUT /customers/{id}/contacts/{contact_id}` links, or changes the role.
 pub fn link(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
-    let body: RoleBody = if ctx.body.is_empty() { RoleBody::default() } else { ctx.json()? };
-    db::write(ctx.conn, |tx| contacts::link(tx, CustomerId(id), ContactId(contact), &body.role, Some(by)))?;
+    let body: RoleBody = if ctx.body.is_empty() {
+        RoleBody::default()
+    } else {
+        ctx.json()?
+    };
+    db::write(ctx.conn, |tx| {
+        contacts::link(tx, CustomerId(id), ContactId(contact), &body.role, Some(by))
+    })?;
     let c = contacts::by_id(ctx.conn, ContactId(contact))?.ok_or(Error::NotFound)?;
     Ok(Resp::json(200, &c))
 }
 
 pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
-    db::write(ctx.conn, |tx| contacts::unlink(tx, CustomerId(id), ContactId(contact), Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        contacts::unlink(tx, CustomerId(id), ContactId(contact), Some(by))
+    })?;
     Ok(Resp::new(204, "application/json", Vec::new()))
 }

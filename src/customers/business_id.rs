@@ -49,7 +49,11 @@ impl BusinessId {
             None if compact.len() == 8 => (compact[..7].to_string(), compact[7..].to_string()),
             None => return Err(BusinessIdError::Format),
         };
-        let body = if body.len() == 6 { format!("0{body}") } else { body };
+        let body = if body.len() == 6 {
+            format!("0{body}")
+        } else {
+            body
+        };
         let all_digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
         if body.len() != 7 || check.len() != 1 || !all_digits(&body) || !all_digits(&check) {
             return Err(BusinessIdError::Format);
@@ -94,8 +98,19 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises_the_usual_forms() {
-        for text in ["0112038-9", "112038-9", "01120389", " 0112038 - 9 ", "FI01120389", "fi0112038-9"] {
-            assert_eq!(BusinessId::parse(text).unwrap().as_str(), "0112038-9", "{text}");
+        for text in [
+            "0112038-9",
+            "112038-9",
+            "01120389",
+            " 0112038 - 9 ",
+            "FI01120389",
+            "fi0112038-9",
+        ] {
+            assert_eq!(
+                BusinessId::parse(text).unwrap().as_str(),
+                "0112038-9",
+                "{text}"
+            );
         }
         // Real IDs of Finnish companies.
         for id in ["1572860-0", "0109862-8", "2331972-7"] {
@@ -105,14 +120,32 @@ mod tests {
 
     #[test]
     fn rejects_business_id_with_wrong_check_digit() {
-        assert_eq!(BusinessId::parse("0112038-8"), Err(BusinessIdError::CheckDigit));
-        assert_eq!(BusinessId::parse("1234567-8"), Err(BusinessIdError::CheckDigit));
+        assert_eq!(
+            BusinessId::parse("0112038-8"),
+            Err(BusinessIdError::CheckDigit)
+        );
+        assert_eq!(
+            BusinessId::parse("1234567-8"),
+            Err(BusinessIdError::CheckDigit)
+        );
     }
 
     #[test]
     fn rejects_what_is_not_shaped_like_one() {
-        for text in ["", "abc", "12345-6", "1234567-89", "123456789", "0112038-x", "0112O38-9"] {
-            assert_eq!(BusinessId::parse(text), Err(BusinessIdError::Format), "{text}");
+        for text in [
+            "",
+            "abc",
+            "12345-6",
+            "1234567-89",
+            "123456789",
+            "0112038-x",
+            "0112O38-9",
+        ] {
+            assert_eq!(
+                BusinessId::parse(text),
+                Err(BusinessIdError::Format),
+                "{text}"
+            );
         }
     }
 

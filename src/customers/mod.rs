@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod business_id;
+pub mod merge;
 pub mod pages;
 pub mod store;
 
@@ -73,7 +74,10 @@ where
 /// Folds a name for comparisons: lower case, no accents, no punctuation, no company form
 /// (`Kahvila Äijälä Oy` and `kahvila aijala` are the same name).
 pub fn name_key(name: &str) -> String {
-    const FORMS: &[&str] = &["oy", "oyj", "ab", "abp", "ky", "ay", "tmi", "ry", "osk", "ltd", "inc", "gmbh", "as", "llc", "co"];
+    const FORMS: &[&str] = &[
+        "oy", "oyj", "ab", "abp", "ky", "ay", "tmi", "ry", "osk", "ltd", "inc", "gmbh", "as",
+        "llc", "co",
+    ];
     let folded: String = name
         .chars()
         .flat_map(char::to_lowercase)
@@ -89,7 +93,11 @@ pub fn name_key(name: &str) -> String {
             _ => ' ',
         })
         .collect();
-    folded.split_whitespace().filter(|w| !FORMS.contains(w)).collect::<Vec<_>>().join(" ")
+    folded
+        .split_whitespace()
+        .filter(|w| !FORMS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, S
 /// name, the API newest first.
 pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
     let (limit, offset) = page_params(q)?;
-    let bad = |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
+    let bad =
+        |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
     Ok(ListQuery {
         q: q.get("q").trim().to_string(),
         tag: q.get("tag").trim().to_string(),
@@ -45,11 +46,23 @@ fn all_users(ctx: &Ctx) -> Result<Vec<User>> {
 
 fn owner_options<'a>(f: &Frame, users: &'a [User]) -> Vec<(String, &'a str)> {
     let mut options = vec![(String::new(), f.t("customers.no_owner"))];
-    options.extend(users.iter().filter(|u| u.active).map(|u| (u.id.0.to_string(), u.name.as_str())));
+    options.extend(
+        users
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| (u.id.0.to_string(), u.name.as_str())),
+    );
     options
 }
 
-fn owner_select(f: &Frame, name: &'static str, label: &'static str, users: &[User], selected: &str, errors: &[crate::error::FieldError]) -> Markup {
+fn owner_select(
+    f: &Frame,
+    name: &'static str,
+    label: &'static str,
+    users: &[User],
+    selected: &str,
+    errors: &[crate::error::FieldError],
+) -> Markup {
     let options = owner_options(f, users);
     let borrowed: Vec<(&str, &str)> = options.iter().map(|(v, t)| (v.as_str(), *t)).collect();
     select(f, name, label, &borrowed, selected, errors)
@@ -147,7 +160,13 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
 
 /// "Previous / next" for lists that know whether more rows follow.
 pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
-    let sep = if base.ends_with('?') || base.ends_with('&') { "" } else if base.contains('?') { "&" } else { "?" };
+    let sep = if base.ends_with('?') || base.ends_with('&') {
+        ""
+    } else if base.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
     html! {
         nav.pager aria-label=(f.t("pager.label")) {
             @if offset > 0 {
@@ -170,10 +189,20 @@ pub fn tag_datalist(tags: &[String]) -> Markup {
 
 /// Adds or removes a tag on the selected customers.
 pub fn bulk_tags(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let ids: Vec<i64> = form.all("id").iter().filter_map(|v| v.parse().ok()).collect();
-    let tag = tags::normalise(&[form.get("tag").to_string()])?.into_iter().next();
+    let ids: Vec<i64> = form
+        .all("id")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let tag = tags::normalise(&[form.get("tag").to_string()])?
+        .into_iter()
+        .next();
     let back = form.get("back");
-    let back = if back.starts_with("/customers") { back.to_string() } else { "/customers".to_string() };
+    let back = if back.starts_with("/customers") {
+        back.to_string()
+    } else {
+        "/customers".to_string()
+    };
     let (Some(tag), false) = (tag, ids.is_empty()) else {
         ctx.flash("flash.bulk_nothing");
         return Ok(Resp::redirect(&back));
@@ -182,19 +211,28 @@ pub fn bulk_tags(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let remove = form.get("action") == "remove";
     db::write(ctx.conn, |tx| -> Result<()> {
         for id in &ids {
-            let Some(c) = store::by_id(tx, CustomerId(*id))? else { continue };
+            let Some(c) = store::by_id(tx, CustomerId(*id))? else {
+                continue;
+            };
             let mut new_tags = c.tags.clone();
             if remove {
                 new_tags.retain(|t| t.to_lowercase() != tag.to_lowercase());
             } else {
                 new_tags.push(tag.clone());
             }
-            let input = CustomerInput { tags: Some(new_tags), ..CustomerInput::default() };
+            let input = CustomerInput {
+                tags: Some(new_tags),
+                ..CustomerInput::default()
+            };
             store::update(tx, c.id, &input, Some(by))?;
         }
         Ok(())
     })?;
-    ctx.flash(if remove { "flash.tag_removed" } else { "flash.tag_added" });
+    ctx.flash(if remove {
+        "flash.tag_removed"
+    } else {
+        "flash.tag_added"
+    });
     Ok(Resp::redirect(&back))
 }
 
@@ -214,7 +252,10 @@ fn form_of(c: &Customer) -> Form {
         ("einvoice_operator", c.einvoice_operator.clone()),
         ("notes", c.notes.clone()),
         ("tags", c.tags.join(", ")),
-        ("owner_id", c.owner_id.map(|o| o.to_string()).unwrap_or_default()),
+        (
+            "owner_id",
+            c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
     ])
 }
 
@@ -247,7 +288,15 @@ pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let me = ctx.user()?.id.0.to_string();
     let frame = Frame::new(ctx, Section::Customers);
     let values = Form::from_pairs([("country", "FI".to_string()), ("owner_id", me)]);
-    Ok(Resp::html(form_page(&frame, None, &values, None, &[], &users, &all_tags)))
+    Ok(Resp::html(form_page(
+        &frame,
+        None,
+        &values,
+        None,
+        &[],
+        &users,
+        &all_tags,
+    )))
 }
 
 pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
@@ -277,7 +326,16 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let all_tags = tags::all(ctx.conn)?;
     let frame = Frame::new(ctx, Section::Customers);
     let status = error.as_ref().map(Error::status).unwrap_or(200);
-    Ok(Resp::html(form_page(&frame, None, &form, error.as_ref(), &alikes, &users, &all_tags)).with_status(status))
+    Ok(Resp::html(form_page(
+        &frame,
+        None,
+        &form,
+        error.as_ref(),
+        &alikes,
+        &users,
+        &all_tags,
+    ))
+    .with_status(status))
 }
 
 pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
@@ -285,13 +343,23 @@ pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let users = all_users(ctx)?;
     let all_tags = tags::all(ctx.conn)?;
     let frame = Frame::new(ctx, Section::Customers);
-    Ok(Resp::html(form_page(&frame, Some(&c), &form_of(&c), None, &[], &users, &all_tags)))
+    Ok(Resp::html(form_page(
+        &frame,
+        Some(&c),
+        &form_of(&c),
+        None,
+        &[],
+        &users,
+        &all_tags,
+    )))
 }
 
 pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    match db::write(ctx.conn, |tx| store::update(tx, c.id, &input_of(&form), Some(by))) {
+    match db::write(ctx.conn, |tx| {
+        store::update(tx, c.id, &input_of(&form), Some(by))
+    }) {
         Ok(()) => {
             ctx.flash("flash.saved");
             Ok(Resp::redirect(&format!("/customers/{id}")))
@@ -301,18 +369,41 @@ pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
             let all_tags = tags::all(ctx.conn)?;
             let frame = Frame::new(ctx, Section::Customers);
             let status = err.status();
-            Ok(Resp::html(form_page(&frame, Some(&c), &form, Some(&err), &[], &users, &all_tags)).with_status(status))
+            Ok(Resp::html(form_page(
+                &frame,
+                Some(&c),
+                &form,
+                Some(&err),
+                &[],
+                &users,
+                &all_tags,
+            ))
+            .with_status(status))
         }
         Err(err) => Err(err),
     }
 }
 
 /// The new/edit form; `alikes` are possible duplicates to confirm past.
-fn form_page(f: &Frame, existing: Option<&Customer>, values: &Form, error: Option<&Error>, alikes: &[Customer], users: &[User], all_tags: &[String]) -> Markup {
+fn form_page(
+    f: &Frame,
+    existing: Option<&Customer>,
+    values: &Form,
+    error: Option<&Error>,
+    alikes: &[Customer],
+    users: &[User],
+    all_tags: &[String],
+) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let (title, action) = match existing {
-        Some(c) => (format!("{}: {}", f.t("customers.edit"), c.name), format!("/customers/{}/edit", c.id.0)),
-        None => (f.t("customers.add").to_string(), "/customers/new".to_string()),
+        Some(c) => (
+            format!("{}: {}", f.t("customers.edit"), c.name),
+            format!("/customers/{}/edit", c.id.0),
+        ),
+        None => (
+            f.t("customers.add").to_string(),
+            "/customers/new".to_string(),
+        ),
     };
     let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
     let body = html! {
@@ -372,7 +463,13 @@ fn form_page(f: &Frame, existing: Option<&Customer>, values: &Form, error: Optio
     layout(f, &title, body)
 }
 
-pub fn textarea(f: &Frame, name: &'static str, label: &'static str, value: &str, errors: &[crate::error::FieldError]) -> Markup {
+pub fn textarea(
+    f: &Frame,
+    name: &'static str,
+    label: &'static str,
+    value: &str,
+    errors: &[crate::error::FieldError],
+) -> Markup {
     let error = errors.iter().find(|e| e.field == name);
     let id = format!("f-{name}");
     html! {
@@ -386,7 +483,12 @@ pub fn textarea(f: &Frame, name: &'static str, label: &'static str, value: &str,
 
 /// Tabs of a card; later modules fill documents and tasks.
 pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
-    let tabs = [("details", "tabs.details"), ("documents", "nav.documents"), ("tasks", "nav.tasks"), ("log", "nav.log")];
+    let tabs = [
+        ("details", "tabs.details"),
+        ("documents", "nav.documents"),
+        ("tasks", "nav.tasks"),
+        ("log", "nav.log"),
+    ];
     html! {
         nav.tabs aria-label=(f.t("tabs.label")) {
             ul {
@@ -415,7 +517,13 @@ pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 
 /// The card, with the add-contact form's error, input and possible duplicates when it was
 /// rejected.
-fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>, values: &Form, alikes: &[crate::contacts::Contact]) -> Result<Resp> {
+fn card_page(
+    ctx: &mut Ctx,
+    id: i64,
+    error: Option<&Error>,
+    values: &Form,
+    alikes: &[crate::contacts::Contact],
+) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     let tab = match ctx.query.get("tab") {
         t @ ("documents" | "tasks" | "log") => t.to_string(),
@@ -426,10 +534,22 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>, values: &Form, alike
     let found = if find.is_empty() {
         Vec::new()
     } else {
-        contacts::page(ctx.conn, &contacts::ListQuery { q: find.clone(), limit: 20, ..Default::default() })?.0
+        contacts::page(
+            ctx.conn,
+            &contacts::ListQuery {
+                q: find.clone(),
+                limit: 20,
+                ..Default::default()
+            },
+        )?
+        .0
     };
     let (limit, offset) = page_params(&ctx.query)?;
-    let log = if tab == "log" { events::for_customer(ctx.conn, c.id.0, limit + 1, offset)? } else { Vec::new() };
+    let log = if tab == "log" {
+        events::for_customer(ctx.conn, c.id.0, limit + 1, offset)?
+    } else {
+        Vec::new()
+    };
     let owner = match c.owner_id {
         Some(o) => users::store::user_by_id(ctx.conn, users::UserId(o))?.map(|u| u.name),
         None => None,
@@ -475,7 +595,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>, values: &Form, alike
                             (detail(f, "customers.phone", &c.phone))
                             (detail(f, "customers.website", &c.website))
                             (detail(f, "customers.street", &c.street))
-                            (detail(f, "customers.postal_code", &format!("{} {}", c.postal_code, c.city).trim().to_string()))
+                            (detail(f, "customers.postal_code", format!("{} {}", c.postal_code, c.city).trim()))
                             (detail(f, "customers.country", &c.country))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))
                             (detail(f, "customers.einvoice_operator", &c.einvoice_operator))
@@ -590,7 +710,9 @@ pub fn add_contact(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     store::by_id(ctx.conn, customer)?.ok_or(Error::NotFound)?;
     let role = form.get("role").to_string();
     if let Ok(contact) = form.get("contact_id").parse::<i64>() {
-        db::write(ctx.conn, |tx| contacts::link(tx, customer, ContactId(contact), &role, Some(by)))?;
+        db::write(ctx.conn, |tx| {
+            contacts::link(tx, customer, ContactId(contact), &role, Some(by))
+        })?;
         ctx.flash("flash.contact_linked");
         return Ok(Resp::redirect(&format!("/customers/{id}#contacts")));
     }
@@ -599,7 +721,10 @@ pub fn add_contact(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
         last_name: Some(form.get("last_name").into()),
         email: Some(form.get("email").into()),
         phone: Some(form.get("phone").into()),
-        customers: Some(vec![crate::contacts::Link { customer_id: id, role }]),
+        customers: Some(vec![crate::contacts::Link {
+            customer_id: id,
+            role,
+        }]),
         ..ContactInput::default()
     };
     let confirmed = form.checked("confirm_duplicate");
@@ -619,7 +744,9 @@ pub fn add_contact(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
             Ok(Resp::redirect(&format!("/customers/{id}#contacts")))
         }
         Ok(Err(alikes)) => card_page(ctx, id, None, &form, &alikes),
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => card_page(ctx, id, Some(&err), &form, &[]),
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
+            card_page(ctx, id, Some(&err), &form, &[])
+        }
         Err(err) => Err(err),
     }
 }
@@ -637,14 +764,24 @@ fn back_to(form: &Form, id: i64) -> String {
 
 pub fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
-    db::write(ctx.conn, |tx| contacts::link(tx, CustomerId(id), ContactId(contact), form.get("role"), Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        contacts::link(
+            tx,
+            CustomerId(id),
+            ContactId(contact),
+            form.get("role"),
+            Some(by),
+        )
+    })?;
     ctx.flash("flash.saved");
     Ok(Resp::redirect(&back_to(&form, id)))
 }
 
 pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
-    db::write(ctx.conn, |tx| contacts::unlink(tx, CustomerId(id), ContactId(contact), Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        contacts::unlink(tx, CustomerId(id), ContactId(contact), Some(by))
+    })?;
     ctx.flash("flash.contact_unlinked");
     Ok(Resp::redirect(&back_to(&form, id)))
 }
@@ -652,9 +789,18 @@ pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> 
 pub fn archive(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let archived = form.get("archived") == "1";
-    let input = CustomerInput { archived: Some(archived), ..CustomerInput::default() };
-    db::write(ctx.conn, |tx| store::update(tx, CustomerId(id), &input, Some(by)))?;
-    ctx.flash(if archived { "flash.customer_archived" } else { "flash.customer_restored" });
+    let input = CustomerInput {
+        archived: Some(archived),
+        ..CustomerInput::default()
+    };
+    db::write(ctx.conn, |tx| {
+        store::update(tx, CustomerId(id), &input, Some(by))
+    })?;
+    ctx.flash(if archived {
+        "flash.customer_archived"
+    } else {
+        "flash.customer_restored"
+    });
     Ok(Resp::redirect(&format!("/customers/{id}")))
 }
 

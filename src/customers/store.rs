@@ -45,21 +45,27 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
 }
 
 pub fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.id = ?1"))?
-        .query_row([id.0], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers c WHERE c.id = ?1"
+    ))?
+    .query_row([id.0], from_row)
+    .optional()
 }
 
 pub fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.number = ?1"))?
-        .query_row([number.trim()], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers c WHERE c.number = ?1"
+    ))?
+    .query_row([number.trim()], from_row)
+    .optional()
 }
 
 pub fn by_business_id(conn: &Connection, id: &BusinessId) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers c WHERE c.business_id = ?1"))?
-        .query_row([id.as_str()], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers c WHERE c.business_id = ?1"
+    ))?
+    .query_row([id.as_str()], from_row)
+    .optional()
 }
 
 /// The customer's fields after validation, ready to store.
@@ -97,8 +103,14 @@ const LIMITS: &[(&str, usize)] = &[
 ];
 
 pub fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !text.contains(char::is_whitespace)
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.contains(char::is_whitespace)
 }
 
 /// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
@@ -120,7 +132,11 @@ fn is_einvoice_address(text: &str) -> bool {
 /// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
 pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
     let pick = |given: &Option<String>, old: Option<&str>| -> String {
-        given.as_deref().map(str::trim).unwrap_or(old.unwrap_or("")).to_string()
+        given
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(old.unwrap_or(""))
+            .to_string()
     };
     let mut errors = Vec::new();
     let name = pick(&input.name, base.map(|b| b.name.as_str()));
@@ -134,7 +150,10 @@ pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields
         match BusinessId::parse(&business_id_text) {
             Ok(id) => Some(id),
             Err(e) => {
-                errors.push(FieldError { field: "business_id", key: e.key() });
+                errors.push(FieldError {
+                    field: "business_id",
+                    key: e.key(),
+                });
                 None
             }
         }
@@ -153,8 +172,16 @@ pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields
         postal_code: pick(&input.postal_code, base.map(|b| b.postal_code.as_str())),
         city: pick(&input.city, base.map(|b| b.city.as_str())),
         country,
-        einvoice_address: pick(&input.einvoice_address, base.map(|b| b.einvoice_address.as_str())).replace(' ', ""),
-        einvoice_operator: pick(&input.einvoice_operator, base.map(|b| b.einvoice_operator.as_str())).replace(' ', ""),
+        einvoice_address: pick(
+            &input.einvoice_address,
+            base.map(|b| b.einvoice_address.as_str()),
+        )
+        .replace(' ', ""),
+        einvoice_operator: pick(
+            &input.einvoice_operator,
+            base.map(|b| b.einvoice_operator.as_str()),
+        )
+        .replace(' ', ""),
         notes: match &input.notes {
             Some(n) => n.trim_end().to_string(),
             None => base.map(|b| b.notes.clone()).unwrap_or_default(),
@@ -176,7 +203,10 @@ pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields
         archived: input.archived.unwrap_or(base.is_some_and(|b| b.archived)),
     };
     if fields.name.is_empty() {
-        errors.push(FieldError { field: "name", key: "customers.name_required" });
+        errors.push(FieldError {
+            field: "name",
+            key: "customers.name_required",
+        });
     }
     for (field, max) in LIMITS {
         let value = match *field {
@@ -192,25 +222,54 @@ pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields
             _ => &fields.notes,
         };
         if value.chars().count() > *max && !errors.iter().any(|e| e.field == *field) {
-            errors.push(FieldError { field, key: "form.too_long" });
+            errors.push(FieldError {
+                field,
+                key: "form.too_long",
+            });
         }
     }
-    if !fields.email.is_empty() && !is_email(&fields.email) && !errors.iter().any(|e| e.field == "email") {
-        errors.push(FieldError { field: "email", key: "customers.email_invalid" });
+    if !fields.email.is_empty()
+        && !is_email(&fields.email)
+        && !errors.iter().any(|e| e.field == "email")
+    {
+        errors.push(FieldError {
+            field: "email",
+            key: "customers.email_invalid",
+        });
     }
     if fields.country.len() != 2 || !fields.country.chars().all(|c| c.is_ascii_uppercase()) {
-        errors.push(FieldError { field: "country", key: "customers.country_invalid" });
+        errors.push(FieldError {
+            field: "country",
+            key: "customers.country_invalid",
+        });
     }
-    if !fields.einvoice_address.is_empty() && !is_einvoice_address(&fields.einvoice_address) && !errors.iter().any(|e| e.field == "einvoice_address") {
-        errors.push(FieldError { field: "einvoice_address", key: "customers.einvoice_address_invalid" });
+    if !fields.einvoice_address.is_empty()
+        && !is_einvoice_address(&fields.einvoice_address)
+        && !errors.iter().any(|e| e.field == "einvoice_address")
+    {
+        errors.push(FieldError {
+            field: "einvoice_address",
+            key: "customers.einvoice_address_invalid",
+        });
     }
-    if !fields.einvoice_operator.is_empty() && !fields.einvoice_operator.chars().all(|c| c.is_ascii_alphanumeric()) {
-        errors.push(FieldError { field: "einvoice_operator", key: "customers.einvoice_operator_invalid" });
+    if !fields.einvoice_operator.is_empty()
+        && !fields
+            .einvoice_operator
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    {
+        errors.push(FieldError {
+            field: "einvoice_operator",
+            key: "customers.einvoice_operator_invalid",
+        });
     }
     if errors.is_empty() {
         Ok(fields)
     } else {
-        Err(Error::Validation { key: "form.fix_errors", fields: errors })
+        Err(Error::Validation {
+            key: "form.fix_errors",
+            fields: errors,
+        })
     }
 }
 
@@ -221,7 +280,10 @@ fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>)
             if Some(other.id) != this {
                 return Err(Error::Conflict {
                     key: "customers.business_id_taken",
-                    fields: vec![FieldError { field: "business_id", key: "customers.business_id_taken" }],
+                    fields: vec![FieldError {
+                        field: "business_id",
+                        key: "customers.business_id_taken",
+                    }],
                 });
             }
         }
@@ -236,10 +298,18 @@ fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>)
 
 /// The next free number: the settings' prefix and one more than the largest assigned.
 fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)> {
-    let seq: i64 = tx.query_row("SELECT coalesce(max(number_seq), ?1 - 1) + 1 FROM customers", [FIRST_NUMBER], |r| r.get(0))?;
+    let seq: i64 = tx.query_row(
+        "SELECT coalesce(max(number_seq), ?1 - 1) + 1 FROM customers",
+        [FIRST_NUMBER],
+        |r| r.get(0),
+    )?;
     let mut seq = seq;
     // A number typed in by hand (an import) may already hold the text; step past it.
-    while tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)", [format!("{prefix}{seq}")], |r| r.get::<_, bool>(0))? {
+    while tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)",
+        [format!("{prefix}{seq}")],
+        |r| r.get::<_, bool>(0),
+    )? {
         seq += 1;
     }
     Ok((format!("{prefix}{seq}"), seq))
@@ -251,7 +321,12 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
     let fields = validate(input, None)?;
     check_against_db(tx, &fields, None)?;
     let settings = crate::settings::store::load(tx)?;
-    let (number, seq) = match input.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    let (number, seq) = match input
+        .number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         Some(n) => {
             if n.chars().count() > 30 {
                 return Err(Error::field("number", "form.too_long"));
@@ -259,10 +334,15 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
             if by_number(tx, n)?.is_some() {
                 return Err(Error::Conflict {
                     key: "customers.number_taken",
-                    fields: vec![FieldError { field: "number", key: "customers.number_taken" }],
+                    fields: vec![FieldError {
+                        field: "number",
+                        key: "customers.number_taken",
+                    }],
                 });
             }
-            let seq = n.strip_prefix(settings.customer_number_prefix.as_str()).and_then(|d| d.parse::<i64>().ok());
+            let seq = n
+                .strip_prefix(settings.customer_number_prefix.as_str())
+                .and_then(|d| d.parse::<i64>().ok());
             (n.to_string(), seq)
         }
         None => {
@@ -300,12 +380,24 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
     let id = CustomerId(tx.last_insert_rowid());
     tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
     let lang = settings.default_language;
-    let summary = lang.tf("summary.customer_created", &[("name", &fields.name), ("number", &number)]);
-    log::append(tx, &event(EventKind::CustomerCreated, summary, id, &fields.name, by))?;
+    let summary = lang.tf(
+        "summary.customer_created",
+        &[("name", &fields.name), ("number", &number)],
+    );
+    log::append(
+        tx,
+        &event(EventKind::CustomerCreated, summary, id, &fields.name, by),
+    )?;
     Ok(id)
 }
 
-fn event(kind: EventKind, summary: String, id: CustomerId, name: &str, by: Option<UserId>) -> NewEvent {
+fn event(
+    kind: EventKind,
+    summary: String,
+    id: CustomerId,
+    name: &str,
+    by: Option<UserId>,
+) -> NewEvent {
     let mut e = NewEvent::new(kind, summary);
     e.customer_id = Some(id.0);
     e.search_text = name.to_string();
@@ -314,7 +406,12 @@ fn event(kind: EventKind, summary: String, id: CustomerId, name: &str, by: Optio
 }
 
 /// The changes between a stored customer and new fields, as "X changed from A to B" parts.
-fn describe_changes(lang: Lang, before: &Customer, after: &Fields, owner_name: impl Fn(Option<i64>) -> String) -> Vec<String> {
+fn describe_changes(
+    lang: Lang,
+    before: &Customer,
+    after: &Fields,
+    owner_name: impl Fn(Option<i64>) -> String,
+) -> Vec<String> {
     let mut changes = Vec::new();
     let mut changed = |label: &str, from: &str, to: &str| {
         if from != to {
@@ -325,28 +422,60 @@ fn describe_changes(lang: Lang, before: &Customer, after: &Fields, owner_name: i
     changed(
         "customers.business_id",
         before.business_id.as_deref().unwrap_or(""),
-        after.business_id.as_ref().map(BusinessId::as_str).unwrap_or(""),
+        after
+            .business_id
+            .as_ref()
+            .map(BusinessId::as_str)
+            .unwrap_or(""),
     );
     changed("customers.email", &before.email, &after.email);
     changed("customers.phone", &before.phone, &after.phone);
     changed("customers.website", &before.website, &after.website);
     changed("customers.street", &before.street, &after.street);
-    changed("customers.postal_code", &before.postal_code, &after.postal_code);
+    changed(
+        "customers.postal_code",
+        &before.postal_code,
+        &after.postal_code,
+    );
     changed("customers.city", &before.city, &after.city);
     changed("customers.country", &before.country, &after.country);
-    changed("customers.einvoice_address", &before.einvoice_address, &after.einvoice_address);
-    changed("customers.einvoice_operator", &before.einvoice_operator, &after.einvoice_operator);
-    changed("customers.tags", &before.tags.join(", "), &after.tags.join(", "));
-    changed("customers.owner", &owner_name(before.owner_id), &owner_name(after.owner_id));
+    changed(
+        "customers.einvoice_address",
+        &before.einvoice_address,
+        &after.einvoice_address,
+    );
+    changed(
+        "customers.einvoice_operator",
+        &before.einvoice_operator,
+        &after.einvoice_operator,
+    );
+    changed(
+        "customers.tags",
+        &before.tags.join(", "),
+        &after.tags.join(", "),
+    );
+    changed(
+        "customers.owner",
+        &owner_name(before.owner_id),
+        &owner_name(after.owner_id),
+    );
     if before.notes != after.notes {
-        changes.push(lang.tf("summary.field_edited", &[("field", lang.t("customers.notes"))]));
+        changes.push(lang.tf(
+            "summary.field_edited",
+            &[("field", lang.t("customers.notes"))],
+        ));
     }
     changes
 }
 
 /// Changes a customer (only the given fields) and logs what changed. Archiving and restoring
 /// are logged as their own events.
-pub fn update(tx: &Transaction, id: CustomerId, input: &CustomerInput, by: Option<UserId>) -> Result<()> {
+pub fn update(
+    tx: &Transaction,
+    id: CustomerId,
+    input: &CustomerInput,
+    by: Option<UserId>,
+) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let fields = validate(input, Some(&before))?;
     check_against_db(tx, &fields, Some(id))?;
@@ -381,14 +510,24 @@ pub fn update(tx: &Transaction, id: CustomerId, input: &CustomerInput, by: Optio
     let lang = log::summary_lang(tx)?;
     let owner_name = |owner: Option<i64>| -> String {
         owner
-            .and_then(|o| crate::users::store::user_by_id(tx, UserId(o)).ok().flatten())
+            .and_then(|o| {
+                crate::users::store::user_by_id(tx, UserId(o))
+                    .ok()
+                    .flatten()
+            })
             .map(|u| u.name)
             .unwrap_or_default()
     };
     let changes = describe_changes(lang, &before, &fields, owner_name);
     if !changes.is_empty() {
-        let summary = lang.tf("summary.customer_updated", &[("name", &fields.name), ("changes", &changes.join("; "))]);
-        log::append(tx, &event(EventKind::CustomerUpdated, summary, id, &fields.name, by))?;
+        let summary = lang.tf(
+            "summary.customer_updated",
+            &[("name", &fields.name), ("changes", &changes.join("; "))],
+        );
+        log::append(
+            tx,
+            &event(EventKind::CustomerUpdated, summary, id, &fields.name, by),
+        )?;
     }
     if fields.archived != before.archived {
         let (kind, key) = if fields.archived {
@@ -407,8 +546,14 @@ pub fn update(tx: &Transaction, id: CustomerId, input: &CustomerInput, by: Optio
 pub fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;
-    let summary = lang.tf("summary.customer_deleted", &[("name", &before.name), ("number", &before.number)]);
-    log::append(tx, &event(EventKind::CustomerDeleted, summary, id, &before.name, by))?;
+    let summary = lang.tf(
+        "summary.customer_deleted",
+        &[("name", &before.name), ("number", &before.number)],
+    );
+    log::append(
+        tx,
+        &event(EventKind::CustomerDeleted, summary, id, &before.name, by),
+    )?;
     tx.execute("DELETE FROM customers WHERE id = ?1", [id.0])?;
     Ok(())
 }
@@ -498,7 +643,15 @@ pub struct ListQuery {
 
 impl Default for ListQuery {
     fn default() -> ListQuery {
-        ListQuery { q: String::new(), tag: String::new(), owner_id: None, archived: Archived::Active, sort: Sort::Name, limit: 50, offset: 0 }
+        ListQuery {
+            q: String::new(),
+            tag: String::new(),
+            owner_id: None,
+            archived: Archived::Active,
+            sort: Sort::Name,
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -524,7 +677,10 @@ pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
         sql.push_str(" AND c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?)");
         args.push(Value::Text(query.tag.trim().to_string()));
     }
-    sql.push_str(&format!(" ORDER BY {} LIMIT ? OFFSET ?", query.sort.order_by()));
+    sql.push_str(&format!(
+        " ORDER BY {} LIMIT ? OFFSET ?",
+        query.sort.order_by()
+    ));
     args.push(Value::Integer(query.limit));
     args.push(Value::Integer(query.offset));
     (sql, args)
@@ -536,7 +692,10 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Custo
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
     let (sql, args) = list_sql(&ask);
-    let mut rows: Vec<Customer> = conn.prepare_cached(&sql)?.query_map(params_from_iter(args), from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut rows: Vec<Customer> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), from_row)?
+        .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() as i64 > query.limit;
     rows.truncate(query.limit as usize);
     Ok((rows, more))
@@ -544,13 +703,22 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Custo
 
 /// The newest customers, for the front page.
 pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
-    let query = ListQuery { sort: Sort::Newest, limit, archived: Archived::All, ..ListQuery::default() };
+    let query = ListQuery {
+        sort: Sort::Newest,
+        limit,
+        archived: Archived::All,
+        ..ListQuery::default()
+    };
     page(conn, &query).map(|(rows, _)| rows)
 }
 
 /// Customers that look like the one being created: the same folded name, business ID or
 /// e-mail address.
-pub fn look_alikes(conn: &Connection, fields: &Fields, except: Option<CustomerId>) -> rusqlite::Result<Vec<Customer>> {
+pub fn look_alikes(
+    conn: &Connection,
+    fields: &Fields,
+    except: Option<CustomerId>,
+) -> rusqlite::Result<Vec<Customer>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM customers c
          WHERE (c.name_key = ?1 AND ?1 <> '')
@@ -559,10 +727,15 @@ pub fn look_alikes(conn: &Connection, fields: &Fields, except: Option<CustomerId
          ORDER BY c.id LIMIT 10"
     ))?;
     let rows = stmt.query_map(
-        params![name_key(&fields.name), fields.business_id.as_ref().map(BusinessId::as_str), fields.email],
+        params![
+            name_key(&fields.name),
+            fields.business_id.as_ref().map(BusinessId::as_str),
+            fields.email
+        ],
         from_row,
     )?;
-    rows.filter(|r| !matches!(r, Ok(c) if Some(c.id) == except)).collect()
+    rows.filter(|r| !matches!(r, Ok(c) if Some(c.id) == except))
+        .collect()
 }
 
 /// Names of customers by id, for showing links (a contact's customers).
@@ -570,7 +743,10 @@ pub fn names(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, Strin
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT id, name, number FROM customers WHERE id = ?1")?;
     for id in ids {
-        if let Some(row) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()? {
+        if let Some(row) = stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?
+        {
             out.push(row);
         }
     }
@@ -588,7 +764,10 @@ mod tests {
     }
 
     fn input(name: &str) -> CustomerInput {
-        CustomerInput { name: Some(name.into()), ..CustomerInput::default() }
+        CustomerInput {
+            name: Some(name.into()),
+            ..CustomerInput::default()
+        }
     }
 
     #[test]
@@ -598,7 +777,11 @@ mod tests {
         let b = crate::db::write(&mut conn, |tx| create(tx, &input("B Oy"), None)).unwrap();
         assert_eq!(by_id(&conn, a).unwrap().unwrap().number, "1001");
         assert_eq!(by_id(&conn, b).unwrap().unwrap().number, "1002");
-        conn.execute("INSERT INTO settings(key, value) VALUES ('customer_number_prefix', 'AS-')", []).unwrap();
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('customer_number_prefix', 'AS-')",
+            [],
+        )
+        .unwrap();
         let c = crate::db::write(&mut conn, |tx| create(tx, &input("C Oy"), None)).unwrap();
         assert_eq!(by_id(&conn, c).unwrap().unwrap().number, "AS-1003");
     }
@@ -629,26 +812,49 @@ mod tests {
         };
         let err = validate(&bad, None).unwrap_err();
         let fields: Vec<&str> = err.fields().iter().map(|f| f.field).collect();
-        assert_eq!(fields, ["business_id", "name", "city", "email", "country", "einvoice_address"]);
+        assert_eq!(
+            fields,
+            [
+                "business_id",
+                "name",
+                "city",
+                "email",
+                "country",
+                "einvoice_address"
+            ]
+        );
         let ok = CustomerInput {
             einvoice_address: Some("003701120389".into()),
             einvoice_operator: Some("003721291126".into()),
             ..input("Hyvä Oy")
         };
         assert!(validate(&ok, None).is_ok());
-        let iban = CustomerInput { einvoice_address: Some("FI4950009420028730".into()), ..input("Hyvä Oy") };
+        let iban = CustomerInput {
+            einvoice_address: Some("FI4950009420028730".into()),
+            ..input("Hyvä Oy")
+        };
         assert!(validate(&iban, None).is_ok());
     }
 
     #[test]
     fn updates_log_the_fields_that_changed() {
         let (_d, mut conn) = db();
-        let id = crate::db::write(&mut conn, |tx| create(tx, &input("Vanha Nimi Oy"), None)).unwrap();
-        let change = CustomerInput { phone: Some("040 123 4567".into()), ..CustomerInput::default() };
+        let id =
+            crate::db::write(&mut conn, |tx| create(tx, &input("Vanha Nimi Oy"), None)).unwrap();
+        let change = CustomerInput {
+            phone: Some("040 123 4567".into()),
+            ..CustomerInput::default()
+        };
         crate::db::write(&mut conn, |tx| update(tx, id, &change, None)).unwrap();
         let events = log::store::newest(&conn, 10, 0).unwrap();
         assert_eq!(events[0].kind, "customer.updated");
-        assert!(events[0].summary.contains("Puhelin muutettiin: — → 040 123 4567"), "{}", events[0].summary);
+        assert!(
+            events[0]
+                .summary
+                .contains("Puhelin muutettiin: — → 040 123 4567"),
+            "{}",
+            events[0].summary
+        );
         assert_eq!(events[0].customer_id, Some(id.0));
         // Nothing changed: nothing logged.
         crate::db::write(&mut conn, |tx| update(tx, id, &change, None)).unwrap();
@@ -667,8 +873,25 @@ mod tests {
         };
         crate::db::write(&mut conn, |tx| create(tx, &c, None)).unwrap();
         crate::db::write(&mut conn, |tx| create(tx, &input("Muu Yritys Oy"), None)).unwrap();
-        for q in ["aijala", "ÄIJÄLÄ", "kahv", "0112038-9", "0112038", "info@aijala", "0401234567", "jyvaskyla", "1001"] {
-            let (rows, _) = page(&conn, &ListQuery { q: q.into(), ..ListQuery::default() }).unwrap();
+        for q in [
+            "aijala",
+            "ÄIJÄLÄ",
+            "kahv",
+            "0112038-9",
+            "0112038",
+            "info@aijala",
+            "0401234567",
+            "jyvaskyla",
+            "1001",
+        ] {
+            let (rows, _) = page(
+                &conn,
+                &ListQuery {
+                    q: q.into(),
+                    ..ListQuery::default()
+                },
+            )
+            .unwrap();
             assert_eq!(rows.len(), 1, "{q}");
             assert_eq!(rows[0].name, "Kahvila Äijälä Oy", "{q}");
         }

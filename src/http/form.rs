@@ -30,18 +30,33 @@ impl Form {
 
     /// Every value for `name` (repeated checkboxes).
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The form as URL-encoded text without the given fields (for links that keep a filter).
     pub fn encode_without(&self, skip: &[&str]) -> String {
-        let kept: Vec<&(String, String)> = self.pairs.iter().filter(|(n, v)| !skip.contains(&n.as_str()) && !v.is_empty()).collect();
+        let kept: Vec<&(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(n, v)| !skip.contains(&n.as_str()) && !v.is_empty())
+            .collect();
         serde_urlencoded::to_string(kept).unwrap_or_default()
     }
 
     /// A form from pairs, for filling a form with stored values.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Form {
-        Form { pairs: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Form {
+        Form {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// A checkbox: present with any value.

@@ -89,13 +89,18 @@ fn route(ctx: &mut Ctx, method: Method, segs: &[&str], form: Form) -> Result<Res
         (Post, ["customers", "tags"]) => customers::pages::bulk_tags(ctx, form),
         (Get, ["customers", "new"]) => customers::pages::new_form(ctx),
         (Post, ["customers", "new"]) => customers::pages::create(ctx, form),
+        (Get, ["customers", "duplicates"]) => customers::merge::duplicates_page(ctx),
+        (Get, ["customers", "merge"]) => customers::merge::merge_form(ctx),
+        (Post, ["customers", "merge"]) => customers::merge::merge_submit(ctx, form),
         (Get, ["customers", id]) => customers::pages::card(ctx, id_of(id)?),
         (Get, ["customers", id, "edit"]) => customers::pages::edit_form(ctx, id_of(id)?),
         (Post, ["customers", id, "edit"]) => customers::pages::save(ctx, id_of(id)?, form),
         (Post, ["customers", id, "archive"]) => customers::pages::archive(ctx, id_of(id)?, form),
         (Get, ["customers", id, "delete"]) => customers::pages::delete_confirm(ctx, id_of(id)?),
         (Post, ["customers", id, "delete"]) => customers::pages::delete(ctx, id_of(id)?),
-        (Post, ["customers", id, "contacts"]) => customers::pages::add_contact(ctx, id_of(id)?, form),
+        (Post, ["customers", id, "contacts"]) => {
+            customers::pages::add_contact(ctx, id_of(id)?, form)
+        }
         (Post, ["customers", id, "contacts", contact, "role"]) => {
             customers::pages::set_role(ctx, id_of(id)?, id_of(contact)?, form)
         }
@@ -108,6 +113,9 @@ fn route(ctx: &mut Ctx, method: Method, segs: &[&str], form: Form) -> Result<Res
         (Get, ["contacts.vcf"]) => exchange::pages::contacts_vcard(ctx),
         (Get, ["contacts", "new"]) => contacts::pages::new_form(ctx),
         (Post, ["contacts", "new"]) => contacts::pages::create(ctx, form),
+        (Get, ["contacts", "duplicates"]) => contacts::merge::duplicates_page(ctx),
+        (Get, ["contacts", "merge"]) => contacts::merge::merge_form(ctx),
+        (Post, ["contacts", "merge"]) => contacts::merge::merge_submit(ctx, form),
         (Get, ["contacts", id]) => match id.strip_suffix(".vcf") {
             Some(id) => exchange::pages::contact_vcard(ctx, id_of(id)?),
             None => contacts::pages::card(ctx, id_of(id)?),
@@ -156,7 +164,9 @@ const MULTIPART_PAGES: &[&str] = &["/settings/import"];
 
 /// Reads a posted form and checks its CSRF token; every page write passes here.
 fn read_form(ctx: &Ctx) -> Result<Form> {
-    let multipart = ctx.header("content-type").is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let multipart = ctx
+        .header("content-type")
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
     if multipart && MULTIPART_PAGES.contains(&ctx.path.as_str()) {
         return Ok(Form::default());
     }

@@ -226,7 +226,9 @@ mod tests {
             .keys()
             .filter_map(|k| k.split('.').next())
             .collect();
-        let not_keys = [".db", ".txt", ".css", ".js", ".json", ".svg", ".csv", ".vcf"];
+        let not_keys = [
+            ".db", ".txt", ".css", ".js", ".json", ".svg", ".csv", ".vcf",
+        ];
         text.split('"')
             .skip(1)
             .step_by(2)
@@ -236,6 +238,7 @@ mod tests {
                         c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
                     });
                 shaped
+                    && !lit.ends_with('.')
                     && sections.contains(lit.split('.').next().unwrap_or(""))
                     && crate::log::EventKind::parse(lit).is_none()
                     && !not_keys.iter().any(|ext| lit.ends_with(ext))

@@ -260,7 +260,12 @@ pub fn search(
 }
 
 /// A customer's events (with its contacts' events when `with_contacts`), newest first.
-pub fn for_customer(conn: &rusqlite::Connection, customer_id: i64, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+pub fn for_customer(
+    conn: &rusqlite::Connection,
+    customer_id: i64,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<Event>> {
     conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.customer_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
     ))?
@@ -269,7 +274,12 @@ pub fn for_customer(conn: &rusqlite::Connection, customer_id: i64, limit: i64, o
 }
 
 /// A contact's events, newest first.
-pub fn for_contact(conn: &rusqlite::Connection, contact_id: i64, limit: i64, offset: i64) -> rusqlite::Result<Vec<Event>> {
+pub fn for_contact(
+    conn: &rusqlite::Connection,
+    contact_id: i64,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<Event>> {
     conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.contact_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
     ))?

@@ -88,7 +88,10 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     after.company_name = company.to_string();
     let prefix = form.get("customer_number_prefix").trim();
     if prefix.chars().count() > 10 || prefix.contains(char::is_whitespace) {
-        errors.push(FieldError { field: "customer_number_prefix", key: "settings.prefix_invalid" });
+        errors.push(FieldError {
+            field: "customer_number_prefix",
+            key: "settings.prefix_invalid",
+        });
     }
     after.customer_number_prefix = prefix.to_string();
     match Lang::parse(form.get("default_language")) {

@@ -75,7 +75,8 @@ pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         lockout_minutes: number("lockout_minutes", d.lockout_minutes)?,
         backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours)?,
         backup_keep: number("backup_keep", d.backup_keep)?,
-        customer_number_prefix: get(conn, "customer_number_prefix")?.unwrap_or(d.customer_number_prefix),
+        customer_number_prefix: get(conn, "customer_number_prefix")?
+            .unwrap_or(d.customer_number_prefix),
     })
 }
 
@@ -103,7 +104,10 @@ impl Settings {
                 self.backup_interval_hours.to_string(),
             ),
             ("backup_keep", self.backup_keep.to_string()),
-            ("customer_number_prefix", self.customer_number_prefix.clone()),
+            (
+                "customer_number_prefix",
+                self.customer_number_prefix.clone(),
+            ),
         ]
     }
 

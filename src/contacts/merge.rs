@@ -1,0 +1,256 @@
+//! Duplicate contacts: the scan (same e-mail, or the same name) and the merge (admin).
+
+use maud::html;
+use rusqlite::{params, Connection, Transaction};
+
+use super::store;
+use super::{Contact, ContactId, ContactInput};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::Form;
+use crate::http::{Ctx, Resp};
+use crate::log::{self, EventKind, NewEvent};
+use crate::users::UserId;
+use crate::views::{self, csrf_input, layout, Frame, Section};
+
+/// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups.
+pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Vec<Contact>>> {
+    let mut id_groups: Vec<Vec<i64>> = Vec::new();
+    let mut by_email = conn.prepare(
+        "SELECT group_concat(id) FROM contacts WHERE email <> '' GROUP BY email COLLATE NOCASE HAVING count(*) > 1 LIMIT ?1",
+    )?;
+    let mut by_name = conn.prepare(
+        "SELECT group_concat(id) FROM contacts GROUP BY last_name COLLATE NOCASE, first_name COLLATE NOCASE
+         HAVING count(*) > 1 LIMIT ?1",
+    )?;
+    for stmt in [&mut by_email, &mut by_name] {
+        for ids in stmt.query_map([limit], |r| r.get::<_, String>(0))? {
+            let mut ids: Vec<i64> = ids?.split(',').filter_map(|i| i.parse().ok()).collect();
+            ids.sort_unstable();
+            ids.truncate(20);
+            if !id_groups.contains(&ids) {
+                id_groups.push(ids);
+            }
+        }
+    }
+    let mut groups = Vec::new();
+    for ids in id_groups {
+        let mut group = Vec::new();
+        for id in ids {
+            group.extend(store::by_id(conn, ContactId(id))?);
+        }
+        groups.push(group);
+    }
+    Ok(groups)
+}
+
+/// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
+pub fn merge(
+    tx: &Transaction,
+    winner: ContactId,
+    loser: ContactId,
+    by: Option<UserId>,
+) -> Result<()> {
+    if winner == loser {
+        return Err(Error::field("loser", "merge.same"));
+    }
+    let keep = store::by_id(tx, winner)?.ok_or(Error::NotFound)?;
+    let gone = store::by_id(tx, loser)?.ok_or(Error::NotFound)?;
+    tx.execute(
+        "UPDATE customer_contacts AS w SET role = l.role FROM customer_contacts AS l
+         WHERE w.contact_id = ?1 AND l.contact_id = ?2 AND l.customer_id = w.customer_id AND w.role = ''",
+        params![winner.0, loser.0],
+    )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO customer_contacts (customer_id, contact_id, role)
+         SELECT customer_id, ?1, role FROM customer_contacts WHERE contact_id = ?2",
+        params![winner.0, loser.0],
+    )?;
+    tx.execute("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) SELECT ?1, tag_id FROM contact_tags WHERE contact_id = ?2", params![winner.0, loser.0])?;
+    tx.execute(
+        "UPDATE events SET contact_id = ?1 WHERE contact_id = ?2",
+        params![winner.0, loser.0],
+    )?;
+    let fill = |kept: &str, other: &str| {
+        if kept.is_empty() {
+            Some(other.to_string())
+        } else {
+            None
+        }
+    };
+    let input = ContactInput {
+        first_name: fill(&keep.first_name, &gone.first_name),
+        last_name: fill(&keep.last_name, &gone.last_name),
+        email: fill(&keep.email, &gone.email),
+        phone: fill(&keep.phone, &gone.phone),
+        title: fill(&keep.title, &gone.title),
+        notes: match (keep.notes.is_empty(), gone.notes.is_empty()) {
+            (_, true) => None,
+            (true, false) => Some(gone.notes.clone()),
+            (false, false) => Some(format!("{}\n\n{}", keep.notes, gone.notes)),
+        },
+        tags: Some(
+            store::by_id(tx, winner)?
+                .map(|c| c.tags)
+                .unwrap_or_default(),
+        ),
+        customers: None,
+    };
+    store::update(tx, winner, &input, by)?;
+    tx.execute("DELETE FROM contacts WHERE id = ?1", [loser.0])?;
+    let lang = log::summary_lang(tx)?;
+    let summary = lang.tf(
+        "summary.contact_merged",
+        &[("gone", &gone.full_name()), ("kept", &keep.full_name())],
+    );
+    let mut event = NewEvent::new(EventKind::ContactDeleted, summary);
+    event.contact_id = Some(winner.0);
+    event.search_text = format!("{} {}", keep.full_name(), gone.full_name());
+    event.user_id = by.map(|u| u.0);
+    log::append(tx, &event)?;
+    Ok(())
+}
+
+pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
+    let groups = duplicate_groups(ctx.conn, 100)?;
+    let frame = Frame::new(ctx, Section::Contacts);
+    let f = &frame;
+    let body = html! {
+        h1 { (f.t("duplicates.contacts_title")) }
+        p { (f.t("duplicates.intro")) }
+        @if groups.is_empty() {
+            (views::empty(f.t("duplicates.none")))
+        } @else {
+            @for group in &groups {
+                section.card {
+                    ul.plain {
+                        @for p in group {
+                            li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } " " span.muted { (p.email) " " (p.phone) } }
+                        }
+                    }
+                    @if f.is_admin() && group.len() > 1 {
+                        p { a.button href=(format!("/contacts/merge?a={}&b={}", group[0].id.0, group[1].id.0)) { (f.t("merge.action")) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Resp::html(layout(
+        f,
+        f.t("duplicates.contacts_title"),
+        body,
+    )))
+}
+
+pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.admin()?;
+    let find = |id: &str| -> Result<Contact> {
+        let id = id.parse::<i64>().map_err(|_| Error::NotFound)?;
+        store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)
+    };
+    let (a, b) = (find(ctx.query.get("a"))?, find(ctx.query.get("b"))?);
+    let frame = Frame::new(ctx, Section::Contacts);
+    let f = &frame;
+    let values = |c: &Contact| -> [(&'static str, String); 5] {
+        [
+            ("customers.email", c.email.clone()),
+            ("customers.phone", c.phone.clone()),
+            ("contacts.title", c.title.clone()),
+            ("customers.tags", c.tags.join(", ")),
+            ("contacts.customers", c.customers.len().to_string()),
+        ]
+    };
+    let body = html! {
+        h1 { (f.t("merge.contacts_title")) }
+        p { (f.t("merge.explain")) }
+        form method="post" action="/contacts/merge" {
+            (csrf_input(f))
+            table {
+                thead { tr { th {} @for p in [&a, &b] { th { (p.full_name()) } } } }
+                tbody {
+                    @for ((label, left), (_, right)) in values(&a).into_iter().zip(values(&b)) {
+                        tr { th { (f.t(label)) } td { (left) } td { (right) } }
+                    }
+                    tr {
+                        th { (f.t("merge.keep")) }
+                        @for (p, other) in [(&a, &b), (&b, &a)] {
+                            td {
+                                input type="radio" name="pair" id=(format!("keep-{}", p.id.0)) value=(format!("{}:{}", p.id.0, other.id.0)) required checked[p.id == a.id];
+                                label for=(format!("keep-{}", p.id.0)) { (f.t("merge.keep_this")) }
+                            }
+                        }
+                    }
+                }
+            }
+            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href="/contacts/duplicates" { (f.t("form.cancel")) } }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("merge.contacts_title"), body)))
+}
+
+pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.admin()?.id;
+    let (winner, loser) = form
+        .get("pair")
+        .split_once(':')
+        .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
+        .ok_or_else(|| Error::BadRequest("Choose which contact to keep.".into()))?;
+    db::write(ctx.conn, |tx| {
+        merge(tx, ContactId(winner), ContactId(loser), Some(by))
+    })?;
+    ctx.flash("flash.merged");
+    Ok(Resp::redirect(&format!("/contacts/{winner}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::Link;
+    use crate::customers::{store as customers, CustomerInput};
+
+    #[test]
+    fn merging_contacts_joins_their_customers_and_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("m.db")).unwrap();
+        let company = |conn: &mut Connection, name: &str| {
+            let input = CustomerInput {
+                name: Some(name.into()),
+                ..Default::default()
+            };
+            db::write(conn, |tx| customers::create(tx, &input, None)).unwrap()
+        };
+        let a = company(&mut conn, "Alfa Oy");
+        let b = company(&mut conn, "Beta Oy");
+        let one = ContactInput {
+            first_name: Some("Maija".into()),
+            last_name: Some("Mäki".into()),
+            customers: Some(vec![Link {
+                customer_id: a.0,
+                role: "CEO".into(),
+            }]),
+            ..Default::default()
+        };
+        let two = ContactInput {
+            first_name: Some("maija".into()),
+            last_name: Some("mäki".into()),
+            email: Some("maija@beta.fi".into()),
+            customers: Some(vec![Link {
+                customer_id: b.0,
+                role: "Hallitus".into(),
+            }]),
+            ..Default::default()
+        };
+        let keep = db::write(&mut conn, |tx| store::create(tx, &one, None)).unwrap();
+        let gone = db::write(&mut conn, |tx| store::create(tx, &two, None)).unwrap();
+        assert_eq!(duplicate_groups(&conn, 10).unwrap().len(), 1);
+        db::write(&mut conn, |tx| merge(tx, keep, gone, None)).unwrap();
+        let kept = store::by_id(&conn, keep).unwrap().unwrap();
+        assert_eq!(kept.email, "maija@beta.fi");
+        assert_eq!(kept.customers.len(), 2);
+        assert!(store::by_id(&conn, gone).unwrap().is_none());
+        assert!(log::store::for_contact(&conn, gone.0, 10, 0)
+            .unwrap()
+            .is_empty());
+        assert!(duplicate_groups(&conn, 10).unwrap().is_empty());
+    }
+}
