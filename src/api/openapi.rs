@@ -1,17 +1,245 @@
 //! The OpenAPI 3.1 document of the API. It grows with each module; a test checks that every
-//! route the API answers is described here and that every described route answers.
+//! route it describes answers with a status it lists.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-fn list_parameters() -> Value {
-    json!([
-        {"name": "limit", "in": "query", "description": "Page size, default 50, at most 500.", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-        {"name": "offset", "in": "query", "description": "Rows to skip.", "schema": {"type": "integer", "minimum": 0}}
-    ])
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn json_body(schema: Value, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn page_of(name: &str) -> Value {
+    json!({
+        "type": "object",
+        "required": ["items", "next_offset"],
+        "properties": {
+            "items": {"type": "array", "items": schema_ref(name)},
+            "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null on the last page."}
+        }
+    })
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "description": description, "schema": schema})
+}
+
+fn path_id(name: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": "An integer id.", "schema": {"type": "integer"}})
+}
+
+fn list_parameters() -> Vec<Value> {
+    vec![
+        query(
+            "limit",
+            "Page size, default 50, at most 500.",
+            json!({"type": "integer", "minimum": 1, "maximum": 500}),
+        ),
+        query(
+            "offset",
+            "Rows to skip.",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+    ]
+}
+
+/// The answers every authenticated route may give besides its own.
+fn with_common(mut responses: Map<String, Value>, write: bool) -> Value {
+    responses.insert("401".into(), error_response("No token or a bad one"));
+    if write {
+        responses.insert(
+            "403".into(),
+            error_response("The token's user is read-only"),
+        );
+        responses.insert(
+            "413".into(),
+            error_response("The body is over the size limit"),
+        );
+        responses.insert(
+            "415".into(),
+            error_response("The body is not application/json"),
+        );
+        responses.insert("400".into(), error_response("Malformed JSON"));
+    }
+    Value::Object(responses)
+}
+
+fn op(
+    summary: &str,
+    parameters: Vec<Value>,
+    body: Option<Value>,
+    responses: Vec<(&str, Value)>,
+    write: bool,
+) -> Value {
+    let mut op = json!({"summary": summary, "responses": with_common(responses.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), write)});
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    if let Some(schema) = body {
+        op["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    }
+    op
+}
+
+fn customer_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "number", "name", "tags", "archived", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "number": {"type": "string", "description": "Assigned running number, with the optional prefix of settings."},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "business_id": {"type": ["string", "null"], "description": "Finnish business ID (Y-tunnus) 1234567-8; check digit validated; unique."},
+            "email": {"type": "string"}, "phone": {"type": "string"}, "website": {"type": "string"},
+            "street": {"type": "string"}, "postal_code": {"type": "string"}, "city": {"type": "string"},
+            "country": {"type": "string", "description": "Two-letter code, default FI."},
+            "einvoice_address": {"type": "string", "description": "OVT (0037…) or IBAN."},
+            "einvoice_operator": {"type": "string"},
+            "notes": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "owner_id": {"type": ["integer", "null"]},
+            "archived": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
+fn customer_input_schema() -> Value {
+    let mut schema = customer_schema();
+    let props = schema["properties"].as_object_mut().expect("an object");
+    for key in ["id", "created_at", "updated_at"] {
+        props.remove(key);
+    }
+    props.insert("number".into(), json!({"type": "string", "description": "Only on create, to keep a number from elsewhere; assigned when missing."}));
+    json!({"type": "object", "properties": schema["properties"].clone(), "description": "On POST `name` is required; on PATCH only the given fields change (`owner_id: null` clears it)."})
+}
+
+fn contact_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "first_name", "last_name", "tags", "customers", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "first_name": {"type": "string"}, "last_name": {"type": "string"},
+            "email": {"type": "string"}, "phone": {"type": "string"}, "title": {"type": "string"}, "notes": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "customers": {"type": "array", "items": schema_ref("Link")},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
+fn contact_input_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "At least one of first_name and last_name. `customers` only on POST (links change through /customers/{id}/contacts/{contact_id}).",
+        "properties": {
+            "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": {"type": "string"},
+            "phone": {"type": "string"}, "title": {"type": "string"}, "notes": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "customers": {"type": "array", "items": schema_ref("Link")}
+        }
+    })
+}
+
+fn paths() -> Value {
+    let not_found = || error_response("No such item");
+    let invalid = || error_response("Validation failed; `fields` names the fields");
+    let conflict =
+        || error_response("Conflicts with existing data (a duplicate business ID or number)");
+    let mut customer_list = list_parameters();
+    customer_list.extend([
+        query("q", "Matches name, number, business ID, e-mail, phone and city by word prefix, case- and accent-insensitively.", json!({"type": "string"})),
+        query("tag", "Only customers with this tag.", json!({"type": "string"})),
+        query("archived", "false (default), true or all.", json!({"type": "string", "enum": ["false", "true", "all"]})),
+        query("owner_id", "Only customers of this owner.", json!({"type": "integer"})),
+        query("sort", "-created_at (default), created_at, name, -name, number.", json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name", "number"]})),
+    ]);
+    let mut contact_list = list_parameters();
+    contact_list.extend([
+        query(
+            "q",
+            "Matches names, e-mail, phone and title by word prefix.",
+            json!({"type": "string"}),
+        ),
+        query(
+            "customer_id",
+            "Only contacts of this customer.",
+            json!({"type": "integer"}),
+        ),
+        query(
+            "tag",
+            "Only contacts with this tag.",
+            json!({"type": "string"}),
+        ),
+        query(
+            "sort",
+            "-created_at (default), created_at, name, -name.",
+            json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name"]}),
+        ),
+    ]);
+    let vcard = || json!({"description": "vCard 4.0", "content": {"text/vcard": {}}});
+    json!({
+        "/me": {"get": op("The user the token belongs to.", vec![], None, vec![("200", json_body(schema_ref("User"), "The user"))], false)},
+        "/users": {"get": op("All users, ordered by name (for assignee pickers).", list_parameters(), None,
+            vec![("200", json_body(page_of("User"), "A page of users")), ("400", error_response("Bad limit or offset"))], false)},
+        "/customers": {
+            "get": op("Customers, newest first unless `sort` says otherwise.", customer_list, None,
+                vec![("200", json_body(page_of("Customer"), "A page of customers")), ("400", error_response("A bad parameter"))], false),
+            "post": op("Create a customer; the log records it.", vec![], Some(customer_input_schema()),
+                vec![("201", json_body(schema_ref("Customer"), "The new customer")), ("409", conflict()), ("422", invalid())], true)
+        },
+        "/customers/{id}": {
+            "get": op("One customer.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Customer"), "The customer")), ("404", not_found())], false),
+            "patch": op("Change the given fields; the log names what changed.", vec![path_id("id")], Some(customer_input_schema()),
+                vec![("200", json_body(schema_ref("Customer"), "The changed customer")), ("404", not_found()), ("409", conflict()), ("422", invalid())], true),
+            "delete": op("Delete a customer. Its log events stay; its contacts stay without the link.", vec![path_id("id")], None,
+                vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
+        },
+        "/customers/{id}/contacts": {
+            "get": op("The customer's contacts, each with its `role` here.", vec![path_id("id")], None,
+                vec![("200", json_body(json!({"type": "object", "properties": {"items": {"type": "array", "items": schema_ref("Contact")}}}), "Contacts with roles")), ("404", not_found())], false)
+        },
+        "/customers/{id}/contacts/{contact_id}": {
+            "put": op("Link a contact to the customer, or change its role.", vec![path_id("id"), path_id("contact_id")],
+                Some(json!({"type": "object", "properties": {"role": {"type": "string", "maxLength": 100}}})),
+                vec![("200", json_body(schema_ref("Contact"), "The contact with its links")), ("404", not_found()), ("422", invalid())], true),
+            "delete": op("Unlink the contact from the customer.", vec![path_id("id"), path_id("contact_id")], None,
+                vec![("204", json!({"description": "Unlinked"})), ("404", not_found())], true)
+        },
+        "/contacts": {
+            "get": op("Contacts, newest first unless `sort` says otherwise.", contact_list, None,
+                vec![("200", json_body(page_of("Contact"), "A page of contacts")), ("400", error_response("A bad parameter"))], false),
+            "post": op("Create a contact, optionally linked to customers with roles.", vec![], Some(contact_input_schema()),
+                vec![("201", json_body(schema_ref("Contact"), "The new contact")), ("422", invalid())], true)
+        },
+        "/contacts/{id}": {
+            "get": op("One contact.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Contact"), "The contact")), ("404", not_found())], false),
+            "patch": op("Change the given fields.", vec![path_id("id")], Some(contact_input_schema()),
+                vec![("200", json_body(schema_ref("Contact"), "The changed contact")), ("404", not_found()), ("422", invalid())], true),
+            "delete": op("Delete a contact; its log events stay.", vec![path_id("id")], None,
+                vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
+        },
+        "/contacts/{id}.vcf": {
+            "get": op("One contact as vCard 4.0.", vec![path_id("id")], None, vec![("200", vcard()), ("404", not_found())], false)
+        },
+        "/contacts.vcf": {
+            "get": op("A customer's contacts (`customer_id`), or all, as vCard 4.0.",
+                vec![query("customer_id", "Only this customer's contacts.", json!({"type": "integer"}))], None,
+                vec![("200", vcard()), ("400", error_response("A bad parameter")), ("404", not_found())], false)
+        },
+        "/openapi.json": {"get": op("This document.", vec![], None, vec![("200", json!({"description": "The OpenAPI document"}))], false)},
+        "/docs": {"get": op("This document as a readable page.", vec![], None, vec![("200", json!({"description": "An HTML page"}))], false)}
+    })
 }
 
 pub fn document() -> Value {
@@ -20,51 +248,11 @@ pub fn document() -> Value {
         "info": {
             "title": "minicrm API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "JSON API of minicrm. Authenticate with `Authorization: Bearer <token>`; tokens come from `minicrm token create` or the account page. Errors always have the shape of the Error schema."
+            "description": "JSON API of minicrm. Authenticate with `Authorization: Bearer <token>`; tokens come from `minicrm token create` or the account page. Errors always have the shape of the Error schema. Every write is atomic and logged in the customer log."
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": {
-            "/me": {
-                "get": {
-                    "summary": "The user the token belongs to.",
-                    "responses": {
-                        "200": {"description": "The user", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
-                        "401": error_response("No token or a bad one")
-                    }
-                }
-            },
-            "/users": {
-                "get": {
-                    "summary": "All users, ordered by name (for assignee pickers).",
-                    "parameters": list_parameters(),
-                    "responses": {
-                        "200": {"description": "A page of users", "content": {"application/json": {"schema": {
-                            "type": "object",
-                            "required": ["items", "next_offset"],
-                            "properties": {
-                                "items": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-                                "next_offset": {"type": ["integer", "null"]}
-                            }
-                        }}}},
-                        "400": error_response("Bad limit or offset"),
-                        "401": error_response("No token or a bad one")
-                    }
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document.",
-                    "responses": {"200": {"description": "The OpenAPI document"}, "401": error_response("No token or a bad one")}
-                }
-            },
-            "/docs": {
-                "get": {
-                    "summary": "This document as a readable page.",
-                    "responses": {"200": {"description": "An HTML page"}, "401": error_response("No token or a bad one")}
-                }
-            }
-        },
+        "paths": paths(),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
@@ -80,6 +268,9 @@ pub fn document() -> Value {
                         "active": {"type": "boolean"}
                     }
                 },
+                "Customer": customer_schema(),
+                "Contact": contact_schema(),
+                "Link": {"type": "object", "required": ["customer_id"], "properties": {"customer_id": {"type": "integer"}, "role": {"type": "string"}}},
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -87,7 +278,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized"]},
+                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized", "conflict"]},
                             "message": {"type": "string"},
                             "fields": {"type": "object", "additionalProperties": {"type": "string"}}
                         }
