@@ -44,8 +44,13 @@ fn all_users(ctx: &Ctx) -> Result<Vec<User>> {
     Ok(users::store::users_page(ctx.conn, 500, 0)?)
 }
 
-fn owner_options<'a>(f: &Frame, users: &'a [User]) -> Vec<(String, &'a str)> {
-    let mut options = vec![(String::new(), f.t("customers.no_owner"))];
+/// Owner choices; the empty one reads `empty_label` ("no owner" in a form, "any" in a filter).
+fn owner_options<'a>(
+    f: &Frame,
+    users: &'a [User],
+    empty_label: &'static str,
+) -> Vec<(String, &'a str)> {
+    let mut options = vec![(String::new(), f.t(empty_label))];
     options.extend(
         users
             .iter()
@@ -55,17 +60,25 @@ fn owner_options<'a>(f: &Frame, users: &'a [User]) -> Vec<(String, &'a str)> {
     options
 }
 
+/// The owner picker; the empty choice reads `empty_label` ("no owner" in a form, "any" in a
+/// filter).
 fn owner_select(
     f: &Frame,
-    name: &'static str,
-    label: &'static str,
+    empty_label: &'static str,
     users: &[User],
     selected: &str,
     errors: &[crate::error::FieldError],
 ) -> Markup {
-    let options = owner_options(f, users);
+    let options = owner_options(f, users, empty_label);
     let borrowed: Vec<(&str, &str)> = options.iter().map(|(v, t)| (v.as_str(), *t)).collect();
-    select(f, name, label, &borrowed, selected, errors)
+    select(
+        f,
+        "owner_id",
+        "customers.owner",
+        &borrowed,
+        selected,
+        errors,
+    )
 }
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
@@ -105,7 +118,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
                 input #f-q type="search" name="q" value=(query.q) placeholder=(f.t("customers.search_hint"));
             }
             (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
-            (owner_select(f, "owner_id", "customers.owner", &users, &query.owner_id.map(|o| o.to_string()).unwrap_or_default(), &[]))
+            (owner_select(f, "customers.any_owner", &users, &query.owner_id.map(|o| o.to_string()).unwrap_or_default(), &[]))
             (select(f, "archived", "customers.show", &archived_options, query.archived.as_str(), &[]))
             (select(f, "sort", "sort.label", &sort_options, query.sort.as_str(), &[]))
             button type="submit" { (f.t("search.button")) }
@@ -445,7 +458,7 @@ fn form_page(
             }
             fieldset {
                 legend { (f.t("customers.other")) }
-                (owner_select(f, "owner_id", "customers.owner", users, values.get("owner_id"), errors))
+                (owner_select(f, "customers.no_owner", users, values.get("owner_id"), errors))
                 div.field.invalid[errors.iter().any(|e| e.field == "tags")] {
                     label for="f-tags" { (f.t("customers.tags")) }
                     input #f-tags type="text" name="tags" value=(values.get("tags")) list="tag-suggestions" aria-describedby="f-tags-hint";
@@ -509,6 +522,17 @@ pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
 /// A definition list row, skipped when empty.
 pub fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
     html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
+}
+
+/// "Street 1, 00100 Helsinki" from the parts that are filled in.
+fn address_of(c: &Customer) -> String {
+    let town = format!("{} {}", c.postal_code, c.city).trim().to_string();
+    [c.street.as_str(), town.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
@@ -585,7 +609,7 @@ fn card_page(
             "documents" => { (views::empty(f.t("section.no_documents"))) }
             "tasks" => { (views::empty(f.t("front.no_tasks"))) }
             _ => {
-                div.grid {
+                div.cols {
                     section.card {
                         h2 { (f.t("tabs.details")) }
                         dl {
@@ -594,8 +618,7 @@ fn card_page(
                             (detail(f, "customers.email", &c.email))
                             (detail(f, "customers.phone", &c.phone))
                             (detail(f, "customers.website", &c.website))
-                            (detail(f, "customers.street", &c.street))
-                            (detail(f, "customers.postal_code", format!("{} {}", c.postal_code, c.city).trim()))
+                            (detail(f, "customers.address", &address_of(&c)))
                             (detail(f, "customers.country", &c.country))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))
                             (detail(f, "customers.einvoice_operator", &c.einvoice_operator))
@@ -609,7 +632,7 @@ fn card_page(
                         @if people.is_empty() {
                             (views::empty(f.t("front.no_contacts")))
                         } @else {
-                            table {
+                            div.table-wrap { table {
                                 thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } @if can_write { th {} } } }
                                 tbody {
                                     @for (p, role) in &people {
@@ -638,7 +661,7 @@ fn card_page(
                                         }
                                     }
                                 }
-                            }
+                            } }
                         }
                         p.actions {
                             a href=(format!("/contacts.vcf?customer_id={}", c.id.0)) { (f.t("contacts.export_vcard")) }
