@@ -202,7 +202,7 @@ fn paths() -> Value {
             "get": op("One customer.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Customer"), "The customer")), ("404", not_found())], false),
             "patch": op("Change the given fields; the log names what changed.", vec![path_id("id")], Some(customer_input_schema()),
                 vec![("200", json_body(schema_ref("Customer"), "The changed customer")), ("404", not_found()), ("409", conflict()), ("422", invalid())], true),
-            "delete": op("Delete a customer. Its log events stay; its contacts stay without the link.", vec![path_id("id")], None,
+            "delete": op("Delete a customer (administrators). Its log events stay; its contacts stay without the link.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
         },
         "/customers/{id}/contacts": {
