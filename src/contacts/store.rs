@@ -542,16 +542,14 @@ pub fn look_alikes(
             found.push(c?);
         }
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customer_contacts cc JOIN contacts p ON p.id = cc.contact_id
-         WHERE cc.customer_id = ?1 AND p.first_name = ?2 COLLATE NOCASE AND p.last_name = ?3 COLLATE NOCASE LIMIT 10"
-    ))?;
+    // Names are compared in Rust: SQLite's NOCASE folds only ASCII, and `ÅSA MÄKELÄ` is
+    // the same name as `Åsa Mäkelä`.
+    let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
     for customer in customers {
-        for c in stmt.query_map(
-            params![customer, fields.first_name, fields.last_name],
-            from_row,
-        )? {
-            found.push(c?);
+        for (c, _) in of_customer(conn, CustomerId(*customer))? {
+            if same(&c.first_name, &fields.first_name) && same(&c.last_name, &fields.last_name) {
+                found.push(c);
+            }
         }
     }
     found.retain(|c| Some(c.id) != except);
