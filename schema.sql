@@ -192,26 +192,52 @@ CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, custo
 
 -- Search indexes: word-prefix search, case- and accent-insensitive (`jarvinen*` finds
 -- `Järvinen`). Contentless: they hold only the index; the triggers keep them in step.
--- Phone numbers are indexed also as digits only, so `0401234567` finds `040 123 4567`.
+-- The `digits` column holds phone numbers and business IDs as bare digits and every tail of
+-- four or more of them, so `0401234567`, `1234567` and `112038` all find `040 123 4567` or
+-- `0112038-9`: numbers match from the middle too, words from their beginning.
 CREATE VIRTUAL TABLE customers_fts USING fts5(
-    name, number, business_id, email, phone, city,
+    name, number, business_id, email, phone, city, digits,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 CREATE TRIGGER customers_fts_insert AFTER INSERT ON customers
 BEGIN
-    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city)
-    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email,
-            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
-            new.city);
+    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city, digits)
+    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email, new.phone, new.city,
+            replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 8, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 6), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 9, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 7), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 10, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 8), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 11, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 9), '') || ' ' ||
+            replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), ''));
 END;
 CREATE TRIGGER customers_fts_update AFTER UPDATE OF name, number, business_id, email, phone, city ON customers
 BEGIN
     DELETE FROM customers_fts WHERE rowid = old.id;
-    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city)
-    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email,
-            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
-            new.city);
+    INSERT INTO customers_fts(rowid, name, number, business_id, email, phone, city, digits)
+    VALUES (new.id, new.name, new.number, coalesce(new.business_id, ''), new.email, new.phone, new.city,
+            replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 8, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 6), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 9, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 7), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 10, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 8), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 11, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 9), '') || ' ' ||
+            replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(coalesce(new.business_id, ''), ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), ''));
 END;
 CREATE TRIGGER customers_fts_delete AFTER DELETE ON customers
 BEGIN
@@ -219,24 +245,38 @@ BEGIN
 END;
 
 CREATE VIRTUAL TABLE contacts_fts USING fts5(
-    first_name, last_name, email, phone, title,
+    first_name, last_name, email, phone, title, digits,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts
 BEGIN
-    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title)
-    VALUES (new.id, new.first_name, new.last_name, new.email,
-            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
-            new.title);
+    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title, digits)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.phone, new.title,
+            replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 8, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 6), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 9, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 7), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 10, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 8), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 11, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 9), ''));
 END;
 CREATE TRIGGER contacts_fts_update AFTER UPDATE OF first_name, last_name, email, phone, title ON contacts
 BEGIN
     DELETE FROM contacts_fts WHERE rowid = old.id;
-    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title)
-    VALUES (new.id, new.first_name, new.last_name, new.email,
-            new.phone || ' ' || replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''),
-            new.title);
+    INSERT INTO contacts_fts(rowid, first_name, last_name, email, phone, title, digits)
+    VALUES (new.id, new.first_name, new.last_name, new.email, new.phone, new.title,
+            replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 4, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 2), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 5, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 3), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 6, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 4), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 7, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 5), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 8, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 6), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 9, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 7), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 10, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 8), '') || ' ' ||
+            iif(length(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '')) > 11, substr(replace(replace(replace(replace(replace(new.phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), 9), ''));
 END;
 CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts
 BEGIN

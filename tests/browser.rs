@@ -90,3 +90,112 @@ fn browser_setup_wizard_login_and_language_switch() {
     assert_eq!(browser.text("nav.sections a[href=\"/\"]"), "Front page");
     assert_eq!(browser.value("#f-language"), "en");
 }
+
+#[test]
+fn browser_customer_with_two_contacts_is_found_by_search_with_their_roles() {
+    let (server, admin) = TestServer::with_admin();
+    // Another customer, so that the searches below have something to leave out.
+    let other = admin.post_form(
+        "/customers/new",
+        "/customers/new",
+        &[("name", "Muu Yritys Oy"), ("city", "Oulu")],
+    );
+    assert_eq!(other.status, 303, "{}", other.body);
+    let browser = Browser::start();
+
+    browser.goto(&server.url("/login"));
+    browser.wait_for("form[action=\"/login\"]");
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", ADMIN_PASSWORD);
+    browser.click("form[action=\"/login\"] button[type=submit]");
+    browser.wait_for("details.user-menu");
+
+    // The customer list's button opens the form; the new customer's card follows.
+    browser.goto(&server.url("/customers"));
+    browser.wait_for("a.button.primary[href=\"/customers/new\"]");
+    browser.click("a.button.primary[href=\"/customers/new\"]");
+    browser.wait_for("form[action=\"/customers/new\"]");
+    assert_eq!(browser.text("h1"), "Lisää asiakas");
+    browser.type_into("#f-name", COMPANY);
+    browser.type_into("#f-business_id", "FI01120389");
+    browser.type_into("#f-email", "info@aijala.fi");
+    browser.type_into("#f-phone", "040 123 4567");
+    browser.type_into("#f-city", "Jyväskylä");
+    browser.click("form[action=\"/customers/new\"] button[type=submit]");
+    browser.wait_for("section#contacts");
+    assert_eq!(browser.text("h1"), COMPANY);
+    assert_eq!(browser.text("p.flash"), "Asiakas lisättiin.");
+    let card_url = browser.current_url();
+    let id: i64 = card_url
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split(['#', '?']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no customer id in {card_url}"));
+    assert!(browser.page_source().contains("0112038-9"), "normalised");
+
+    // Two contacts made in place on the card, each with a role.
+    let form = format!("form[action=\"/customers/{id}/contacts\"][novalidate]");
+    for (first, last, email, role) in [
+        ("Maija", "Meikäläinen", "maija@aijala.fi", "Toimitusjohtaja"),
+        ("Kalle", "Kirjanpitäjä", "kalle@tilit.fi", "Kirjanpitäjä"),
+    ] {
+        browser.type_into(&format!("{form} #f-first_name"), first);
+        browser.type_into(&format!("{form} #f-last_name"), last);
+        browser.type_into(&format!("{form} #f-email"), email);
+        browser.type_into(&format!("{form} #f-role"), role);
+        browser.click(&format!("{form} button[type=submit]"));
+        if first == "Maija" {
+            browser.wait_for("section#contacts tbody tr:nth-child(1) input[name=\"role\"]");
+        } else {
+            browser.wait_for("section#contacts tbody tr:nth-child(2) input[name=\"role\"]");
+        }
+        assert_eq!(browser.text("p.flash"), "Kontakti lisättiin.");
+    }
+
+    // The header's search box finds the customer without its accents.
+    browser.type_into("#global-search", "aijala");
+    browser.click("form.search button[type=submit]");
+    let result = format!("main ul.plain a[href=\"/customers/{id}\"]");
+    browser.wait_for(&result);
+    assert_eq!(browser.text("h1"), "Haku");
+    assert!(browser.current_url().contains("/search?q=aijala"));
+    assert!(!browser.page_source().contains("Muu Yritys Oy"));
+    // The contacts are found too, by the company's e-mail domain.
+    assert!(browser.page_source().contains("Maija Meikäläinen"));
+    browser.click(&result);
+    browser.wait_for("section#contacts tbody tr:nth-child(2)");
+    assert_eq!(browser.text("h1"), COMPANY);
+    assert_contacts_and_roles(&browser);
+
+    // The list's own search does the same.
+    browser.goto(&server.url("/customers"));
+    browser.wait_for("form.filters #f-q");
+    browser.type_into("form.filters #f-q", "äijälä");
+    browser.click("form.filters button[type=submit]");
+    browser.wait_for("form.filters #f-q[value=\"äijälä\"]");
+    let row = format!("table.list a[href=\"/customers/{id}\"]");
+    assert_eq!(browser.text(&row), COMPANY);
+    assert!(!browser.page_source().contains("Muu Yritys Oy"));
+    browser.click(&row);
+    browser.wait_for("section#contacts tbody tr:nth-child(2)");
+    assert_contacts_and_roles(&browser);
+}
+
+/// Both contacts on the card, by last name, each with its role in the role box.
+fn assert_contacts_and_roles(browser: &Browser) {
+    let row = |n: usize, what: &str| format!("section#contacts tbody tr:nth-child({n}) {what}");
+    assert_eq!(browser.text(&row(1, "td a")), "Kalle Kirjanpitäjä");
+    assert_eq!(
+        browser.value(&row(1, "input[name=\"role\"]")),
+        "Kirjanpitäjä"
+    );
+    assert_eq!(browser.text(&row(2, "td a")), "Maija Meikäläinen");
+    assert_eq!(
+        browser.value(&row(2, "input[name=\"role\"]")),
+        "Toimitusjohtaja"
+    );
+    let section = browser.text("section#contacts");
+    assert!(section.contains("maija@aijala.fi"), "{section}");
+    assert!(section.contains("kalle@tilit.fi"), "{section}");
+}

@@ -1,21 +1,333 @@
 //! `minicrm import` and `minicrm export`.
 
-use std::path::Path;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::CliError;
+use crate::customers::store as customers;
+use crate::db;
+use crate::exchange::import::{self, ImportError, Options, Report};
+use crate::exchange::{self, export, Format, Kind, Mapping};
+use crate::i18n::Lang;
 
-#[derive(Args)]
-pub struct ImportArgs {}
-
-#[derive(Args)]
-pub struct ExportArgs {}
-
-pub fn import(_db: &Path, _args: ImportArgs) -> Result<(), CliError> {
-    Err(CliError("not built yet".into()))
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Customers,
+    Contacts,
 }
 
-pub fn export(_db: &Path, _args: ExportArgs) -> Result<(), CliError> {
-    Err(CliError("not built yet".into()))
+#[derive(Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    kind: ImportKind,
+    /// A CSV file (UTF-8, `;` or `,`, column names in English or Finnish on the first row),
+    /// or for contacts a vCard file (.vcf).
+    file: PathBuf,
+    /// Report what would be created and updated, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the valid rows and report the others, instead of stopping at the first bad row.
+    /// The rejected rows of a CSV file are written, with the reason in a last column, to
+    /// FILE.rejected.csv beside the input (or to --report), ready to fix and import again.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Where --skip-invalid writes the rejected rows.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    Customers,
+    Contacts,
+    Tasks,
+    Log,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Vcard,
+    Ics,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderLang {
+    En,
+    Fi,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    what: ExportWhat,
+    /// The format (vcard only for contacts, ics only for tasks).
+    #[arg(long, value_enum, default_value = "csv")]
+    format: ExportFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The language of the CSV header row: `en` writes the API's field names (business_id, …),
+    /// `fi` the Finnish labels (Y-tunnus, …). Both import back.
+    #[arg(long, value_enum, default_value = "en")]
+    lang: HeaderLang,
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
+    let kind = match args.kind {
+        ImportKind::Customers => Kind::Customers,
+        ImportKind::Contacts => Kind::Contacts,
+    };
+    let shown = args.file.display().to_string();
+    let bytes =
+        std::fs::read(&args.file).map_err(|e| CliError(format!("cannot read {shown}: {e}.")))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let table = exchange::read_file(&name, &bytes).map_err(|e| {
+        CliError(format!(
+            "{shown}: {} Nothing was imported.",
+            e.message(Lang::En)
+        ))
+    })?;
+    if table.format == Format::Vcard && kind == Kind::Customers {
+        return Err(CliError(format!(
+            "{shown} is a vCard file, which holds contacts: use `minicrm import contacts {shown}`."
+        )));
+    }
+    let mapping = Mapping::detect(kind, &table.headers);
+    if mapping.is_empty() {
+        return Err(CliError(format!(
+            "{shown}: none of the columns ({}) is a field of {}; name them in English or Finnish, e.g. {}.",
+            table.headers.join(", "),
+            kind.as_str(),
+            kind.fields().iter().take(4).map(|f| format!("{}/{}", f.key(), f.header(Lang::Fi))).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let ignored = mapping.ignored(&table.headers);
+    if !ignored.is_empty() && table.format == Format::Csv {
+        eprintln!(
+            "minicrm: note: these columns are not recognised and not imported: {}",
+            ignored.join(", ")
+        );
+    }
+    let mut conn = db::open(db_path)?;
+    let options = Options {
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+        by: None,
+    };
+    let bar = progress_bar(table.rows.len());
+    let result = import::run(&mut conn, kind, &table, &mapping, &options, &mut |done| {
+        bar.set_position(done as u64)
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(ImportError::Row(err)) => {
+            return Err(CliError(format!(
+                "{shown}: {}. Nothing was imported; fix the row, or use --skip-invalid to import the other rows.",
+                err.message(kind, Lang::En).trim_end_matches('.')
+            )))
+        }
+        Err(ImportError::Db(err)) => return Err(CliError(format!("{shown}: {err}; nothing was imported."))),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if report.dry_run {
+        for o in &report.outcomes {
+            let verb = match o.action {
+                import::Action::Created => "would create",
+                import::Action::Updated => "would update",
+                import::Action::Unchanged => "unchanged",
+            };
+            let place = if table.format == Format::Csv {
+                "row"
+            } else {
+                "card on line"
+            };
+            writeln!(stdout, "{place} {}: {verb} {}", o.line, o.label)?;
+        }
+    }
+    if !report.skipped.is_empty() {
+        for err in &report.skipped {
+            eprintln!("minicrm: skipped {}", err.message(kind, Lang::En));
+        }
+        if !report.dry_run && table.format == Format::Csv {
+            let path = args
+                .report
+                .clone()
+                .unwrap_or_else(|| rejected_path(&args.file));
+            write_rejected(&path, &table, &report, kind).map_err(|e| {
+                CliError(format!(
+                    "the import is done, but the rejected rows could not be written to {}: {e}.",
+                    path.display()
+                ))
+            })?;
+            eprintln!(
+                "minicrm: the {} skipped rows are in {} with the reason in the last column; fix them there and import that file.",
+                report.skipped.len(),
+                path.display()
+            );
+        }
+    }
+    writeln!(
+        stdout,
+        "{} {}: {}.",
+        kind.as_str(),
+        shown,
+        report.summary_en()
+    )?;
+    Ok(())
+}
+
+/// `customers.csv` → `customers.rejected.csv`, beside it.
+fn rejected_path(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".into());
+    input.with_file_name(format!("{stem}.rejected.csv"))
+}
+
+/// The rejected rows as CSV in the input's own dialect, with an `error` column.
+fn write_rejected(
+    path: &Path,
+    table: &exchange::Table,
+    report: &Report,
+    kind: Kind,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(table.delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(out);
+    let mut header = table.headers.clone();
+    header.push("error".into());
+    w.write_record(&header)?;
+    for err in &report.skipped {
+        if let Some(row) = table.rows.iter().find(|r| r.line == err.line) {
+            let mut record = row.cells.clone();
+            record.resize(table.headers.len(), String::new());
+            record.push(err.message(kind, Lang::En));
+            w.write_record(&record)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
+    let kind = match args.what {
+        ExportWhat::Customers => Kind::Customers,
+        ExportWhat::Contacts => Kind::Contacts,
+        ExportWhat::Tasks => {
+            return Err(CliError(
+                "exporting tasks is not yet available in this version of minicrm.".into(),
+            ))
+        }
+        ExportWhat::Log => {
+            return Err(CliError(
+                "exporting the log is not yet available in this version of minicrm.".into(),
+            ))
+        }
+    };
+    match (kind, args.format) {
+        (_, ExportFormat::Ics) => {
+            return Err(CliError(
+                "the ics format is only for tasks; use --format csv or json.".into(),
+            ))
+        }
+        (Kind::Customers, ExportFormat::Vcard) => return Err(CliError(
+            "the vcard format is only for contacts; export customers with --format csv or json."
+                .into(),
+        )),
+        _ => {}
+    }
+    let conn = db::open_read_only(db_path)?;
+    let lang = match args.lang {
+        HeaderLang::En => Lang::En,
+        HeaderLang::Fi => Lang::Fi,
+    };
+    // Everything, archived customers included: an export is also a way out of minicrm.
+    let customer_query = customers::ListQuery {
+        archived: customers::Archived::All,
+        sort: customers::Sort::Number,
+        ..Default::default()
+    };
+    let contact_query = crate::contacts::store::ListQuery::default();
+    let write = |out: &mut dyn Write| -> crate::error::Result<usize> {
+        match (kind, args.format) {
+            (Kind::Customers, ExportFormat::Json) => {
+                export::customers_json(&conn, &customer_query, out)
+            }
+            (Kind::Customers, _) => export::customers_csv(&conn, &customer_query, lang, out),
+            (Kind::Contacts, ExportFormat::Json) => {
+                export::contacts_json(&conn, &contact_query, out)
+            }
+            (Kind::Contacts, ExportFormat::Vcard) => {
+                export::contacts_vcard(&conn, &contact_query, out)
+            }
+            (Kind::Contacts, _) => export::contacts_csv(&conn, &contact_query, lang, out),
+        }
+    };
+    match &args.out {
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(path) => {
+            // Written beside the target and renamed, so a failed export leaves no half file.
+            let part = path.with_file_name(format!(
+                "{}.part",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "export".into())
+            ));
+            let result = (|| -> Result<usize, CliError> {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
+                let n = write(&mut file)?;
+                file.into_inner()
+                    .map_err(|e| CliError(e.to_string()))?
+                    .sync_all()?;
+                std::fs::rename(&part, path)?;
+                Ok(n)
+            })();
+            match result {
+                Ok(n) => eprintln!(
+                    "minicrm: wrote {n} {} to {}.",
+                    kind.as_str(),
+                    path.display()
+                ),
+                Err(CliError(e)) => {
+                    let _ = std::fs::remove_file(&part);
+                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -462,7 +462,11 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
 pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let Ok(customer) = form.get("customer_id").parse::<i64>() else {
+    let found = match form.get("customer_id").parse::<i64>() {
+        Ok(customer) => customers::by_id(ctx.conn, CustomerId(customer))?.map(|c| c.id.0),
+        Err(_) => None,
+    };
+    let Some(customer) = found else {
         return card_page(
             ctx,
             id,

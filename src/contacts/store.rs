@@ -299,6 +299,8 @@ pub fn link(
     by: Option<UserId>,
 ) -> Result<()> {
     let role = role.trim();
+    let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
+    let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
     check_link(
         tx,
         &Link {
@@ -306,8 +308,6 @@ pub fn link(
             role: role.to_string(),
         },
     )?;
-    let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
-    let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
     let old: Option<String> = tx
         .query_row(
             "SELECT role FROM customer_contacts WHERE customer_id = ?1 AND contact_id = ?2",
@@ -478,9 +478,15 @@ impl Default for ListQuery {
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM contacts p WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    if let Some(fts) = log::store::fts_query(&query.q) {
-        sql.push_str(" AND p.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)");
-        args.push(Value::Text(fts));
+    match log::store::fts_query(&query.q) {
+        Some(fts) => {
+            sql.push_str(
+                " AND p.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)",
+            );
+            args.push(Value::Text(fts));
+        }
+        None if !query.q.trim().is_empty() => sql.push_str(" AND 0"),
+        None => {}
     }
     if let Some(customer) = query.customer_id {
         sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");

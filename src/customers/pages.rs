@@ -49,12 +49,14 @@ fn owner_options<'a>(
     f: &Frame,
     users: &'a [User],
     empty_label: &'static str,
+    selected: &str,
 ) -> Vec<(String, &'a str)> {
     let mut options = vec![(String::new(), f.t(empty_label))];
+    // A deactivated owner stays listed where chosen, so saving a form does not drop them.
     options.extend(
         users
             .iter()
-            .filter(|u| u.active)
+            .filter(|u| u.active || selected == u.id.0.to_string())
             .map(|u| (u.id.0.to_string(), u.name.as_str())),
     );
     options
@@ -69,7 +71,7 @@ fn owner_select(
     selected: &str,
     errors: &[crate::error::FieldError],
 ) -> Markup {
-    let options = owner_options(f, users, empty_label);
+    let options = owner_options(f, users, empty_label, selected);
     let borrowed: Vec<(&str, &str)> = options.iter().map(|(v, t)| (v.as_str(), *t)).collect();
     select(
         f,
@@ -488,8 +490,9 @@ pub fn textarea(
     html! {
         div.field.invalid[error.is_some()] {
             label for=(id) { (f.t(label)) }
-            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")] { (value) }
-            @if let Some(e) = error { p.error { (f.t(e.key)) } }
+            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] { (value) }
+            @if let Some(e) = error { p.error id=(format!("{id}-error")) { (f.t(e.key)) } }
         }
     }
 }

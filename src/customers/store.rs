@@ -296,10 +296,13 @@ fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>)
     Ok(())
 }
 
-/// The next free number: the settings' prefix and one more than the largest assigned.
+/// The next free number: the settings' prefix and one more than the largest ever assigned.
+/// The high-water mark is kept in `settings`, so a deleted customer's number is never given
+/// to another (the log still names it).
 fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)> {
     let seq: i64 = tx.query_row(
-        "SELECT coalesce(max(number_seq), ?1 - 1) + 1 FROM customers",
+        "SELECT max(coalesce((SELECT max(number_seq) FROM customers), ?1 - 1),
+                    coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'customer_number_last'), 0)) + 1",
         [FIRST_NUMBER],
         |r| r.get(0),
     )?;
@@ -347,6 +350,11 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
         }
         None => {
             let (n, s) = next_number(tx, &settings.customer_number_prefix)?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES ('customer_number_last', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [s.to_string()],
+            )?;
             (n, Some(s))
         }
     };
@@ -660,9 +668,16 @@ impl Default for ListQuery {
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    if let Some(fts) = log::store::fts_query(&query.q) {
-        sql.push_str(" AND c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)");
-        args.push(Value::Text(fts));
+    match log::store::fts_query(&query.q) {
+        Some(fts) => {
+            sql.push_str(
+                " AND c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)",
+            );
+            args.push(Value::Text(fts));
+        }
+        // Only punctuation typed: a search for nothing finds nothing, not everything.
+        None if !query.q.trim().is_empty() => sql.push_str(" AND 0"),
+        None => {}
     }
     match query.archived {
         Archived::Active => sql.push_str(" AND c.archived = 0"),
@@ -881,6 +896,8 @@ mod tests {
             "0112038",
             "info@aijala",
             "0401234567",
+            "1234567",
+            "112038",
             "jyvaskyla",
             "1001",
         ] {

@@ -1,35 +1,663 @@
 //! Downloads (CSV, vCard) and the import page.
+//!
+//! The import page has three steps on one address: upload (a multipart form with the file),
+//! preview (the column mapping with a select per column and the first rows; the file travels
+//! on as a hidden field holding its text), and a dry run or the import itself. Every error
+//! shows the page again with the message.
 
+use maud::{html, Markup};
+
+use super::export::{self, Spill};
+use super::fields::{Field, Kind, Mapping};
+use super::import::{self, Action, ImportError, Options, Report};
+use super::table::{strip_bom, Format, Table};
+use crate::contacts::store as contacts;
+use crate::contacts::ContactId;
+use crate::customers::store as customers;
+use crate::customers::CustomerId;
 use crate::error::{Error, Result};
+use crate::http::auth;
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
+use crate::i18n::Lang;
+use crate::views::{csrf_input, layout, Frame, Section};
+
+/// Rows shown in the preview.
+const PREVIEW_ROWS: usize = 10;
+/// Rows listed in a dry run's or an import's report.
+const REPORT_ROWS: usize = 200;
+
+fn optional_id(query: &Form, name: &str) -> Result<Option<i64>> {
+    match query.get(name).trim() {
+        "" => Ok(None),
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::BadRequest(format!("`{name}` must be a whole number."))),
+    }
+}
+
+/// The customer list's filter (`q`, `tag`, `owner_id`, `archived`, `sort`), read exactly as
+/// the list page reads it.
+pub fn customer_query(query: &Form) -> Result<customers::ListQuery> {
+    crate::customers::pages::list_query(query, customers::Sort::Name)
+}
+
+/// The contact list's filter (`q`, `tag`, `customer_id`, `sort`), read as the list page does.
+pub fn contact_query(query: &Form) -> Result<contacts::ListQuery> {
+    crate::contacts::pages::list_query(query, contacts::Sort::Name)
+}
+
+/// A file name safe for a header: ASCII letters and digits, `-`, `_` and `.`.
+fn safe_file_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = match c {
+            'ä' | 'å' | 'á' | 'à' => 'a',
+            'Ä' | 'Å' => 'A',
+            'ö' | 'ø' | 'ó' => 'o',
+            'Ö' | 'Ø' => 'O',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            c if c.is_ascii_alphanumeric() || c == '.' || c == '_' => c,
+            _ => '-',
+        };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "minicrm".into()
+    } else {
+        out
+    }
+}
+
+/// A download's file name: `asiakkaat-2026-11-22.csv` or `customers-2026-11-22.csv`.
+fn dated_name(lang: Lang, kind: Kind, extension: &str) -> String {
+    let base = match (lang, kind) {
+        (Lang::Fi, Kind::Customers) => "asiakkaat",
+        (Lang::Fi, Kind::Contacts) => "kontaktit",
+        (Lang::En, Kind::Customers) => "customers",
+        (Lang::En, Kind::Contacts) => "contacts",
+    };
+    format!(
+        "{base}-{}.{extension}",
+        chrono::Local::now().format("%Y-%m-%d")
+    )
+}
+
+fn download(out: Spill, content_type: &str, file_name: &str) -> Result<Resp> {
+    Ok(Resp {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), content_type.into()),
+            (
+                "Content-Disposition".into(),
+                format!("attachment; filename=\"{}\"", safe_file_name(file_name)),
+            ),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body: out.into_body()?,
+    })
+}
+
+const CSV_TYPE: &str = "text/csv; charset=utf-8";
+const VCARD_TYPE: &str = "text/vcard; charset=utf-8";
 
 /// `GET /customers.csv?…` — the customer list's current filter as CSV.
-pub fn customers_csv(_ctx: &mut Ctx) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn customers_csv(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = customer_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::customers_csv(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(out, CSV_TYPE, &dated_name(ctx.lang, Kind::Customers, "csv"))
 }
 
 /// `GET /contacts.csv?…` — the contact list's current filter as CSV.
-pub fn contacts_csv(_ctx: &mut Ctx) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = contact_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::contacts_csv(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(out, CSV_TYPE, &dated_name(ctx.lang, Kind::Contacts, "csv"))
 }
 
 /// `GET /contacts/{id}.vcf` (also under `/api/v1`).
-pub fn contact_vcard(_ctx: &mut Ctx, _id: i64) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    ctx.user()?;
+    let contact = contacts::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
+    let card = export::contact_vcard(ctx.conn, &contact)?;
+    let name = format!("{}.vcf", contact.full_name());
+    download(Spill::Memory(card.into_bytes()), VCARD_TYPE, &name)
 }
 
 /// `GET /contacts.vcf?customer_id=` — a customer's contacts, or all (also under `/api/v1`).
-pub fn contacts_vcard(_ctx: &mut Ctx) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let customer = optional_id(&ctx.query, "customer_id")?;
+    let name = match customer {
+        Some(id) => {
+            let c = customers::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+            format!("{}.vcf", c.name)
+        }
+        None => dated_name(ctx.lang, Kind::Contacts, "vcf"),
+    };
+    let query = contacts::ListQuery {
+        customer_id: customer,
+        ..contacts::ListQuery::default()
+    };
+    let mut out = Spill::new();
+    export::contacts_vcard(ctx.conn, &query, &mut out)?;
+    download(out, VCARD_TYPE, &name)
 }
 
+// ---------------------------------------------------------------------------------------------
+// The import page
+
 /// `GET /settings/import`.
-pub fn import_form(_ctx: &mut Ctx) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn import_form(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.admin()?;
+    let kind = Kind::parse(ctx.query.get("kind")).unwrap_or(Kind::Customers);
+    let frame = Frame::new(ctx, Section::Settings);
+    Ok(Resp::html(upload_view(&frame, kind, None)))
+}
+
+/// A posted multipart form: its text fields and its file, if one was chosen.
+struct Upload {
+    form: Form,
+    file: Option<(String, Vec<u8>)>,
+}
+
+/// Reads a `multipart/form-data` body with multer (under `pollster`: tiny_http's reader is not
+/// async, so the whole body, already bounded by the server's limit, is one chunk).
+fn read_multipart(content_type: &str, body: Vec<u8>) -> std::result::Result<Upload, multer::Error> {
+    let boundary = multer::parse_boundary(content_type)?;
+    let stream = futures_util::stream::once(async move {
+        Ok::<bytes::Bytes, std::io::Error>(bytes::Bytes::from(body))
+    });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    pollster::block_on(async move {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut file = None;
+        while let Some(field) = multipart.next_field().await? {
+            let name = field.name().unwrap_or("").to_string();
+            let file_name = field.file_name().map(str::to_string);
+            let data = field.bytes().await?;
+            match file_name {
+                Some(file_name) if name == "file" => {
+                    if !data.is_empty() {
+                        file = Some((file_name, data.to_vec()));
+                    }
+                }
+                _ => pairs.push((name, String::from_utf8_lossy(&data).into_owned())),
+            }
+        }
+        Ok(Upload {
+            form: Form::from_pairs(pairs),
+            file,
+        })
+    })
+}
+
+/// Everything the preview needs between the steps.
+struct State {
+    kind: Kind,
+    file_name: String,
+    /// The file's text (UTF-8, without BOM): sent back as a hidden field.
+    text: String,
+    table: Table,
+    mapping: Mapping,
+    skip_invalid: bool,
+}
+
+/// The mapping the admin chose (`map_0`, `map_1`, … each a field key or empty), or the
+/// detected one when the form has none.
+fn chosen_mapping(kind: Kind, form: &Form, table: &Table) -> Mapping {
+    if table.format == Format::Vcard || !form.has("map_0") {
+        return Mapping::detect(kind, &table.headers);
+    }
+    let columns = (0..table.headers.len())
+        .map(|i| Field::parse(kind, form.get(&format!("map_{i}"))))
+        .collect();
+    Mapping { columns }
 }
 
 /// `POST /settings/import` (multipart: the file, the kind, the mapping, dry run or import).
-pub fn import_submit(_ctx: &mut Ctx, _form: Form) -> Result<Resp> {
-    Err(Error::NotFound)
+pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.admin()?.id;
+    let content_type = ctx.header("content-type").unwrap_or("").to_string();
+    let upload = if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let body = std::mem::take(&mut ctx.body);
+        match read_multipart(&content_type, body) {
+            Ok(upload) => {
+                auth::check_csrf(ctx, &Form::from_pairs([("csrf", upload.form.get("csrf"))]))?;
+                upload
+            }
+            Err(e) => {
+                log::info!("import: unreadable multipart body: {e}");
+                return Ok(upload_error(
+                    ctx,
+                    Kind::Customers,
+                    ctx.lang.t("exchange.bad_upload").into(),
+                    400,
+                ));
+            }
+        }
+    } else {
+        auth::check_csrf(ctx, &form)?;
+        Upload { form, file: None }
+    };
+    let form = upload.form;
+    let kind = Kind::parse(form.get("kind")).unwrap_or(Kind::Customers);
+    let fresh = upload.file.is_some();
+    let (file_name, bytes) = match upload.file {
+        Some(file) => file,
+        None if !form.get("data").is_empty() => (
+            form.get("filename").to_string(),
+            form.get("data").as_bytes().to_vec(),
+        ),
+        None => {
+            return Ok(upload_error(
+                ctx,
+                kind,
+                ctx.lang.t("exchange.no_file").into(),
+                422,
+            ))
+        }
+    };
+    let table = match super::read_file(&file_name, &bytes) {
+        Ok(table) => table,
+        Err(e) => {
+            let message = e.message(ctx.lang);
+            return Ok(upload_error(ctx, kind, message, 422));
+        }
+    };
+    if table.format == Format::Vcard && kind == Kind::Customers {
+        return Ok(upload_error(
+            ctx,
+            kind,
+            ctx.lang.t("exchange.vcard_customers").into(),
+            422,
+        ));
+    }
+    let mapping = if fresh {
+        Mapping::detect(kind, &table.headers)
+    } else {
+        chosen_mapping(kind, &form, &table)
+    };
+    let text = String::from_utf8_lossy(strip_bom(&bytes)).into_owned();
+    let state = State {
+        kind,
+        file_name,
+        text,
+        table,
+        mapping,
+        skip_invalid: form.checked("skip_invalid"),
+    };
+    let step = form.get("step");
+    if step != "dry_run" && step != "import" {
+        let frame = Frame::new(ctx, Section::Settings);
+        return Ok(Resp::html(preview_view(&frame, &state, None, None)));
+    }
+    let lang = ctx.lang;
+    let refused = if state.mapping.is_empty() {
+        Some(lang.t("exchange.no_mapped_columns").to_string())
+    } else {
+        state.mapping.duplicate().map(|f| {
+            lang.tf(
+                "exchange.duplicate_mapping",
+                &[("field", lang.t(f.label_key()))],
+            )
+        })
+    };
+    if let Some(message) = refused {
+        let frame = Frame::new(ctx, Section::Settings);
+        return Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422));
+    }
+    let options = Options {
+        dry_run: step == "dry_run",
+        skip_invalid: state.skip_invalid,
+        by: Some(by),
+    };
+    let result = import::run(
+        ctx.conn,
+        kind,
+        &state.table,
+        &state.mapping,
+        &options,
+        &mut |_| {},
+    );
+    let frame = Frame::new(ctx, Section::Settings);
+    match result {
+        Ok(report) if report.dry_run => Ok(Resp::html(preview_view(
+            &frame,
+            &state,
+            Some(&report),
+            None,
+        ))),
+        Ok(report) => Ok(Resp::html(done_view(&frame, &state, &report))),
+        Err(ImportError::Row(err)) => {
+            let message = format!(
+                "{} {}",
+                err.message(kind, lang),
+                lang.t("exchange.nothing_saved")
+            );
+            Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422))
+        }
+        Err(ImportError::Db(err)) => {
+            log::error!("import of {}: {err}", kind.as_str());
+            let message = format!("{} {}", err.message(lang), lang.t("exchange.nothing_saved"));
+            Ok(
+                Resp::html(preview_view(&frame, &state, None, Some(&message)))
+                    .with_status(err.status()),
+            )
+        }
+    }
+}
+
+/// The upload page again with a message.
+fn upload_error(ctx: &mut Ctx, kind: Kind, message: String, status: u16) -> Resp {
+    let frame = Frame::new(ctx, Section::Settings);
+    Resp::html(upload_view(&frame, kind, Some(&message))).with_status(status)
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Customers => "exchange.kind_customers",
+        Kind::Contacts => "exchange.kind_contacts",
+    }
+}
+
+fn error_box(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(message) = message {
+            p.form-error role="alert" { (message) }
+        }
+    }
+}
+
+fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
+    let body = html! {
+        h1 { (f.t("exchange.title")) }
+        p { (f.t("exchange.intro")) }
+        (error_box(error))
+        form method="post" action="/settings/import" enctype="multipart/form-data" {
+            (csrf_input(f))
+            fieldset {
+                legend { (f.t("exchange.kind")) }
+                @for k in [Kind::Customers, Kind::Contacts] {
+                    div.field.check {
+                        input id=(format!("kind-{}", k.as_str())) type="radio" name="kind" value=(k.as_str()) checked[k == kind];
+                        label for=(format!("kind-{}", k.as_str())) { (f.t(kind_label(k))) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-file" { (f.t("exchange.file")) }
+                input #f-file type="file" name="file" required accept=".csv,.txt,.vcf,.vcard,text/csv,text/vcard" aria-describedby="f-file-hint";
+                p.hint #f-file-hint { (f.t("exchange.file_hint")) }
+            }
+            button.primary type="submit" name="step" value="preview" { (f.t("exchange.preview_button")) }
+        }
+        h2 { (f.t("exchange.export")) }
+        p { (f.t("exchange.export_intro")) }
+        ul {
+            li { a href="/customers.csv?archived=all" download { (f.t("exchange.export_customers")) } }
+            li { a href="/contacts.csv" download { (f.t("exchange.export_contacts")) } }
+            li { a href="/contacts.vcf" download { (f.t("exchange.export_vcard")) } }
+        }
+    };
+    layout(f, f.t("exchange.title"), body)
+}
+
+fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Created => "exchange.action_created",
+        Action::Updated => "exchange.action_updated",
+        Action::Unchanged => "exchange.action_unchanged",
+    }
+}
+
+fn counts(f: &Frame, key: &str, report: &Report) -> String {
+    f.lang.tf(
+        key,
+        &[
+            ("created", &report.created.to_string()),
+            ("updated", &report.updated.to_string()),
+            ("unchanged", &report.unchanged.to_string()),
+        ],
+    )
+}
+
+/// The rows of a report and the rows skipped.
+fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Markup {
+    let row_heading = match format {
+        Format::Vcard => f.t("exchange.line"),
+        Format::Csv => f.t("exchange.row"),
+    };
+    html! {
+        @if !report.skipped.is_empty() {
+            h3 { (f.lang.tf("exchange.skipped", &[("count", &report.skipped.len().to_string())])) }
+            ul.errors {
+                @for err in report.skipped.iter().take(REPORT_ROWS) {
+                    li { (err.message(kind, f.lang)) }
+                }
+            }
+        }
+        @if !report.outcomes.is_empty() {
+            table {
+                thead { tr { th.num { (row_heading) } th { (f.t("exchange.action")) } th { (f.t("customers.name")) } } }
+                tbody {
+                    @for o in report.outcomes.iter().take(REPORT_ROWS) {
+                        tr { td.num { (o.line) } td { (f.t(action_label(o.action))) } td { (o.label) } }
+                    }
+                }
+            }
+            @if report.outcomes.len() > REPORT_ROWS {
+                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(report.outcomes.len() - REPORT_ROWS).to_string())])) }
+            }
+        }
+    }
+}
+
+/// The select of one column's field.
+fn mapping_select(
+    f: &Frame,
+    kind: Kind,
+    column: usize,
+    header: &str,
+    chosen: Option<Field>,
+) -> Markup {
+    let id = format!("map-{column}");
+    html! {
+        label.visually-hidden for=(id) { (f.lang.tf("exchange.maps_to_column", &[("column", header)])) }
+        select id=(id) name=(format!("map_{column}")) {
+            option value="" selected[chosen.is_none()] { (f.t("exchange.ignore")) }
+            @for field in kind.fields() {
+                option value=(field.key()) selected[chosen == Some(*field)] { (f.t(field.label_key())) }
+            }
+        }
+    }
+}
+
+fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&str>) -> Markup {
+    let t = &s.table;
+    let vcard = t.format == Format::Vcard;
+    let summary = if vcard {
+        f.lang.tf(
+            "exchange.vcard_summary",
+            &[("file", &s.file_name), ("rows", &t.rows.len().to_string())],
+        )
+    } else {
+        let sep = match t.delimiter {
+            b'\t' => "tab".to_string(),
+            d => (d as char).to_string(),
+        };
+        f.lang.tf(
+            "exchange.file_summary",
+            &[
+                ("file", &s.file_name),
+                ("rows", &t.rows.len().to_string()),
+                ("sep", &sep),
+            ],
+        )
+    };
+    let ignored = s.mapping.ignored(&t.headers);
+    let mapped: Vec<(usize, Field)> = s
+        .mapping
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.map(|f| (i, f)))
+        .collect();
+    let first = t.rows.first();
+    let body = html! {
+        h1 { (f.t("exchange.title")) ": " (f.t(kind_label(s.kind))) }
+        p { (summary) " " a href=(format!("/settings/import?kind={}", s.kind.as_str())) { (f.t("exchange.another")) } }
+        (error_box(error))
+        @if let Some(report) = report {
+            section.card.report role="status" {
+                h2 { (f.t("exchange.dry_run_title")) }
+                p { (counts(f, "exchange.dry_run_result", report)) }
+                (report_lists(f, s.kind, s.table.format, report))
+            }
+        }
+        form method="post" action="/settings/import" enctype="multipart/form-data" {
+            (csrf_input(f))
+            input type="hidden" name="kind" value=(s.kind.as_str());
+            input type="hidden" name="filename" value=(s.file_name);
+            input type="hidden" name="data" value=(s.text);
+            h2 { (f.t("exchange.mapping")) }
+            @if !vcard && !ignored.is_empty() {
+                p.hint { (f.lang.tf("exchange.ignored_columns", &[("columns", &ignored.join(", "))])) }
+            }
+            table.mapping {
+                thead { tr { th { (f.t("exchange.column")) } th { (f.t("exchange.example")) } th { (f.t("exchange.maps_to")) } } }
+                tbody {
+                    @for (i, header) in t.headers.iter().enumerate() {
+                        tr {
+                            td { (header) }
+                            td { (first.map(|r| r.cell(i)).unwrap_or("")) }
+                            td {
+                                @if vcard {
+                                    (s.mapping.columns[i].map(|field| f.t(field.label_key())).unwrap_or(f.t("exchange.ignore")))
+                                } @else {
+                                    (mapping_select(f, s.kind, i, header, s.mapping.columns.get(i).copied().flatten()))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (f.t("exchange.preview")) }
+            div.table-scroll {
+                table.preview {
+                    thead {
+                        tr {
+                            th.num { (if vcard { f.t("exchange.line") } else { f.t("exchange.row") }) }
+                            @for (_, field) in &mapped { th { (f.t(field.label_key())) } }
+                        }
+                    }
+                    tbody {
+                        @for row in t.rows.iter().take(PREVIEW_ROWS) {
+                            tr {
+                                td.num { (row.line) }
+                                @for (i, _) in &mapped { td { (row.cell(*i)) } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if t.rows.len() > PREVIEW_ROWS {
+                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(t.rows.len() - PREVIEW_ROWS).to_string())])) }
+            }
+            div.field.check {
+                input #f-skip type="checkbox" name="skip_invalid" value="1" checked[s.skip_invalid];
+                label for="f-skip" { (f.t("exchange.skip_invalid")) }
+            }
+            p.hint { (f.t("exchange.match_hint")) }
+            div.actions {
+                @if !vcard {
+                    button type="submit" name="step" value="preview" { (f.t("exchange.refresh")) }
+                }
+                button type="submit" name="step" value="dry_run" { (f.t("exchange.dry_run")) }
+                button.primary type="submit" name="step" value="import" { (f.t("exchange.import")) }
+            }
+        }
+    };
+    layout(f, f.t("exchange.title"), body)
+}
+
+fn done_view(f: &Frame, s: &State, report: &Report) -> Markup {
+    let list = match s.kind {
+        Kind::Customers => "/customers",
+        Kind::Contacts => "/contacts",
+    };
+    let body = html! {
+        h1 { (f.t("exchange.title")) ": " (f.t(kind_label(s.kind))) }
+        p.flash role="status" { (counts(f, "exchange.done", report)) }
+        (report_lists(f, s.kind, s.table.format, report))
+        p {
+            a href=(list) { (f.t(kind_label(s.kind))) } " · "
+            a href=(format!("/settings/import?kind={}", s.kind.as_str())) { (f.t("exchange.another")) }
+        }
+    };
+    layout(f, f.t("exchange.title"), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe_ascii() {
+        assert_eq!(
+            safe_file_name("Matti Meikäläinen.vcf"),
+            "Matti-Meikalainen.vcf"
+        );
+        assert_eq!(safe_file_name("\"; rm -rf /\".vcf"), "rm-rf-.vcf");
+        assert_eq!(safe_file_name("???"), "minicrm");
+    }
+
+    #[test]
+    fn list_filters_parse_like_the_list_pages() {
+        let q = customer_query(
+            &Form::parse(b"q=aijala&tag=VIP&owner_id=3&archived=all&sort=-name").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (q.q.as_str(), q.tag.as_str(), q.owner_id),
+            ("aijala", "VIP", Some(3))
+        );
+        assert_eq!(
+            (q.archived, q.sort),
+            (customers::Archived::All, customers::Sort::NameDesc)
+        );
+        assert!(customer_query(&Form::parse(b"archived=maybe").unwrap()).is_err());
+        assert!(customer_query(&Form::parse(b"owner_id=x").unwrap()).is_err());
+        let q = contact_query(&Form::parse(b"customer_id=5").unwrap()).unwrap();
+        assert_eq!(q.customer_id, Some(5));
+    }
+
+    #[test]
+    fn multipart_bodies_give_fields_and_the_file() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nnimi\r\nA\r\n--XyZ--\r\n";
+        let upload = read_multipart(
+            "multipart/form-data; boundary=XyZ",
+            body.as_bytes().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(upload.form.get("csrf"), "abc");
+        let (name, bytes) = upload.file.unwrap();
+        assert_eq!(
+            (name.as_str(), bytes.as_slice()),
+            ("a.csv", b"nimi\r\nA".as_slice())
+        );
+        assert!(read_multipart("multipart/form-data; boundary=XyZ", b"garbage".to_vec()).is_err());
+    }
 }

@@ -1,0 +1,444 @@
+//! Exports of customers and contacts as CSV (as Finnish Excel opens it: UTF-8 BOM, `;`), JSON
+//! and vCard, shared by `minicrm export` and the downloads. Rows are read a batch at a time
+//! through the stores' list queries, each batch a short read, so a big register neither fills
+//! the memory nor holds a read lock that would keep writers waiting.
+
+use std::collections::HashMap;
+use std::io::{self, Seek, Write};
+
+use rusqlite::Connection;
+
+use super::fields::{Field, Kind};
+use super::vcard;
+use crate::contacts::store as contacts;
+use crate::contacts::Contact;
+use crate::customers::store as customers;
+use crate::customers::Customer;
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+
+/// Rows read per query.
+pub const BATCH: i64 = 1000;
+
+/// Calls `each` for every customer of the list query (its limit and offset are ignored).
+pub fn for_each_customer(
+    conn: &Connection,
+    query: &customers::ListQuery,
+    mut each: impl FnMut(&Customer) -> Result<()>,
+) -> Result<usize> {
+    let mut ask = customers::ListQuery {
+        limit: BATCH,
+        offset: 0,
+        ..query.clone()
+    };
+    let mut count = 0;
+    loop {
+        let (rows, more) = customers::page(conn, &ask)?;
+        for row in &rows {
+            each(row)?;
+        }
+        count += rows.len();
+        if !more {
+            return Ok(count);
+        }
+        ask.offset += BATCH;
+    }
+}
+
+/// Calls `each` for every contact of the list query (its limit and offset are ignored).
+pub fn for_each_contact(
+    conn: &Connection,
+    query: &contacts::ListQuery,
+    mut each: impl FnMut(&Contact) -> Result<()>,
+) -> Result<usize> {
+    let mut ask = contacts::ListQuery {
+        limit: BATCH,
+        offset: 0,
+        ..query.clone()
+    };
+    let mut count = 0;
+    loop {
+        let (rows, more) = contacts::page(conn, &ask)?;
+        for row in &rows {
+            each(row)?;
+        }
+        count += rows.len();
+        if !more {
+            return Ok(count);
+        }
+        ask.offset += BATCH;
+    }
+}
+
+fn yes_no(value: bool, lang: Lang) -> &'static str {
+    match (lang, value) {
+        (Lang::Fi, true) => "kyllä",
+        (Lang::Fi, false) => "ei",
+        (Lang::En, true) => "yes",
+        (Lang::En, false) => "no",
+    }
+}
+
+fn csv_writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    Ok(csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+fn csv_err(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::Io(e),
+        other => Error::Internal(format!("csv: {other:?}")),
+    }
+}
+
+fn customer_cell(c: &Customer, field: Field, lang: Lang) -> String {
+    match field {
+        Field::Number => c.number.clone(),
+        Field::Name => c.name.clone(),
+        Field::BusinessId => c.business_id.clone().unwrap_or_default(),
+        Field::Email => c.email.clone(),
+        Field::Phone => c.phone.clone(),
+        Field::Website => c.website.clone(),
+        Field::Street => c.street.clone(),
+        Field::PostalCode => c.postal_code.clone(),
+        Field::City => c.city.clone(),
+        Field::Country => c.country.clone(),
+        Field::EinvoiceAddress => c.einvoice_address.clone(),
+        Field::EinvoiceOperator => c.einvoice_operator.clone(),
+        Field::Tags => c.tags.join(", "),
+        Field::Notes => c.notes.clone(),
+        Field::Archived => yes_no(c.archived, lang).into(),
+        _ => String::new(),
+    }
+}
+
+/// Customer numbers of the ids, remembered (a contact export asks for the same ones often).
+struct CustomerNames<'c> {
+    conn: &'c Connection,
+    known: HashMap<i64, (String, String)>,
+}
+
+impl<'c> CustomerNames<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        CustomerNames {
+            conn,
+            known: HashMap::new(),
+        }
+    }
+
+    /// (name, number) of a customer.
+    fn get(&mut self, id: i64) -> Result<Option<(String, String)>> {
+        if let Some(found) = self.known.get(&id) {
+            return Ok(Some(found.clone()));
+        }
+        if self.known.len() > 10_000 {
+            self.known.clear();
+        }
+        let found = customers::names(self.conn, &[id])?
+            .into_iter()
+            .next()
+            .map(|(_, name, number)| (name, number));
+        if let Some(found) = &found {
+            self.known.insert(id, found.clone());
+        }
+        Ok(found)
+    }
+}
+
+/// Customers as CSV; returns how many.
+pub fn customers_csv<W: Write>(
+    conn: &Connection,
+    query: &customers::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    let fields = Kind::Customers.export_fields();
+    let mut w = csv_writer(out)?;
+    w.write_record(fields.iter().map(|f| f.header(lang)))
+        .map_err(csv_err)?;
+    let n = for_each_customer(conn, query, |c| {
+        w.write_record(fields.iter().map(|f| customer_cell(c, *f, lang)))
+            .map_err(csv_err)
+    })?;
+    w.flush()?;
+    Ok(n)
+}
+
+/// Contacts as CSV, their customers by number (several separated by ` | `, with the roles in
+/// the same order); returns how many.
+pub fn contacts_csv<W: Write>(
+    conn: &Connection,
+    query: &contacts::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    let fields = Kind::Contacts.export_fields();
+    let mut w = csv_writer(out)?;
+    w.write_record(fields.iter().map(|f| f.header(lang)))
+        .map_err(csv_err)?;
+    let mut names = CustomerNames::new(conn);
+    let n = for_each_contact(conn, query, |p| {
+        let mut numbers = Vec::new();
+        let mut roles = Vec::new();
+        let mut organisation = String::new();
+        for link in &p.customers {
+            if let Some((name, number)) = names.get(link.customer_id)? {
+                if organisation.is_empty() {
+                    organisation = name;
+                }
+                numbers.push(number);
+                roles.push(link.role.clone());
+            }
+        }
+        let roles = if roles.iter().all(String::is_empty) {
+            String::new()
+        } else {
+            roles.join(" | ")
+        };
+        let record: Vec<String> = fields
+            .iter()
+            .map(|f| match f {
+                Field::FirstName => p.first_name.clone(),
+                Field::LastName => p.last_name.clone(),
+                Field::Email => p.email.clone(),
+                Field::Phone => p.phone.clone(),
+                Field::Title => p.title.clone(),
+                Field::Organisation => organisation.clone(),
+                Field::Tags => p.tags.join(", "),
+                Field::Notes => p.notes.clone(),
+                Field::Customer => numbers.join(" | "),
+                Field::Role => roles.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        w.write_record(&record).map_err(csv_err)
+    })?;
+    w.flush()?;
+    Ok(n)
+}
+
+/// A JSON array, one item a line.
+fn json_item<W: Write, T: serde::Serialize>(out: &mut W, first: &mut bool, item: &T) -> Result<()> {
+    out.write_all(if *first { b"[\n" } else { b",\n" })?;
+    *first = false;
+    serde_json::to_writer(&mut *out, item).map_err(|e| Error::Internal(format!("json: {e}")))?;
+    Ok(())
+}
+
+fn json_end<W: Write>(out: &mut W, first: bool) -> Result<()> {
+    out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+    Ok(())
+}
+
+pub fn customers_json<W: Write>(
+    conn: &Connection,
+    query: &customers::ListQuery,
+    mut out: W,
+) -> Result<usize> {
+    let mut first = true;
+    let n = for_each_customer(conn, query, |c| json_item(&mut out, &mut first, c))?;
+    json_end(&mut out, first)?;
+    out.flush()?;
+    Ok(n)
+}
+
+pub fn contacts_json<W: Write>(
+    conn: &Connection,
+    query: &contacts::ListQuery,
+    mut out: W,
+) -> Result<usize> {
+    let mut first = true;
+    let n = for_each_contact(conn, query, |c| json_item(&mut out, &mut first, c))?;
+    json_end(&mut out, first)?;
+    out.flush()?;
+    Ok(n)
+}
+
+/// One contact as a vCard 4.0, with its first customer as ORG.
+pub fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
+    let org = match contact.customers.first() {
+        Some(link) => customers::names(conn, &[link.customer_id])?
+            .into_iter()
+            .next()
+            .map(|(_, name, _)| name),
+        None => None,
+    };
+    let mut out = String::new();
+    vcard::write_card(&mut out, contact, org.as_deref());
+    Ok(out)
+}
+
+/// Contacts as vCards 4.0, one after another; returns how many.
+pub fn contacts_vcard<W: Write>(
+    conn: &Connection,
+    query: &contacts::ListQuery,
+    mut out: W,
+) -> Result<usize> {
+    let mut names = CustomerNames::new(conn);
+    let mut card = String::new();
+    let n = for_each_contact(conn, query, |p| {
+        let org = match p.customers.first() {
+            Some(link) => names.get(link.customer_id)?.map(|(name, _)| name),
+            None => None,
+        };
+        card.clear();
+        vcard::write_card(&mut card, p, org.as_deref());
+        out.write_all(card.as_bytes())?;
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok(n)
+}
+
+/// An output that stays in memory while small and moves to an unnamed temporary file when it
+/// grows, so a download of a big register does not fill the memory.
+pub enum Spill {
+    Memory(Vec<u8>),
+    File(std::fs::File, u64),
+}
+
+impl Spill {
+    pub const MEMORY_LIMIT: usize = 4 * 1024 * 1024;
+
+    pub fn new() -> Spill {
+        Spill::Memory(Vec::new())
+    }
+
+    fn to_file(bytes: &[u8]) -> io::Result<std::fs::File> {
+        let path = std::env::temp_dir().join(format!(
+            "minicrm-export-{}.tmp",
+            crate::users::store::random_hex(8)
+        ));
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        // The open handle keeps the bytes; the name goes at once (on Windows it stays until
+        // the download ends and the temporary folder is cleaned).
+        let _ = std::fs::remove_file(&path);
+        file.write_all(bytes)?;
+        Ok(file)
+    }
+
+    /// The finished output as a response body.
+    pub fn into_body(self) -> io::Result<crate::http::Body> {
+        match self {
+            Spill::Memory(bytes) => Ok(crate::http::Body::Bytes(bytes)),
+            Spill::File(mut file, len) => {
+                file.flush()?;
+                file.seek(io::SeekFrom::Start(0))?;
+                Ok(crate::http::Body::File(file, len))
+            }
+        }
+    }
+}
+
+impl Default for Spill {
+    fn default() -> Self {
+        Spill::new()
+    }
+}
+
+impl Write for Spill {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Spill::Memory(bytes) if bytes.len() + buf.len() > Self::MEMORY_LIMIT => {
+                let mut file = Self::to_file(bytes)?;
+                file.write_all(buf)?;
+                let len = (bytes.len() + buf.len()) as u64;
+                *self = Spill::File(file, len);
+                Ok(buf.len())
+            }
+            Spill::Memory(bytes) => {
+                bytes.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            Spill::File(file, len) => {
+                file.write_all(buf)?;
+                *len += buf.len() as u64;
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Spill::Memory(_) => Ok(()),
+            Spill::File(file, _) => file.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customers::CustomerInput;
+    use crate::exchange::fields::Mapping;
+    use crate::exchange::import::{self, Options};
+    use crate::exchange::table::read_csv;
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("e.db")).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn customer_csv_has_a_bom_semicolons_and_round_trips() {
+        let (_d, mut conn) = db();
+        let input = CustomerInput {
+            name: Some("Kahvila \"Äijälä\"; Oy".into()),
+            business_id: Some("0112038-9".into()),
+            notes: Some("Rivi 1\nRivi 2".into()),
+            tags: Some(vec!["VIP".into(), "Tampere".into()]),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| customers::create(tx, &input, None)).unwrap();
+        for lang in Lang::ALL {
+            let mut out = Vec::new();
+            let query = customers::ListQuery {
+                archived: customers::Archived::All,
+                ..Default::default()
+            };
+            assert_eq!(customers_csv(&conn, &query, lang, &mut out).unwrap(), 1);
+            assert!(out.starts_with(b"\xEF\xBB\xBF"));
+            let text = String::from_utf8(out.clone()).unwrap();
+            let header = text.lines().next().unwrap();
+            assert!(header.contains(';') && !header.contains(','), "{header}");
+            assert!(text.contains("Tampere, VIP"), "{text}");
+            let table = read_csv(&out).unwrap();
+            let mapping = Mapping::detect(Kind::Customers, &table.headers);
+            assert!(mapping.ignored(&table.headers).is_empty());
+            let r = import::run(
+                &mut conn,
+                Kind::Customers,
+                &table,
+                &mapping,
+                &Options::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+            assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 1), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn spill_moves_to_a_file_when_big() {
+        let mut s = Spill::new();
+        s.write_all(&vec![b'x'; Spill::MEMORY_LIMIT]).unwrap();
+        assert!(matches!(s, Spill::Memory(_)));
+        s.write_all(b"yz").unwrap();
+        assert!(matches!(s, Spill::File(_, n) if n == Spill::MEMORY_LIMIT as u64 + 2));
+        let crate::http::Body::File(mut file, _) = s.into_body().unwrap() else {
+            panic!()
+        };
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut back).unwrap();
+        assert_eq!(back.len(), Spill::MEMORY_LIMIT + 2);
+        assert!(back.ends_with(b"xyz"));
+    }
+}

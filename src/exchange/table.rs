@@ -1,0 +1,392 @@
+//! Reading an uploaded file into rows: CSV as Excel writes it (UTF-8 with or without BOM, `;`
+//! or `,`), strict about broken quotes and foreign encodings, with the row numbers Excel shows.
+//!
+//! The reader is hand-written rather than the `csv` crate's because that one accepts a broken
+//! quote silently (the rest of the file becomes one value) and cannot tell which row had bytes
+//! that are not UTF-8.
+
+use crate::i18n::Lang;
+
+/// Where rows came from; the messages count CSV rows and vCard lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Vcard,
+}
+
+/// One record. `line` is the row number as Excel shows it (the header is row 1) for CSV, the
+/// line of `BEGIN:VCARD` for a vCard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: usize,
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    pub fn cell(&self, column: usize) -> &str {
+        self.cells.get(column).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A file read into a header and rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub format: Format,
+    pub delimiter: u8,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    Empty,
+    NoHeader,
+    /// Bytes that are not UTF-8 (Latin-1 or Windows-1252 from an old Excel) on this row/line.
+    NotUtf8 {
+        format: Format,
+        line: usize,
+        byte: u8,
+    },
+    /// A quoted value opened on this row is never closed.
+    UnclosedQuote {
+        line: usize,
+    },
+    /// Text after a value's closing quote.
+    JunkAfterQuote {
+        line: usize,
+    },
+    /// A vCard whose `BEGIN:VCARD` on this line has no `END:VCARD`.
+    VcardUnclosed {
+        line: usize,
+    },
+    VcardNone,
+}
+
+impl ParseError {
+    pub fn message(&self, lang: Lang) -> String {
+        let n = |v: &usize| v.to_string();
+        match self {
+            ParseError::Empty => lang.t("exchange.empty_file").into(),
+            ParseError::NoHeader => lang.t("exchange.no_header").into(),
+            ParseError::NotUtf8 {
+                format: Format::Csv,
+                line,
+                byte,
+            } => lang.tf(
+                "exchange.not_utf8",
+                &[("row", &n(line)), ("byte", &format!("0x{byte:02X}"))],
+            ),
+            ParseError::NotUtf8 {
+                format: Format::Vcard,
+                line,
+                byte,
+            } => lang.tf(
+                "exchange.vcard_not_utf8",
+                &[("line", &n(line)), ("byte", &format!("0x{byte:02X}"))],
+            ),
+            ParseError::UnclosedQuote { line } => {
+                lang.tf("exchange.unclosed_quote", &[("row", &n(line))])
+            }
+            ParseError::JunkAfterQuote { line } => {
+                lang.tf("exchange.junk_after_quote", &[("row", &n(line))])
+            }
+            ParseError::VcardUnclosed { line } => {
+                lang.tf("exchange.vcard_unclosed", &[("line", &n(line))])
+            }
+            ParseError::VcardNone => lang.t("exchange.vcard_none").into(),
+        }
+    }
+}
+
+/// The bytes without a UTF-8 byte order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Whether the bytes look like a vCard file rather than CSV.
+pub fn looks_like_vcard(bytes: &[u8]) -> bool {
+    let text = strip_bom(bytes);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    text[start..].len() >= 11 && text[start..start + 11].eq_ignore_ascii_case(b"BEGIN:VCARD")
+}
+
+/// The separator of a CSV file: the most common of `;`, `,` and tab outside quotes on the
+/// header line (`,` when there is none, a one-column file).
+pub fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            _ if !quoted => {
+                for (d, n) in counts.iter_mut() {
+                    if *d == b {
+                        *n += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Ties go to `;`: Finnish Excel's separator, and a comma is a decimal mark here.
+    let best = counts.iter().fold(
+        (b',', 0),
+        |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+    );
+    best.0
+}
+
+/// Reads a CSV file: header row and data rows. Rows whose cells are all empty are skipped
+/// (Excel leaves them at the end), and so are blank lines, which still count as rows.
+pub fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
+    let mut bytes = strip_bom(bytes);
+    let mut delimiter = None;
+    // Excel's own hint line, `sep=;`, which Excel itself does not show as a row.
+    if bytes.len() >= 5
+        && bytes[..4].eq_ignore_ascii_case(b"sep=")
+        && matches!(bytes.get(5), Some(b'\r' | b'\n') | None)
+    {
+        delimiter = Some(bytes[4]);
+        bytes = &bytes[5..];
+        bytes = bytes.strip_prefix(b"\r").unwrap_or(bytes);
+        bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Empty);
+    }
+    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(bytes));
+    let mut records = parse_records(bytes, delimiter)?.into_iter();
+    let header = loop {
+        match records.next() {
+            Some(r) if r.cells.iter().all(|c| c.trim().is_empty()) => continue,
+            Some(r) => break r,
+            None => return Err(ParseError::NoHeader),
+        }
+    };
+    let headers: Vec<String> = header
+        .cells
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let rows = records
+        .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    Ok(Table {
+        format: Format::Csv,
+        delimiter,
+        headers,
+        rows,
+    })
+}
+
+/// Splits CSV bytes into records of UTF-8 cells. A quoted value may hold separators, line
+/// breaks and doubled quotes; a quote inside an unquoted value is taken as it is.
+pub fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, ParseError> {
+    let mut records = Vec::new();
+    let mut cells: Vec<String> = Vec::new();
+    let mut cell: Vec<u8> = Vec::new();
+    let mut line = 1usize;
+    let mut i = 0usize;
+    let n = bytes.len();
+    let finish_cell =
+        |cell: &mut Vec<u8>, cells: &mut Vec<String>, line: usize| -> Result<(), ParseError> {
+            let taken = std::mem::take(cell);
+            match String::from_utf8(taken) {
+                Ok(text) => {
+                    cells.push(text);
+                    Ok(())
+                }
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let byte = e.as_bytes()[at];
+                    Err(ParseError::NotUtf8 {
+                        format: Format::Csv,
+                        line,
+                        byte,
+                    })
+                }
+            }
+        };
+    while i < n {
+        // At the start of a cell.
+        if bytes[i] == b'"' {
+            let opened = line;
+            i += 1;
+            loop {
+                match bytes[i..].iter().position(|&b| b == b'"') {
+                    None => return Err(ParseError::UnclosedQuote { line: opened }),
+                    Some(at) => {
+                        cell.extend_from_slice(&bytes[i..i + at]);
+                        i += at + 1;
+                        if bytes.get(i) == Some(&b'"') {
+                            cell.push(b'"');
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            match bytes.get(i) {
+                None => {}
+                Some(&b) if b == delimiter || b == b'\r' || b == b'\n' => {}
+                Some(_) => return Err(ParseError::JunkAfterQuote { line: opened }),
+            }
+        } else {
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| b == delimiter || b == b'\r' || b == b'\n')
+                .map_or(n, |p| i + p);
+            cell.extend_from_slice(&bytes[i..end]);
+            i = end;
+        }
+        finish_cell(&mut cell, &mut cells, line)?;
+        match bytes.get(i) {
+            Some(&b) if b == delimiter => {
+                i += 1;
+                if i == n {
+                    cells.push(String::new());
+                }
+            }
+            Some(b'\r') | Some(b'\n') => {
+                if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                i += 1;
+                records.push(Row {
+                    line,
+                    cells: std::mem::take(&mut cells),
+                });
+                line += 1;
+                // Blank lines: rows in Excel's count, no records.
+                while i < n && (bytes[i] == b'\n' || bytes[i] == b'\r') {
+                    if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    i += 1;
+                    line += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if !cells.is_empty() {
+        records.push(Row { line, cells });
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(t: &Table) -> Vec<Vec<&str>> {
+        t.rows
+            .iter()
+            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .collect()
+    }
+
+    #[test]
+    fn reads_finnish_excel_with_bom_semicolons_and_quotes() {
+        let text = "\u{feff}Nimi;Y-tunnus;Muistiinpanot\r\nKahvila Äijälä Oy;0112038-9;\"Rivi 1\r\nrivi 2; \"\"lainaus\"\"\"\r\n;;\r\nToinen;;x\r\n";
+        let t = read_csv(text.as_bytes()).unwrap();
+        assert_eq!(t.delimiter, b';');
+        assert_eq!(t.headers, ["Nimi", "Y-tunnus", "Muistiinpanot"]);
+        assert_eq!(
+            cells(&t),
+            vec![
+                vec![
+                    "Kahvila Äijälä Oy",
+                    "0112038-9",
+                    "Rivi 1\r\nrivi 2; \"lainaus\""
+                ],
+                vec!["Toinen", "", "x"]
+            ]
+        );
+        // The quoted line break does not make a new row; the empty row still counts.
+        assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+    }
+
+    #[test]
+    fn detects_commas_and_takes_stray_quotes_in_plain_values() {
+        let t = read_csv(b"name,notes\nA,5\" screen\nB,\"x, y\"").unwrap();
+        assert_eq!(t.delimiter, b',');
+        assert_eq!(cells(&t), vec![vec!["A", "5\" screen"], vec!["B", "x, y"]]);
+        let t = read_csv(b"sep=,\nname;x,notes\nA;1,2\n").unwrap();
+        assert_eq!(t.headers, ["name;x", "notes"]);
+        assert_eq!(t.rows[0].line, 2);
+        assert_eq!(read_csv(b"a;b\n1;\n").unwrap().rows[0].cells, ["1", ""]);
+    }
+
+    #[test]
+    fn blank_lines_count_as_rows() {
+        let t = read_csv(b"name\nA\n\n\nB\n").unwrap();
+        assert_eq!(
+            t.rows
+                .iter()
+                .map(|r| (r.line, r.cells[0].as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "A"), (5, "B")]
+        );
+    }
+
+    #[test]
+    fn broken_quotes_name_their_row() {
+        assert_eq!(
+            read_csv(b"name;notes\nA;ok\nB;\"never closed\nC;x\n").unwrap_err(),
+            ParseError::UnclosedQuote { line: 3 }
+        );
+        assert_eq!(
+            read_csv(b"name;notes\n\"A\"x;ok\n").unwrap_err(),
+            ParseError::JunkAfterQuote { line: 2 }
+        );
+    }
+
+    #[test]
+    fn latin1_bytes_name_their_row() {
+        let mut bytes = b"nimi;kaupunki\nA;Espoo\nB;Jyv".to_vec();
+        bytes.push(0xE4); // "ä" in Latin-1 / Windows-1252
+        bytes.extend_from_slice(b"skyl\xE4\n");
+        let err = read_csv(&bytes).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::NotUtf8 {
+                format: Format::Csv,
+                line: 3,
+                byte: 0xE4
+            }
+        );
+        assert!(
+            err.message(Lang::En).contains("Row 3"),
+            "{}",
+            err.message(Lang::En)
+        );
+        assert!(
+            err.message(Lang::Fi).contains("3"),
+            "{}",
+            err.message(Lang::Fi)
+        );
+    }
+
+    #[test]
+    fn empty_files_are_refused() {
+        assert_eq!(read_csv(b"").unwrap_err(), ParseError::Empty);
+        assert_eq!(
+            read_csv(b"\xEF\xBB\xBF\r\n").unwrap_err(),
+            ParseError::Empty
+        );
+        assert_eq!(read_csv(b";;\n").unwrap_err(), ParseError::NoHeader);
+    }
+
+    #[test]
+    fn sniffs_vcards() {
+        assert!(looks_like_vcard(b"\xEF\xBB\xBF\r\nbegin:vcard\r\n"));
+        assert!(!looks_like_vcard(b"name;email\n"));
+    }
+}
