@@ -44,7 +44,7 @@ enum Command {
     },
     /// Check the database's integrity; exit 1 with a list of problems.
     Check,
-    /// Import customers or contacts from a CSV file.
+    /// Import customers or contacts from a CSV file (or contacts from a vCard file).
     Import(transfer::ImportArgs),
     /// Export customers, contacts, tasks or the log.
     Export(transfer::ExportArgs),

@@ -54,7 +54,7 @@ pub fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contac
 /// The first contact with this e-mail address, for imports that update by e-mail.
 pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"
+        "SELECT {COLUMNS} FROM contacts p WHERE p.email <> '' AND p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"
     ))?
     .query_row([email.trim()], from_row)
     .optional()
@@ -542,7 +542,7 @@ pub fn look_alikes(
     let mut found: Vec<Contact> = Vec::new();
     if !fields.email.is_empty() {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts p WHERE p.email = ?1 COLLATE NOCASE LIMIT 10"
+            "SELECT {COLUMNS} FROM contacts p WHERE p.email <> '' AND p.email = ?1 COLLATE NOCASE LIMIT 10"
         ))?;
         for c in stmt.query_map([&fields.email], from_row)? {
             found.push(c?);

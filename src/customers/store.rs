@@ -736,9 +736,10 @@ pub fn look_alikes(
 ) -> rusqlite::Result<Vec<Customer>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM customers c
-         WHERE (c.name_key = ?1 AND ?1 <> '')
-            OR (c.business_id = ?2)
-            OR (?3 <> '' AND c.email = ?3 COLLATE NOCASE)
+         WHERE c.id IN (
+             SELECT id FROM customers WHERE name_key = ?1 AND ?1 <> ''
+             UNION SELECT id FROM customers WHERE business_id = ?2
+             UNION SELECT id FROM customers WHERE email <> '' AND email = ?3 COLLATE NOCASE)
          ORDER BY c.id LIMIT 10"
     ))?;
     let rows = stmt.query_map(

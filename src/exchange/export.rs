@@ -167,8 +167,9 @@ pub fn customers_csv<W: Write>(
     Ok(n)
 }
 
-/// Contacts as CSV, their customers by number (several separated by ` | `, with the roles in
-/// the same order); returns how many.
+/// Contacts as CSV; returns how many. `customer` holds the linked customers' numbers (several
+/// separated by ` | `, with the roles in `role` in the same order), `organisation` the first
+/// one's name for reading (the import links by `customer` when it is there).
 pub fn contacts_csv<W: Write>(
     conn: &Connection,
     query: &contacts::ListQuery,

@@ -213,6 +213,7 @@ impl Field {
                 "sposti",
                 "mail",
                 "email1",
+                "email1value",
             ],
             (_, Phone) => &[
                 "phone",
@@ -227,6 +228,7 @@ impl Field {
                 "gsm",
                 "matkapuhelin",
                 "businessphone",
+                "phone1value",
             ],
             (_, Notes) => &[
                 "notes",
@@ -346,6 +348,7 @@ impl Field {
                 "nimike",
                 "tehtavanimike",
                 "asema",
+                "organization1title",
             ],
             (Kind::Contacts, Customer) => &[
                 "customer",
@@ -367,6 +370,7 @@ impl Field {
                 "asiakkaannimi",
                 "customername",
                 "firma",
+                "organization1name",
             ],
             _ => &[],
         }
@@ -502,6 +506,15 @@ mod tests {
         assert_eq!(Field::from_header(p, "Nimi"), Some(Field::FullName));
         assert_eq!(Field::from_header(p, "Titteli"), Some(Field::Title));
         assert_eq!(Field::from_header(p, "Company"), Some(Field::Organisation));
+        // Google Contacts' export.
+        assert_eq!(
+            Field::from_header(p, "E-mail 1 - Value"),
+            Some(Field::Email)
+        );
+        assert_eq!(
+            Field::from_header(p, "Organization 1 - Name"),
+            Some(Field::Organisation)
+        );
         assert_eq!(Field::from_header(c, "Lempiruoka"), None);
         assert_eq!(Field::from_header(c, "Rooli"), None);
     }

@@ -31,3 +31,67 @@ pub fn read_file(name: &str, bytes: &[u8]) -> Result<Table, ParseError> {
         table::read_csv(bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Byte soup from the pieces that matter (quotes, separators, line breaks, broken UTF-8,
+    /// vCard syntax): the readers answer with a table or an error, never a panic.
+    #[test]
+    fn readers_never_panic_on_garbage() {
+        const PIECES: &[&[u8]] = &[
+            b"\"",
+            b"\"\"",
+            b";",
+            b",",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b" ",
+            b"=",
+            b"=C3",
+            b"=\r\n",
+            b"\\",
+            b"\\n",
+            b"\xC3",
+            b"\xA4",
+            b"\xE4",
+            b"\xEF\xBB\xBF",
+            b"sep=;",
+            b"BEGIN:VCARD",
+            b"END:VCARD",
+            b"N:",
+            b"FN:",
+            b"ORG:",
+            b"EMAIL;TYPE=pref:",
+            b"ENCODING=QUOTED-PRINTABLE",
+            b"item1.",
+            b":",
+            b"nimi",
+            b"a@b.fi",
+            b"\xC3\xA4",
+        ];
+        let mut seed: u64 = 0x5eed;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..3000 {
+            let len = next() % 40;
+            let mut bytes = Vec::new();
+            for _ in 0..len {
+                bytes.extend_from_slice(PIECES[next() % PIECES.len()]);
+            }
+            let _ = table::read_csv(&bytes);
+            let _ = vcard::read(&bytes);
+            if let Ok(t) = read_file("x", &bytes) {
+                let m = Mapping::detect(Kind::Contacts, &t.headers);
+                let _ = m.ignored(&t.headers);
+            }
+        }
+    }
+}

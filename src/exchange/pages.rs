@@ -555,7 +555,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 }
             }
             h2 { (f.t("exchange.preview")) }
-            div.table-scroll {
+            div.table-wrap {
                 table.preview {
                     thead {
                         tr {

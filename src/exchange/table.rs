@@ -149,6 +149,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     // Excel's own hint line, `sep=;`, which Excel itself does not show as a row.
     if bytes.len() >= 5
         && bytes[..4].eq_ignore_ascii_case(b"sep=")
+        && matches!(bytes[4], b';' | b',' | b'\t' | b'|')
         && matches!(bytes.get(5), Some(b'\r' | b'\n') | None)
     {
         delimiter = Some(bytes[4]);

@@ -444,6 +444,18 @@ pub const COLUMNS: [&str; 9] = [
 pub fn to_table(cards: Vec<Card>) -> Table {
     let rows = cards
         .into_iter()
+        .map(|mut c| {
+            // A company's own card (no person's name, FN the company): the whole name is kept
+            // as the last name rather than split at its last word.
+            if c.first_name.is_empty()
+                && c.last_name.is_empty()
+                && !c.org.is_empty()
+                && c.full_name == c.org
+            {
+                c.last_name = std::mem::take(&mut c.full_name);
+            }
+            c
+        })
         .map(|c| Row {
             line: c.line,
             cells: vec![
@@ -592,6 +604,17 @@ mod tests {
         assert_eq!(c.phone, "+358 40 111 2222");
         assert_eq!(c.email, "pekka.jarvinen@jarvisenkone.fi");
         assert_eq!(c.note, "Soita aamupäivällä.");
+    }
+
+    #[test]
+    fn a_company_card_keeps_its_whole_name() {
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN:Kahvila Äijälä Oy\r\nORG:Kahvila Äijälä Oy;\r\nEND:VCARD\r\n";
+        let table = read(card.as_bytes()).unwrap();
+        let cells = &table.rows[0].cells;
+        assert_eq!(
+            (cells[0].as_str(), cells[1].as_str(), cells[2].as_str()),
+            ("", "Kahvila Äijälä Oy", "")
+        );
     }
 
     #[test]

@@ -146,6 +146,7 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
                     li { a href="/settings/users" { (f.t("users.title")) } }
                     li { a href="/settings/logins" { (f.t("logins.title")) } }
                     li { a href="/settings/backups" { (f.t("backups.title")) } }
+                    li { a href="/settings/import" { (f.t("exchange.title")) } }
                     li { a href="/api/v1/docs" { (f.t("settings.api_docs")) } }
                 }
             }
