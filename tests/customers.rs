@@ -76,11 +76,11 @@ fn textarea_error(body: &str, name: &str) -> Option<String> {
     let at = body.find(&format!("<textarea id=\"f-{name}\""))?;
     let rest = &body[at..];
     let rest = &rest[rest.find("</textarea>")?..];
-    let marker = "<p class=\"error\">";
-    if !rest.trim_start_matches("</textarea>").starts_with(marker) {
+    let marker = format!("<p class=\"error\" id=\"f-{name}-error\">");
+    if !rest.trim_start_matches("</textarea>").starts_with(&marker) {
         return None;
     }
-    let at = rest.find(marker)? + marker.len();
+    let at = rest.find(&marker)? + marker.len();
     Some(unescape(&rest[at..at + rest[at..].find('<')?]))
 }
 
@@ -551,7 +551,7 @@ fn a_10000_character_name_is_refused_and_10000_characters_of_notes_are_kept() {
     );
     assert!(resp
         .body
-        .contains("<textarea id=\"f-notes\" name=\"notes\" rows=\"4\" aria-invalid=\"true\">"));
+        .contains("<textarea id=\"f-notes\" name=\"notes\" rows=\"4\" aria-invalid=\"true\" aria-describedby=\"f-notes-error\">"));
     assert_eq!(textarea_value(&resp.body, "notes"), too_many);
     // The same on the edit form: refused, never a 500.
     let mut form = full_form(&long_name, "", "");
