@@ -190,11 +190,7 @@ pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
 
 pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.admin()?.id;
-    let (winner, loser) = form
-        .get("pair")
-        .split_once(':')
-        .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
-        .ok_or_else(|| Error::BadRequest("Choose which contact to keep.".into()))?;
+    let (winner, loser) = crate::customers::merge::chosen_pair(&form)?;
     db::write(ctx.conn, |tx| {
         merge(tx, ContactId(winner), ContactId(loser), Some(by))
     })?;

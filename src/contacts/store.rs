@@ -1,7 +1,7 @@
 //! SQL for contacts and their links to customers, each change with its log event.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
@@ -478,16 +478,7 @@ impl Default for ListQuery {
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM contacts p WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    match log::store::fts_query(&query.q) {
-        Some(fts) => {
-            sql.push_str(
-                " AND p.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)",
-            );
-            args.push(Value::Text(fts));
-        }
-        None if !query.q.trim().is_empty() => sql.push_str(" AND 0"),
-        None => {}
-    }
+    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "contacts_fts", "p");
     if let Some(customer) = query.customer_id {
         sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");
         args.push(Value::Integer(customer));
@@ -510,13 +501,7 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Conta
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
     let (sql, args) = list_sql(&ask);
-    let mut rows: Vec<Contact> = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(args), from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    let more = rows.len() as i64 > query.limit;
-    rows.truncate(query.limit as usize);
-    Ok((rows, more))
+    crate::db::page_of(conn, &sql, args, query.limit, from_row)
 }
 
 pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {

@@ -254,13 +254,17 @@ pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("merge.title"), body)))
 }
 
-pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.admin()?.id;
-    let (winner, loser) = form
-        .get("pair")
+/// The merge form's choice `kept:removed` (radio values `12:34`).
+pub fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
+    form.get("pair")
         .split_once(':')
         .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
-        .ok_or_else(|| Error::BadRequest("Choose which customer to keep.".into()))?;
+        .ok_or_else(|| Error::BadRequest("Choose which one to keep.".into()))
+}
+
+pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.admin()?.id;
+    let (winner, loser) = chosen_pair(&form)?;
     db::write(ctx.conn, |tx| {
         merge(tx, CustomerId(winner), CustomerId(loser), Some(by))
     })?;

@@ -2,7 +2,7 @@
 //! duplicate finding and numbering.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
 use crate::error::{Error, FieldError, Result};
@@ -668,17 +668,7 @@ impl Default for ListQuery {
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    match log::store::fts_query(&query.q) {
-        Some(fts) => {
-            sql.push_str(
-                " AND c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?)",
-            );
-            args.push(Value::Text(fts));
-        }
-        // Only punctuation typed: a search for nothing finds nothing, not everything.
-        None if !query.q.trim().is_empty() => sql.push_str(" AND 0"),
-        None => {}
-    }
+    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "customers_fts", "c");
     match query.archived {
         Archived::Active => sql.push_str(" AND c.archived = 0"),
         Archived::Archived => sql.push_str(" AND c.archived = 1"),
@@ -707,13 +697,7 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Custo
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
     let (sql, args) = list_sql(&ask);
-    let mut rows: Vec<Customer> = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(args), from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    let more = rows.len() as i64 > query.limit;
-    rows.truncate(query.limit as usize);
-    Ok((rows, more))
+    crate::db::page_of(conn, &sql, args, query.limit, from_row)
 }
 
 /// The newest customers, for the front page.

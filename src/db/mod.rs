@@ -198,6 +198,24 @@ where
     Ok(value)
 }
 
+/// Runs a list query that asked for one row more than a page (`limit + 1`) and returns the
+/// page and whether more rows follow: pagination without counting.
+pub fn page_of<T>(
+    conn: &Connection,
+    sql: &str,
+    args: Vec<rusqlite::types::Value>,
+    limit: i64,
+    map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> rusqlite::Result<(Vec<T>, bool)> {
+    let mut rows: Vec<T> = conn
+        .prepare_cached(sql)?
+        .query_map(rusqlite::params_from_iter(args), map)?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    Ok((rows, more))
+}
+
 /// The schema version recorded in an open database.
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))

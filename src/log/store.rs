@@ -227,6 +227,27 @@ pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
+/// Adds a full-text condition on `alias.id` against the FTS table `fts` for the search text
+/// `q` to a list query. Text with no words (only punctuation) finds nothing, not everything.
+pub fn add_fts_filter(
+    sql: &mut String,
+    args: &mut Vec<rusqlite::types::Value>,
+    q: &str,
+    fts: &str,
+    alias: &str,
+) {
+    match fts_query(q) {
+        Some(query) => {
+            sql.push_str(&format!(
+                " AND {alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+            ));
+            args.push(rusqlite::types::Value::Text(query));
+        }
+        None if !q.trim().is_empty() => sql.push_str(" AND 0"),
+        None => {}
+    }
+}
+
 /// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
 /// prefix term (`"asiak"*`), all of which must match.
 pub fn fts_query(text: &str) -> Option<String> {
