@@ -145,9 +145,12 @@ CREATE TABLE customers (
     updated_at        TEXT NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX customers_business_id ON customers(business_id) WHERE business_id IS NOT NULL;
-CREATE INDEX customers_number_seq ON customers(number_seq) WHERE number_seq IS NOT NULL;
 CREATE INDEX customers_by_name ON customers(archived, name COLLATE NOCASE, id);
+CREATE INDEX customers_by_name_all ON customers(name COLLATE NOCASE, id);
+CREATE INDEX customers_by_number ON customers(archived, number_seq, number, id);
+CREATE INDEX customers_by_number_all ON customers(number_seq, number, id);
 CREATE INDEX customers_by_owner ON customers(owner_id, archived, name COLLATE NOCASE, id);
+CREATE INDEX customers_by_owner_newest ON customers(owner_id, archived, id);
 CREATE INDEX customers_by_created ON customers(archived, id);
 CREATE INDEX customers_name_key ON customers(name_key);
 CREATE INDEX customers_email ON customers(email COLLATE NOCASE) WHERE email <> '';

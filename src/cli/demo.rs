@@ -13,7 +13,9 @@
 //! statement per chunk instead of one per row (see `FtsFill`). At the end `ANALYZE` (sampled)
 //! gives the query planner statistics.
 //!
-//! Documents and tasks are not generated: the schema has no tables for them yet.
+//! An interrupted run keeps the chunks it committed, each complete (customers with their
+//! contacts, tags, events and index entries). Documents and tasks are not generated: the
+//! schema has no tables for them yet.
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
@@ -57,9 +59,15 @@ pub fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
         let bar = ProgressBar::new(args.customers);
         bar.set_style(
             ProgressStyle::with_template(
-                "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} customers ({per_sec}, {eta} left)",
+                "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} customers ({rate}, {eta} left)",
             )
             .map_err(|e| CliError(e.to_string()))?
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            )
             .progress_chars("=> "),
         );
         bar
@@ -136,7 +144,7 @@ fn load(
             )?);
             tx.execute_batch(&format!("DROP TRIGGER {}", fill.trigger))?;
         }
-        gen.chunk(&tx, done, size, &mut stats)?;
+        gen.chunk(&tx, done, size, &mut stats, bar)?;
         for (fill, mark) in fills.iter().zip(marks) {
             tx.execute(&fill.fill_sql, [mark])?;
             tx.execute_batch(&fill.create_sql)?;
@@ -1260,6 +1268,7 @@ impl Gen {
         from: u64,
         count: u64,
         stats: &mut Stats,
+        bar: &ProgressBar,
     ) -> rusqlite::Result<()> {
         let mut insert_customer = tx.prepare_cached(INSERT_CUSTOMER)?;
         let mut insert_contact = tx.prepare_cached(INSERT_CONTACT)?;
@@ -1273,6 +1282,9 @@ impl Gen {
         let lang = self.lang;
 
         for i in from..from + count {
+            if i % 500 == 0 {
+                bar.set_position(i);
+            }
             // -- The customer --
             let form = *self.rng.weighted(FORMS);
             let city = *self.rng.weighted_by(CITIES, |c| c.5);

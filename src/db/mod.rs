@@ -92,7 +92,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
         "PRAGMA foreign_keys = ON;
          PRAGMA journal_mode = DELETE;
          PRAGMA synchronous = FULL;
-         PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -2000;",
     )
 }

@@ -262,6 +262,15 @@ pub fn fts_query(text: &str) -> Option<String> {
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
     e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference";
 
+/// The SQL of `search`: matches newest first. Ordering by the FTS rowid (the event id) lets
+/// the index hand out matches in that order and stop at the limit, instead of sorting them all.
+pub fn search_sql() -> String {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events_fts JOIN events e ON e.id = events_fts.rowid
+         WHERE events_fts MATCH ?1 ORDER BY events_fts.rowid DESC LIMIT ?2 OFFSET ?3"
+    )
+}
+
 /// Events matching a full-text query, newest first.
 pub fn search(
     conn: &rusqlite::Connection,
@@ -272,26 +281,26 @@ pub fn search(
     let Some(query) = fts_query(text) else {
         return Ok(Vec::new());
     };
-    conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events_fts JOIN events e ON e.id = events_fts.rowid
-         WHERE events_fts MATCH ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
-    ))?
-    .query_map(params![query, limit, offset], event_from_row)?
-    .collect()
+    conn.prepare_cached(&search_sql())?
+        .query_map(params![query, limit, offset], event_from_row)?
+        .collect()
 }
 
-/// A customer's events (with its contacts' events when `with_contacts`), newest first.
+/// The SQL of `for_customer`.
+pub fn for_customer_sql() -> String {
+    format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.customer_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3")
+}
+
+/// A customer's events, newest first.
 pub fn for_customer(
     conn: &rusqlite::Connection,
     customer_id: i64,
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<Vec<Event>> {
-    conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.customer_id = ?1 ORDER BY e.id DESC LIMIT ?2 OFFSET ?3"
-    ))?
-    .query_map(params![customer_id, limit, offset], event_from_row)?
-    .collect()
+    conn.prepare_cached(&for_customer_sql())?
+        .query_map(params![customer_id, limit, offset], event_from_row)?
+        .collect()
 }
 
 /// A contact's events, newest first.

@@ -52,12 +52,15 @@ pub(crate) enum Connection {
     Unix(unix_net::UnixStream),
 }
 impl Connection {
-    /// minicrm patch: read and write timeouts for an accepted connection.
+    /// minicrm patch: read and write timeouts, and TCP_NODELAY, for an accepted connection.
     pub(crate) fn set_timeouts(&self, timeout: Option<std::time::Duration>) {
         match self {
             Self::Tcp(s) => {
                 s.set_read_timeout(timeout).ok();
                 s.set_write_timeout(timeout).ok();
+                // tiny_http writes a response in small pieces; without this, Nagle's algorithm
+                // holds the last piece until the client's delayed ACK (~40 ms per request).
+                s.set_nodelay(true).ok();
             }
             #[cfg(unix)]
             Self::Unix(s) => {
