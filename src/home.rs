@@ -119,7 +119,7 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
             button type="submit" { (f.t("search.button")) }
         }
         (event_list(f, &list))
-        (views::pager(f, &base, offset, limit, list.len()))
+        (views::pager(f, &base, offset, limit, list.len() as i64 >= limit))
     };
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
 }

@@ -5,7 +5,6 @@ use maud::{html, Markup};
 
 use super::store::{self, ListQuery, Sort};
 use super::{Contact, ContactId, ContactInput, Link};
-use crate::customers::pages::{detail, pager, tabs, tag_datalist, tag_list, textarea};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::db;
@@ -14,7 +13,10 @@ use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::tags;
-use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
+use crate::views::{
+    self, csrf_input, detail, form_error, layout, select, tabs, tag_list, tags_field, textarea,
+    Field, Frame, Section,
+};
 
 /// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
 /// name, the API newest first.
@@ -123,7 +125,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (pager(f, &base, query.offset, query.limit, more))
+        (views::pager(f, &base, query.offset, query.limit, more))
     };
     Ok(Resp::html(layout(f, f.t("nav.contacts"), body)))
 }
@@ -302,12 +304,7 @@ fn form_page(
             (text("title", "contacts.title").render(f, errors))
             (text("email", "customers.email").kind("email").render(f, errors))
             (text("phone", "customers.phone").kind("tel").render(f, errors))
-            div.field.invalid[errors.iter().any(|e| e.field == "tags")] {
-                label for="f-tags" { (f.t("customers.tags")) }
-                input #f-tags type="text" name="tags" value=(values.get("tags")) list="tag-suggestions";
-                @if let Some(e) = errors.iter().find(|e| e.field == "tags") { p.error { (f.t(e.key)) } }
-                (tag_datalist(all_tags))
-            }
+            (tags_field(f, values.get("tags"), errors, all_tags))
             (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
             button.primary type="submit" { (f.t("form.save")) }
             " "
@@ -368,7 +365,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         @match tab.as_str() {
             "log" => {
                 (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
-                (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
+                (views::pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
             }
             "documents" => { (views::empty(f.t("section.no_documents"))) }
             "tasks" => { (views::empty(f.t("front.no_tasks"))) }

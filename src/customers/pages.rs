@@ -14,7 +14,10 @@ use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::tags;
 use crate::users::{self, User};
-use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
+use crate::views::{
+    self, csrf_input, detail, form_error, layout, select, tabs, tag_datalist, tag_list, tags_field,
+    textarea, Field, Frame, Section,
+};
 
 /// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
 /// name, the API newest first.
@@ -168,38 +171,9 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (pager(f, &base, query.offset, query.limit, more))
+        (views::pager(f, &base, query.offset, query.limit, more))
     };
     Ok(Resp::html(layout(f, f.t("nav.customers"), body)))
-}
-
-/// "Previous / next" for lists that know whether more rows follow.
-pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
-    let sep = if base.ends_with('?') || base.ends_with('&') {
-        ""
-    } else if base.contains('?') {
-        "&"
-    } else {
-        "?"
-    };
-    html! {
-        nav.pager aria-label=(f.t("pager.label")) {
-            @if offset > 0 {
-                a href=(format!("{base}{sep}offset={}", (offset - limit).max(0))) rel="prev" { (f.t("pager.previous")) }
-            }
-            @if more {
-                a href=(format!("{base}{sep}offset={}", offset + limit)) rel="next" { (f.t("pager.next")) }
-            }
-        }
-    }
-}
-
-pub fn tag_list(tags: &[String]) -> Markup {
-    html! { @for t in tags { span.tag { (t) } " " } }
-}
-
-pub fn tag_datalist(tags: &[String]) -> Markup {
-    html! { datalist #tag-suggestions { @for t in tags { option value=(t) {} } } }
 }
 
 /// Adds or removes a tag on the selected customers.
@@ -461,13 +435,7 @@ fn form_page(
             fieldset {
                 legend { (f.t("customers.other")) }
                 (owner_select(f, "customers.no_owner", users, values.get("owner_id"), errors))
-                div.field.invalid[errors.iter().any(|e| e.field == "tags")] {
-                    label for="f-tags" { (f.t("customers.tags")) }
-                    input #f-tags type="text" name="tags" value=(values.get("tags")) list="tag-suggestions" aria-describedby="f-tags-hint";
-                    @if let Some(e) = errors.iter().find(|e| e.field == "tags") { p.error { (f.t(e.key)) } }
-                    p.hint #f-tags-hint { (f.t("customers.tags_hint")) }
-                    (tag_datalist(all_tags))
-                }
+                (tags_field(f, values.get("tags"), errors, all_tags))
                 (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
             }
             button.primary type="submit" { (f.t("form.save")) }
@@ -476,55 +444,6 @@ fn form_page(
         }
     };
     layout(f, &title, body)
-}
-
-pub fn textarea(
-    f: &Frame,
-    name: &'static str,
-    label: &'static str,
-    value: &str,
-    errors: &[crate::error::FieldError],
-) -> Markup {
-    let error = errors.iter().find(|e| e.field == name);
-    let id = format!("f-{name}");
-    html! {
-        div.field.invalid[error.is_some()] {
-            label for=(id) { (f.t(label)) }
-            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")]
-                aria-describedby=[error.map(|_| format!("{id}-error"))] { (value) }
-            @if let Some(e) = error { p.error id=(format!("{id}-error")) { (f.t(e.key)) } }
-        }
-    }
-}
-
-/// Tabs of a card; later modules fill documents and tasks.
-pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
-    let tabs = [
-        ("details", "tabs.details"),
-        ("documents", "nav.documents"),
-        ("tasks", "nav.tasks"),
-        ("log", "nav.log"),
-    ];
-    html! {
-        nav.tabs aria-label=(f.t("tabs.label")) {
-            ul {
-                @for (tab, label) in tabs {
-                    li {
-                        @if tab == current {
-                            a href=(format!("{base}?tab={tab}")) aria-current="page" { (f.t(label)) }
-                        } @else {
-                            a href=(format!("{base}?tab={tab}")) { (f.t(label)) }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A definition list row, skipped when empty.
-pub fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
-    html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
 }
 
 /// "Street 1, 00100 Helsinki" from the parts that are filled in.
@@ -607,7 +526,7 @@ fn card_page(
         @match tab.as_str() {
             "log" => {
                 (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
-                (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
+                (views::pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
             }
             "documents" => { (views::empty(f.t("section.no_documents"))) }
             "tasks" => { (views::empty(f.t("front.no_tasks"))) }

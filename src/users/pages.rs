@@ -435,7 +435,7 @@ pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (views::pager(f, "/settings/users", offset, limit, users.len()))
+        (views::pager(f, "/settings/users", offset, limit, users.len() as i64 >= limit))
     };
     Ok(Resp::html(layout(f, f.t("users.title"), body)))
 }
@@ -602,7 +602,7 @@ pub fn login_history(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (views::pager(f, "/settings/logins", offset, limit, attempts.len()))
+        (views::pager(f, "/settings/logins", offset, limit, attempts.len() as i64 >= limit))
     };
     Ok(Resp::html(layout(f, f.t("logins.title"), body)))
 }

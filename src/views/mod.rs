@@ -273,17 +273,100 @@ pub fn language_options() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// "Previous / next" links for a list at `offset` showing `shown` of at most `limit` rows.
-pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, shown: usize) -> Markup {
-    let sep = if base.contains('?') { '&' } else { '?' };
+/// "Previous / next" links for a list at `offset`; `more` says whether rows follow the page
+/// (lists fetch one row more than they show instead of counting).
+pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
+    let sep = if base.ends_with('?') || base.ends_with('&') {
+        ""
+    } else if base.contains('?') {
+        "&"
+    } else {
+        "?"
+    };
     html! {
         nav.pager aria-label=(f.t("pager.label")) {
             @if offset > 0 {
                 a href=(format!("{base}{sep}offset={}", (offset - limit).max(0))) rel="prev" { (f.t("pager.previous")) }
             }
-            @if shown as i64 >= limit {
+            @if more {
                 a href=(format!("{base}{sep}offset={}", offset + limit)) rel="next" { (f.t("pager.next")) }
             }
+        }
+    }
+}
+
+pub fn tag_list(tags: &[String]) -> Markup {
+    html! { @for t in tags { span.tag { (t) } " " } }
+}
+
+pub fn tag_datalist(tags: &[String]) -> Markup {
+    html! { datalist #tag-suggestions { @for t in tags { option value=(t) {} } } }
+}
+
+pub fn textarea(
+    f: &Frame,
+    name: &'static str,
+    label: &'static str,
+    value: &str,
+    errors: &[FieldError],
+) -> Markup {
+    let error = errors.iter().find(|e| e.field == name);
+    let id = format!("f-{name}");
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for=(id) { (f.t(label)) }
+            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| format!("{id}-error"))] { (value) }
+            @if let Some(e) = error { p.error id=(format!("{id}-error")) { (f.t(e.key)) } }
+        }
+    }
+}
+
+/// Tabs of a card; later modules fill documents and tasks.
+pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
+    let tabs = [
+        ("details", "tabs.details"),
+        ("documents", "nav.documents"),
+        ("tasks", "nav.tasks"),
+        ("log", "nav.log"),
+    ];
+    html! {
+        nav.tabs aria-label=(f.t("tabs.label")) {
+            ul {
+                @for (tab, label) in tabs {
+                    li {
+                        @if tab == current {
+                            a href=(format!("{base}?tab={tab}")) aria-current="page" { (f.t(label)) }
+                        } @else {
+                            a href=(format!("{base}?tab={tab}")) { (f.t(label)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A definition list row, skipped when empty.
+pub fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
+    html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
+}
+
+/// The tags box: comma-separated, with the tags in use suggested.
+pub fn tags_field(f: &Frame, value: &str, errors: &[FieldError], all_tags: &[String]) -> Markup {
+    let error = field_error(errors, "tags");
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for="f-tags" { (f.t("customers.tags")) }
+            input #f-tags type="text" name="tags" value=(value) list="tag-suggestions"
+                aria-invalid=[error.map(|_| "true")]
+                aria-describedby=(if error.is_some() { "f-tags-error" } else { "f-tags-hint" });
+            @if let Some(e) = error {
+                p.error #f-tags-error { (f.t(e.key)) }
+            } @else {
+                p.hint #f-tags-hint { (f.t("customers.tags_hint")) }
+            }
+            (tag_datalist(all_tags))
         }
     }
 }
