@@ -116,6 +116,11 @@ pub fn is_email(text: &str) -> bool {
 /// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
 /// suffix of up to five characters) or an IBAN.
 fn is_einvoice_address(text: &str) -> bool {
+    // Both forms are ASCII; checking that first also keeps the byte slicing below on
+    // character boundaries whatever was typed.
+    if !text.is_ascii() {
+        return false;
+    }
     let ovt = text.len() >= 12
         && text.len() <= 17
         && text.starts_with("0037")
@@ -829,6 +834,11 @@ mod tests {
             ..input("Hyvä Oy")
         };
         assert!(validate(&ok, None).is_ok());
+        for odd in ["0037123456ää", "ää0037123456789", "ÄB12345678901234"] {
+            let input = CustomerInput { einvoice_address: Some(odd.into()), ..input("Outo Oy") };
+            let err = validate(&input, None).unwrap_err();
+            assert_eq!(err.fields()[0].field, "einvoice_address", "{odd}");
+        }
         let iban = CustomerInput {
             einvoice_address: Some("FI4950009420028730".into()),
             ..input("Hyvä Oy")
