@@ -44,6 +44,11 @@ impl BusinessId {
             .or_else(|| compact.strip_prefix("fi"))
             .unwrap_or(&compact)
             .to_string();
+        // Only ASCII can be a business ID; checking first keeps the slicing below on
+        // character boundaries whatever was typed.
+        if !compact.is_ascii() {
+            return Err(BusinessIdError::Format);
+        }
         let (body, check) = match compact.split_once('-') {
             Some((body, check)) => (body.to_string(), check.to_string()),
             None if compact.len() == 8 => (compact[..7].to_string(), compact[7..].to_string()),
@@ -140,6 +145,8 @@ mod tests {
             "123456789",
             "0112038-x",
             "0112O38-9",
+            "ääää",
+            "011203ä",
         ] {
             assert_eq!(
                 BusinessId::parse(text),
