@@ -1799,3 +1799,45 @@ fn a_readonly_user_gets_403_on_every_customer_post_and_sees_no_write_buttons() {
         "created, contact created, linked"
     );
 }
+
+#[test]
+fn odd_unicode_in_any_field_is_never_a_500() {
+    let (_server, admin) = TestServer::with_admin();
+    let fields = [
+        "name",
+        "business_id",
+        "email",
+        "phone",
+        "website",
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "einvoice_address",
+        "einvoice_operator",
+        "notes",
+        "tags",
+        "owner_id",
+    ];
+    let odd = [
+        "ääää",
+        "0112ä38-9",
+        "FIäää",
+        "0037123456ää",
+        "ÄB12345678901234",
+        "𝄞𝄞𝄞𝄞𝄞𝄞𝄞𝄞",
+        "\u{0}\u{1f}",
+        "a\u{301}",
+    ];
+    for field in fields {
+        for value in odd {
+            let mut form = vec![("name", "Outo Oy")];
+            if field == "name" {
+                form.clear();
+            }
+            form.push((field, value));
+            let resp = admin.post_form("/customers/new", "/customers/new", &form);
+            assert!(resp.status < 500, "{field}={value:?}: {}", resp.status);
+        }
+    }
+}
