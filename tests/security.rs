@@ -363,3 +363,33 @@ fn asset_paths_cannot_climb_out_of_the_assets_folder() {
         assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
     }
 }
+
+#[test]
+fn a_login_redirect_cannot_inject_headers_or_leave_the_site() {
+    let (server, _admin) = TestServer::with_admin();
+    for next in [
+        "/x\r\nSet-Cookie: minicrm_session=attacker",
+        "/\t/evil.example",
+        "/x\nLocation: //evil.example",
+    ] {
+        let c = server.client();
+        let resp = c.post_form(
+            "/login",
+            "/login",
+            &[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(resp.status, 303, "{next:?}");
+        assert_eq!(resp.location(), "/", "{next:?}");
+        assert!(
+            !resp
+                .headers
+                .iter()
+                .any(|(_, v)| v.contains("attacker") || v.contains("evil")),
+            "{next:?}"
+        );
+    }
+}

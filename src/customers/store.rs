@@ -835,7 +835,10 @@ mod tests {
         };
         assert!(validate(&ok, None).is_ok());
         for odd in ["0037123456ää", "ää0037123456789", "ÄB12345678901234"] {
-            let input = CustomerInput { einvoice_address: Some(odd.into()), ..input("Outo Oy") };
+            let input = CustomerInput {
+                einvoice_address: Some(odd.into()),
+                ..input("Outo Oy")
+            };
             let err = validate(&input, None).unwrap_err();
             assert_eq!(err.fields()[0].field, "einvoice_address", "{odd}");
         }

@@ -245,7 +245,12 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 fn send(request: tiny_http::Request, resp: Resp) {
     let mut headers: Vec<tiny_http::Header> = Vec::new();
     let mut add = |name: &str, value: &str| {
-        // A header value with a line break cannot be built; such a value is a bug, skip it.
+        // tiny_http accepts any ASCII in a header, line breaks included: a value with a control
+        // character would split the response (header injection), so it is never sent.
+        if value.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            log::error!("header {name} not sent: its value has a control character");
+            return;
+        }
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             headers.push(h);
         }

@@ -103,12 +103,32 @@ impl Lang {
     }
 
     /// The text for `key` with `{name}` placeholders filled in.
+    /// Placeholders are filled in one pass, so a value that itself contains `{name}` (a
+    /// customer called "Evil {number}") is kept as typed.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.t(key).to_string();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
+        let mut rest = self.t(key);
+        let mut out = String::with_capacity(rest.len());
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').map(|close| (&after[..close], close)) {
+                Some((name, close)) if args.iter().any(|(n, _)| *n == name) => {
+                    out.push_str(
+                        args.iter()
+                            .find(|(n, _)| *n == name)
+                            .map(|(_, v)| *v)
+                            .unwrap_or(""),
+                    );
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
-        text
+        out.push_str(rest);
+        out
     }
 
     pub fn date(self, d: NaiveDate) -> String {
@@ -153,6 +173,16 @@ mod tests {
         assert_eq!(Lang::En.date(d), "2026-11-22");
         let d = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
         assert_eq!(Lang::Fi.date(d), "5.3.2026");
+    }
+
+    #[test]
+    fn placeholders_fill_in_one_pass() {
+        let text = Lang::En.tf(
+            "summary.customer_created",
+            &[("name", "Evil {number}"), ("number", "1001")],
+        );
+        assert_eq!(text, "Customer Evil {number} (1001) was added.");
+        assert_eq!(Lang::En.tf("front.greeting", &[("name", "{")]), "Hello, {!");
     }
 
     #[test]

@@ -168,7 +168,13 @@ fn user_fields(f: &Frame, values: &Form, errors: &[FieldError]) -> Markup {
 
 /// A local path to return to after the login; anything else (another site) becomes `/`.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    // Control characters are refused too: browsers drop tabs and line breaks from URLs, so
+    // `/\t/evil.example` would become `//evil.example`.
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next
     } else {
         "/"
