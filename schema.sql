@@ -118,8 +118,10 @@ CREATE TABLE tags (
     name TEXT NOT NULL UNIQUE COLLATE NOCASE
 ) STRICT;
 
+-- AUTOINCREMENT: an id is never given again after a delete, so the log events that still
+-- name a deleted customer or contact never attach to a new one.
 CREATE TABLE customers (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     -- The customer number as shown ("1001", or with the prefix of settings, "A-1001").
     number            TEXT NOT NULL UNIQUE,
     -- The running part of an assigned number; NULL for numbers imported as they were.
@@ -163,7 +165,7 @@ CREATE TABLE customer_tags (
 CREATE INDEX customer_tags_by_tag ON customer_tags(tag_id, customer_id);
 
 CREATE TABLE contacts (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     first_name TEXT NOT NULL DEFAULT '',
     last_name  TEXT NOT NULL DEFAULT '',
     email      TEXT NOT NULL DEFAULT '',

@@ -326,3 +326,57 @@ fn a_port_in_use_is_a_clear_error() {
     );
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn a_bare_minicrm_serves_with_the_environment_settings() {
+    let (_dir, db) = tempdb();
+    let mut child = minicrm(&db)
+        .env("MINICRM_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("minicrm listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":8080"),
+        "{url}"
+    );
+    assert_eq!(Client::new(url).get("/setup").status, 200);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_plain_user_from_the_cli_does_not_end_setup_mode() {
+    let (_dir, db) = tempdb();
+    let mut cmd = minicrm(&db);
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "tavallinen",
+        "--name",
+        "Tavallinen Käyttäjä",
+        "--password-stdin",
+    ]);
+    assert!(run_with_stdin(cmd, "tavallisen-salasana\n")
+        .status
+        .success());
+    let server = TestServer::start_with(|c| c.db_path = db.clone());
+    assert_eq!(
+        server.client().get("/").location(),
+        "/setup",
+        "no administrator yet: the wizard still opens"
+    );
+}

@@ -77,7 +77,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => serve::run(&db, serve::ServeArgs::default()),
+        None => serve::run(&db, serve::ServeArgs::from_env()),
         Some(Command::Serve(args)) => serve::run(&db, args),
         Some(Command::User(cmd)) => admin::user(&db, cmd),
         Some(Command::Token(cmd)) => admin::token(&db, cmd),

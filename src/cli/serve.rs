@@ -4,16 +4,16 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use clap::Args;
+use clap::{Args, Parser};
 
 use super::CliError;
 use crate::config::ServeConfig;
 
-#[derive(Args, Default)]
+#[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MINICRM_ADDR", default_value = ServeConfig::DEFAULT_ADDR)]
-    addr: Option<String>,
+    addr: String,
     /// Open the app in the default browser once it listens.
     #[arg(long)]
     open: bool,
@@ -32,11 +32,24 @@ pub struct ServeArgs {
     allow_hosts: Vec<String>,
 }
 
+/// The flags of a bare `minicrm` (no subcommand): `serve` with its defaults and environment.
+#[derive(Parser)]
+struct Bare {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    /// What `minicrm serve` would take without flags: the defaults and the `MINICRM_*`
+    /// environment.
+    pub fn from_env() -> ServeArgs {
+        Bare::parse_from(["minicrm"]).args
+    }
+}
+
 pub fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     let mut config = ServeConfig::new(db.to_path_buf());
-    config.addr = args
-        .addr
-        .unwrap_or_else(|| ServeConfig::DEFAULT_ADDR.into());
+    config.addr = args.addr;
     config.workers = args.workers.max(1);
     config.max_body = args.max_body_mb.max(1) * 1024 * 1024;
     config.allowed_hosts = args.allow_hosts;

@@ -13,6 +13,8 @@ use crate::users::UserId;
 
 /// Where assigned numbers start when the register is empty.
 pub const FIRST_NUMBER: i64 = 1001;
+/// Imported numbers at or above this stay out of the running series.
+const MAX_SEQ: i64 = 1_000_000_000;
 
 const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
     c.postal_code, c.city, c.country, c.einvoice_address, c.einvoice_operator, c.notes, c.owner_id, \
@@ -348,9 +350,12 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
                     }],
                 });
             }
+            // A number in the running series counts for the next one; a huge one does not, or
+            // the series would run out (the next number must still fit).
             let seq = n
                 .strip_prefix(settings.customer_number_prefix.as_str())
-                .and_then(|d| d.parse::<i64>().ok());
+                .and_then(|d| d.parse::<i64>().ok())
+                .filter(|s| (0..MAX_SEQ).contains(s));
             (n.to_string(), seq)
         }
         None => {
@@ -789,6 +794,33 @@ mod tests {
         .unwrap();
         let c = crate::db::write(&mut conn, |tx| create(tx, &input("C Oy"), None)).unwrap();
         assert_eq!(by_id(&conn, c).unwrap().unwrap().number, "AS-1003");
+    }
+
+    #[test]
+    fn a_huge_imported_number_does_not_break_the_series() {
+        let (_d, mut conn) = db();
+        let huge = CustomerInput {
+            number: Some("9223372036854775807".into()),
+            ..input("Iso Oy")
+        };
+        crate::db::write(&mut conn, |tx| create(tx, &huge, None)).unwrap();
+        let next =
+            crate::db::write(&mut conn, |tx| create(tx, &input("Seuraava Oy"), None)).unwrap();
+        assert_eq!(by_id(&conn, next).unwrap().unwrap().number, "1001");
+    }
+
+    #[test]
+    fn a_deleted_customers_id_and_number_are_not_reused() {
+        let (_d, mut conn) = db();
+        let a = crate::db::write(&mut conn, |tx| create(tx, &input("A Oy"), None)).unwrap();
+        crate::db::write(&mut conn, |tx| delete(tx, a, None)).unwrap();
+        let b = crate::db::write(&mut conn, |tx| create(tx, &input("B Oy"), None)).unwrap();
+        assert!(b.0 > a.0);
+        assert_eq!(by_id(&conn, b).unwrap().unwrap().number, "1002");
+        assert!(log::store::for_customer(&conn, b.0, 10, 0)
+            .unwrap()
+            .iter()
+            .all(|e| !e.summary.contains("A Oy")));
     }
 
     #[test]

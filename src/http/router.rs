@@ -58,7 +58,7 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
     } else {
         None
     };
-    let setup_mode = !users::store::any_user(ctx.conn)?;
+    let setup_mode = !users::store::any_admin(ctx.conn)?;
     match (method, segs.as_slice(), form) {
         (Method::Get, ["setup"], _) => users::pages::setup_form(ctx),
         (Method::Post, ["setup"], Some(form)) => users::pages::setup_submit(ctx, form),

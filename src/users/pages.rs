@@ -36,7 +36,7 @@ fn role_options(lang: Lang) -> Vec<(&'static str, &'static str)> {
 // ---- first-run set-up ----
 
 pub fn setup_form(ctx: &mut Ctx) -> Result<Resp> {
-    if store::any_user(ctx.conn)? {
+    if store::any_admin(ctx.conn)? {
         return Ok(Resp::redirect("/"));
     }
     let frame = Frame::new(ctx, Section::None);
@@ -55,7 +55,7 @@ pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     };
     let company = form.get("company_name").trim().to_string();
     let result = db::write(ctx.conn, |tx| {
-        if store::any_user(tx)? {
+        if store::any_admin(tx)? {
             return Ok(None);
         }
         let mut errors = Vec::new();

@@ -303,8 +303,13 @@ pub fn users_page(conn: &Connection, limit: i64, offset: i64) -> rusqlite::Resul
     .collect()
 }
 
-pub fn any_user(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))
+/// Whether the register has an active administrator; until it has, it is in set-up mode.
+pub fn any_admin(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active = 1)",
+        [],
+        |r| r.get(0),
+    )
 }
 
 fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
