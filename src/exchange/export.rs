@@ -148,6 +148,30 @@ impl<'c> CustomerNames<'c> {
     }
 }
 
+/// Whether Excel would run this cell as a formula: it starts with `=`, `@`, or `+`/`-` not
+/// followed by a digit or space (so `+358 40 123 4567` and `-5` stay as they are).
+pub fn looks_like_formula(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some('=') | Some('@') | Some('\t') | Some('\r') => true,
+        Some('+') | Some('-') => {
+            !matches!(chars.next(), Some(c) if c.is_ascii_digit() || c == ' ') && text.len() > 1
+        }
+        _ => false,
+    }
+}
+
+/// A cell as Excel may open it safely: a formula-like value gets an apostrophe in front, so a
+/// customer named `=HYPERLINK(…)` is shown as text, not run (CSV injection). The importer takes
+/// the apostrophe off again.
+pub fn excel_safe(text: String) -> String {
+    if looks_like_formula(&text) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 /// Customers as CSV; returns how many.
 pub fn customers_csv<W: Write>(
     conn: &Connection,
@@ -160,8 +184,12 @@ pub fn customers_csv<W: Write>(
     w.write_record(fields.iter().map(|f| f.header(lang)))
         .map_err(csv_err)?;
     let n = for_each_customer(conn, query, |c| {
-        w.write_record(fields.iter().map(|f| customer_cell(c, *f, lang)))
-            .map_err(csv_err)
+        w.write_record(
+            fields
+                .iter()
+                .map(|f| excel_safe(customer_cell(c, *f, lang))),
+        )
+        .map_err(csv_err)
     })?;
     w.flush()?;
     Ok(n)
@@ -214,6 +242,7 @@ pub fn contacts_csv<W: Write>(
                 Field::Role => roles.clone(),
                 _ => String::new(),
             })
+            .map(excel_safe)
             .collect();
         w.write_record(&record).map_err(csv_err)
     })?;
@@ -425,6 +454,20 @@ mod tests {
             .unwrap();
             assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 1), "{lang:?}");
         }
+    }
+
+    #[test]
+    fn formula_like_cells_are_defused_and_phone_numbers_kept() {
+        assert_eq!(
+            excel_safe("=HYPERLINK(\"http://x\")".into()),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(excel_safe("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(excel_safe("+A1".into()), "'+A1");
+        assert_eq!(excel_safe("+358 40 123 4567".into()), "+358 40 123 4567");
+        assert_eq!(excel_safe("-5".into()), "-5");
+        assert_eq!(excel_safe("Kahvila Oy".into()), "Kahvila Oy");
+        assert_eq!(excel_safe("-".into()), "-");
     }
 
     #[test]

@@ -23,8 +23,14 @@ pub struct Row {
 }
 
 impl Row {
+    /// A cell's text, with the apostrophe that our CSV export puts before a formula-like
+    /// value (see `export::excel_safe`) taken off again.
     pub fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).map(String::as_str).unwrap_or("")
+        let text = self.cells.get(column).map(String::as_str).unwrap_or("");
+        match text.strip_prefix('\'') {
+            Some(rest) if super::export::looks_like_formula(rest) => rest,
+            _ => text,
+        }
     }
 }
 
@@ -323,6 +329,13 @@ mod tests {
         assert_eq!(t.headers, ["name;x", "notes"]);
         assert_eq!(t.rows[0].line, 2);
         assert_eq!(read_csv(b"a;b\n1;\n").unwrap().rows[0].cells, ["1", ""]);
+    }
+
+    #[test]
+    fn the_exports_formula_guard_comes_off_on_import() {
+        let t = read_csv("name;notes\n'=1+1;'+A1\n'kept;+358 40\n".as_bytes()).unwrap();
+        assert_eq!((t.rows[0].cell(0), t.rows[0].cell(1)), ("=1+1", "+A1"));
+        assert_eq!((t.rows[1].cell(0), t.rows[1].cell(1)), ("'kept", "+358 40"));
     }
 
     #[test]
