@@ -36,6 +36,9 @@ pub fn normalise(tags: &[String]) -> Result<Vec<String>> {
         if tag.chars().count() > MAX_TAG_LENGTH {
             return Err(Error::field("tags", "tags.too_long"));
         }
+        if tag.chars().any(char::is_control) {
+            return Err(Error::field("tags", "form.control_chars"));
+        }
         out.push(tag);
     }
     if out.len() > MAX_TAGS {
@@ -156,6 +159,10 @@ mod tests {
         .unwrap();
         assert_eq!(tags, ["Iso asiakas", "tampere", "VIP"]);
         assert!(normalise(&["x".repeat(51)]).is_err());
+        assert!(
+            normalise(&["a\u{1f}b".into()]).is_err(),
+            "the list queries' separator"
+        );
         assert!(normalise(&(0..31).map(|n| n.to_string()).collect::<Vec<_>>()).is_err());
     }
 }

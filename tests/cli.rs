@@ -171,6 +171,21 @@ fn backup_while_serving_gives_a_consistent_copy() {
         .output()
         .unwrap();
     assert!(forced.status.success());
+    assert_eq!(integrity(&dest), "ok");
+    // The database itself is never a backup's destination, not even with --force.
+    let onto_itself = minicrm(&server.db)
+        .arg("backup")
+        .arg(&server.db)
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert_eq!(onto_itself.status.code(), Some(1));
+    assert!(
+        stderr(&onto_itself).contains("the database itself"),
+        "{}",
+        stderr(&onto_itself)
+    );
+    assert_eq!(admin.get("/").status, 200);
     // The server still serves.
     assert_eq!(admin.get("/").status, 200);
 }

@@ -172,16 +172,31 @@ pub fn token(db_path: &Path, cmd: TokenCommand) -> Result<(), CliError> {
 pub fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), CliError> {
     let conn = db::open_read_only(db_path)?;
     if dest.exists() {
+        let same = std::fs::canonicalize(dest)? == std::fs::canonicalize(db_path)?;
+        if same {
+            return Err(CliError(format!(
+                "{} is the database itself; choose another file for the backup.",
+                dest.display()
+            )));
+        }
         if !force {
             return Err(CliError(format!(
                 "{} already exists; choose another name or add --force to overwrite it.",
                 dest.display()
             )));
         }
-        std::fs::remove_file(dest)?;
     }
-    db::backup::write_copy(&conn, dest)
+    // Written beside DEST and renamed into place, so a failed copy never leaves DEST half
+    // written or, with --force, gone.
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = dest.with_file_name(format!(".{name}.partial"));
+    let _ = std::fs::remove_file(&partial);
+    db::backup::write_copy(&conn, &partial)
         .map_err(|e| CliError(format!("could not write {}: {e}", dest.display())))?;
+    std::fs::rename(&partial, dest)?;
     let size = std::fs::metadata(dest)?.len();
     println!("backup written to {} ({size} bytes)", dest.display());
     Ok(())

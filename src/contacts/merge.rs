@@ -103,11 +103,16 @@ pub fn merge(
         "summary.contact_merged",
         &[("gone", &gone.full_name()), ("kept", &keep.full_name())],
     );
-    let mut event = NewEvent::new(EventKind::ContactDeleted, summary);
-    event.contact_id = Some(winner.0);
-    event.search_text = format!("{} {}", keep.full_name(), gone.full_name());
-    event.user_id = by.map(|u| u.0);
-    log::append(tx, &event)?;
+    for (kind, id) in [
+        (EventKind::ContactDeleted, loser),
+        (EventKind::ContactUpdated, winner),
+    ] {
+        let mut event = NewEvent::new(kind, summary.clone());
+        event.contact_id = Some(id.0);
+        event.search_text = format!("{} {}", keep.full_name(), gone.full_name());
+        event.user_id = by.map(|u| u.0);
+        log::append(tx, &event)?;
+    }
     Ok(())
 }
 
@@ -244,9 +249,12 @@ mod tests {
         assert_eq!(kept.email, "maija@beta.fi");
         assert_eq!(kept.customers.len(), 2);
         assert!(store::by_id(&conn, gone).unwrap().is_none());
-        assert!(log::store::for_contact(&conn, gone.0, 10, 0)
+        let left: Vec<String> = log::store::for_contact(&conn, gone.0, 10, 0)
             .unwrap()
-            .is_empty());
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(left, ["contact.deleted"]);
         assert!(duplicate_groups(&conn, 10).unwrap().is_empty());
     }
 }

@@ -212,6 +212,9 @@ fn check_link(conn: &Connection, link: &Link) -> Result<()> {
     if link.role.trim().chars().count() > ROLE_MAX {
         return Err(Error::field("role", "form.too_long"));
     }
+    if link.role.chars().any(char::is_control) {
+        return Err(Error::field("role", "form.control_chars"));
+    }
     if customers::by_id(conn, CustomerId(link.customer_id))?.is_none() {
         return Err(Error::field("customer_id", "contacts.customer_missing"));
     }
@@ -282,10 +285,35 @@ pub fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()>
     let lang = log::summary_lang(tx)?;
     let name = before.full_name();
     let summary = lang.tf("summary.contact_deleted", &[("name", &name)]);
-    log::append(
-        tx,
-        &event(EventKind::ContactDeleted, summary, id, &name, None, by),
-    )?;
+    // One event in the log of each customer the contact belonged to (or one on its own).
+    let ids: Vec<i64> = before.customers.iter().map(|l| l.customer_id).collect();
+    let companies = customers::names(tx, &ids)?;
+    if companies.is_empty() {
+        log::append(
+            tx,
+            &event(
+                EventKind::ContactDeleted,
+                summary.clone(),
+                id,
+                &name,
+                None,
+                by,
+            ),
+        )?;
+    }
+    for (cid, cname, _) in &companies {
+        log::append(
+            tx,
+            &event(
+                EventKind::ContactDeleted,
+                summary.clone(),
+                id,
+                &name,
+                Some((*cid, cname)),
+                by,
+            ),
+        )?;
+    }
     tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])?;
     Ok(())
 }

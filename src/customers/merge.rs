@@ -142,11 +142,18 @@ pub fn merge(
             ("kept_number", &keep.number),
         ],
     );
-    let mut event = NewEvent::new(EventKind::CustomerDeleted, summary);
-    event.customer_id = Some(winner.0);
-    event.search_text = format!("{} {}", keep.name, gone.name);
-    event.user_id = by.map(|u| u.0);
-    log::append(tx, &event)?;
+    // Two events: the removed customer's deletion under its own id, and the change of the
+    // kept one, so a client filtering by kind sees what happened to each.
+    for (kind, id) in [
+        (EventKind::CustomerDeleted, loser),
+        (EventKind::CustomerUpdated, winner),
+    ] {
+        let mut event = NewEvent::new(kind, summary.clone());
+        event.customer_id = Some(id.0);
+        event.search_text = format!("{} {}", keep.name, gone.name);
+        event.user_id = by.map(|u| u.0);
+        log::append(tx, &event)?;
+    }
     Ok(())
 }
 
@@ -319,14 +326,17 @@ mod tests {
             }]
         );
         let events = log::store::for_customer(&conn, gone.0, 50, 0).unwrap();
-        assert!(
-            events.is_empty(),
-            "every event of the removed customer moved"
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["customer.deleted"],
+            "every earlier event of the removed customer moved"
         );
         let moved = log::store::for_customer(&conn, keep.0, 50, 0).unwrap();
         assert!(moved
             .iter()
             .any(|e| e.summary.contains("Aijala") && e.kind == "customer.created"));
+        assert_eq!(moved[0].kind, "customer.updated");
         assert!(
             moved[0].summary.contains("yhdistettiin"),
             "{}",
