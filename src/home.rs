@@ -97,10 +97,12 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
     let (limit, offset) = page_params(&ctx.query)?;
     let q = ctx.query.get("q").trim().to_string();
     let list = if q.is_empty() {
-        events::newest(ctx.conn, limit, offset)?
+        events::newest(ctx.conn, limit + 1, offset)?
     } else {
-        events::search(ctx.conn, &q, limit, offset)?
+        events::search(ctx.conn, &q, limit + 1, offset)?
     };
+    let more = list.len() as i64 > limit;
+    let list = &list[..list.len().min(limit as usize)];
     let frame = Frame::new(ctx, Section::Log);
     let f = &frame;
     let base = if q.is_empty() {
@@ -118,8 +120,8 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
             input #log-q type="search" name="q" value=(q);
             button type="submit" { (f.t("search.button")) }
         }
-        (event_list(f, &list))
-        (views::pager(f, &base, offset, limit, list.len() as i64 >= limit))
+        (event_list(f, list))
+        (views::pager(f, &base, offset, limit, more))
     };
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
 }

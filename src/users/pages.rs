@@ -416,7 +416,10 @@ pub fn delete_token(ctx: &mut Ctx, token_id: i64) -> Result<Resp> {
 pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
     ctx.admin()?;
     let (limit, offset) = page_params(&ctx.query)?;
-    let users = store::users_page(ctx.conn, limit, offset)?;
+    // One row more than shown tells whether a next page exists.
+    let mut users = store::users_page(ctx.conn, limit + 1, offset)?;
+    let more = users.len() as i64 > limit;
+    users.truncate(limit as usize);
     let frame = Frame::new(ctx, Section::Settings);
     let f = &frame;
     let body = html! {
@@ -441,7 +444,7 @@ pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (views::pager(f, "/settings/users", offset, limit, users.len() as i64 >= limit))
+        (views::pager(f, "/settings/users", offset, limit, more))
     };
     Ok(Resp::html(layout(f, f.t("users.title"), body)))
 }
@@ -586,7 +589,9 @@ fn user_edit_view(f: &Frame, user: &super::User, values: &Form, error: Option<&E
 pub fn login_history(ctx: &mut Ctx) -> Result<Resp> {
     ctx.admin()?;
     let (limit, offset) = page_params(&ctx.query)?;
-    let attempts = store::login_history(ctx.conn, limit, offset)?;
+    let mut attempts = store::login_history(ctx.conn, limit + 1, offset)?;
+    let more = attempts.len() as i64 > limit;
+    attempts.truncate(limit as usize);
     let frame = Frame::new(ctx, Section::Settings);
     let f = &frame;
     let body = html! {
@@ -608,7 +613,7 @@ pub fn login_history(ctx: &mut Ctx) -> Result<Resp> {
                 }
             }
         }
-        (views::pager(f, "/settings/logins", offset, limit, attempts.len() as i64 >= limit))
+        (views::pager(f, "/settings/logins", offset, limit, more))
     };
     Ok(Resp::html(layout(f, f.t("logins.title"), body)))
 }
