@@ -1,6 +1,6 @@
 //! Settings live as key/value rows; `Settings` is their typed form with the defaults filled in.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
@@ -51,32 +51,27 @@ pub const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("backup_keep", 1, 1000),
 ];
 
-fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()
-}
-
+/// Reads every setting in one query (it runs on every request).
 pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
+    let stored: std::collections::HashMap<String, String> = conn
+        .prepare_cached("SELECT key, value FROM settings")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let get = |key: &str| stored.get(key).cloned();
+    let number = |key: &str, default: u32| get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     let d = Settings::default();
-    let number = |key: &str, default: u32| -> rusqlite::Result<u32> {
-        Ok(get(conn, key)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default))
-    };
     Ok(Settings {
-        company_name: get(conn, "company_name")?.unwrap_or(d.company_name),
-        default_language: get(conn, "default_language")?
+        company_name: get("company_name").unwrap_or(d.company_name),
+        default_language: get("default_language")
             .and_then(|v| Lang::parse(&v))
             .unwrap_or(d.default_language),
-        session_idle_hours: number("session_idle_hours", d.session_idle_hours)?,
-        remember_days: number("remember_days", d.remember_days)?,
-        lockout_attempts: number("lockout_attempts", d.lockout_attempts)?,
-        lockout_minutes: number("lockout_minutes", d.lockout_minutes)?,
-        backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours)?,
-        backup_keep: number("backup_keep", d.backup_keep)?,
-        customer_number_prefix: get(conn, "customer_number_prefix")?
-            .unwrap_or(d.customer_number_prefix),
+        session_idle_hours: number("session_idle_hours", d.session_idle_hours),
+        remember_days: number("remember_days", d.remember_days),
+        lockout_attempts: number("lockout_attempts", d.lockout_attempts),
+        lockout_minutes: number("lockout_minutes", d.lockout_minutes),
+        backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours),
+        backup_keep: number("backup_keep", d.backup_keep),
+        customer_number_prefix: get("customer_number_prefix").unwrap_or(d.customer_number_prefix),
     })
 }
 
