@@ -48,32 +48,6 @@ pub fn contact_query(query: &Form) -> Result<contacts::ListQuery> {
     crate::contacts::pages::list_query(query, contacts::Sort::Name)
 }
 
-/// A file name safe for a header: ASCII letters and digits, `-`, `_` and `.`.
-fn safe_file_name(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = match c {
-            'ä' | 'å' | 'á' | 'à' => 'a',
-            'Ä' | 'Å' => 'A',
-            'ö' | 'ø' | 'ó' => 'o',
-            'Ö' | 'Ø' => 'O',
-            'é' | 'è' => 'e',
-            'ü' => 'u',
-            c if c.is_ascii_alphanumeric() || c == '.' || c == '_' => c,
-            _ => '-',
-        };
-        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
-            out.push(c);
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "minicrm".into()
-    } else {
-        out
-    }
-}
-
 /// A download's file name: `asiakkaat-2026-11-22.csv` or `customers-2026-11-22.csv`.
 fn dated_name(lang: Lang, kind: Kind, extension: &str) -> String {
     let base = match (lang, kind) {
@@ -95,7 +69,10 @@ fn download(out: Spill, content_type: &str, file_name: &str) -> Result<Resp> {
             ("Content-Type".into(), content_type.into()),
             (
                 "Content-Disposition".into(),
-                format!("attachment; filename=\"{}\"", safe_file_name(file_name)),
+                format!(
+                    "attachment; filename=\"{}\"",
+                    crate::http::response::safe_file_name(file_name)
+                ),
             ),
             ("Cache-Control".into(), "no-store".into()),
         ],
@@ -617,11 +594,14 @@ mod tests {
     #[test]
     fn file_names_are_safe_ascii() {
         assert_eq!(
-            safe_file_name("Matti Meikäläinen.vcf"),
+            crate::http::response::safe_file_name("Matti Meikäläinen.vcf"),
             "Matti-Meikalainen.vcf"
         );
-        assert_eq!(safe_file_name("\"; rm -rf /\".vcf"), "rm-rf-.vcf");
-        assert_eq!(safe_file_name("???"), "minicrm");
+        assert_eq!(
+            crate::http::response::safe_file_name("\"; rm -rf /\".vcf"),
+            "rm-rf-.vcf"
+        );
+        assert_eq!(crate::http::response::safe_file_name("???"), "minicrm");
     }
 
     #[test]

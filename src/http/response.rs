@@ -65,3 +65,29 @@ impl Resp {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// A file name safe for a header: ASCII letters and digits, `-`, `_` and `.`.
+pub fn safe_file_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = match c {
+            'ä' | 'å' | 'á' | 'à' => 'a',
+            'Ä' | 'Å' => 'A',
+            'ö' | 'ø' | 'ó' => 'o',
+            'Ö' | 'Ø' => 'O',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            c if c.is_ascii_alphanumeric() || c == '.' || c == '_' => c,
+            _ => '-',
+        };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "minicrm".into()
+    } else {
+        out
+    }
+}

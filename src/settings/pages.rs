@@ -225,16 +225,7 @@ fn human_size(bytes: u64) -> String {
 
 /// A file download; the name is reduced to safe characters for the header.
 fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let name = crate::http::response::safe_file_name(name);
     Resp {
         status: 200,
         headers: vec![
