@@ -21,20 +21,15 @@ use crate::i18n::Lang;
 /// whole export; batches are large because each one skips the rows before it (OFFSET).
 pub const BATCH: i64 = 5000;
 
-/// Calls `each` for every customer of the list query (its limit and offset are ignored).
-pub fn for_each_customer(
-    conn: &Connection,
-    query: &customers::ListQuery,
-    mut each: impl FnMut(&Customer) -> Result<()>,
+/// Calls `each` for every row of a list, reading it a batch at a time: `page(offset)` gives
+/// one batch and whether more follow.
+fn for_each_page<T>(
+    mut page: impl FnMut(i64) -> rusqlite::Result<(Vec<T>, bool)>,
+    mut each: impl FnMut(&T) -> Result<()>,
 ) -> Result<usize> {
-    let mut ask = customers::ListQuery {
-        limit: BATCH,
-        offset: 0,
-        ..query.clone()
-    };
-    let mut count = 0;
+    let (mut offset, mut count) = (0, 0);
     loop {
-        let (rows, more) = customers::page(conn, &ask)?;
+        let (rows, more) = page(offset)?;
         for row in &rows {
             each(row)?;
         }
@@ -42,33 +37,46 @@ pub fn for_each_customer(
         if !more {
             return Ok(count);
         }
-        ask.offset += BATCH;
+        offset += BATCH;
     }
+}
+
+/// Calls `each` for every customer of the list query (its limit and offset are ignored).
+pub fn for_each_customer(
+    conn: &Connection,
+    query: &customers::ListQuery,
+    each: impl FnMut(&Customer) -> Result<()>,
+) -> Result<usize> {
+    let page = |offset| {
+        customers::page(
+            conn,
+            &customers::ListQuery {
+                limit: BATCH,
+                offset,
+                ..query.clone()
+            },
+        )
+    };
+    for_each_page(page, each)
 }
 
 /// Calls `each` for every contact of the list query (its limit and offset are ignored).
 pub fn for_each_contact(
     conn: &Connection,
     query: &contacts::ListQuery,
-    mut each: impl FnMut(&Contact) -> Result<()>,
+    each: impl FnMut(&Contact) -> Result<()>,
 ) -> Result<usize> {
-    let mut ask = contacts::ListQuery {
-        limit: BATCH,
-        offset: 0,
-        ..query.clone()
+    let page = |offset| {
+        contacts::page(
+            conn,
+            &contacts::ListQuery {
+                limit: BATCH,
+                offset,
+                ..query.clone()
+            },
+        )
     };
-    let mut count = 0;
-    loop {
-        let (rows, more) = contacts::page(conn, &ask)?;
-        for row in &rows {
-            each(row)?;
-        }
-        count += rows.len();
-        if !more {
-            return Ok(count);
-        }
-        ask.offset += BATCH;
-    }
+    for_each_page(page, each)
 }
 
 fn yes_no(value: bool, lang: Lang) -> &'static str {
