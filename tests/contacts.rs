@@ -5,25 +5,10 @@
 
 mod common;
 
+use common::page::*;
 use common::*;
 
 // ---- helpers ----
-
-fn id_from_location(location: &str, prefix: &str) -> i64 {
-    location
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.split(['#', '?', '/']).next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no id after {prefix} in {location:?}"))
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
 
 /// Creates a customer through its form and returns its id.
 fn customer(c: &Client, name: &str) -> i64 {
@@ -104,57 +89,6 @@ fn role_on(body: &str, id: i64) -> Option<String> {
     let tag = &body[at..at + body[at..].find('>').unwrap()];
     let v = tag.find("value=\"")? + 7;
     Some(unescape(&tag[v..v + tag[v..].find('"').unwrap()]))
-}
-
-fn input_value(body: &str, name: &str) -> String {
-    let marker = format!("id=\"f-{name}\"");
-    let at = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in {body}"));
-    let tag = &body[at..at + body[at..].find('>').unwrap()];
-    match tag.find("value=\"") {
-        Some(v) => {
-            let rest = &tag[v + 7..];
-            unescape(&rest[..rest.find('"').unwrap()])
-        }
-        None => String::new(),
-    }
-}
-
-fn field_error(body: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let at = body.find(&marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find('<').unwrap()]))
-}
-
-fn detail(body: &str, label: &str) -> Option<String> {
-    let marker = format!("<dt>{label}</dt><dd>");
-    let at = body.find(&marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find("</dd>").unwrap()]))
-}
-
-fn flash(body: &str) -> Option<String> {
-    let marker = "<p class=\"flash\" role=\"status\">";
-    let at = body.find(marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find('<').unwrap()]))
-}
-
-/// The (kind label, summary) of every event in a page's event list, newest first.
-fn events(body: &str) -> Vec<(String, String)> {
-    body.split("<span class=\"kind\">")
-        .skip(1)
-        .map(|s| {
-            let kind = s.split("</span>").next().unwrap();
-            let summary = s
-                .split("<span class=\"summary\">")
-                .nth(1)
-                .unwrap()
-                .split("</span>")
-                .next()
-                .unwrap();
-            (unescape(kind), unescape(summary))
-        })
-        .collect()
 }
 
 fn log_of(c: &Client, card: &str) -> Vec<(String, String)> {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::page::*;
 use common::*;
 
 // ---- helpers ----
@@ -12,15 +13,6 @@ use common::*;
 /// Posts the new-customer form as a browser does.
 fn post_new(c: &Client, fields: &[(&str, &str)]) -> Response {
     c.post_form("/customers/new", "/customers/new", fields)
-}
-
-/// The id at the end of a `Location` such as `/customers/7#contacts`.
-fn id_from_location(location: &str, prefix: &str) -> i64 {
-    location
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.split(['#', '?', '/']).next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no id after {prefix} in {location:?}"))
 }
 
 /// Creates a customer through the form and returns its id; the form must be accepted at once.
@@ -32,31 +24,6 @@ fn add_customer(c: &Client, fields: &[(&str, &str)]) -> i64 {
 
 fn named(c: &Client, name: &str) -> i64 {
     add_customer(c, &[("name", name)])
-}
-
-/// Undoes maud's escaping, for comparing shown text with what was typed.
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// The value of the `<input id="f-{name}">` of a form page, unescaped.
-fn input_value(body: &str, name: &str) -> String {
-    let marker = format!("id=\"f-{name}\"");
-    let at = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in {body}"));
-    let tag = &body[at..at + body[at..].find('>').unwrap()];
-    match tag.find("value=\"") {
-        Some(v) => {
-            let rest = &tag[v + 7..];
-            unescape(&rest[..rest.find('"').unwrap()])
-        }
-        None => String::new(),
-    }
 }
 
 /// The text of the `<textarea id="f-{name}">` of a form page, unescaped.
@@ -84,20 +51,6 @@ fn textarea_error(body: &str, name: &str) -> Option<String> {
     Some(unescape(&rest[at..at + rest[at..].find('<')?]))
 }
 
-/// The error shown under a field, if any.
-fn field_error(body: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let at = body.find(&marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find('<').unwrap()]))
-}
-
-/// The value of one row of a card's details (`<dt>label</dt><dd>value</dd>`).
-fn detail(body: &str, label: &str) -> Option<String> {
-    let marker = format!("<dt>{label}</dt><dd>");
-    let at = body.find(&marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find("</dd>").unwrap()]))
-}
-
 /// The customer names of a list page's table, in order.
 fn list_names(body: &str) -> Vec<String> {
     let Some(tbody) = body.split("<tbody>").nth(1) else {
@@ -117,24 +70,6 @@ fn list(c: &Client, query: &str) -> Vec<String> {
     list_names(&resp.body)
 }
 
-/// The (kind label, summary) of every event in a page's event list, newest first.
-fn events(body: &str) -> Vec<(String, String)> {
-    body.split("<span class=\"kind\">")
-        .skip(1)
-        .map(|s| {
-            let kind = s.split("</span>").next().unwrap();
-            let summary = s
-                .split("<span class=\"summary\">")
-                .nth(1)
-                .unwrap()
-                .split("</span>")
-                .next()
-                .unwrap();
-            (unescape(kind), unescape(summary))
-        })
-        .collect()
-}
-
 fn customer_log(c: &Client, id: i64) -> Vec<(String, String)> {
     let page = c.get(&format!("/customers/{id}?tab=log"));
     assert_eq!(page.status, 200, "{}", page.body);
@@ -147,12 +82,6 @@ fn pager_link(body: &str, rel: &str) -> Option<String> {
     let before = &body[..at];
     let start = before.rfind("href=\"")? + 6;
     Some(unescape(&before[start..before[start..].find('"')? + start]))
-}
-
-fn flash(body: &str) -> Option<String> {
-    let marker = "<p class=\"flash\" role=\"status\">";
-    let at = body.find(marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find('<').unwrap()]))
 }
 
 /// The value a browser would send for a `<select>`: the selected option, else the first.
