@@ -504,9 +504,15 @@ impl Default for ListQuery {
 }
 
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
+    list_sql_for(query, false)
+}
+
+/// `list_sql` for a search that matches many rows (`log::store::is_broad`): the list walks its
+/// order index instead of sorting every match.
+pub fn list_sql_for(query: &ListQuery, broad: bool) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM contacts p WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "contacts_fts", "p");
+    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "contacts_fts", "p", broad);
     if let Some(customer) = query.customer_id {
         sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");
         args.push(Value::Integer(customer));
@@ -528,7 +534,10 @@ pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
 pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Contact>, bool)> {
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
-    let (sql, args) = list_sql(&ask);
+    // Newest/oldest follow the matches' own order; only the other orders need the choice.
+    let by_id = matches!(query.sort, Sort::Newest | Sort::Oldest);
+    let broad = !by_id && log::store::is_broad(conn, "contacts_fts", &query.q)?;
+    let (sql, args) = list_sql_for(&ask, broad);
     crate::db::page_of(conn, &sql, args, query.limit, from_row)
 }
 

@@ -676,9 +676,15 @@ impl Default for ListQuery {
 /// The SQL and parameters of a list query, so that the page, the API, the CSV export and the
 /// query-plan test all run the very same statement.
 pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
+    list_sql_for(query, false)
+}
+
+/// `list_sql` for a search that matches many rows (`log::store::is_broad`): the list walks its
+/// order index instead of sorting every match.
+pub fn list_sql_for(query: &ListQuery, broad: bool) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
     let mut args: Vec<Value> = Vec::new();
-    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "customers_fts", "c");
+    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "customers_fts", "c", broad);
     match query.archived {
         Archived::Active => sql.push_str(" AND c.archived = 0"),
         Archived::Archived => sql.push_str(" AND c.archived = 1"),
@@ -706,7 +712,10 @@ pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
 pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Customer>, bool)> {
     let mut ask = query.clone();
     ask.limit = query.limit + 1;
-    let (sql, args) = list_sql(&ask);
+    // Newest/oldest follow the matches' own order; only the other orders need the choice.
+    let by_id = matches!(query.sort, Sort::Newest | Sort::Oldest);
+    let broad = !by_id && log::store::is_broad(conn, "customers_fts", &query.q)?;
+    let (sql, args) = list_sql_for(&ask, broad);
     crate::db::page_of(conn, &sql, args, query.limit, from_row)
 }
 
@@ -794,6 +803,55 @@ mod tests {
         .unwrap();
         let c = crate::db::write(&mut conn, |tx| create(tx, &input("C Oy"), None)).unwrap();
         assert_eq!(by_id(&conn, c).unwrap().unwrap().number, "AS-1003");
+    }
+
+    #[test]
+    fn a_broad_search_walks_the_order_index_and_finds_the_same_rows() {
+        let (_d, mut conn) = db();
+        for n in 0..30 {
+            let name = format!("Yritys {n:02} Oy");
+            crate::db::write(&mut conn, |tx| create(tx, &input(&name), None)).unwrap();
+        }
+        let query = ListQuery {
+            q: "oy".into(),
+            limit: 10,
+            offset: 5,
+            ..ListQuery::default()
+        };
+        let run = |broad: bool| -> Vec<String> {
+            let (sql, args) = list_sql_for(&query, broad);
+            // (parent, detail): parent 0 is the main query, not the tags' subquery.
+            let plan: Vec<(i64, String)> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(args.clone()), |r| {
+                    Ok((r.get(1)?, r.get(3)?))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            if broad {
+                assert!(
+                    plan.iter()
+                        .any(|(p, l)| *p == 0 && l.contains("customers_by_name")),
+                    "{plan:?}"
+                );
+                assert!(
+                    !plan
+                        .iter()
+                        .any(|(p, l)| *p == 0 && l.contains("TEMP B-TREE")),
+                    "{plan:?}"
+                );
+            }
+            crate::db::page_of(&conn, &sql, args, 10, from_row)
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(run(true), run(false));
+        assert_eq!(run(true)[0], "Yritys 05 Oy");
     }
 
     #[test]

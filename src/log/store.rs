@@ -229,23 +229,47 @@ pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
 
 /// Adds a full-text condition on `alias.id` against the FTS table `fts` for the search text
 /// `q` to a list query. Text with no words (only punctuation) finds nothing, not everything.
+///
+/// `broad` is for a search that matches a large share of the rows: then the list should walk
+/// its order index and keep the rows that match (`+` keeps SQLite from driving the query from
+/// the matches), instead of reading every match and sorting them all.
 pub fn add_fts_filter(
     sql: &mut String,
     args: &mut Vec<rusqlite::types::Value>,
     q: &str,
     fts: &str,
     alias: &str,
+    broad: bool,
 ) {
     match fts_query(q) {
         Some(query) => {
+            let plus = if broad { "+" } else { "" };
             sql.push_str(&format!(
-                " AND {alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+                " AND {plus}{alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
             ));
             args.push(rusqlite::types::Value::Text(query));
         }
         None if !q.trim().is_empty() => sql.push_str(" AND 0"),
         None => {}
     }
+}
+
+/// How many matches make a search "broad" (see `add_fts_filter`): below it, sorting the
+/// matches is cheaper than walking an index; above it, walking is.
+pub const BROAD_SEARCH: i64 = 1000;
+
+/// Whether the search text matches at least `BROAD_SEARCH` rows of the FTS table `fts`
+/// (counting stops there, so this is cheap whatever the answer).
+pub fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Result<bool> {
+    let Some(query) = fts_query(q) else {
+        return Ok(false);
+    };
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
+        ))?
+        .query_row(params![query, BROAD_SEARCH], |r| r.get(0))?;
+    Ok(n >= BROAD_SEARCH)
 }
 
 /// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
