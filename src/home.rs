@@ -1,12 +1,12 @@
 //! The front page, the sections whose modules are still to come, the log list and the global
 //! search.
 
-use maud::{html, Markup};
+use maud::html;
 
 use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
-use crate::log::store::{self as events, Event, EventKind};
+use crate::log::store as events;
 use crate::views::{self, layout, Frame, Section};
 
 pub fn front(ctx: &mut Ctx) -> Result<Resp> {
@@ -46,31 +46,10 @@ pub fn front(ctx: &mut Ctx) -> Result<Resp> {
         }
         section.card {
             h2 { (f.t("front.newest_events")) }
-            (event_list(f, &newest_events))
+            (views::event_list(f, &newest_events))
         }
     };
     Ok(Resp::html(layout(f, f.t("nav.front"), body)))
-}
-
-/// A list of log events: when, what, who did it.
-pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
-    html! {
-        @if list.is_empty() {
-            (views::empty(f.t("log.none")))
-        } @else {
-            ol.events {
-                @for e in list {
-                    li {
-                        time datetime=(e.at) { (f.lang.datetime_text(&e.at)) }
-                        " "
-                        span.kind { (EventKind::parse(&e.kind).map(|k| k.label(f.lang)).unwrap_or(&e.kind)) }
-                        " "
-                        span.summary { (e.summary) }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Customers, contacts, documents and tasks: their modules fill these pages; until then each
@@ -120,7 +99,7 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
             input #log-q type="search" name="q" value=(q);
             button type="submit" { (f.t("search.button")) }
         }
-        (event_list(f, list))
+        (views::event_list(f, list))
         (views::pager(f, &base, offset, limit, more))
     };
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
@@ -171,7 +150,7 @@ pub fn search(ctx: &mut Ctx) -> Result<Resp> {
                 @if more_people { p { a href=(format!("/contacts?{encoded}")) { (f.t("search.all_contacts")) } } }
             }
             h2 { (f.t("nav.log")) }
-            (event_list(f, &found))
+            (views::event_list(f, &found))
         }
     };
     Ok(Resp::html(layout(f, f.t("search.title"), body)))

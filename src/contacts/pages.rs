@@ -320,10 +320,7 @@ pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 
 fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let tab = match ctx.query.get("tab") {
-        t @ ("documents" | "tasks" | "log") => t.to_string(),
-        _ => "details".to_string(),
-    };
+    let tab = views::card_tab(&ctx.query);
     let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
     let names = customers::names(ctx.conn, &ids)?;
     let find = ctx.query.get("find").trim().to_string();
@@ -361,15 +358,11 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                 }
             }
         }
-        (tabs(f, &base, &tab))
-        @match tab.as_str() {
-            "log" => {
-                (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
-                (views::pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
-            }
-            "documents" => { (views::empty(f.t("section.no_documents"))) }
-            "tasks" => { (views::empty(f.t("front.no_tasks"))) }
-            _ => {
+        (tabs(f, &base, tab))
+        @if let Some(other) = views::other_tab(f, tab, &base, &log, offset, limit) {
+            (other)
+        } @else {
+            {
                 div.grid {
                     section.card {
                         h2 { (f.t("tabs.details")) }

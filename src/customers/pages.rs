@@ -471,10 +471,7 @@ fn card_page(
     alikes: &[crate::contacts::Contact],
 ) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let tab = match ctx.query.get("tab") {
-        t @ ("documents" | "tasks" | "log") => t.to_string(),
-        _ => "details".to_string(),
-    };
+    let tab = views::card_tab(&ctx.query);
     let people = contacts::of_customer(ctx.conn, c.id)?;
     let find = ctx.query.get("find").trim().to_string();
     let found = if find.is_empty() {
@@ -522,15 +519,11 @@ fn card_page(
                 }
             }
         }
-        (tabs(f, &base, &tab))
-        @match tab.as_str() {
-            "log" => {
-                (crate::home::event_list(f, &log[..log.len().min(limit as usize)]))
-                (views::pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
-            }
-            "documents" => { (views::empty(f.t("section.no_documents"))) }
-            "tasks" => { (views::empty(f.t("front.no_tasks"))) }
-            _ => {
+        (tabs(f, &base, tab))
+        @if let Some(other) = views::other_tab(f, tab, &base, &log, offset, limit) {
+            (other)
+        } @else {
+            {
                 div.cols {
                     section.card {
                         h2 { (f.t("tabs.details")) }

@@ -6,6 +6,7 @@ use maud::{html, Markup, DOCTYPE};
 use crate::error::{Error, FieldError};
 use crate::http::Ctx;
 use crate::i18n::Lang;
+use crate::log::store::{Event, EventKind};
 use crate::users::{Role, User};
 
 /// The sections in the header, in order.
@@ -368,6 +369,58 @@ pub fn tags_field(f: &Frame, value: &str, errors: &[FieldError], all_tags: &[Str
             }
             (tag_datalist(all_tags))
         }
+    }
+}
+
+/// A list of log events: when, what, who did it.
+pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
+    html! {
+        @if list.is_empty() {
+            (empty(f.t("log.none")))
+        } @else {
+            ol.events {
+                @for e in list {
+                    li {
+                        time datetime=(e.at) { (f.lang.datetime_text(&e.at)) }
+                        " "
+                        span.kind { (EventKind::parse(&e.kind).map(|k| k.label(f.lang)).unwrap_or(&e.kind)) }
+                        " "
+                        span.summary { (e.summary) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The tab of a card the URL asks for (`?tab=`); details when it names none.
+pub fn card_tab(query: &crate::http::form::Form) -> &'static str {
+    match query.get("tab") {
+        "documents" => "documents",
+        "tasks" => "tasks",
+        "log" => "log",
+        _ => "details",
+    }
+}
+
+/// What a card's documents, tasks and log tabs show; `None` for details, which each card
+/// draws itself. `log` holds one event more than a page when a next page exists.
+pub fn other_tab(
+    f: &Frame,
+    tab: &str,
+    base: &str,
+    log: &[Event],
+    offset: i64,
+    limit: i64,
+) -> Option<Markup> {
+    match tab {
+        "log" => Some(html! {
+            (event_list(f, &log[..log.len().min(limit as usize)]))
+            (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
+        }),
+        "documents" => Some(empty(f.t("section.no_documents"))),
+        "tasks" => Some(empty(f.t("front.no_tasks"))),
+        _ => None,
     }
 }
 
