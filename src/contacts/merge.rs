@@ -84,11 +84,7 @@ pub fn merge(
         email: fill(&keep.email, &gone.email),
         phone: fill(&keep.phone, &gone.phone),
         title: fill(&keep.title, &gone.title),
-        notes: match (keep.notes.is_empty(), gone.notes.is_empty()) {
-            (_, true) => None,
-            (true, false) => Some(gone.notes.clone()),
-            (false, false) => Some(format!("{}\n\n{}", keep.notes, gone.notes)),
-        },
+        notes: crate::customers::merge::joined_notes(&keep.notes, &gone.notes),
         tags: Some(
             store::by_id(tx, winner)?
                 .map(|c| c.tags)

@@ -58,6 +58,16 @@ pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<V
     Ok(groups)
 }
 
+/// The kept record's notes after a merge: the removed one's appended, or `None` when they
+/// do not change.
+pub fn joined_notes(kept: &str, gone: &str) -> Option<String> {
+    match (kept.is_empty(), gone.is_empty()) {
+        (_, true) => None,
+        (true, false) => Some(gone.to_string()),
+        (false, false) => Some(format!("{kept}\n\n{gone}")),
+    }
+}
+
 /// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
 pub fn merge(
     tx: &Transaction,
@@ -113,11 +123,7 @@ pub fn merge(
         city: fill(&keep.city, &gone.city),
         einvoice_address: fill(&keep.einvoice_address, &gone.einvoice_address),
         einvoice_operator: fill(&keep.einvoice_operator, &gone.einvoice_operator),
-        notes: match (keep.notes.is_empty(), gone.notes.is_empty()) {
-            (_, true) => None,
-            (true, false) => Some(gone.notes.clone()),
-            (false, false) => Some(format!("{}\n\n{}", keep.notes, gone.notes)),
-        },
+        notes: joined_notes(&keep.notes, &gone.notes),
         owner_id: if keep.owner_id.is_none() {
             Some(gone.owner_id)
         } else {
