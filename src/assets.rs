@@ -7,8 +7,6 @@ use std::sync::OnceLock;
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
-use crate::http::Resp;
-
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 struct Files;
@@ -33,13 +31,9 @@ pub fn url(name: &str) -> String {
     format!("/assets/{hash}/{name}")
 }
 
-/// Serves `/assets/{hash}/{name}`. Any hash is accepted (the content is what it is); the long
-/// cache lifetime is safe because a changed file gets a new URL.
-pub fn serve(name: &str) -> Option<Resp> {
+/// An embedded file and its MIME type, by name.
+pub fn get(name: &str) -> Option<(Vec<u8>, String)> {
     let file = Files::get(name)?;
     let mime = file.metadata.mimetype().to_string();
-    Some(
-        Resp::new(200, &mime, file.data.into_owned())
-            .with_header("Cache-Control", "public, max-age=31536000, immutable"),
-    )
+    Some((file.data.into_owned(), mime))
 }

@@ -16,6 +16,8 @@ pub struct FieldError {
 pub enum Error {
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("login required")]
     Unauthorized,
     #[error("forbidden")]
@@ -66,6 +68,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::NotFound => 404,
+            Error::MethodNotAllowed => 405,
             Error::Unauthorized => 401,
             Error::Forbidden | Error::Csrf | Error::BadHost => 403,
             Error::BadRequest(_) => 400,
@@ -82,6 +85,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotFound => "not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::Csrf => "csrf",
@@ -100,6 +104,7 @@ impl Error {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             Error::NotFound => lang.t("error.not_found").into(),
+            Error::MethodNotAllowed => lang.t("error.method_not_allowed").into(),
             Error::Unauthorized => lang.t("error.unauthorized").into(),
             Error::Forbidden => lang.t("error.forbidden").into(),
             Error::Csrf => lang.t("error.csrf").into(),

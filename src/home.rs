@@ -7,13 +7,13 @@ use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::views::{self, layout, Frame, Section};
+use crate::views::{self, layout, Section};
 
 pub fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
     let newest_customers = crate::customers::store::newest(ctx.conn, 10)?;
     let newest_contacts = crate::contacts::store::newest(ctx.conn, 10)?;
-    let frame = Frame::new(ctx, Section::Front);
+    let frame = ctx.frame(Section::Front);
     let f = &frame;
     let greeting = f.lang.tf(
         "front.greeting",
@@ -62,7 +62,7 @@ pub fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
         Section::Documents => ("nav.documents", "section.no_documents"),
         _ => ("nav.tasks", "front.no_tasks"),
     };
-    let frame = Frame::new(ctx, section);
+    let frame = ctx.frame(section);
     let f = &frame;
     let body = html! {
         h1 { (f.t(title)) }
@@ -82,7 +82,7 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
     };
     let more = list.len() as i64 > limit;
     let list = &list[..list.len().min(limit as usize)];
-    let frame = Frame::new(ctx, Section::Log);
+    let frame = ctx.frame(Section::Log);
     let f = &frame;
     let base = if q.is_empty() {
         "/log".to_string()
@@ -131,7 +131,7 @@ pub fn search(ctx: &mut Ctx) -> Result<Resp> {
         crate::contacts::store::page(ctx.conn, &contact_query)?
     };
     let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
-    let frame = Frame::new(ctx, Section::None);
+    let frame = ctx.frame(Section::None);
     let f = &frame;
     let body = html! {
         h1 { (f.t("search.title")) }

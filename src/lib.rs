@@ -1,24 +1,32 @@
 //! minicrm: a customer register for small businesses, in one executable and one SQLite file.
 //!
 //! `main.rs` only parses the command line; everything else lives here so that the integration
-//! tests can start the real server in-process on a free port.
+//! tests can start the real server in-process on a free port. The layers and where each kind of
+//! code goes: `docs/ARCHITECTURE.md`.
 
-pub mod api;
-pub mod assets;
+// Entry points: the command line and the web server with its route tables.
 pub mod cli;
-pub mod config;
+pub mod server;
+
+// Features: each owns its tables, pages and API handlers.
+mod admin;
 pub mod contacts;
 pub mod customers;
+mod exchange;
+mod home;
+pub mod users;
+
+// Core: used by every feature, uses none.
+mod assets;
+pub mod auth;
+pub mod config;
 pub mod db;
 pub mod error;
-pub mod exchange;
-pub mod home;
 pub mod http;
-pub mod i18n;
+mod i18n;
 pub mod log;
+pub mod register;
 pub mod settings;
-pub mod tags;
-pub mod users;
 pub mod views;
 
 pub use error::Error;

@@ -1134,7 +1134,7 @@ impl Gen {
         let mut rng = Rng(seed ^ 0x6D69_6E69_6372_6D00);
         rng.next();
         let lang = crate::log::summary_lang(conn)?;
-        let settings = crate::settings::store::load(conn)?;
+        let settings = crate::settings::load(conn)?;
         let users: Vec<i64> = conn
             .prepare("SELECT id FROM users WHERE active = 1 AND role <> 'readonly' ORDER BY id")?
             .query_map([], |r| r.get(0))?

@@ -58,7 +58,7 @@ pub fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, shutdown.clone())?;
     }
-    let running = crate::http::start(config, shutdown)?;
+    let running = crate::server::start(config, shutdown)?;
     let url = running.url();
     println!("minicrm listening on {url}");
     log::info!("database {}", db.display());

@@ -1,12 +1,17 @@
-//! `/api/v1/contacts`.
+//! `/api/v1/contacts`, and a customer's contacts under `/api/v1/customers/{id}/contacts`.
+
+use serde::Deserialize;
+use serde_json::json;
 
 use super::pages::list_query;
 use super::store::{self, Sort};
 use super::{ContactId, ContactInput};
-use crate::customers::api::list_answer;
+use crate::customers::store as customers;
+use crate::customers::CustomerId;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
+use crate::register::list_answer;
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
     let query = list_query(&ctx.query, Sort::Newest)?;
@@ -43,5 +48,48 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete(tx, ContactId(id), Some(by)))?;
+    Ok(Resp::new(204, "application/json", Vec::new()))
+}
+
+/// The customer's contacts, each with its `role` here.
+pub fn of_customer(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    customers::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    let items: Vec<serde_json::Value> = store::of_customer(ctx.conn, CustomerId(id))?
+        .into_iter()
+        .map(|(contact, role)| {
+            let mut value = serde_json::to_value(contact).unwrap_or_default();
+            value["role"] = role.into();
+            value
+        })
+        .collect();
+    Ok(Resp::json(200, &json!({ "items": items })))
+}
+
+#[derive(Deserialize, Default)]
+struct RoleBody {
+    #[serde(default)]
+    role: String,
+}
+
+/// `PUT /customers/{id}/contacts/{contact_id}` links, or changes the role.
+pub fn link(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let body: RoleBody = if ctx.body.is_empty() {
+        RoleBody::default()
+    } else {
+        ctx.json()?
+    };
+    db::write(ctx.conn, |tx| {
+        store::link(tx, CustomerId(id), ContactId(contact), &body.role, Some(by))
+    })?;
+    let c = store::by_id(ctx.conn, ContactId(contact))?.ok_or(Error::NotFound)?;
+    Ok(Resp::json(200, &c))
+}
+
+pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| {
+        store::unlink(tx, CustomerId(id), ContactId(contact), Some(by))
+    })?;
     Ok(Resp::new(204, "application/json", Vec::new()))
 }

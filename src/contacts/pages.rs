@@ -6,16 +6,16 @@ use maud::{html, Markup};
 use super::store::{self, ListQuery, Sort};
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
-use crate::customers::CustomerId;
+use crate::customers::{Customer, CustomerId};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::tags;
+use crate::register::tags;
 use crate::views::{
     self, csrf_input, detail, form_error, layout, select, tabs, tag_list, tags_field, textarea,
-    Field, Frame, Section,
+    CardTab, Field, Frame, Section,
 };
 
 /// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
@@ -69,7 +69,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Resp> {
         Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
         None => None,
     };
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let base = format!("/contacts?{}", filter.encode_without(&["offset"]));
     let mut tag_options = vec![("", f.t("customers.any_tag"))];
@@ -165,7 +165,7 @@ fn input_of(form: &Form) -> ContactInput {
 pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let all_tags = tags::all(ctx.conn)?;
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     Ok(Resp::html(form_page(
         &frame,
         None,
@@ -206,7 +206,7 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         Err(err) => return Err(err),
     };
     let all_tags = tags::all(ctx.conn)?;
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     let status = error.as_ref().map(Error::status).unwrap_or(200);
     Ok(Resp::html(form_page(
         &frame,
@@ -222,7 +222,7 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
 pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let all_tags = tags::all(ctx.conn)?;
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     Ok(Resp::html(form_page(
         &frame,
         Some(&p),
@@ -245,7 +245,7 @@ pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
         }
         Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
             let all_tags = tags::all(ctx.conn)?;
-            let frame = Frame::new(ctx, Section::Contacts);
+            let frame = ctx.frame(Section::Contacts);
             let status = err.status();
             Ok(Resp::html(form_page(
                 &frame,
@@ -320,7 +320,7 @@ pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 
 fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let tab = views::card_tab(&ctx.query);
+    let tab = CardTab::parse(ctx.query.get("tab"));
     let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
     let names = customers::names(ctx.conn, &ids)?;
     let find = ctx.query.get("find").trim().to_string();
@@ -338,12 +338,12 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         .0
     };
     let (limit, offset) = page_params(&ctx.query)?;
-    let log = if tab == "log" {
+    let log = if tab == CardTab::Log {
         events::for_contact(ctx.conn, p.id.0, limit + 1, offset)?
     } else {
         Vec::new()
     };
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/contacts/{}", p.id.0);
@@ -483,7 +483,7 @@ pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
 
 pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let frame = Frame::new(ctx, Section::Contacts);
+    let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let body = html! {
         div.narrow {
@@ -504,4 +504,231 @@ pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     db::write(ctx.conn, |tx| store::delete(tx, ContactId(id), Some(by)))?;
     ctx.flash("flash.contact_deleted");
     Ok(Resp::redirect("/contacts"))
+}
+
+// ---- the contacts on a customer's card ----
+
+/// A customer's card with its contacts panel.
+pub fn customer_card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    customer_card_with(ctx, id, None, &Form::default(), &[])
+}
+
+/// The card with the add-contact form's error, input and possible duplicates when it was
+/// rejected.
+fn customer_card_with(
+    ctx: &mut Ctx,
+    id: i64,
+    error: Option<&Error>,
+    values: &Form,
+    alikes: &[Contact],
+) -> Result<Resp> {
+    let status = error.map(Error::status).unwrap_or(200);
+    crate::customers::pages::card(
+        ctx,
+        id,
+        &mut |ctx, f, c| customer_panel(ctx, f, c, error, values, alikes),
+        status,
+    )
+}
+
+/// The contacts of a customer with their roles, and the forms to link or add one.
+fn customer_panel(
+    ctx: &mut Ctx,
+    f: &Frame,
+    c: &Customer,
+    error: Option<&Error>,
+    values: &Form,
+    alikes: &[Contact],
+) -> Result<Markup> {
+    let people = store::of_customer(ctx.conn, c.id)?;
+    let find = ctx.query.get("find").trim().to_string();
+    let found = if find.is_empty() {
+        Vec::new()
+    } else {
+        let query = ListQuery {
+            q: find.clone(),
+            limit: 20,
+            ..Default::default()
+        };
+        store::page(ctx.conn, &query)?.0
+    };
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let base = format!("/customers/{}", c.id.0);
+    let errors = error.map(Error::fields).unwrap_or_default();
+    Ok(html! {
+        section.card #contacts {
+            h2 { (f.t("customers.contacts")) }
+            @if people.is_empty() {
+                (views::empty(f.t("front.no_contacts")))
+            } @else {
+                div.table-wrap { table {
+                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } @if can_write { th {} } } }
+                    tbody {
+                        @for (p, role) in &people {
+                            tr {
+                                td { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } }
+                                td {
+                                    @if can_write {
+                                        form.inline-form method="post" action=(format!("{base}/contacts/{}/role", p.id.0)) {
+                                            (csrf_input(f))
+                                            label.visually-hidden for=(format!("role-{}", p.id.0)) { (f.t("contacts.role")) }
+                                            input id=(format!("role-{}", p.id.0)) type="text" name="role" value=(role) size="16";
+                                            button type="submit" { (f.t("contacts.change_role")) }
+                                        }
+                                    } @else { (role) }
+                                }
+                                td { (p.email) }
+                                td { (p.phone) }
+                                @if can_write {
+                                    td {
+                                        form.inline-form method="post" action=(format!("{base}/contacts/{}/unlink", p.id.0)) {
+                                            (csrf_input(f))
+                                            button.link type="submit" { (f.t("contacts.unlink")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            p.actions {
+                a href=(format!("/contacts.vcf?customer_id={}", c.id.0)) { (f.t("contacts.export_vcard")) }
+            }
+            @if can_write {
+                h3 { (f.t("customers.add_contact")) }
+                form method="get" action=(base) {
+                    label for="find-contact" { (f.t("customers.find_contact")) }
+                    input #find-contact type="search" name="find" value=(find);
+                    button type="submit" { (f.t("search.button")) }
+                }
+                @if !find.is_empty() {
+                    @if found.is_empty() {
+                        (views::empty(f.t("customers.nothing_found")))
+                    } @else {
+                        ul.found {
+                            @for p in &found {
+                                li {
+                                    form.inline-form method="post" action=(format!("{base}/contacts")) {
+                                        (csrf_input(f))
+                                        input type="hidden" name="contact_id" value=(p.id.0);
+                                        (p.full_name()) @if !p.email.is_empty() { " (" (p.email) ")" } " "
+                                        label.visually-hidden for=(format!("link-role-{}", p.id.0)) { (f.t("contacts.role")) }
+                                        input id=(format!("link-role-{}", p.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
+                                        button type="submit" { (f.t("contacts.link")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                h3 { (f.t("customers.new_contact")) }
+                (form_error(f, error))
+                @if !alikes.is_empty() {
+                    div.warning role="alert" {
+                        p { (f.t("duplicates.contact_warning")) }
+                        ul { @for p in alikes { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } @if !p.email.is_empty() { " (" (p.email) ")" } } } }
+                    }
+                }
+                form method="post" action=(format!("{base}/contacts")) novalidate {
+                    (csrf_input(f))
+                    @if !alikes.is_empty() {
+                        div.field.check {
+                            input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
+                            label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
+                        }
+                    }
+                    (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
+                    (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
+                    (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
+                    (Field::text("phone", "customers.phone", values.get("phone")).kind("tel").render(f, errors))
+                    (Field::text("role", "contacts.role", values.get("role")).hint("contacts.role_hint").render(f, errors))
+                    button.primary type="submit" { (f.t("customers.add_contact")) }
+                }
+            }
+        }
+    })
+}
+
+/// Adds a contact to the customer: an existing one (`contact_id`) or a new one made here.
+pub fn add_to_customer(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let customer = CustomerId(id);
+    customers::by_id(ctx.conn, customer)?.ok_or(Error::NotFound)?;
+    let role = form.get("role").to_string();
+    if let Ok(contact) = form.get("contact_id").parse::<i64>() {
+        db::write(ctx.conn, |tx| {
+            store::link(tx, customer, ContactId(contact), &role, Some(by))
+        })?;
+        ctx.flash("flash.contact_linked");
+        return Ok(Resp::redirect(&format!("/customers/{id}#contacts")));
+    }
+    let input = ContactInput {
+        first_name: Some(form.get("first_name").into()),
+        last_name: Some(form.get("last_name").into()),
+        email: Some(form.get("email").into()),
+        phone: Some(form.get("phone").into()),
+        customers: Some(vec![Link {
+            customer_id: id,
+            role,
+        }]),
+        ..ContactInput::default()
+    };
+    let confirmed = form.checked("confirm_duplicate");
+    let result = db::write(ctx.conn, |tx| {
+        if !confirmed {
+            let fields = store::validate(&input, None)?;
+            let alikes = store::look_alikes(tx, &fields, &[id], None)?;
+            if !alikes.is_empty() {
+                return Ok(Err(alikes));
+            }
+        }
+        store::create(tx, &input, Some(by)).map(Ok)
+    });
+    match result {
+        Ok(Ok(_)) => {
+            ctx.flash("flash.contact_created");
+            Ok(Resp::redirect(&format!("/customers/{id}#contacts")))
+        }
+        Ok(Err(alikes)) => customer_card_with(ctx, id, None, &form, &alikes),
+        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
+            customer_card_with(ctx, id, Some(&err), &form, &[])
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Where to go after a change made from either card: the `back` field when it is one of our
+/// cards, else the customer's card.
+fn back_to(form: &Form, id: i64) -> String {
+    let back = form.get("back");
+    if (back.starts_with("/contacts/") || back.starts_with("/customers/")) && !back.contains("//") {
+        back.to_string()
+    } else {
+        format!("/customers/{id}#contacts")
+    }
+}
+
+pub fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| {
+        store::link(
+            tx,
+            CustomerId(id),
+            ContactId(contact),
+            form.get("role"),
+            Some(by),
+        )
+    })?;
+    ctx.flash("flash.saved");
+    Ok(Resp::redirect(&back_to(&form, id)))
+}
+
+pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| {
+        store::unlink(tx, CustomerId(id), ContactId(contact), Some(by))
+    })?;
+    ctx.flash("flash.contact_unlinked");
+    Ok(Resp::redirect(&back_to(&form, id)))
 }

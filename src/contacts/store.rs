@@ -8,7 +8,7 @@ use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
-use crate::tags::{self, Tagged};
+use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
 const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \

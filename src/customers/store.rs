@@ -8,7 +8,7 @@ use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
 use crate::error::{Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
-use crate::tags::{self, Tagged};
+use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
 /// Where assigned numbers start when the register is empty.
@@ -330,7 +330,7 @@ fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)
 pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Result<CustomerId> {
     let fields = validate(input, None)?;
     check_against_db(tx, &fields, None)?;
-    let settings = crate::settings::store::load(tx)?;
+    let settings = crate::settings::load(tx)?;
     let (number, seq) = match input
         .number
         .as_deref()
@@ -755,6 +755,12 @@ pub fn look_alikes(
     )?;
     rows.filter(|r| !matches!(r, Ok(c) if Some(c.id) == except))
         .collect()
+}
+
+/// How many contacts the customer has (told before a delete).
+pub fn contact_count(conn: &Connection, id: CustomerId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM customer_contacts WHERE customer_id = ?1")?
+        .query_row([id.0], |r| r.get(0))
 }
 
 /// Names of customers by id, for showing links (a contact's customers).

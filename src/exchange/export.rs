@@ -347,10 +347,8 @@ impl Spill {
     }
 
     fn to_file(bytes: &[u8]) -> io::Result<std::fs::File> {
-        let path = std::env::temp_dir().join(format!(
-            "minicrm-export-{}.tmp",
-            crate::users::store::random_hex(8)
-        ));
+        let path =
+            std::env::temp_dir().join(format!("minicrm-export-{}.tmp", crate::auth::random_hex(8)));
         let mut file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)

@@ -14,7 +14,7 @@ use crate::customers::store as customers;
 use crate::customers::{BusinessId, CustomerId, CustomerInput};
 use crate::error::{Error, FieldError};
 use crate::i18n::Lang;
-use crate::tags;
+use crate::register::tags;
 use crate::users::UserId;
 
 #[derive(Debug, Clone, Default)]
@@ -107,7 +107,6 @@ impl RowError {
 
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub kind: Kind,
     pub dry_run: bool,
     pub created: usize,
     pub updated: usize,
@@ -117,9 +116,8 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(kind: Kind, dry_run: bool) -> Report {
+    fn new(dry_run: bool) -> Report {
         Report {
-            kind,
             dry_run,
             created: 0,
             updated: 0,
@@ -219,7 +217,7 @@ pub fn run(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Report, ImportError> {
     let result = crate::db::write(conn, |tx| {
-        let mut report = Report::new(kind, options.dry_run);
+        let mut report = Report::new(options.dry_run);
         for (done, row) in table.rows.iter().enumerate() {
             tx.execute_batch("SAVEPOINT import_row")?;
             let cells = Cells { row, mapping };

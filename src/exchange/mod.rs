@@ -14,7 +14,7 @@ pub mod pages;
 pub mod table;
 pub mod vcard;
 
-pub use fields::{Field, Kind, Mapping};
+pub use fields::{Kind, Mapping};
 pub use table::{Format, ParseError, Table};
 
 /// Whether a file is a vCard: by its name's extension, else by its first line.

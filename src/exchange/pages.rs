@@ -16,7 +16,7 @@ use crate::contacts::ContactId;
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{Error, Result};
-use crate::http::auth;
+use crate::http::csrf;
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::i18n::Lang;
@@ -135,9 +135,8 @@ pub fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
 
 /// `GET /settings/import`.
 pub fn import_form(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
     let kind = Kind::parse(ctx.query.get("kind")).unwrap_or(Kind::Customers);
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     Ok(Resp::html(upload_view(&frame, kind, None)))
 }
 
@@ -203,7 +202,7 @@ fn chosen_mapping(kind: Kind, form: &Form, table: &Table) -> Mapping {
 
 /// `POST /settings/import` (multipart: the file, the kind, the mapping, dry run or import).
 pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.admin()?.id;
+    let by = ctx.user()?.id;
     let content_type = ctx.header("content-type").unwrap_or("").to_string();
     let upload = if content_type
         .to_ascii_lowercase()
@@ -212,7 +211,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         let body = std::mem::take(&mut ctx.body);
         match read_multipart(&content_type, body) {
             Ok(upload) => {
-                auth::check_csrf(ctx, &Form::from_pairs([("csrf", upload.form.get("csrf"))]))?;
+                csrf::check_csrf(ctx, &Form::from_pairs([("csrf", upload.form.get("csrf"))]))?;
                 upload
             }
             Err(e) => {
@@ -226,7 +225,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             }
         }
     } else {
-        auth::check_csrf(ctx, &form)?;
+        csrf::check_csrf(ctx, &form)?;
         Upload { form, file: None }
     };
     let form = upload.form;
@@ -278,7 +277,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     };
     let step = form.get("step");
     if step != "dry_run" && step != "import" {
-        let frame = Frame::new(ctx, Section::Settings);
+        let frame = ctx.frame(Section::Settings);
         return Ok(Resp::html(preview_view(&frame, &state, None, None)));
     }
     let lang = ctx.lang;
@@ -293,7 +292,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         })
     };
     if let Some(message) = refused {
-        let frame = Frame::new(ctx, Section::Settings);
+        let frame = ctx.frame(Section::Settings);
         return Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422));
     }
     let options = Options {
@@ -309,7 +308,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         &options,
         &mut |_| {},
     );
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     match result {
         Ok(report) if report.dry_run => Ok(Resp::html(preview_view(
             &frame,
@@ -339,7 +338,7 @@ pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
 
 /// The upload page again with a message.
 fn upload_error(ctx: &mut Ctx, kind: Kind, message: String, status: u16) -> Resp {
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     Resp::html(upload_view(&frame, kind, Some(&message))).with_status(status)
 }
 

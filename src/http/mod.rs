@@ -1,13 +1,21 @@
-//! The web server: tiny_http with a worker pool, the request context, responses, forms,
-//! authentication and the one route table.
+//! The request and its answer as every feature sees them: the context (`Ctx`), responses,
+//! forms, CSRF, and errors turned into pages or JSON. The server that produces them lives in
+//! `server`, above the features.
 
-pub mod auth;
+pub mod csrf;
+pub mod errors;
 pub mod form;
 pub mod request;
 pub mod response;
-pub mod router;
-pub mod server;
 
 pub use request::{Ctx, Method};
 pub use response::{Body, Resp};
-pub use server::{start, App, Running, StartError};
+
+use crate::config::ServeConfig;
+
+/// What every worker shares.
+pub struct App {
+    pub config: ServeConfig,
+    /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
+    pub allowed_hosts: Vec<String>,
+}

@@ -4,12 +4,12 @@
 use rusqlite::Connection;
 
 use super::form::Form;
-use super::server::App;
+use super::App;
+use crate::auth::{Session, User};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::settings::Settings;
-use crate::users::store::Session;
-use crate::users::{Role, User};
+use crate::views::{Frame, Section};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -133,14 +133,16 @@ impl<'a> Ctx<'a> {
         self.user.as_ref().ok_or(Error::Unauthorized)
     }
 
-    /// The logged-in user if an admin, else 403.
-    pub fn admin(&self) -> Result<&User> {
-        let user = self.user()?;
-        if user.role == Role::Admin {
-            Ok(user)
-        } else {
-            Err(Error::Forbidden)
-        }
+    /// The user's own language, else the browser's, else the company default.
+    pub fn choose_lang(&self) -> Lang {
+        self.user
+            .as_ref()
+            .and_then(|u| u.language)
+            .or_else(|| {
+                self.header("accept-language")
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or(self.settings.default_language)
     }
 
     /// The body as a URL-encoded form; another content type is a 415.
@@ -177,7 +179,7 @@ impl<'a> Ctx<'a> {
         let token = match self.cookie(ANON_CSRF_COOKIE) {
             Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_string(),
             _ => {
-                let t = crate::users::store::random_hex(32);
+                let t = crate::auth::random_hex(32);
                 self.cookies_out.push(format!(
                     "{ANON_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"
                 ));
@@ -186,6 +188,20 @@ impl<'a> Ctx<'a> {
         };
         self.anon_csrf = Some(token.clone());
         token
+    }
+
+    /// What the layout shows for this request: language, user, CSRF token, the one-time message.
+    pub fn frame(&mut self, section: Section) -> Frame {
+        let flash = self.take_flash();
+        Frame {
+            lang: self.lang,
+            user: self.user.clone(),
+            csrf: self.csrf_token(),
+            flash,
+            company: self.settings.company_name.clone(),
+            section,
+            search: self.query.get("q").to_string(),
+        }
     }
 
     /// Sets a one-time message (an i18n key) shown on the next page.

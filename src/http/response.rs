@@ -58,6 +58,16 @@ impl Resp {
         self
     }
 
+    /// Serves `/assets/{hash}/{name}`. Any hash is accepted (the content is what it is); the
+    /// long cache lifetime is safe because a changed file gets a new URL.
+    pub fn asset(name: &str) -> Option<Resp> {
+        let (data, mime) = crate::assets::get(name)?;
+        Some(
+            Resp::new(200, &mime, data)
+                .with_header("Cache-Control", "public, max-age=31536000, immutable"),
+        )
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

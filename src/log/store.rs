@@ -180,7 +180,7 @@ pub struct Event {
 /// The language event summaries are written in: the company's default language at the time.
 /// (A summary is a sentence kept as it was written, like an entry in a paper log.)
 pub fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crate::i18n::Lang> {
-    Ok(crate::settings::store::load(conn)?.default_language)
+    Ok(crate::settings::load(conn)?.default_language)
 }
 
 /// "Phone changed from A to B" for an update's summary; `label` is the field's i18n key.

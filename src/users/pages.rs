@@ -3,15 +3,15 @@
 
 use maud::{html, Markup};
 
+use super::session::{self as auth, LoginError};
 use super::store::{self, NewUser, UserEdit};
 use super::{Role, UserId};
 use crate::db;
 use crate::error::{Error, FieldError, Result};
-use crate::http::auth::{self, LoginError};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::i18n::Lang;
-use crate::settings::store as settings_store;
+use crate::settings as settings_store;
 use crate::views::{self, checkbox, csrf_input, form_error, layout, select, Field, Frame, Section};
 
 /// Re-renders a form after `err`: validation and conflicts come back at the fields with a 422
@@ -39,7 +39,7 @@ pub fn setup_form(ctx: &mut Ctx) -> Result<Resp> {
     if store::any_admin(ctx.conn)? {
         return Ok(Resp::redirect("/"));
     }
-    let frame = Frame::new(ctx, Section::None);
+    let frame = ctx.frame(Section::None);
     Ok(Resp::html(setup_view(&frame, &Form::default(), None)))
 }
 
@@ -118,7 +118,7 @@ pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             if let Some(lang) = lang {
                 ctx.lang = lang;
             }
-            let frame = Frame::new(ctx, Section::None);
+            let frame = ctx.frame(Section::None);
             rejected(err, |e| setup_view(&frame, &form, Some(e)))
         }
     }
@@ -186,7 +186,7 @@ pub fn login_form(ctx: &mut Ctx) -> Result<Resp> {
         return Ok(Resp::redirect("/"));
     }
     let next = ctx.query.get("next").to_string();
-    let frame = Frame::new(ctx, Section::None);
+    let frame = ctx.frame(Section::None);
     Ok(Resp::html(login_view(&frame, "", &next, false, None)))
 }
 
@@ -206,7 +206,7 @@ pub fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let Some(failure) = failure else {
         return Ok(Resp::redirect(safe_next(&next)));
     };
-    let frame = Frame::new(ctx, Section::None);
+    let frame = ctx.frame(Section::None);
     let (message, status) = match failure {
         LoginFailure::Empty => (frame.t("login.fill_both").to_string(), 422),
         LoginFailure::Wrong => (frame.t("login.wrong").to_string(), 422),
@@ -275,7 +275,7 @@ fn account_page(
 ) -> Result<Resp> {
     let user_id = ctx.user()?.id;
     let tokens = store::tokens_of(ctx.conn, user_id)?;
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let user = ctx.user()?;
     let errors = error.map(Error::fields).unwrap_or_default();
@@ -414,13 +414,12 @@ pub fn delete_token(ctx: &mut Ctx, token_id: i64) -> Result<Resp> {
 // ---- admin: users ----
 
 pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
     let (limit, offset) = page_params(&ctx.query)?;
     // One row more than shown tells whether a next page exists.
     let mut users = store::users_page(ctx.conn, limit + 1, offset)?;
     let more = users.len() as i64 > limit;
     users.truncate(limit as usize);
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let body = html! {
         div.title-row {
@@ -450,13 +449,12 @@ pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 pub fn user_new(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     Ok(Resp::html(user_new_view(&frame, &Form::default(), None)))
 }
 
 pub fn user_create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.admin()?.id;
+    let by = ctx.user()?.id;
     let new = NewUser {
         username: form.get("username").into(),
         name: form.get("name").into(),
@@ -471,7 +469,7 @@ pub fn user_create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             Ok(Resp::redirect("/settings/users"))
         }
         Err(err) => {
-            let frame = Frame::new(ctx, Section::Settings);
+            let frame = ctx.frame(Section::Settings);
             rejected(err, |e| user_new_view(&frame, &form, Some(e)))
         }
     }
@@ -500,7 +498,6 @@ fn user_new_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
 }
 
 pub fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
-    ctx.admin()?;
     let user = store::user_by_id(ctx.conn, UserId(id))?.ok_or(Error::NotFound)?;
     let mut values = vec![
         ("name", user.name.clone()),
@@ -515,12 +512,12 @@ pub fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
             .unwrap_or_default()
             .as_bytes(),
     )?;
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     Ok(Resp::html(user_edit_view(&frame, &user, &form, None)))
 }
 
 pub fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
-    let by = ctx.admin()?.id;
+    let by = ctx.user()?.id;
     let user = store::user_by_id(ctx.conn, UserId(id))?.ok_or(Error::NotFound)?;
     let edit = UserEdit {
         name: form.get("name").into(),
@@ -555,7 +552,7 @@ pub fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
             Ok(Resp::redirect("/settings/users"))
         }
         Err(err) => {
-            let frame = Frame::new(ctx, Section::Settings);
+            let frame = ctx.frame(Section::Settings);
             rejected(err, |e| user_edit_view(&frame, &user, &form, Some(e)))
         }
     }
@@ -587,12 +584,11 @@ fn user_edit_view(f: &Frame, user: &super::User, values: &Form, error: Option<&E
 }
 
 pub fn login_history(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
     let (limit, offset) = page_params(&ctx.query)?;
     let mut attempts = store::login_history(ctx.conn, limit + 1, offset)?;
     let more = attempts.len() as i64 > limit;
     attempts.truncate(limit as usize);
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let body = html! {
         h1 { (f.t("logins.title")) }

@@ -2,9 +2,9 @@
 //! their SHA-256 is stored, so a copy of the database does not hand out logins.
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use sha2::{Digest, Sha256};
 
 use super::{password, Role, User, UserId};
+use crate::auth::{random_hex, token_hash, Session};
 use crate::error::{Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
@@ -37,17 +37,6 @@ fn user_columns_u() -> String {
         .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Random bytes as lowercase hex.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the operating system's random source works");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// What a form or the CLI gives to create a user.
@@ -338,15 +327,6 @@ pub fn check_login(
 }
 
 // ---- sessions ----
-
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub token_hash: Vec<u8>,
-    pub csrf_token: String,
-    pub remember: bool,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-}
 
 /// Starts a session and returns its cookie token (shown to the browser once, stored hashed).
 pub fn create_session(tx: &Transaction, user: UserId, remember: bool) -> rusqlite::Result<String> {

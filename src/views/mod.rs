@@ -3,11 +3,11 @@
 
 use maud::{html, Markup, DOCTYPE};
 
+use crate::assets;
+use crate::auth::{Role, User};
 use crate::error::{Error, FieldError};
-use crate::http::Ctx;
 use crate::i18n::Lang;
 use crate::log::store::{Event, EventKind};
-use crate::users::{Role, User};
 
 /// The sections in the header, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,19 +46,6 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn new(ctx: &mut Ctx, section: Section) -> Frame {
-        let flash = ctx.take_flash();
-        Frame {
-            lang: ctx.lang,
-            user: ctx.user.clone(),
-            csrf: ctx.csrf_token(),
-            flash,
-            company: ctx.settings.company_name.clone(),
-            section,
-            search: ctx.query.get("q").to_string(),
-        }
-    }
-
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
@@ -82,9 +69,9 @@ pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (app_name) }
-                link rel="stylesheet" href=(crate::assets::url("style.css"));
-                link rel="icon" href=(crate::assets::url("favicon.svg")) type="image/svg+xml";
-                script src=(crate::assets::url("app.js")) defer {}
+                link rel="stylesheet" href=(assets::url("style.css"));
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                script src=(assets::url("app.js")) defer {}
             }
             body {
                 a.skip href="#main" { (f.t("nav.skip")) }
@@ -323,24 +310,40 @@ pub fn textarea(
     }
 }
 
-/// Tabs of a card; later modules fill documents and tasks.
-pub fn tabs(f: &Frame, base: &str, current: &str) -> Markup {
-    let tabs = [
-        ("details", "tabs.details"),
-        ("documents", "nav.documents"),
-        ("tasks", "nav.tasks"),
-        ("log", "nav.log"),
+/// The tabs of a card, in order. The URL names one with `?tab=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardTab {
+    Details,
+    Documents,
+    Tasks,
+    Log,
+}
+
+impl CardTab {
+    const ALL: [(CardTab, &'static str, &'static str); 4] = [
+        (CardTab::Details, "details", "tabs.details"),
+        (CardTab::Documents, "documents", "nav.documents"),
+        (CardTab::Tasks, "tasks", "nav.tasks"),
+        (CardTab::Log, "log", "nav.log"),
     ];
+
+    /// The tab `?tab=` names; details when it names none we know.
+    pub fn parse(value: &str) -> CardTab {
+        CardTab::ALL
+            .iter()
+            .find(|(_, name, _)| *name == value)
+            .map_or(CardTab::Details, |(tab, _, _)| *tab)
+    }
+}
+
+/// The tab bar of a card.
+pub fn tabs(f: &Frame, base: &str, current: CardTab) -> Markup {
     html! {
         nav.tabs aria-label=(f.t("tabs.label")) {
             ul {
-                @for (tab, label) in tabs {
+                @for (tab, name, label) in CardTab::ALL {
                     li {
-                        @if tab == current {
-                            a href=(format!("{base}?tab={tab}")) aria-current="page" { (f.t(label)) }
-                        } @else {
-                            a href=(format!("{base}?tab={tab}")) { (f.t(label)) }
-                        }
+                        a href=(format!("{base}?tab={name}")) aria-current=[(tab == current).then_some("page")] { (f.t(label)) }
                     }
                 }
             }
@@ -393,34 +396,24 @@ pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
     }
 }
 
-/// The tab of a card the URL asks for (`?tab=`); details when it names none.
-pub fn card_tab(query: &crate::http::form::Form) -> &'static str {
-    match query.get("tab") {
-        "documents" => "documents",
-        "tasks" => "tasks",
-        "log" => "log",
-        _ => "details",
-    }
-}
-
 /// What a card's documents, tasks and log tabs show; `None` for details, which each card
 /// draws itself. `log` holds one event more than a page when a next page exists.
 pub fn other_tab(
     f: &Frame,
-    tab: &str,
+    tab: CardTab,
     base: &str,
     log: &[Event],
     offset: i64,
     limit: i64,
 ) -> Option<Markup> {
     match tab {
-        "log" => Some(html! {
+        CardTab::Log => Some(html! {
             (event_list(f, &log[..log.len().min(limit as usize)]))
             (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
         }),
-        "documents" => Some(empty(f.t("section.no_documents"))),
-        "tasks" => Some(empty(f.t("front.no_tasks"))),
-        _ => None,
+        CardTab::Documents => Some(empty(f.t("section.no_documents"))),
+        CardTab::Tasks => Some(empty(f.t("front.no_tasks"))),
+        CardTab::Details => None,
     }
 }
 

@@ -23,7 +23,7 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub addr: SocketAddr,
-    running: Option<minicrm::http::Running>,
+    running: Option<minicrm::server::Running>,
 }
 
 impl TestServer {
@@ -41,7 +41,7 @@ impl TestServer {
         config.workers = 4;
         config.test_routes = true;
         adjust(&mut config);
-        let running = minicrm::http::start(config, Arc::new(AtomicBool::new(false))).unwrap();
+        let running = minicrm::server::start(config, Arc::new(AtomicBool::new(false))).unwrap();
         TestServer {
             dir,
             db,

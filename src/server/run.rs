@@ -14,19 +14,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::request::{Ctx, Method};
-use super::response::{Body, Resp};
-use super::router;
 use crate::config::ServeConfig;
 use crate::db;
 use crate::error::Error;
-
-/// What every worker shares.
-pub struct App {
-    pub config: ServeConfig,
-    /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
-    pub allowed_hosts: Vec<String>,
-}
+use crate::http::errors::bare_error;
+use crate::http::{App, Body, Ctx, Method, Resp};
 
 /// Why the server did not start; each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +75,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
             .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
     let app = Arc::new(App {
-        allowed_hosts: super::auth::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
+        allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
         config,
     });
 
@@ -152,7 +144,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
     let body = match read_body(&mut request, &app.config) {
         Ok(body) => body,
         Err(err) => {
-            let resp = router::bare_error(&path, &headers, &err);
+            let resp = bare_error(&path, &headers, &err);
             log::info!(
                 "{} {path} {} {}ms",
                 request.method(),
@@ -167,7 +159,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
     };
 
     let mut ctx = Ctx::new(app, conn, method, &url, headers, body, ip);
-    let resp = match catch_unwind(AssertUnwindSafe(|| router::handle(&mut ctx))) {
+    let resp = match catch_unwind(AssertUnwindSafe(|| super::handle(&mut ctx))) {
         Ok(resp) => resp,
         Err(panic) => {
             let what = panic
@@ -176,7 +168,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             log::error!("handler panicked on {} {path}: {what}", request.method());
-            router::bare_error(&path, &ctx.headers, &Error::Internal(what))
+            bare_error(&path, &ctx.headers, &Error::Internal(what))
         }
     };
     log::info!(
@@ -299,7 +291,7 @@ fn housekeeping(app: &App, mut conn: Connection, shutdown: &AtomicBool) {
 }
 
 fn housekeeping_turn(app: &App, conn: &mut Connection) -> Result<(), Error> {
-    let settings = crate::settings::store::load(conn)?;
+    let settings = crate::settings::load(conn)?;
     let now = crate::now_unix();
     db::write(conn, |tx| {
         crate::users::store::delete_expired_sessions(

@@ -2,13 +2,13 @@
 
 use maud::{html, Markup};
 
-use super::store::{self, Settings};
 use crate::db::{self, backup};
 use crate::error::{Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
+use crate::settings::{self as store, Settings};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
 
 /// The numeric settings on the form: key and label key, in display order.
@@ -37,7 +37,7 @@ fn label_of(key: &str) -> &'static str {
 
 pub fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
     Ok(Resp::html(index_view(&frame, &values, None)))
 }
@@ -69,7 +69,7 @@ fn settings_form_values(s: &Settings) -> Form {
 }
 
 pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.admin()?.id;
+    let by = ctx.user()?.id;
     let before = ctx.settings.clone();
     let mut after = before.clone();
     let mut errors = Vec::new();
@@ -111,7 +111,7 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             key: "form.fix_errors",
             fields: errors,
         };
-        let frame = Frame::new(ctx, Section::Settings);
+        let frame = ctx.frame(Section::Settings);
         return Ok(Resp::html(index_view(&frame, &form, Some(&err))).with_status(422));
     }
     let changed = after.changed_keys(&before);
@@ -184,10 +184,9 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
 }
 
 pub fn backups(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
     let files = backup::list(&ctx.app.config.db_path)?;
     let dir = backup::dir_for(&ctx.app.config.db_path);
-    let frame = Frame::new(ctx, Section::Settings);
+    let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let body = html! {
         h1 { (f.t("backups.title")) }
@@ -242,7 +241,6 @@ fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
 /// A fresh consistent copy, written, opened, unlinked (the open handle keeps the bytes) and
 /// streamed: nothing is left behind and memory stays small whatever the size.
 pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
-    ctx.admin()?;
     let path = backup::fresh_download(ctx.conn, &ctx.app.config.db_path)?;
     let file = std::fs::File::open(&path);
     let _ = std::fs::remove_file(&path);
@@ -256,7 +254,6 @@ pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 pub fn download_file(ctx: &mut Ctx, name: &str) -> Result<Resp> {
-    ctx.admin()?;
     // Only names that `list` shows; never a path.
     let found = backup::find(&ctx.app.config.db_path, name)?.ok_or(Error::NotFound)?;
     let file = std::fs::File::open(&found.path)?;

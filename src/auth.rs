@@ -1,0 +1,80 @@
+//! Who is asking: the user, their role and session as every layer sees them, and the token
+//! helpers. The users feature stores them; the core only reads these types.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    User,
+    Readonly,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::User, Role::Readonly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+            Role::Readonly => "readonly",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Admin => lang.t("role.admin"),
+            Role::User => lang.t("role.user"),
+            Role::Readonly => lang.t("role.readonly"),
+        }
+    }
+
+    pub fn can_write(self) -> bool {
+        self != Role::Readonly
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// A user as the pages and the API see it (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    #[serde(skip)]
+    pub language: Option<Lang>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: Vec<u8>,
+    pub csrf_token: String,
+    pub remember: bool,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// Random bytes as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the operating system's random source works");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}

@@ -1,0 +1,94 @@
+//! Errors as answers: the JSON error shape for the API, a page in the reader's language for the
+//! browser, and a bare page for errors met before a request context exists.
+
+use maud::html;
+
+use super::request::{Ctx, Method};
+use super::response::Resp;
+use crate::assets;
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::views::{self, Section};
+
+pub fn redirect_to_login(path: &str, method: Method) -> Resp {
+    if method == Method::Get && path != "/" {
+        let next: String =
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        Resp::redirect(&format!("/login?next={next}"))
+    } else {
+        Resp::redirect("/login")
+    }
+}
+
+/// An error as the JSON shape (API) or a page in the user's language.
+pub fn render_error(ctx: &mut Ctx, err: &Error) -> Resp {
+    if err.is_internal() {
+        log::error!("{} {}: {err}", ctx.method_name(), ctx.path);
+    }
+    if ctx.is_api() {
+        return json_error(err);
+    }
+    if matches!(err, Error::Unauthorized) {
+        return redirect_to_login(&ctx.path, ctx.method);
+    }
+    let frame = ctx.frame(Section::None);
+    let title = error_title(frame.lang, err);
+    let body = html! {
+        h1 { (title) }
+        p { (err.message(frame.lang)) }
+        p { a href="/" { (frame.t("error.back_to_front")) } }
+    };
+    Resp::html(views::layout(&frame, title, body)).with_status(err.status())
+}
+
+fn error_title(lang: Lang, err: &Error) -> &'static str {
+    match err.status() {
+        404 => lang.t("error.title_not_found"),
+        403 => lang.t("error.title_forbidden"),
+        500 => lang.t("error.title_internal"),
+        _ => lang.t("error.title_bad_request"),
+    }
+}
+
+/// The API's error body: `{"error": {"code", "message", "fields"}}`, messages in English.
+pub fn json_error(err: &Error) -> Resp {
+    let mut error = serde_json::json!({"code": err.code(), "message": err.message(Lang::En)});
+    if !err.fields().is_empty() {
+        let fields: serde_json::Map<String, serde_json::Value> = err
+            .fields()
+            .iter()
+            .map(|f| (f.field.to_string(), Lang::En.t(f.key).into()))
+            .collect();
+        error["fields"] = fields.into();
+    }
+    let mut resp = Resp::json(err.status(), &serde_json::json!({ "error": error }));
+    if matches!(err, Error::Unauthorized) {
+        resp = resp.with_header("WWW-Authenticate", "Bearer");
+    }
+    resp
+}
+
+/// An error answered before a request context exists (body too large, a panic): JSON for the
+/// API, else a small page in the browser's language.
+pub fn bare_error(path: &str, headers: &[(String, String)], err: &Error) -> Resp {
+    if path.starts_with("/api/") {
+        return json_error(err);
+    }
+    let lang = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("accept-language"))
+        .and_then(|(_, v)| Lang::from_accept_language(v))
+        .unwrap_or_default();
+    let title = error_title(lang, err);
+    let page = html! {
+        (maud::DOCTYPE)
+        html lang=(lang.code()) {
+            head { meta charset="utf-8"; title { (title) " — minicrm" } link rel="stylesheet" href=(assets::url("style.css")); }
+            body { main { h1 { (title) } p { (err.message(lang)) } p { a href="/" { (lang.t("error.back_to_front")) } } } }
+        }
+    };
+    Resp::html(page)
+        .with_status(err.status())
+        .with_header("Connection", "close")
+}

@@ -1,0 +1,69 @@
+//! The API table under `/api/v1`: method + path → who may use it → handler. Clients send an
+//! `Authorization: Bearer` token; the description (`openapi.json`, `docs`) is also readable from
+//! a logged-in browser.
+
+use maud::html;
+
+use super::openapi;
+use super::routes::{route, Access::*, Route};
+use crate::error::Result;
+use crate::http::Method::{Delete, Get, Patch, Post, Put};
+use crate::http::{Ctx, Resp};
+use crate::views::{self, Section};
+use crate::{contacts, customers, exchange, users};
+
+/// Paths relative to `/api/v1`.
+#[rustfmt::skip]
+pub static API: &[Route] = &[
+    route(Get, "/openapi.json", LoggedIn, |_, _, _| Ok(Resp::json(200, &openapi::document()))),
+    route(Get, "/docs", LoggedIn, |c, _, _| docs(c)),
+    route(Get, "/me", LoggedIn, |c, _, _| users::api::me(c)),
+    route(Get, "/users", LoggedIn, |c, _, _| users::api::list(c)),
+    route(Get, "/customers", LoggedIn, |c, _, _| customers::api::list(c)),
+    route(Post, "/customers", Writer, |c, _, _| customers::api::create(c)),
+    route(Get, "/customers/{id}", LoggedIn, |c, p, _| customers::api::get(c, p.id(0)?)),
+    route(Patch, "/customers/{id}", Writer, |c, p, _| customers::api::patch(c, p.id(0)?)),
+    route(Delete, "/customers/{id}", Admin, |c, p, _| customers::api::delete(c, p.id(0)?)),
+    route(Get, "/customers/{id}/contacts", LoggedIn, |c, p, _| contacts::api::of_customer(c, p.id(0)?)),
+    route( Put, "/customers/{id}/contacts/{contact}", Writer, |c, p, _| contacts::api::link(c, p.id(0)?, p.id(1)?), ), route( Delete, "/customers/{id}/contacts/{contact}", Writer, |c, p, _| contacts::api::unlink(c, p.id(0)?, p.id(1)?), ), route(Get, "/contacts", LoggedIn, |c, _, _| contacts::api::list(c)), route(Post, "/contacts", Writer, |c, _, _| contacts::api::create(c)),
+    route(Get, "/contacts.vcf", LoggedIn, |c, _, _| exchange::pages::contacts_vcard(c)),
+    route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
+    route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::api::get(c, p.id(0)?)),
+    route(Patch, "/contacts/{id}", Writer, |c, p, _| contacts::api::patch(c, p.id(0)?)),
+    route(Delete, "/contacts/{id}", Writer, |c, p, _| contacts::api::delete(c, p.id(0)?)),
+];
+
+/// Every route of the OpenAPI document with its summary, parameters and answers.
+fn docs(ctx: &mut Ctx) -> Result<Resp> {
+    let doc = openapi::document();
+    let frame = ctx.frame(Section::Settings);
+    let f = &frame;
+    let empty = serde_json::Map::new();
+    let paths = doc["paths"].as_object().unwrap_or(&empty);
+    let body = html! {
+        h1 { (f.t("apidocs.title")) }
+        p { (f.t("apidocs.intro")) " " a href="/api/v1/openapi.json" { "openapi.json" } }
+        p.hint { (f.t("apidocs.auth")) }
+        @for (path, ops) in paths {
+            @for (verb, op) in ops.as_object().unwrap_or(&empty) {
+                section.card.endpoint {
+                    h2 { code { (verb.to_uppercase()) " /api/v1" (path) } }
+                    p { (op["summary"].as_str().unwrap_or("")) }
+                    @if let Some(params) = op["parameters"].as_array() {
+                        ul {
+                            @for p in params {
+                                li { code { (p["name"].as_str().unwrap_or("")) } " — " (p["description"].as_str().unwrap_or("")) }
+                            }
+                        }
+                    }
+                    p.hint {
+                        @for (status, answer) in op["responses"].as_object().unwrap_or(&empty) {
+                            code { (status) } " " (answer["description"].as_str().unwrap_or("")) ". "
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Resp::html(views::layout(f, f.t("apidocs.title"), body)))
+}

@@ -1,0 +1,128 @@
+//! The web server, the top of the program: the worker pool (`run`), the two route tables
+//! (`pages`, `api`) and the checks every request passes before its handler: Host and Origin,
+//! who is asking, set-up mode, CSRF, and the route's guard.
+
+pub mod api;
+mod hosts;
+mod openapi;
+pub mod pages;
+pub mod routes;
+mod run;
+
+pub use run::{start, Running, StartError};
+
+use routes::{Found, Route};
+
+use crate::error::{Error, Result};
+use crate::http::errors::render_error;
+use crate::http::form::Form;
+use crate::http::{csrf, Ctx, Method, Resp};
+use crate::users::session;
+
+/// Answers one request; errors become pages or JSON here.
+pub fn handle(ctx: &mut Ctx) -> Resp {
+    let mut resp = match dispatch(ctx) {
+        Ok(resp) => resp,
+        Err(err) => render_error(ctx, &err),
+    };
+    for cookie in std::mem::take(&mut ctx.cookies_out) {
+        resp.headers.push(("Set-Cookie".into(), cookie));
+    }
+    resp
+}
+
+fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
+    hosts::check_host_and_origin(ctx)?;
+    let path = ctx.path.clone();
+    if let Some(rest) = path.strip_prefix("/assets/") {
+        let name = rest.split_once('/').map(|(_, name)| name).unwrap_or("");
+        return match ctx.method {
+            Method::Get | Method::Head => Resp::asset(name).ok_or(Error::NotFound),
+            _ => Err(Error::NotFound),
+        };
+    }
+    if path == "/_test/panic" && ctx.app.config.test_routes {
+        panic!("a handler panicked on purpose");
+    }
+    if path == "/favicon.ico" {
+        return Resp::asset("favicon.svg").ok_or(Error::NotFound);
+    }
+    ctx.settings = crate::settings::load(ctx.conn)?;
+    match path.strip_prefix("/api/v1") {
+        Some(rest) => dispatch_api(ctx, rest),
+        None if ctx.is_api() => Err(Error::NotFound),
+        None => dispatch_page(ctx, &path),
+    }
+}
+
+fn dispatch_page(ctx: &mut Ctx, path: &str) -> Result<Resp> {
+    session::resolve_session(ctx)?;
+    ctx.lang = ctx.choose_lang();
+    // Every page write carries a form with a valid CSRF token, checked before anything else.
+    let form = if ctx.method.is_write() {
+        read_form(ctx)?
+    } else {
+        Form::default()
+    };
+    if path != "/setup" && !crate::users::store::any_admin(ctx.conn)? {
+        return Ok(Resp::redirect("/setup"));
+    }
+    let (route, params) = match routes::find(pages::PAGES, ctx.method, path) {
+        Found::Route(route, params) => (route, params),
+        found => return Err(no_route(ctx, &found)),
+    };
+    guard(ctx, route)?;
+    (route.handler)(ctx, &params, form)
+}
+
+fn dispatch_api(ctx: &mut Ctx, path: &str) -> Result<Resp> {
+    let found = routes::find(api::API, ctx.method, path);
+    // The description of the API is readable with a token or from a logged-in browser.
+    if matches!(&found, Found::Route(r, _) if matches!(r.pattern, "/openapi.json" | "/docs")) {
+        session::resolve_session(ctx)?;
+        ctx.lang = ctx.choose_lang();
+    }
+    // Without a valid token every path is a 401, known or not.
+    if ctx.user.is_none() {
+        session::resolve_bearer(ctx)?;
+    }
+    match found {
+        Found::Route(route, params) => {
+            guard(ctx, route)?;
+            (route.handler)(ctx, &params, Form::default())
+        }
+        found => Err(no_route(ctx, &found)),
+    }
+}
+
+/// Why no route answers: a login first; a readonly user's write is refused as any write of
+/// theirs is; else a known path with another method (405) or no such path (404).
+fn no_route(ctx: &Ctx, found: &Found) -> Error {
+    match (&ctx.user, found) {
+        (None, _) => Error::Unauthorized,
+        (Some(user), _) if ctx.method.is_write() && !user.role.can_write() => Error::Forbidden,
+        (_, Found::OtherMethod) => Error::MethodNotAllowed,
+        _ => Error::NotFound,
+    }
+}
+
+fn guard(ctx: &Ctx, route: &Route) -> Result<()> {
+    route.access.check(ctx.user.as_ref())
+}
+
+/// Pages that take a file upload (`multipart/form-data`). Their handlers parse the body and
+/// check its CSRF token themselves; the route table gives them an empty form.
+const MULTIPART_PAGES: &[&str] = &["/settings/import"];
+
+/// Reads a posted form and checks its CSRF token; every page write passes here.
+fn read_form(ctx: &Ctx) -> Result<Form> {
+    let multipart = ctx
+        .header("content-type")
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart && MULTIPART_PAGES.contains(&ctx.path.as_str()) {
+        return Ok(Form::default());
+    }
+    let form = ctx.form()?;
+    csrf::check_csrf(ctx, &form)?;
+    Ok(form)
+}
