@@ -3,6 +3,8 @@
 
 use maud::html;
 
+use crate::contacts::list as contacts;
+use crate::customers::list as customers;
 use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
@@ -11,8 +13,8 @@ use crate::views::{self, layout, Section};
 
 pub fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
-    let newest_customers = crate::customers::store::newest(ctx.conn, 10)?;
-    let newest_contacts = crate::contacts::store::newest(ctx.conn, 10)?;
+    let newest_customers = customers::newest(ctx.conn, 10)?;
+    let newest_contacts = contacts::newest(ctx.conn, 10)?;
     let frame = ctx.frame(Section::Front);
     let f = &frame;
     let greeting = f.lang.tf(
@@ -109,26 +111,22 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
 pub fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();
     let found = events::search(ctx.conn, &q, 20, 0)?;
-    let customer_query = crate::customers::store::ListQuery {
-        q: q.clone(),
-        archived: crate::customers::store::Archived::All,
-        limit: 10,
-        ..Default::default()
-    };
+    let mut customer_query = customers::ListQuery::new(customers::Sort::Name);
+    customer_query.q = q.clone();
+    customer_query.filter.archived = customers::Archived::All;
+    customer_query.limit = 10;
     let (customers, more_customers) = if q.is_empty() {
         (Vec::new(), false)
     } else {
-        crate::customers::store::page(ctx.conn, &customer_query)?
+        customers::page(ctx.conn, &customer_query)?
     };
-    let contact_query = crate::contacts::store::ListQuery {
-        q: q.clone(),
-        limit: 10,
-        ..Default::default()
-    };
+    let mut contact_query = contacts::ListQuery::new(contacts::Sort::Name);
+    contact_query.q = q.clone();
+    contact_query.limit = 10;
     let (people, more_people) = if q.is_empty() {
         (Vec::new(), false)
     } else {
-        crate::contacts::store::page(ctx.conn, &contact_query)?
+        contacts::page(ctx.conn, &contact_query)?
     };
     let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
     let frame = ctx.frame(Section::None);

@@ -60,8 +60,8 @@ fn contact_ids(c: &Client) -> Vec<i64> {
         .split("</tbody>")
         .next()
         .unwrap()
-        .split("<tr><td><a href=\"/contacts/")
-        .skip(1)
+        .split("<tr")
+        .filter_map(|row| row.split("<a href=\"/contacts/").nth(1))
         .map(|s| s.split('"').next().unwrap().parse().unwrap())
         .collect()
 }
@@ -75,8 +75,8 @@ fn contact_names(body: &str) -> Vec<String> {
         .split("</tbody>")
         .next()
         .unwrap()
-        .split("<tr><td><a href=\"/contacts/")
-        .skip(1)
+        .split("<tr")
+        .filter_map(|row| row.split("<a href=\"/contacts/").nth(1))
         .map(|s| unescape(s.split_once('>').unwrap().1.split("</a>").next().unwrap()))
         .collect()
 }

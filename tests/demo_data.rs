@@ -287,7 +287,7 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
 
     let mut conn = minicrm::db::open(&db).unwrap();
     let fold = |s: &str| s.to_lowercase().replace(['ä', 'å'], "a").replace('ö', "o");
-    use minicrm::customers::store::{self as customers, Archived, ListQuery};
+    use minicrm::customers::list::{self as customers, Archived, ListQuery, Sort};
     let all: Vec<(i64, String, String, String, String, String, String)> = conn
         .prepare(
             "SELECT id, name, number, coalesce(business_id, ''), email, phone, city FROM customers
@@ -309,12 +309,8 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
         .collect::<Result<_, _>>()
         .unwrap();
     let finds = |conn: &Connection, q: &str, id: i64| {
-        let query = ListQuery {
-            q: q.to_string(),
-            archived: Archived::All,
-            limit: 1000,
-            ..ListQuery::default()
-        };
+        let mut query = ListQuery::search(q, Sort::Name, 1000);
+        query.filter.archived = Archived::All;
         let (rows, _) = customers::page(conn, &query).unwrap();
         rows.iter().any(|c| c.id.0 == id)
     };
@@ -341,17 +337,13 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    use minicrm::contacts::store as contacts;
+    use minicrm::contacts::list as contacts;
     for (id, last, email, phone) in &people {
         for q in [fold(last), email.clone(), phone.replace(' ', "")] {
             if q.is_empty() {
                 continue;
             }
-            let query = contacts::ListQuery {
-                q: q.clone(),
-                limit: 1000,
-                ..contacts::ListQuery::default()
-            };
+            let query = contacts::ListQuery::search(&q, contacts::Sort::Name, 1000);
             let (rows, _) = contacts::page(&conn, &query).unwrap();
             assert!(
                 rows.iter().any(|p| p.id.0 == *id),
@@ -405,7 +397,10 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
         name: Some("Zyxwvut Jälkeen Oy".into()),
         ..Default::default()
     };
-    let id = minicrm::db::write(&mut conn, |tx| customers::create(tx, &input, None)).unwrap();
+    let id = minicrm::db::write(&mut conn, |tx| {
+        minicrm::customers::store::create(tx, &input, None)
+    })
+    .unwrap();
     assert!(finds(&conn, "zyxwvut", id.0));
     assert!(!minicrm::log::store::search(&conn, "zyxwvut", 10, 0)
         .unwrap()

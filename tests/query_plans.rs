@@ -1,6 +1,6 @@
 //! Query plans of the list and search queries on a database of demo data, `ANALYZE`d: no list
 //! may scan a whole table (invariant 4) or count rows. The SQL is the very statement the pages
-//! and the API run (`customers::store::list_sql`, `contacts::store::list_sql`).
+//! and the API run (`register::list::list_sql` with the customers' and contacts' declarations).
 //!
 //! `timings` (ignored by default) runs every combination against a big database and prints
 //! how long each takes:
@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
-use minicrm::contacts::store as contacts;
-use minicrm::customers::store::{self as customers, Archived, ListQuery, Sort};
+use minicrm::contacts::list::{self as contacts, Contacts};
+use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
+use minicrm::register::list::{list_sql, sort_key};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
@@ -148,19 +149,14 @@ fn customer_queries(owner: i64) -> Vec<(String, ListQuery)> {
                         Sort::Newest,
                         Sort::Oldest,
                     ] {
-                        let query = ListQuery {
-                            q: q.into(),
-                            tag: tag.into(),
-                            owner_id,
-                            archived,
-                            sort,
-                            limit: 51,
-                            offset: 0,
-                        };
+                        let mut query = ListQuery::search(q, sort, 51);
+                        query.tag = tag.into();
+                        query.filter.owner_id = owner_id;
+                        query.filter.archived = archived;
                         let name = format!(
                             "customers q={q:?} tag={tag:?} owner={owner_id:?} archived={} sort={}",
                             archived.as_str(),
-                            sort.as_str()
+                            sort_key::<Customers>(sort)
                         );
                         out.push((name, query));
                     }
@@ -183,17 +179,12 @@ fn contact_queries(customer: i64) -> Vec<(String, contacts::ListQuery)> {
                     contacts::Sort::Newest,
                     contacts::Sort::Oldest,
                 ] {
-                    let query = contacts::ListQuery {
-                        q: q.into(),
-                        tag: tag.into(),
-                        customer_id,
-                        sort,
-                        limit: 51,
-                        offset: 0,
-                    };
+                    let mut query = contacts::ListQuery::search(q, sort, 51);
+                    query.tag = tag.into();
+                    query.filter.customer_id = customer_id;
                     let name = format!(
                         "contacts q={q:?} customer={customer_id:?} tag={tag:?} sort={}",
-                        sort.as_str()
+                        sort_key::<Contacts>(sort)
                     );
                     out.push((name, query));
                 }
@@ -243,8 +234,9 @@ fn check_all(conn: &Connection, statements: &[Statement]) -> Vec<(String, String
 fn statements(owner: i64, customer: i64) -> Vec<Statement> {
     let mut out = Vec::new();
     for (name, query) in customer_queries(owner) {
-        let (sql, args) = customers::list_sql(&query);
-        let filtered = !query.q.is_empty() || !query.tag.is_empty() || query.owner_id.is_some();
+        let (sql, args) = list_sql(&query, false);
+        let filtered =
+            !query.q.is_empty() || !query.tag.is_empty() || query.filter.owner_id.is_some();
         out.push(Statement {
             name,
             sql,
@@ -253,8 +245,9 @@ fn statements(owner: i64, customer: i64) -> Vec<Statement> {
         });
     }
     for (name, query) in contact_queries(customer) {
-        let (sql, args) = contacts::list_sql(&query);
-        let filtered = !query.q.is_empty() || !query.tag.is_empty() || query.customer_id.is_some();
+        let (sql, args) = list_sql(&query, false);
+        let filtered =
+            !query.q.is_empty() || !query.tag.is_empty() || query.filter.customer_id.is_some();
         out.push(Statement {
             name,
             sql,

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::CliError;
-use crate::customers::store as customers;
+use crate::contacts::list as contact_list;
+use crate::customers::list as customer_list;
 use crate::db;
 use crate::exchange::import::{self, ImportError, Options, Report};
 use crate::exchange::{self, export, Format, Kind, Mapping};
@@ -272,12 +273,9 @@ pub fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
         HeaderLang::Fi => Lang::Fi,
     };
     // Everything, archived customers included: an export is also a way out of minicrm.
-    let customer_query = customers::ListQuery {
-        archived: customers::Archived::All,
-        sort: customers::Sort::Number,
-        ..Default::default()
-    };
-    let contact_query = crate::contacts::store::ListQuery::default();
+    let mut customer_query = customer_list::ListQuery::new(customer_list::Sort::Number);
+    customer_query.filter.archived = customer_list::Archived::All;
+    let contact_query = contact_list::ListQuery::new(contact_list::Sort::Name);
     let write = |out: &mut dyn Write| -> crate::error::Result<usize> {
         match (kind, args.format) {
             (Kind::Customers, ExportFormat::Json) => {

@@ -3,20 +3,18 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::pages::list_query;
-use super::store::{self, Sort};
+use super::list::{Contacts, Sort};
+use super::store;
 use super::{ContactId, ContactInput};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
-use crate::register::list_answer;
+use crate::register;
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = list_query(&ctx.query, Sort::Newest)?;
-    let (rows, more) = store::page(ctx.conn, &query)?;
-    Ok(list_answer(&rows, more, query.offset, query.limit))
+    register::api_list::<Contacts>(ctx, Sort::Newest)
 }
 
 pub fn create(ctx: &mut Ctx) -> Result<Resp> {

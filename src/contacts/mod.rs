@@ -2,6 +2,7 @@
 //! each (CEO of one, board member of another).
 
 pub mod api;
+pub mod list;
 pub mod merge;
 pub mod pages;
 pub mod store;

@@ -3,8 +3,10 @@
 
 use maud::{html, Markup};
 
-use super::store::{self, ListQuery, Sort};
+use super::list::{self, ListQuery, Sort};
+use super::store;
 use super::{Contact, ContactId, ContactInput, Link};
+use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::{Customer, CustomerId};
 use crate::db;
@@ -12,33 +14,12 @@ use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::register::tags;
+use crate::register::page::{list_page, Column, ListPage, ListRow};
+use crate::register::{self, tags};
 use crate::views::{
-    self, csrf_input, detail, form_error, layout, select, tabs, tag_list, tags_field, textarea,
-    CardTab, Field, Frame, Section,
+    self, csrf_input, detail, form_error, layout, tabs, tag_list, tags_field, textarea, CardTab,
+    Field, Frame, Section,
 };
-
-/// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
-/// name, the API newest first.
-pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
-    let (limit, offset) = page_params(q)?;
-    let bad =
-        |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
-    Ok(ListQuery {
-        q: q.get("q").trim().to_string(),
-        tag: q.get("tag").trim().to_string(),
-        customer_id: match q.get("customer_id") {
-            "" => None,
-            v => Some(v.parse().map_err(|_| bad("customer_id"))?),
-        },
-        sort: match q.get("sort") {
-            "" => default_sort,
-            v => Sort::parse(v).ok_or_else(|| bad("sort"))?,
-        },
-        limit,
-        offset,
-    })
-}
 
 /// Names of the customers the contacts on a page belong to.
 fn customer_names(ctx: &Ctx, people: &[Contact]) -> Result<Vec<(i64, String, String)>> {
@@ -59,74 +40,79 @@ fn name_of(names: &[(i64, String, String)], id: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The contact list's columns; the name sorts on a click.
+const COLUMNS: &[Column<Sort>] = &[
+    Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
+    Column::plain("nav.customers"),
+    Column::plain("customers.email"),
+    Column::plain("customers.phone"),
+    Column::plain("customers.tags"),
+];
+
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = list_query(&ctx.query, Sort::Name)?;
-    let (rows, more) = store::page(ctx.conn, &query)?;
+    let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
+    let (rows, more) = list::page(ctx.conn, &query)?;
+    let count = register::list::count(ctx.conn, &query)?;
     let names = customer_names(ctx, &rows)?;
     let all_tags = tags::all(ctx.conn)?;
-    let filter = ctx.query.clone();
-    let for_customer = match query.customer_id {
+    let url = ctx.query.clone();
+    let for_customer = match query.filter.customer_id {
         Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
         None => None,
     };
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
-    let base = format!("/contacts?{}", filter.encode_without(&["offset"]));
-    let mut tag_options = vec![("", f.t("customers.any_tag"))];
-    tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
-    let sort_options = [
-        ("name", f.t("sort.name")),
-        ("-name", f.t("sort.name_desc")),
-        ("-created_at", f.t("sort.newest")),
-        ("created_at", f.t("sort.oldest")),
-    ];
-    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
-    let body = html! {
-        div.title-row {
-            h1 { (f.t("nav.contacts")) @if let Some(c) = &for_customer { ": " (c.name) } }
-            @if can_write { a.button.primary href="/contacts/new" { (f.t("contacts.add")) } }
-        }
-        form.filters method="get" action="/contacts" {
-            div.field {
-                label for="f-q" { (f.t("customers.search")) }
-                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t("contacts.search_hint"));
-            }
-            @if let Some(id) = query.customer_id { input type="hidden" name="customer_id" value=(id); }
-            (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
-            (select(f, "sort", "sort.label", &sort_options, query.sort.as_str(), &[]))
-            button type="submit" { (f.t("search.button")) }
-        }
-        p.actions {
-            a href=(format!("/contacts.csv?{}", filter.encode_without(&["offset", "limit"]))) { (f.t("customers.export_csv")) }
-            " · " a href=(match query.customer_id { Some(id) => format!("/contacts.vcf?customer_id={id}"), None => "/contacts.vcf".into() }) { (f.t("contacts.export_vcard")) }
-            " · " a href="/contacts/duplicates" { (f.t("duplicates.title")) }
-        }
-        @if rows.is_empty() {
-            (views::empty(f.t(if query.q.is_empty() { "front.no_contacts" } else { "customers.nothing_found" })))
-        } @else {
-            table.list {
-                thead { tr { th { (f.t("customers.name")) } th { (f.t("nav.customers")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } th { (f.t("customers.tags")) } } }
-                tbody {
-                    @for p in &rows {
-                        tr {
-                            td { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } }
-                            td {
-                                @for (i, l) in p.customers.iter().enumerate() {
-                                    @if i > 0 { ", " }
-                                    a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) }
-                                    @if !l.role.is_empty() { " (" (l.role) ")" }
-                                }
-                            }
-                            td { (p.email) }
-                            td { (p.phone) }
-                            td { (tag_list(&p.tags)) }
-                        }
-                    }
-                }
-            }
-        }
-        (views::pager(f, &base, query.offset, query.limit, more))
+    let filters = html! {
+        @if let Some(id) = query.filter.customer_id { input type="hidden" name="customer_id" value=(id); }
     };
+    let vcard = match query.filter.customer_id {
+        Some(id) => format!("/contacts.vcf?customer_id={id}"),
+        None => "/contacts.vcf".into(),
+    };
+    let actions = html! {
+        a href=(format!("/contacts.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
+        " · " a href=(vcard) { (f.t("contacts.export_vcard")) }
+        " · " a href="/contacts/duplicates" { (f.t("duplicates.title")) }
+    };
+    let rows = rows
+        .into_iter()
+        .map(|p| ListRow {
+            id: p.id.0,
+            name: p.full_name(),
+            inactive: false,
+            cells: vec![
+                html! { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } },
+                html! {
+                    @for (i, l) in p.customers.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) }
+                        @if !l.role.is_empty() { " (" (l.role) ")" }
+                    }
+                },
+                html! { (p.email) },
+                html! { (p.phone) },
+                html! { (tag_list(&p.tags)) },
+            ],
+        })
+        .collect();
+    let body = list_page(
+        f,
+        ListPage {
+            title: "nav.contacts",
+            subtitle: for_customer.map(|c| c.name),
+            add: "contacts.add",
+            search_hint: "contacts.search_hint",
+            filters,
+            actions,
+            columns: COLUMNS,
+            rows,
+            more,
+            count,
+            query: &query,
+            url: &url,
+            all_tags: &all_tags,
+        },
+    );
     Ok(Resp::html(layout(f, f.t("nav.contacts"), body)))
 }
 
@@ -327,15 +313,8 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let found = if find.is_empty() {
         Vec::new()
     } else {
-        customers::page(
-            ctx.conn,
-            &customers::ListQuery {
-                q: find.clone(),
-                limit: 20,
-                ..Default::default()
-            },
-        )?
-        .0
+        let query = customer_list::ListQuery::search(&find, customer_list::Sort::Name, 20);
+        customer_list::page(ctx.conn, &query)?.0
     };
     let (limit, offset) = page_params(&ctx.query)?;
     let log = if tab == CardTab::Log {
@@ -545,12 +524,8 @@ fn customer_panel(
     let found = if find.is_empty() {
         Vec::new()
     } else {
-        let query = ListQuery {
-            q: find.clone(),
-            limit: 20,
-            ..Default::default()
-        };
-        store::page(ctx.conn, &query)?.0
+        let query = ListQuery::search(&find, Sort::Name, 20);
+        list::page(ctx.conn, &query)?.0
     };
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);

@@ -1,6 +1,5 @@
 //! SQL for contacts and their links to customers, each change with its log event.
 
-use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{Contact, ContactId, ContactInput, Link};
@@ -11,12 +10,12 @@ use crate::log::{self, EventKind, NewEvent};
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
-const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
+pub(super) const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
     (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id \
       WHERE pt.contact_id = p.id ORDER BY t.name COLLATE NOCASE) t), \
     (SELECT group_concat(cc.customer_id || char(30) || cc.role, char(31)) FROM customer_contacts cc WHERE cc.contact_id = p.id)";
 
-fn from_row(r: &Row) -> rusqlite::Result<Contact> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
     let links: Option<String> = r.get(10)?;
     let mut customers: Vec<Link> = links
         .unwrap_or_default()
@@ -438,119 +437,6 @@ pub fn of_customer(
     ))?
     .query_map([customer.0], |r| Ok((from_row(r)?, r.get(11)?)))?
     .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Name,
-    NameDesc,
-    Newest,
-    Oldest,
-}
-
-impl Sort {
-    pub fn parse(text: &str) -> Option<Sort> {
-        match text {
-            "name" => Some(Sort::Name),
-            "-name" => Some(Sort::NameDesc),
-            "-created_at" => Some(Sort::Newest),
-            "created_at" => Some(Sort::Oldest),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sort::Name => "name",
-            Sort::NameDesc => "-name",
-            Sort::Newest => "-created_at",
-            Sort::Oldest => "created_at",
-        }
-    }
-
-    fn order_by(self) -> &'static str {
-        match self {
-            Sort::Name => "p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id",
-            Sort::NameDesc => {
-                "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC"
-            }
-            Sort::Newest => "p.id DESC",
-            Sort::Oldest => "p.id",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pub q: String,
-    pub tag: String,
-    pub customer_id: Option<i64>,
-    pub sort: Sort,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-impl Default for ListQuery {
-    fn default() -> ListQuery {
-        ListQuery {
-            q: String::new(),
-            tag: String::new(),
-            customer_id: None,
-            sort: Sort::Name,
-            limit: 50,
-            offset: 0,
-        }
-    }
-}
-
-pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
-    list_sql_for(query, false)
-}
-
-/// `list_sql` for a search that matches many rows (`log::store::is_broad`): the list walks its
-/// order index instead of sorting every match.
-pub fn list_sql_for(query: &ListQuery, broad: bool) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM contacts p WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "contacts_fts", "p", broad);
-    if let Some(customer) = query.customer_id {
-        sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");
-        args.push(Value::Integer(customer));
-    }
-    if !query.tag.trim().is_empty() {
-        sql.push_str(" AND p.id IN (SELECT pt.contact_id FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = ?)");
-        args.push(Value::Text(query.tag.trim().to_string()));
-    }
-    sql.push_str(&format!(
-        " ORDER BY {} LIMIT ? OFFSET ?",
-        query.sort.order_by()
-    ));
-    args.push(Value::Integer(query.limit));
-    args.push(Value::Integer(query.offset));
-    (sql, args)
-}
-
-/// One page of contacts and whether there are more.
-pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Contact>, bool)> {
-    let mut ask = query.clone();
-    ask.limit = query.limit + 1;
-    // Newest/oldest follow the matches' own order; only the other orders need the choice.
-    let by_id = matches!(query.sort, Sort::Newest | Sort::Oldest);
-    let broad = !by_id && log::store::is_broad(conn, "contacts_fts", &query.q)?;
-    let (sql, args) = list_sql_for(&ask, broad);
-    crate::db::page_of(conn, &sql, args, query.limit, from_row)
-}
-
-pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
-    page(
-        conn,
-        &ListQuery {
-            sort: Sort::Newest,
-            limit,
-            ..ListQuery::default()
-        },
-    )
-    .map(|(rows, _)| rows)
 }
 
 /// Contacts that look like a new one: the same e-mail, or the same name at one of the same

@@ -1,17 +1,15 @@
 //! `/api/v1/customers`: the same store functions as the pages, answering JSON.
 
-use super::pages::list_query;
-use super::store::{self, Sort};
+use super::list::{Customers, Sort};
+use super::store;
 use super::{CustomerId, CustomerInput};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
-use crate::register::list_answer;
+use crate::register;
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = list_query(&ctx.query, Sort::Newest)?;
-    let (rows, more) = store::page(ctx.conn, &query)?;
-    Ok(list_answer(&rows, more, query.offset, query.limit))
+    register::api_list::<Customers>(ctx, Sort::Newest)
 }
 
 pub fn create(ctx: &mut Ctx) -> Result<Resp> {

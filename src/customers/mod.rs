@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod business_id;
+pub mod list;
 pub mod merge;
 pub mod pages;
 pub mod store;

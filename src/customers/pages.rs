@@ -3,42 +3,21 @@
 
 use maud::{html, Markup};
 
-use super::store::{self, Archived, ListQuery, Sort};
+use super::list::{self, ListQuery, Sort};
+use super::store;
 use super::{Customer, CustomerId, CustomerInput};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::register::tags;
+use crate::register::page::{list_page, Column, ListPage, ListRow};
+use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
-    self, csrf_input, detail, form_error, layout, select, tabs, tag_datalist, tag_list, tags_field,
-    textarea, CardTab, Field, Frame, Section,
+    self, csrf_input, detail, form_error, layout, select, tabs, tag_list, tags_field, textarea,
+    CardTab, Field, Frame, Section,
 };
-
-/// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort by
-/// name, the API newest first.
-pub fn list_query(q: &Form, default_sort: Sort) -> Result<ListQuery> {
-    let (limit, offset) = page_params(q)?;
-    let bad =
-        |name: &str| Error::BadRequest(format!("`{name}` has a value this list does not know."));
-    Ok(ListQuery {
-        q: q.get("q").trim().to_string(),
-        tag: q.get("tag").trim().to_string(),
-        owner_id: match q.get("owner_id") {
-            "" => None,
-            v => Some(v.parse().map_err(|_| bad("owner_id"))?),
-        },
-        archived: Archived::parse(q.get("archived")).ok_or_else(|| bad("archived"))?,
-        sort: match q.get("sort") {
-            "" => default_sort,
-            v => Sort::parse(v).ok_or_else(|| bad("sort"))?,
-        },
-        limit,
-        offset,
-    })
-}
 
 /// Every user, for owner pickers and names (a small table).
 fn all_users(ctx: &Ctx) -> Result<Vec<User>> {
@@ -84,143 +63,78 @@ fn owner_select(
     )
 }
 
+/// The customer list's columns; name and number sort on a click.
+const COLUMNS: &[Column<Sort>] = &[
+    Column::sorted("customers.number", Sort::Number, None),
+    Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
+    Column::plain("customers.business_id"),
+    Column::plain("customers.city"),
+    Column::plain("customers.phone"),
+    Column::plain("customers.tags"),
+];
+
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = list_query(&ctx.query, Sort::Name)?;
-    let (rows, more) = store::page(ctx.conn, &query)?;
+    let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
+    let (rows, more) = list::page(ctx.conn, &query)?;
+    let count = register::list::count(ctx.conn, &query)?;
     let users = all_users(ctx)?;
     let all_tags = tags::all(ctx.conn)?;
-    let filter = ctx.query.clone();
+    let url = ctx.query.clone();
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
-    let base = format!("/customers?{}", filter.encode_without(&["offset"]));
-    let mut tag_options = vec![("", f.t("customers.any_tag"))];
-    tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
     let archived_options = [
         ("false", f.t("customers.active_only")),
         ("true", f.t("customers.archived_only")),
         ("all", f.t("customers.all")),
     ];
-    let sort_options = [
-        ("name", f.t("sort.name")),
-        ("-name", f.t("sort.name_desc")),
-        ("number", f.t("sort.number")),
-        ("-created_at", f.t("sort.newest")),
-        ("created_at", f.t("sort.oldest")),
-    ];
-    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
-    let body = html! {
-        div.title-row {
-            h1 { (f.t("nav.customers")) }
-            @if can_write {
-                a.button.primary href="/customers/new" { (f.t("customers.add")) }
-            }
-        }
-        form.filters method="get" action="/customers" {
-            div.field {
-                label for="f-q" { (f.t("customers.search")) }
-                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t("customers.search_hint"));
-            }
-            (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
-            (owner_select(f, "customers.any_owner", &users, &query.owner_id.map(|o| o.to_string()).unwrap_or_default(), &[]))
-            (select(f, "archived", "customers.show", &archived_options, query.archived.as_str(), &[]))
-            (select(f, "sort", "sort.label", &sort_options, query.sort.as_str(), &[]))
-            button type="submit" { (f.t("search.button")) }
-        }
-        p.actions {
-            a href=(format!("/customers.csv?{}", filter.encode_without(&["offset", "limit"]))) { (f.t("customers.export_csv")) }
-            " · " a href="/customers/duplicates" { (f.t("duplicates.title")) }
-        }
-        @if rows.is_empty() {
-            (views::empty(f.t(if query.q.is_empty() && query.tag.is_empty() { "front.no_customers" } else { "customers.nothing_found" })))
-        } @else {
-            form #bulk method="post" action="/customers/tags" {
-                (csrf_input(f))
-                input type="hidden" name="back" value=(base);
-                table.list {
-                    thead { tr {
-                        @if can_write { th { span.visually-hidden { (f.t("bulk.select")) } } }
-                        th { (f.t("customers.number")) } th { (f.t("customers.name")) } th { (f.t("customers.business_id")) }
-                        th { (f.t("customers.city")) } th { (f.t("customers.phone")) } th { (f.t("customers.tags")) }
-                    } }
-                    tbody {
-                        @for c in &rows {
-                            tr.inactive[c.archived] {
-                                @if can_write {
-                                    td { input type="checkbox" name="id" value=(c.id.0) aria-label=(format!("{} {}", f.t("bulk.select"), c.name)); }
-                                }
-                                td { (c.number) }
-                                td { a href=(format!("/customers/{}", c.id.0)) { (c.name) } }
-                                td { (c.business_id.as_deref().unwrap_or("")) }
-                                td { (c.city) }
-                                td { (c.phone) }
-                                td { (tag_list(&c.tags)) }
-                            }
-                        }
-                    }
-                }
-                @if can_write {
-                    div.bulk {
-                        label for="bulk-tag" { (f.t("bulk.tag_label")) }
-                        input #bulk-tag type="text" name="tag" list="tag-suggestions" required;
-                        (tag_datalist(&all_tags))
-                        button type="submit" name="action" value="add" { (f.t("bulk.add_tag")) }
-                        button type="submit" name="action" value="remove" { (f.t("bulk.remove_tag")) }
-                    }
-                }
-            }
-        }
-        (views::pager(f, &base, query.offset, query.limit, more))
+    let owner = query
+        .filter
+        .owner_id
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    let filters = html! {
+        (owner_select(f, "customers.any_owner", &users, &owner, &[]))
+        (select(f, "archived", "customers.show", &archived_options, query.filter.archived.as_str(), &[]))
     };
-    Ok(Resp::html(layout(f, f.t("nav.customers"), body)))
-}
-
-/// Adds or removes a tag on the selected customers.
-pub fn bulk_tags(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let ids: Vec<i64> = form
-        .all("id")
-        .iter()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let tag = tags::normalise(&[form.get("tag").to_string()])?
+    let actions = html! {
+        a href=(format!("/customers.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
+        " · " a href="/customers/duplicates" { (f.t("duplicates.title")) }
+    };
+    let rows = rows
         .into_iter()
-        .next();
-    let back = form.get("back");
-    let back = if back.starts_with("/customers") {
-        back.to_string()
-    } else {
-        "/customers".to_string()
-    };
-    let (Some(tag), false) = (tag, ids.is_empty()) else {
-        ctx.flash("flash.bulk_nothing");
-        return Ok(Resp::redirect(&back));
-    };
-    let by = ctx.user()?.id;
-    let remove = form.get("action") == "remove";
-    db::write(ctx.conn, |tx| -> Result<()> {
-        for id in &ids {
-            let Some(c) = store::by_id(tx, CustomerId(*id))? else {
-                continue;
-            };
-            let mut new_tags = c.tags.clone();
-            if remove {
-                new_tags.retain(|t| t.to_lowercase() != tag.to_lowercase());
-            } else {
-                new_tags.push(tag.clone());
-            }
-            let input = CustomerInput {
-                tags: Some(new_tags),
-                ..CustomerInput::default()
-            };
-            store::update(tx, c.id, &input, Some(by))?;
-        }
-        Ok(())
-    })?;
-    ctx.flash(if remove {
-        "flash.tag_removed"
-    } else {
-        "flash.tag_added"
-    });
-    Ok(Resp::redirect(&back))
+        .map(|c| ListRow {
+            id: c.id.0,
+            inactive: c.archived,
+            cells: vec![
+                html! { (c.number) },
+                html! { a href=(format!("/customers/{}", c.id.0)) { (c.name) } },
+                html! { (c.business_id.as_deref().unwrap_or("")) },
+                html! { (c.city) },
+                html! { (c.phone) },
+                html! { (tag_list(&c.tags)) },
+            ],
+            name: c.name,
+        })
+        .collect();
+    let body = list_page(
+        f,
+        ListPage {
+            title: "nav.customers",
+            subtitle: None,
+            add: "customers.add",
+            search_hint: "customers.search_hint",
+            filters,
+            actions,
+            columns: COLUMNS,
+            rows,
+            more,
+            count,
+            query: &query,
+            url: &url,
+            all_tags: &all_tags,
+        },
+    );
+    Ok(Resp::html(layout(f, f.t("nav.customers"), body)))
 }
 
 /// A customer's fields as form values.

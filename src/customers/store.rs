@@ -1,7 +1,6 @@
 //! SQL for customers: validation, create/update/delete with their log events, the list query,
 //! duplicate finding and numbering.
 
-use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
@@ -16,13 +15,13 @@ pub const FIRST_NUMBER: i64 = 1001;
 /// Imported numbers at or above this stay out of the running series.
 const MAX_SEQ: i64 = 1_000_000_000;
 
-const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
+pub(super) const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
     c.postal_code, c.city, c.country, c.einvoice_address, c.einvoice_operator, c.notes, c.owner_id, \
     c.archived, c.created_at, c.updated_at, \
     (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
       WHERE ct.customer_id = c.id ORDER BY t.name COLLATE NOCASE) t)";
 
-fn from_row(r: &Row) -> rusqlite::Result<Customer> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
         id: CustomerId(r.get(0)?),
         number: r.get(1)?,
@@ -576,160 +575,6 @@ pub fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()
     Ok(())
 }
 
-/// Which customers a list shows by their archive state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Archived {
-    #[default]
-    Active,
-    Archived,
-    All,
-}
-
-impl Archived {
-    pub fn parse(text: &str) -> Option<Archived> {
-        match text {
-            "" | "false" => Some(Archived::Active),
-            "true" => Some(Archived::Archived),
-            "all" => Some(Archived::All),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Archived::Active => "false",
-            Archived::Archived => "true",
-            Archived::All => "all",
-        }
-    }
-}
-
-/// The orders a list can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Name,
-    NameDesc,
-    Number,
-    Newest,
-    Oldest,
-}
-
-impl Sort {
-    pub fn parse(text: &str) -> Option<Sort> {
-        match text {
-            "name" => Some(Sort::Name),
-            "-name" => Some(Sort::NameDesc),
-            "number" => Some(Sort::Number),
-            "-created_at" => Some(Sort::Newest),
-            "created_at" => Some(Sort::Oldest),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sort::Name => "name",
-            Sort::NameDesc => "-name",
-            Sort::Number => "number",
-            Sort::Newest => "-created_at",
-            Sort::Oldest => "created_at",
-        }
-    }
-
-    fn order_by(self) -> &'static str {
-        match self {
-            Sort::Name => "c.name COLLATE NOCASE, c.id",
-            Sort::NameDesc => "c.name COLLATE NOCASE DESC, c.id DESC",
-            Sort::Number => "c.number_seq, c.number, c.id",
-            Sort::Newest => "c.id DESC",
-            Sort::Oldest => "c.id",
-        }
-    }
-}
-
-/// What a customer list asks for.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pub q: String,
-    pub tag: String,
-    pub owner_id: Option<i64>,
-    pub archived: Archived,
-    pub sort: Sort,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-impl Default for ListQuery {
-    fn default() -> ListQuery {
-        ListQuery {
-            q: String::new(),
-            tag: String::new(),
-            owner_id: None,
-            archived: Archived::Active,
-            sort: Sort::Name,
-            limit: 50,
-            offset: 0,
-        }
-    }
-}
-
-/// The SQL and parameters of a list query, so that the page, the API, the CSV export and the
-/// query-plan test all run the very same statement.
-pub fn list_sql(query: &ListQuery) -> (String, Vec<Value>) {
-    list_sql_for(query, false)
-}
-
-/// `list_sql` for a search that matches many rows (`log::store::is_broad`): the list walks its
-/// order index instead of sorting every match.
-pub fn list_sql_for(query: &ListQuery, broad: bool) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    log::store::add_fts_filter(&mut sql, &mut args, &query.q, "customers_fts", "c", broad);
-    match query.archived {
-        Archived::Active => sql.push_str(" AND c.archived = 0"),
-        Archived::Archived => sql.push_str(" AND c.archived = 1"),
-        Archived::All => {}
-    }
-    if let Some(owner) = query.owner_id {
-        sql.push_str(" AND c.owner_id = ?");
-        args.push(Value::Integer(owner));
-    }
-    if !query.tag.trim().is_empty() {
-        sql.push_str(" AND c.id IN (SELECT ct.customer_id FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?)");
-        args.push(Value::Text(query.tag.trim().to_string()));
-    }
-    sql.push_str(&format!(
-        " ORDER BY {} LIMIT ? OFFSET ?",
-        query.sort.order_by()
-    ));
-    args.push(Value::Integer(query.limit));
-    args.push(Value::Integer(query.offset));
-    (sql, args)
-}
-
-/// One page of customers. Asks for one row more than shown, so the caller knows whether a
-/// next page exists without counting.
-pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Customer>, bool)> {
-    let mut ask = query.clone();
-    ask.limit = query.limit + 1;
-    // Newest/oldest follow the matches' own order; only the other orders need the choice.
-    let by_id = matches!(query.sort, Sort::Newest | Sort::Oldest);
-    let broad = !by_id && log::store::is_broad(conn, "customers_fts", &query.q)?;
-    let (sql, args) = list_sql_for(&ask, broad);
-    crate::db::page_of(conn, &sql, args, query.limit, from_row)
-}
-
-/// The newest customers, for the front page.
-pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
-    let query = ListQuery {
-        sort: Sort::Newest,
-        limit,
-        archived: Archived::All,
-        ..ListQuery::default()
-    };
-    page(conn, &query).map(|(rows, _)| rows)
-}
-
 /// Customers that look like the one being created: the same folded name, business ID or
 /// e-mail address.
 pub fn look_alikes(
@@ -781,6 +626,8 @@ pub fn names(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::customers::list::{page, ListQuery, Sort};
+    use crate::register::list;
 
     fn db() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
@@ -818,14 +665,10 @@ mod tests {
             let name = format!("Yritys {n:02} Oy");
             crate::db::write(&mut conn, |tx| create(tx, &input(&name), None)).unwrap();
         }
-        let query = ListQuery {
-            q: "oy".into(),
-            limit: 10,
-            offset: 5,
-            ..ListQuery::default()
-        };
+        let mut query = ListQuery::search("oy", Sort::Name, 10);
+        query.offset = 5;
         let run = |broad: bool| -> Vec<String> {
-            let (sql, args) = list_sql_for(&query, broad);
+            let (sql, args) = list::list_sql(&query, broad);
             // (parent, detail): parent 0 is the main query, not the tags' subquery.
             let plan: Vec<(i64, String)> = conn
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -995,14 +838,7 @@ mod tests {
             "jyvaskyla",
             "1001",
         ] {
-            let (rows, _) = page(
-                &conn,
-                &ListQuery {
-                    q: q.into(),
-                    ..ListQuery::default()
-                },
-            )
-            .unwrap();
+            let (rows, _) = page(&conn, &ListQuery::search(q, Sort::Name, 50)).unwrap();
             assert_eq!(rows.len(), 1, "{q}");
             assert_eq!(rows[0].name, "Kahvila Äijälä Oy", "{q}");
         }

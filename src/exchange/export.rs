@@ -10,12 +10,14 @@ use rusqlite::Connection;
 
 use super::fields::{Field, Kind};
 use super::vcard;
-use crate::contacts::store as contacts;
+use crate::contacts::list as contact_list;
 use crate::contacts::Contact;
+use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::Customer;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::register::list::{self, ListQuery, Register};
 
 /// Rows read per query. Each batch is its own short read, so writers are never held up for a
 /// whole export; batches are large because each one skips the rows before it (OFFSET).
@@ -41,40 +43,17 @@ fn for_each_page<T>(
     }
 }
 
-/// Calls `each` for every customer of the list query (its limit and offset are ignored).
-pub fn for_each_customer(
+/// Calls `each` for every row of the list query (its limit and offset are ignored).
+pub fn for_each<R: Register>(
     conn: &Connection,
-    query: &customers::ListQuery,
-    each: impl FnMut(&Customer) -> Result<()>,
+    query: &ListQuery<R>,
+    each: impl FnMut(&R::Row) -> Result<()>,
 ) -> Result<usize> {
     let page = |offset| {
-        customers::page(
-            conn,
-            &customers::ListQuery {
-                limit: BATCH,
-                offset,
-                ..query.clone()
-            },
-        )
-    };
-    for_each_page(page, each)
-}
-
-/// Calls `each` for every contact of the list query (its limit and offset are ignored).
-pub fn for_each_contact(
-    conn: &Connection,
-    query: &contacts::ListQuery,
-    each: impl FnMut(&Contact) -> Result<()>,
-) -> Result<usize> {
-    let page = |offset| {
-        contacts::page(
-            conn,
-            &contacts::ListQuery {
-                limit: BATCH,
-                offset,
-                ..query.clone()
-            },
-        )
+        let mut batch = query.clone();
+        batch.limit = BATCH;
+        batch.offset = offset;
+        list::page(conn, &batch)
     };
     for_each_page(page, each)
 }
@@ -184,7 +163,7 @@ pub fn excel_safe(text: String) -> String {
 /// Customers as CSV; returns how many.
 pub fn customers_csv<W: Write>(
     conn: &Connection,
-    query: &customers::ListQuery,
+    query: &customer_list::ListQuery,
     lang: Lang,
     out: W,
 ) -> Result<usize> {
@@ -192,7 +171,7 @@ pub fn customers_csv<W: Write>(
     let mut w = csv_writer(out)?;
     w.write_record(fields.iter().map(|f| f.header(lang)))
         .map_err(csv_err)?;
-    let n = for_each_customer(conn, query, |c| {
+    let n = for_each(conn, query, |c| {
         w.write_record(
             fields
                 .iter()
@@ -209,7 +188,7 @@ pub fn customers_csv<W: Write>(
 /// one's name for reading (the import links by `customer` when it is there).
 pub fn contacts_csv<W: Write>(
     conn: &Connection,
-    query: &contacts::ListQuery,
+    query: &contact_list::ListQuery,
     lang: Lang,
     out: W,
 ) -> Result<usize> {
@@ -218,7 +197,7 @@ pub fn contacts_csv<W: Write>(
     w.write_record(fields.iter().map(|f| f.header(lang)))
         .map_err(csv_err)?;
     let mut names = CustomerNames::new(conn);
-    let n = for_each_contact(conn, query, |p| {
+    let n = for_each(conn, query, |p| {
         let mut numbers = Vec::new();
         let mut roles = Vec::new();
         let mut organisation = String::new();
@@ -274,11 +253,11 @@ fn json_end<W: Write>(out: &mut W, first: bool) -> Result<()> {
 
 pub fn customers_json<W: Write>(
     conn: &Connection,
-    query: &customers::ListQuery,
+    query: &customer_list::ListQuery,
     mut out: W,
 ) -> Result<usize> {
     let mut first = true;
-    let n = for_each_customer(conn, query, |c| json_item(&mut out, &mut first, c))?;
+    let n = for_each(conn, query, |c| json_item(&mut out, &mut first, c))?;
     json_end(&mut out, first)?;
     out.flush()?;
     Ok(n)
@@ -286,11 +265,11 @@ pub fn customers_json<W: Write>(
 
 pub fn contacts_json<W: Write>(
     conn: &Connection,
-    query: &contacts::ListQuery,
+    query: &contact_list::ListQuery,
     mut out: W,
 ) -> Result<usize> {
     let mut first = true;
-    let n = for_each_contact(conn, query, |c| json_item(&mut out, &mut first, c))?;
+    let n = for_each(conn, query, |c| json_item(&mut out, &mut first, c))?;
     json_end(&mut out, first)?;
     out.flush()?;
     Ok(n)
@@ -313,12 +292,12 @@ pub fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
 /// Contacts as vCards 4.0, one after another; returns how many.
 pub fn contacts_vcard<W: Write>(
     conn: &Connection,
-    query: &contacts::ListQuery,
+    query: &contact_list::ListQuery,
     mut out: W,
 ) -> Result<usize> {
     let mut names = CustomerNames::new(conn);
     let mut card = String::new();
-    let n = for_each_contact(conn, query, |p| {
+    let n = for_each(conn, query, |p| {
         let org = match p.customers.first() {
             Some(link) => names.get(link.customer_id)?.map(|(name, _)| name),
             None => None,
@@ -437,10 +416,8 @@ mod tests {
         crate::db::write(&mut conn, |tx| customers::create(tx, &input, None)).unwrap();
         for lang in Lang::ALL {
             let mut out = Vec::new();
-            let query = customers::ListQuery {
-                archived: customers::Archived::All,
-                ..Default::default()
-            };
+            let mut query = customer_list::ListQuery::new(customer_list::Sort::Name);
+            query.filter.archived = customer_list::Archived::All;
             assert_eq!(customers_csv(&conn, &query, lang, &mut out).unwrap(), 1);
             assert!(out.starts_with(b"\xEF\xBB\xBF"));
             let text = String::from_utf8(out.clone()).unwrap();

@@ -11,8 +11,10 @@ use super::export::{self, Spill};
 use super::fields::{Field, Kind, Mapping};
 use super::import::{self, Action, ImportError, Options, Report};
 use super::table::{strip_bom, Format, Table};
+use crate::contacts::list as contact_list;
 use crate::contacts::store as contacts;
 use crate::contacts::ContactId;
+use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{Error, Result};
@@ -39,13 +41,13 @@ fn optional_id(query: &Form, name: &str) -> Result<Option<i64>> {
 
 /// The customer list's filter (`q`, `tag`, `owner_id`, `archived`, `sort`), read exactly as
 /// the list page reads it.
-pub fn customer_query(query: &Form) -> Result<customers::ListQuery> {
-    crate::customers::pages::list_query(query, customers::Sort::Name)
+pub fn customer_query(query: &Form) -> Result<customer_list::ListQuery> {
+    customer_list::ListQuery::from_form(query, customer_list::Sort::Name)
 }
 
 /// The contact list's filter (`q`, `tag`, `customer_id`, `sort`), read as the list page does.
-pub fn contact_query(query: &Form) -> Result<contacts::ListQuery> {
-    crate::contacts::pages::list_query(query, contacts::Sort::Name)
+pub fn contact_query(query: &Form) -> Result<contact_list::ListQuery> {
+    contact_list::ListQuery::from_form(query, contact_list::Sort::Name)
 }
 
 /// A download's file name: `asiakkaat-2026-11-22.csv` or `customers-2026-11-22.csv`.
@@ -121,10 +123,8 @@ pub fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
         }
         None => dated_name(ctx.lang, Kind::Contacts, "vcf"),
     };
-    let query = contacts::ListQuery {
-        customer_id: customer,
-        ..contacts::ListQuery::default()
-    };
+    let mut query = contact_list::ListQuery::new(contact_list::Sort::Name);
+    query.filter.customer_id = customer;
     let mut out = Spill::new();
     export::contacts_vcard(ctx.conn, &query, &mut out)?;
     download(out, VCARD_TYPE, &name)
@@ -610,17 +610,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (q.q.as_str(), q.tag.as_str(), q.owner_id),
+            (q.q.as_str(), q.tag.as_str(), q.filter.owner_id),
             ("aijala", "VIP", Some(3))
         );
         assert_eq!(
-            (q.archived, q.sort),
-            (customers::Archived::All, customers::Sort::NameDesc)
+            (q.filter.archived, q.sort),
+            (customer_list::Archived::All, customer_list::Sort::NameDesc)
         );
         assert!(customer_query(&Form::parse(b"archived=maybe").unwrap()).is_err());
         assert!(customer_query(&Form::parse(b"owner_id=x").unwrap()).is_err());
         let q = contact_query(&Form::parse(b"customer_id=5").unwrap()).unwrap();
-        assert_eq!(q.customer_id, Some(5));
+        assert_eq!(q.filter.customer_id, Some(5));
     }
 
     #[test]

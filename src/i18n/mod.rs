@@ -131,6 +131,26 @@ impl Lang {
         out
     }
 
+    /// A whole number with thousands grouped: `1 000` in Finnish, `1,000` in English.
+    pub fn number(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let sep = match self {
+            Lang::Fi => "\u{a0}",
+            Lang::En => ",",
+        };
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push_str(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
     pub fn date(self, d: NaiveDate) -> String {
         match self {
             Lang::Fi => d.format("%-d.%-m.%Y").to_string(),
@@ -197,6 +217,14 @@ mod tests {
             Lang::from_accept_language("fi;q=0.2, en;q=0.7"),
             Some(Lang::En)
         );
+    }
+
+    #[test]
+    fn numbers_group_thousands_in_each_language() {
+        assert_eq!(Lang::Fi.number(1000), "1\u{a0}000");
+        assert_eq!(Lang::En.number(1234567), "1,234,567");
+        assert_eq!(Lang::En.number(999), "999");
+        assert_eq!(Lang::Fi.number(-12000), "-12\u{a0}000");
     }
 
     #[test]

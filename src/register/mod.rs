@@ -1,11 +1,25 @@
 //! The register machinery every register (customers, contacts, and later documents and tasks)
 //! plugs into: tags, list queries and answers, the duplicate-confirm flow, merges.
 
+pub mod list;
+pub mod page;
 pub mod tags;
 
 use serde_json::json;
 
-use crate::http::Resp;
+use crate::error::Result;
+use crate::http::{Ctx, Resp};
+use list::{ListQuery, Register};
+
+/// A register's list as the API answers it, newest first unless `sort=` says otherwise.
+pub fn api_list<R: Register>(ctx: &mut Ctx, newest: R::Sort) -> Result<Resp>
+where
+    R::Row: serde::Serialize,
+{
+    let query = ListQuery::<R>::from_form(&ctx.query, newest)?;
+    let (rows, more) = list::page(ctx.conn, &query)?;
+    Ok(list_answer(&rows, more, query.offset, query.limit))
+}
 
 /// `{"items": [...], "next_offset": n|null}`.
 pub fn list_answer<T: serde::Serialize>(items: &[T], more: bool, offset: i64, limit: i64) -> Resp {

@@ -1,7 +1,7 @@
 //! Tags, shared by customers and contacts: free words such as "VIP" or "Tampere", suggested
 //! from the ones already in use.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 use crate::error::{Error, Result};
 
@@ -64,13 +64,6 @@ fn tag_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
     tx.query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
 }
 
-/// The id of an existing tag, for filters.
-pub fn find(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM tags WHERE name = ?1")?
-        .query_row([name.trim()], |r| r.get(0))
-        .optional()
-}
-
 /// Replaces the tags of one customer or contact.
 pub fn set(tx: &Transaction, on: Tagged, owner: i64, tags: &[String]) -> rusqlite::Result<()> {
     let (table, column) = on.table();
@@ -83,51 +76,6 @@ pub fn set(tx: &Transaction, on: Tagged, owner: i64, tags: &[String]) -> rusqlit
         )?;
     }
     Ok(())
-}
-
-/// Adds a tag to many at once; returns how many did not have it yet.
-pub fn add_to(tx: &Transaction, on: Tagged, owners: &[i64], tag: &str) -> rusqlite::Result<usize> {
-    let (table, column) = on.table();
-    let id = tag_id(tx, tag)?;
-    let mut added = 0;
-    for owner in owners {
-        added += tx.execute(
-            &format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"),
-            params![owner, id],
-        )?;
-    }
-    Ok(added)
-}
-
-/// Removes a tag from many at once; returns how many had it.
-pub fn remove_from(
-    tx: &Transaction,
-    on: Tagged,
-    owners: &[i64],
-    tag: &str,
-) -> rusqlite::Result<usize> {
-    let (table, column) = on.table();
-    let Some(id) = find(tx, tag)? else {
-        return Ok(0);
-    };
-    let mut removed = 0;
-    for owner in owners {
-        removed += tx.execute(
-            &format!("DELETE FROM {table} WHERE {column} = ?1 AND tag_id = ?2"),
-            params![owner, id],
-        )?;
-    }
-    Ok(removed)
-}
-
-/// The tags of one customer or contact, sorted.
-pub fn of(conn: &Connection, on: Tagged, owner: i64) -> rusqlite::Result<Vec<String>> {
-    let (table, column) = on.table();
-    conn.prepare_cached(&format!(
-        "SELECT t.name FROM {table} x JOIN tags t ON t.id = x.tag_id WHERE x.{column} = ?1 ORDER BY t.name COLLATE NOCASE"
-    ))?
-    .query_map([owner], |r| r.get(0))?
-    .collect()
 }
 
 /// Every tag name, for suggestions and filters (a small table: tags are words people pick).

@@ -3,7 +3,10 @@
 //! `/customers/{id}`).
 
 use super::routes::{route, Access::*, Route};
+use crate::contacts::list::Contacts;
+use crate::customers::list::Customers;
 use crate::http::Method::{Get, Post};
+use crate::register::page::bulk_tags;
 use crate::views::Section;
 use crate::{admin, contacts, customers, exchange, home, users};
 
@@ -21,7 +24,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/log", LoggedIn, |c, _, _| home::section(c, Section::Log)),
     route(Get, "/customers", LoggedIn, |c, _, _| customers::pages::list(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
-    route(Post, "/customers/tags", Writer, |c, _, f| customers::pages::bulk_tags(c, f)),
+    route(Post, "/customers/tags", Writer, |c, _, f| bulk_tags::<Customers>(c, f)),
     route(Get, "/customers/new", Writer, |c, _, _| customers::pages::new_form(c)),
     route(Post, "/customers/new", Writer, |c, _, f| customers::pages::create(c, f)),
     route(Get, "/customers/duplicates", LoggedIn, |c, _, _| customers::merge::duplicates_page(c)),
@@ -37,6 +40,7 @@ pub static PAGES: &[Route] = &[
     route( Post, "/customers/{id}/contacts/{contact}/role", Writer, |c, p, f| contacts::pages::set_role(c, p.id(0)?, p.id(1)?, f), ), route( Post, "/customers/{id}/contacts/{contact}/unlink", Writer, |c, p, f| contacts::pages::unlink(c, p.id(0)?, p.id(1)?, f), ), route(Get, "/contacts", LoggedIn, |c, _, _| contacts::pages::list(c)),
     route(Get, "/contacts.csv", LoggedIn, |c, _, _| exchange::pages::contacts_csv(c)),
     route(Get, "/contacts.vcf", LoggedIn, |c, _, _| exchange::pages::contacts_vcard(c)),
+    route(Post, "/contacts/tags", Writer, |c, _, f| bulk_tags::<Contacts>(c, f)),
     route(Get, "/contacts/new", Writer, |c, _, _| contacts::pages::new_form(c)),
     route(Post, "/contacts/new", Writer, |c, _, f| contacts::pages::create(c, f)),
     route(Get, "/contacts/duplicates", LoggedIn, |c, _, _| contacts::merge::duplicates_page(c)),

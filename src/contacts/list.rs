@@ -1,0 +1,98 @@
+//! The contact list: what contacts declare to the shared register list.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, Transaction};
+
+use super::store::{self, from_row, COLUMNS};
+use super::{Contact, ContactId, ContactInput};
+use crate::auth::UserId;
+use crate::error::Result;
+use crate::http::form::Form;
+use crate::register::list::{self, id_param, Register, SortSpec};
+
+/// The contact register, as the list machinery sees it.
+pub struct Contacts;
+
+/// What a contact list is narrowed to besides search and tag.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only the contacts of this customer.
+    pub customer_id: Option<i64>,
+}
+
+/// The orders a contact list can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    NameDesc,
+    Newest,
+    Oldest,
+}
+
+pub type ListQuery = list::ListQuery<Contacts>;
+
+impl Register for Contacts {
+    type Row = Contact;
+    type Filter = Filter;
+    type Sort = Sort;
+    const PATH: &'static str = "/contacts";
+    const TABLE: &'static str = "contacts";
+    const ALIAS: &'static str = "p";
+    const COLUMNS: &'static str = COLUMNS;
+    const FTS: &'static str = "contacts_fts";
+    const TAGS: (&'static str, &'static str) = ("contact_tags", "contact_id");
+    #[rustfmt::skip]
+    const SORTS: &'static [SortSpec<Sort>] = &[
+        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", order_by: "p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id", by_id: false },
+        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", order_by: "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC", by_id: false },
+        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", order_by: "p.id DESC", by_id: true },
+        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", order_by: "p.id", by_id: true },
+    ];
+
+    fn from_row(row: &Row) -> rusqlite::Result<Contact> {
+        from_row(row)
+    }
+
+    fn edit_tags(
+        tx: &Transaction,
+        id: i64,
+        edit: &dyn Fn(&mut Vec<String>),
+        by: UserId,
+    ) -> Result<()> {
+        let Some(record) = store::by_id(tx, ContactId(id))? else {
+            return Ok(());
+        };
+        let mut tags = record.tags;
+        edit(&mut tags);
+        let input = ContactInput {
+            tags: Some(tags),
+            ..ContactInput::default()
+        };
+        store::update(tx, record.id, &input, Some(by))
+    }
+
+    fn filter_from(q: &Form) -> Result<Filter> {
+        Ok(Filter {
+            customer_id: id_param(q, "customer_id")?,
+        })
+    }
+
+    fn filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<Value>) {
+        if let Some(customer) = filter.customer_id {
+            sql.push_str(" AND p.id IN (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?)");
+            args.push(Value::Integer(customer));
+        }
+    }
+}
+
+/// One page of contacts and whether more follow.
+pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Contact>, bool)> {
+    list::page(conn, query)
+}
+
+/// The newest contacts, for the front page.
+pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
+    let mut query = ListQuery::new(Sort::Newest);
+    query.limit = limit;
+    page(conn, &query).map(|(rows, _)| rows)
+}

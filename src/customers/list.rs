@@ -1,0 +1,143 @@
+//! The customer list: what customers declare to the shared register list (columns, search
+//! index, tags, filters and sorts).
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, Transaction};
+
+use super::store::{self, from_row, COLUMNS};
+use super::{Customer, CustomerId, CustomerInput};
+use crate::auth::UserId;
+use crate::error::Result;
+use crate::http::form::Form;
+use crate::register::list::{self, id_param, unknown_value, Register, SortSpec};
+
+/// The customer register, as the list machinery sees it.
+pub struct Customers;
+
+/// What a customer list is narrowed to besides search and tag.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub owner_id: Option<i64>,
+    pub archived: Archived,
+}
+
+/// Which customers a list shows by their archive state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Archived {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+impl Archived {
+    const VALUES: [(Archived, &'static str); 3] = [
+        (Archived::Active, "false"),
+        (Archived::Archived, "true"),
+        (Archived::All, "all"),
+    ];
+
+    pub fn parse(text: &str) -> Option<Archived> {
+        match text {
+            "" => Some(Archived::Active),
+            v => Archived::VALUES
+                .iter()
+                .find(|(_, s)| *s == v)
+                .map(|(a, _)| *a),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Archived::VALUES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("false", |(_, s)| s)
+    }
+}
+
+/// The orders a customer list can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    NameDesc,
+    Number,
+    Newest,
+    Oldest,
+}
+
+pub type ListQuery = list::ListQuery<Customers>;
+
+impl Register for Customers {
+    type Row = Customer;
+    type Filter = Filter;
+    type Sort = Sort;
+    const PATH: &'static str = "/customers";
+    const TABLE: &'static str = "customers";
+    const ALIAS: &'static str = "c";
+    const COLUMNS: &'static str = COLUMNS;
+    const FTS: &'static str = "customers_fts";
+    const TAGS: (&'static str, &'static str) = ("customer_tags", "customer_id");
+    #[rustfmt::skip]
+    const SORTS: &'static [SortSpec<Sort>] = &[
+        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", order_by: "c.name COLLATE NOCASE, c.id", by_id: false },
+        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", order_by: "c.name COLLATE NOCASE DESC, c.id DESC", by_id: false },
+        SortSpec { sort: Sort::Number, key: "number", label: "sort.number", order_by: "c.number_seq, c.number, c.id", by_id: false },
+        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", order_by: "c.id DESC", by_id: true },
+        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", order_by: "c.id", by_id: true },
+    ];
+
+    fn from_row(row: &Row) -> rusqlite::Result<Customer> {
+        from_row(row)
+    }
+
+    fn edit_tags(
+        tx: &Transaction,
+        id: i64,
+        edit: &dyn Fn(&mut Vec<String>),
+        by: UserId,
+    ) -> Result<()> {
+        let Some(record) = store::by_id(tx, CustomerId(id))? else {
+            return Ok(());
+        };
+        let mut tags = record.tags;
+        edit(&mut tags);
+        let input = CustomerInput {
+            tags: Some(tags),
+            ..CustomerInput::default()
+        };
+        store::update(tx, record.id, &input, Some(by))
+    }
+
+    fn filter_from(q: &Form) -> Result<Filter> {
+        Ok(Filter {
+            owner_id: id_param(q, "owner_id")?,
+            archived: Archived::parse(q.get("archived"))
+                .ok_or_else(|| unknown_value("archived"))?,
+        })
+    }
+
+    fn filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<Value>) {
+        match filter.archived {
+            Archived::Active => sql.push_str(" AND c.archived = 0"),
+            Archived::Archived => sql.push_str(" AND c.archived = 1"),
+            Archived::All => {}
+        }
+        if let Some(owner) = filter.owner_id {
+            sql.push_str(" AND c.owner_id = ?");
+            args.push(Value::Integer(owner));
+        }
+    }
+}
+
+/// One page of customers and whether more follow.
+pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Customer>, bool)> {
+    list::page(conn, query)
+}
+
+/// The newest customers, archived too, for the front page.
+pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+    let mut query = ListQuery::new(Sort::Newest);
+    query.limit = limit;
+    query.filter.archived = Archived::All;
+    page(conn, &query).map(|(rows, _)| rows)
+}
