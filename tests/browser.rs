@@ -199,3 +199,74 @@ fn assert_contacts_and_roles(browser: &Browser) {
     assert!(section.contains("maija@aijala.fi"), "{section}");
     assert!(section.contains("kalle@tilit.fi"), "{section}");
 }
+
+/// On a phone (390 px wide, an iPhone) the lists and the card fit the screen: nothing makes
+/// the page scroll sideways, the header stays compact and every card tab is on the screen.
+#[test]
+fn browser_lists_and_card_fit_a_phone_screen() {
+    let (server, _admin) = TestServer::with_admin();
+    // Realistic data: long company names, e-mail addresses, tags and several contacts each.
+    let out = minicrm(&server.db)
+        .args(["demo-data", "--customers", "30", "--seed", "1"])
+        .args(["--until", "2026-06-01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let browser = Browser::start();
+    browser.set_window_size(390, 844);
+
+    browser.goto(&server.url("/login"));
+    browser.wait_for("form[action=\"/login\"]");
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", ADMIN_PASSWORD);
+    browser.click("form[action=\"/login\"] button[type=submit]");
+    browser.wait_for("details.user-menu");
+
+    for (path, wait) in [
+        ("/customers", "table.list tbody tr"),
+        ("/customers/1", "section#contacts tbody tr"),
+        ("/contacts", "table.list tbody tr"),
+    ] {
+        browser.goto(&server.url(path));
+        browser.wait_for(wait);
+        let m = browser.execute(
+            "const tabs = [...document.querySelectorAll('nav.tabs a')];
+             return {
+               inner: window.innerWidth,
+               page: document.documentElement.scrollWidth,
+               header: document.querySelector('header.top').getBoundingClientRect().height,
+               tabs: tabs.length,
+               tabs_off: tabs.filter(a => a.getBoundingClientRect().right > window.innerWidth)
+                 .map(a => a.textContent),
+             };",
+        );
+        let (inner, page, header) = (
+            m["inner"].as_f64(),
+            m["page"].as_f64(),
+            m["header"].as_f64(),
+        );
+        let (Some(inner), Some(page), Some(header)) = (inner, page, header) else {
+            panic!("{path}: unexpected measurements {m}");
+        };
+        assert_eq!(
+            inner, 390.0,
+            "{path}: the window did not become phone-sized"
+        );
+        assert!(
+            page <= inner,
+            "{path}: the page is {page} px wide on a {inner} px screen"
+        );
+        assert!(
+            header <= 120.0,
+            "{path}: the header takes {header} px of the screen"
+        );
+        if path.starts_with("/customers/") {
+            assert_eq!(m["tabs"], 4, "{path}: {m}");
+        }
+        assert_eq!(
+            m["tabs_off"],
+            serde_json::json!([]),
+            "{path}: card tabs off the screen"
+        );
+    }
+}

@@ -20,6 +20,7 @@
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -433,383 +434,75 @@ const FORMS: &[(Form, u32)] = &[
     (Form::Oyj, 1),
 ];
 
-const FIRST_NAMES: &[&str] = &[
-    "Juha",
-    "Timo",
-    "Matti",
-    "Kari",
-    "Mikko",
-    "Jari",
-    "Antti",
-    "Jukka",
-    "Mika",
-    "Markku",
-    "Pekka",
-    "Hannu",
-    "Heikki",
-    "Seppo",
-    "Janne",
-    "Ari",
-    "Sami",
-    "Petri",
-    "Ville",
-    "Tuomas",
-    "Marko",
-    "Jussi",
-    "Lauri",
-    "Teemu",
-    "Ilkka",
-    "Eero",
-    "Olli",
-    "Tommi",
-    "Aleksi",
-    "Juho",
-    "Joonas",
-    "Niko",
-    "Kalle",
-    "Risto",
-    "Esa",
-    "Jarmo",
-    "Pasi",
-    "Harri",
-    "Vesa",
-    "Väinö",
-    "Anne",
-    "Tuula",
-    "Päivi",
-    "Anna",
-    "Ritva",
-    "Leena",
-    "Pirjo",
-    "Sari",
-    "Minna",
-    "Marja",
-    "Tiina",
-    "Riitta",
-    "Hanna",
-    "Johanna",
-    "Laura",
-    "Kaisa",
-    "Elina",
-    "Maria",
-    "Katja",
-    "Heidi",
-    "Satu",
-    "Sanna",
-    "Aino",
-    "Emma",
-    "Sofia",
-    "Noora",
-    "Jenni",
-    "Outi",
-    "Merja",
-    "Kirsi",
-    "Eeva",
-    "Helena",
-    "Saara",
-    "Liisa",
-    "Tarja",
-    "Susanna",
-    "Maija",
-    "Anna-Liisa",
-    "Hilkka",
-    "Iida",
-];
+/// The names and texts below are in `demo_names.txt`, read when first used.
+const NAMES_FILE: &str = include_str!("demo_names.txt");
 
-const SURNAMES: &[&str] = &[
-    "Korhonen",
-    "Virtanen",
-    "Mäkinen",
-    "Nieminen",
-    "Mäkelä",
-    "Hämäläinen",
-    "Laine",
-    "Heikkinen",
-    "Koskinen",
-    "Järvinen",
-    "Lehtonen",
-    "Lehtinen",
-    "Saarinen",
-    "Salminen",
-    "Heinonen",
-    "Niemi",
-    "Heikkilä",
-    "Kinnunen",
-    "Salonen",
-    "Turunen",
-    "Salo",
-    "Laitinen",
-    "Tuominen",
-    "Rantanen",
-    "Karjalainen",
-    "Jokinen",
-    "Mattila",
-    "Savolainen",
-    "Lahtinen",
-    "Ahonen",
-    "Hiltunen",
-    "Leppänen",
-    "Lindholm",
-    "Kallio",
-    "Hirvonen",
-    "Aaltonen",
-    "Manninen",
-    "Väisänen",
-    "Pitkänen",
-    "Kettunen",
-    "Miettinen",
-    "Ojala",
-    "Rautio",
-    "Peltonen",
-    "Väänänen",
-    "Kärkkäinen",
-    "Huttunen",
-    "Nurmi",
-    "Anttila",
-    "Lindqvist",
-    "Koivisto",
-    "Seppälä",
-    "Kauppinen",
-    "Räsänen",
-    "Leinonen",
-    "Ikonen",
-    "Pesonen",
-    "Mustonen",
-    "Hakala",
-    "Toivonen",
-    "Sirola",
-    "Öhman",
-    "Åström",
-    "Backman",
-    "Eskola",
-    "Honkanen",
-    "Kivelä",
-    "Laaksonen",
-    "Lundström",
-    "Nyström",
-    "Oksanen",
-    "Pulkkinen",
-    "Rinne",
-    "Sundqvist",
-    "Tikkanen",
-    "Uusitalo",
-    "Vainio",
-    "Wikström",
-    "Ylönen",
-];
-
+static FIRST_NAMES: LazyLock<Vec<&str>> = LazyLock::new(|| words("first_names"));
+static SURNAMES: LazyLock<Vec<&str>> = LazyLock::new(|| words("surnames"));
 /// Trades, and whether they join a word in front into one compound (`Koivu` + `rakennus`).
-const TRADES: &[(&str, bool)] = &[
-    ("Rakennus", true),
-    ("Rakennuspalvelu", true),
-    ("Remontti", true),
-    ("Maanrakennus", true),
-    ("Sähkö", true),
-    ("Sähköasennus", true),
-    ("Putki", true),
-    ("LVI", false),
-    ("Kuljetus", true),
-    ("Kuljetuspalvelu", true),
-    ("Maalaus", true),
-    ("Siivous", true),
-    ("Siivouspalvelu", true),
-    ("Autokorjaamo", true),
-    ("Autohuolto", true),
-    ("Konepaja", true),
-    ("Metalli", true),
-    ("Puutyö", true),
-    ("Kattotyö", true),
-    ("Lasitus", true),
-    ("Kiinteistöhuolto", true),
-    ("Tilitoimisto", true),
-    ("Kirjanpito", true),
-    ("Kahvila", true),
-    ("Ravintola", false),
-    ("Leipomo", true),
-    ("Kukka", true),
-    ("Parturi-Kampaamo", false),
-    ("Kauneushoitola", false),
-    ("Hieronta", false),
-    ("Fysioterapia", false),
-    ("Tietotekniikka", false),
-    ("IT-palvelu", false),
-    ("Kirjapaino", true),
-    ("Valokuvaamo", false),
-    ("Kiinteistövälitys", false),
-    ("Pesula", true),
-    ("Catering", false),
-    ("Puutarha", true),
-    ("Metsäpalvelu", true),
-    ("Konevuokraamo", true),
-    ("Lukko", true),
-    ("Ikkuna", true),
-    ("Kaluste", true),
-    ("Mainostoimisto", false),
-    ("Konsultointi", false),
-];
-
-const NATURE: &[&str] = &[
-    "Koivu",
-    "Kuusi",
-    "Mänty",
-    "Pihlaja",
-    "Tammi",
-    "Vaahtera",
-    "Järvi",
-    "Tunturi",
-    "Revontuli",
-    "Kallio",
-    "Vuori",
-    "Saari",
-    "Lahti",
-    "Pohjola",
-    "Karhu",
-    "Kettu",
-    "Ilves",
-    "Kotka",
-    "Sampo",
-    "Sisu",
-    "Tähti",
-    "Aurora",
-    "Helmi",
-    "Kide",
-    "Routa",
-    "Kaisla",
-    "Lehto",
-    "Harju",
-    "Kivi",
-    "Hirvi",
-    "Joutsen",
-    "Satama",
-    "Lappi",
-    "Väinö",
-    "Ahjo",
-];
-
-const ENGLISH: &[&str] = &[
-    "Solutions",
-    "Consulting",
-    "Group",
-    "Systems",
-    "Partners",
-    "Design",
-    "Digital",
-    "Logistics",
-    "Trading",
-    "Services",
-    "Works",
-    "Studio",
-    "Technologies",
-];
-
+static TRADES: LazyLock<Vec<(&str, bool)>> =
+    LazyLock::new(|| rows("trades", 2).map(|r| (r[0], r[1] == "yes")).collect());
+static NATURE: LazyLock<Vec<&str>> = LazyLock::new(|| words("nature"));
+static ENGLISH: LazyLock<Vec<&str>> = LazyLock::new(|| words("english"));
 /// City, its genitive, postal codes from..to, telephone area code, weight (about population).
-const CITIES: &[(&str, &str, u32, u32, &str, u32)] = &[
-    ("Helsinki", "Helsingin", 100, 990, "09", 120),
-    ("Espoo", "Espoon", 2100, 2980, "09", 55),
-    ("Vantaa", "Vantaan", 1300, 1770, "09", 45),
-    ("Tampere", "Tampereen", 33100, 33960, "03", 50),
-    ("Turku", "Turun", 20100, 20960, "02", 40),
-    ("Oulu", "Oulun", 90100, 90940, "08", 40),
-    ("Jyväskylä", "Jyväskylän", 40100, 40950, "014", 28),
-    ("Lahti", "Lahden", 15100, 15950, "03", 24),
-    ("Kuopio", "Kuopion", 70100, 70900, "017", 24),
-    ("Pori", "Porin", 28100, 28900, "02", 17),
-    ("Kouvola", "Kouvolan", 45100, 45910, "05", 16),
-    ("Joensuu", "Joensuun", 80100, 80790, "013", 15),
-    ("Lappeenranta", "Lappeenrannan", 53100, 53950, "05", 15),
-    ("Hämeenlinna", "Hämeenlinnan", 13100, 13900, "03", 14),
-    ("Vaasa", "Vaasan", 65100, 65930, "06", 14),
-    ("Seinäjoki", "Seinäjoen", 60100, 60800, "06", 13),
-    ("Rovaniemi", "Rovaniemen", 96100, 96930, "016", 13),
-    ("Mikkeli", "Mikkelin", 50100, 50970, "015", 11),
-    ("Kotka", "Kotkan", 48100, 48930, "05", 11),
-    ("Salo", "Salon", 24100, 24920, "02", 11),
-    ("Porvoo", "Porvoon", 6100, 6750, "019", 10),
-    ("Kokkola", "Kokkolan", 67100, 67900, "06", 10),
-    ("Hyvinkää", "Hyvinkään", 5800, 5880, "019", 10),
-    ("Lohja", "Lohjan", 8100, 8700, "019", 10),
-    ("Järvenpää", "Järvenpään", 4400, 4480, "09", 9),
-    ("Rauma", "Rauman", 26100, 26950, "02", 9),
-    ("Kajaani", "Kajaanin", 87100, 87950, "08", 8),
-    ("Kerava", "Keravan", 4200, 4260, "09", 8),
-    ("Savonlinna", "Savonlinnan", 57100, 57810, "015", 7),
-    ("Nokia", "Nokian", 37100, 37150, "03", 7),
-    ("Kangasala", "Kangasalan", 36200, 36280, "03", 7),
-    ("Tuusula", "Tuusulan", 4300, 4380, "09", 7),
-    ("Kirkkonummi", "Kirkkonummen", 2400, 2480, "09", 7),
-    ("Ylöjärvi", "Ylöjärven", 33470, 33480, "03", 6),
-    ("Raisio", "Raision", 21200, 21280, "02", 5),
-    ("Imatra", "Imatran", 55100, 55910, "05", 5),
-    ("Iisalmi", "Iisalmen", 74100, 74170, "017", 4),
-    ("Raahe", "Raahen", 92100, 92160, "08", 4),
-    ("Kemi", "Kemin", 94100, 94900, "016", 4),
-    ("Tornio", "Tornion", 95400, 95520, "016", 4),
-];
+type City = (&'static str, &'static str, u32, u32, &'static str, u32);
+static CITIES: LazyLock<Vec<City>> = LazyLock::new(|| {
+    rows("cities", 6)
+        .map(|r| (r[0], r[1], number(r[2]), number(r[3]), r[4], number(r[5])))
+        .collect()
+});
+static STREET_ROOTS: LazyLock<Vec<&str>> = LazyLock::new(|| words("street_roots"));
+static STREET_ENDS: LazyLock<Vec<&str>> = LazyLock::new(|| words("street_ends"));
+static EMAIL_LOCALS: LazyLock<Vec<(&str, u32)>> = LazyLock::new(|| {
+    rows("email_locals", 2)
+        .map(|r| (r[0], number(r[1])))
+        .collect()
+});
+/// Real-looking e-invoice operator IDs (OVT codes and bank BICs).
+static OPERATORS: LazyLock<Vec<&str>> = LazyLock::new(|| words("operators"));
+/// Roles in Finnish and English.
+static ROLES: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("roles"));
+/// Roles of a contact linked to a second customer (board seats, outside accountants).
+static SHARED_ROLES: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("shared_roles"));
+static CUSTOMER_NOTES: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("customer_notes"));
+/// Log entries in Finnish and English; `{p}` in calls, meetings and e-mails is the contact.
+static NOTES: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("notes"));
+static CALLS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("calls"));
+static MEETINGS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("meetings"));
+static EMAILS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("emails"));
 
-const STREET_ROOTS: &[&str] = &[
-    "Teollisuus",
-    "Kauppa",
-    "Koulu",
-    "Kirkko",
-    "Asema",
-    "Tehdas",
-    "Mylly",
-    "Satama",
-    "Rauta",
-    "Puisto",
-    "Ranta",
-    "Koivu",
-    "Kuusi",
-    "Pihlaja",
-    "Vaahtera",
-    "Tammi",
-    "Lehto",
-    "Niitty",
-    "Pelto",
-    "Mäki",
-    "Kallio",
-    "Järvi",
-    "Metsä",
-    "Harju",
-    "Sepän",
-    "Hämeen",
-    "Satakunnan",
-    "Savon",
-    "Karjalan",
-    "Pohjolan",
-    "Aleksanterin",
-    "Kuninkaan",
-    "Linnan",
-    "Torikatu",
-];
+/// The rows of the list `[name]` in `demo_names.txt`, each split at `|` into `fields` fields;
+/// blank lines and `#` comments are skipped. A missing list or a row of another shape is a
+/// mistake in the file, which the unit tests catch.
+fn rows(name: &str, fields: usize) -> impl Iterator<Item = Vec<&'static str>> + '_ {
+    let header = format!("[{name}]");
+    let mut lines = NAMES_FILE.lines().skip_while(move |l| *l != header);
+    assert!(lines.next().is_some(), "demo_names.txt has no [{name}]");
+    lines
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(move |l| {
+            let row: Vec<&str> = l.split('|').collect();
+            assert_eq!(row.len(), fields, "demo_names.txt: {l:?} in [{name}]");
+            row
+        })
+}
 
-const STREET_ENDS: &[&str] = &[
-    "katu", "katu", "tie", "tie", "tie", "kuja", "polku", "raitti", "rinne", "väylä", "kaari",
-];
+fn words(name: &str) -> Vec<&'static str> {
+    rows(name, 1).map(|r| r[0]).collect()
+}
+
+fn pairs(name: &str) -> Vec<(&'static str, &'static str)> {
+    rows(name, 2).map(|r| (r[0], r[1])).collect()
+}
+
+fn number(field: &str) -> u32 {
+    field
+        .parse()
+        .unwrap_or_else(|_| panic!("demo_names.txt: {field:?} is not a number"))
+}
 
 const MOBILE_PREFIXES: &[&str] = &["040", "050", "044", "045", "041", "046"];
-
-const EMAIL_LOCALS: &[(&str, u32)] = &[
-    ("info", 10),
-    ("toimisto", 3),
-    ("myynti", 3),
-    ("asiakaspalvelu", 2),
-    ("laskutus", 1),
-    ("tilaukset", 1),
-];
-
-/// Real-looking e-invoice operator IDs (OVT codes and bank BICs).
-const OPERATORS: &[&str] = &[
-    "003721291126",
-    "003723327487",
-    "003703575029",
-    "003710948874",
-    "E204503",
-    "NDEAFIHH",
-    "HELSFIHH",
-    "DABAFIHH",
-    "OKOYFIHH",
-];
 
 /// Customer tags: name and the share of customers that get it.
 const CUSTOMER_TAGS: &[(&str, f64)] = &[
@@ -828,34 +521,6 @@ const NEW_CUSTOMER_TAG: &str = "Uusi asiakas";
 const CONTACT_TAGS: &[(&str, f64)] = &[("Uutiskirje", 0.15), ("Joulukortti", 0.10)];
 const DECISION_MAKER_TAG: &str = "Päättäjä";
 
-/// Roles in Finnish and English.
-const ROLES: &[(&str, &str)] = &[
-    ("Talousjohtaja", "CFO"),
-    ("Myyntipäällikkö", "Sales Manager"),
-    ("Hallituksen jäsen", "Board Member"),
-    ("Hallituksen puheenjohtaja", "Chair of the Board"),
-    ("Ostopäällikkö", "Purchasing Manager"),
-    ("Markkinointipäällikkö", "Marketing Manager"),
-    ("Asiakkuuspäällikkö", "Account Manager"),
-    ("Kirjanpitäjä", "Accountant"),
-    ("Projektipäällikkö", "Project Manager"),
-    ("Tuotantopäällikkö", "Production Manager"),
-    ("Toimistopäällikkö", "Office Manager"),
-    ("IT-päällikkö", "IT Manager"),
-    ("Henkilöstöpäällikkö", "HR Manager"),
-    ("Työnjohtaja", "Foreman"),
-    ("Myyjä", "Salesperson"),
-    ("Assistentti", "Assistant"),
-    ("Huoltopäällikkö", "Service Manager"),
-];
-/// Roles of a contact linked to a second customer (board seats, outside accountants).
-const SHARED_ROLES: &[(&str, &str)] = &[
-    ("Hallituksen jäsen", "Board Member"),
-    ("Hallituksen puheenjohtaja", "Chair of the Board"),
-    ("Kirjanpitäjä", "Accountant"),
-    ("Tilintarkastaja", "Auditor"),
-];
-
 fn head_role(form: Form) -> (&'static str, &'static str) {
     match form {
         Form::Oy | Form::Oyj => ("Toimitusjohtaja", "CEO"),
@@ -864,134 +529,6 @@ fn head_role(form: Form) -> (&'static str, &'static str) {
         Form::Tmi => ("Yrittäjä", "Owner"),
     }
 }
-
-const CUSTOMER_NOTES: &[(&str, &str)] = &[
-    (
-        "Laskutus kuukausittain, 14 päivää netto.",
-        "Invoiced monthly, 14 days net.",
-    ),
-    (
-        "Toimitukset vain arkisin klo 8–16.",
-        "Deliveries on weekdays 8–16 only.",
-    ),
-    (
-        "Tilaukset aina ostotilausnumerolla.",
-        "Orders always need a purchase order number.",
-    ),
-    (
-        "Avain noudetaan vastaanotosta.",
-        "Pick up the key at the reception.",
-    ),
-    (
-        "Hinnat sovittu vuodeksi kerrallaan.",
-        "Prices agreed for a year at a time.",
-    ),
-];
-
-const NOTES: &[(&str, &str)] = &[
-    (
-        "Asiakas toivoo tarjousta ensi vuoden huoltosopimuksesta.",
-        "Customer wants a quote for next year's service contract.",
-    ),
-    (
-        "Hinnasto päivitetty, uudet hinnat voimaan vuodenvaihteessa.",
-        "Price list updated; new prices from the turn of the year.",
-    ),
-    (
-        "Laskutusosoite tarkistettava ennen seuraavaa laskua.",
-        "Check the billing address before the next invoice.",
-    ),
-    (
-        "Kilpailija tarjonnut halvempaa; seurataan tilannetta.",
-        "A competitor offered a lower price; keep an eye on it.",
-    ),
-    (
-        "Asiakas tyytyväinen toimitukseen, mahdollinen lisätilaus keväällä.",
-        "Customer happy with the delivery; a further order possible in spring.",
-    ),
-    (
-        "Sopimus päättyy vuoden lopussa, neuvottele jatko ajoissa.",
-        "The contract ends at the end of the year; negotiate in good time.",
-    ),
-    (
-        "Uusi toimitila, toimitukset jatkossa uuteen osoitteeseen.",
-        "New premises; deliveries to the new address from now on.",
-    ),
-    (
-        "Reklamaatio käsitelty, hyvitys sovittu seuraavaan laskuun.",
-        "Complaint handled; credit agreed on the next invoice.",
-    ),
-];
-const CALLS: &[(&str, &str)] = &[
-    (
-        "Puhelu, {p}: sovittiin tapaaminen ensi viikolle.",
-        "Call, {p}: agreed to meet next week.",
-    ),
-    (
-        "Puhelu, {p}: toimitusaikataulu ja avoimet tilaukset läpi.",
-        "Call, {p}: went through the delivery schedule and open orders.",
-    ),
-    (
-        "Puhelu, {p}: pyysi tarjousta vuosihuollosta.",
-        "Call, {p}: asked for a quote for annual maintenance.",
-    ),
-    (
-        "Puhelu, {p}: kysyi laskun erittelystä, selvitetään.",
-        "Call, {p}: asked about an invoice line; we will find out.",
-    ),
-    (
-        "Puhelu, {p}: kiinnostunut uudesta palvelupaketista.",
-        "Call, {p}: interested in the new service package.",
-    ),
-    (
-        "Soittoyritys, {p}: ei vastausta, soitetaan uudelleen.",
-        "Tried to call {p}: no answer, will call again.",
-    ),
-];
-const MEETINGS: &[(&str, &str)] = &[
-    (
-        "Tapaaminen, {p}: vuosisopimuksen läpikäynti.",
-        "Meeting, {p}: annual contract review.",
-    ),
-    (
-        "Tapaaminen asiakkaan tiloissa, {p}: uuden projektin aloitus.",
-        "Meeting at the customer's, {p}: kick-off of a new project.",
-    ),
-    (
-        "Teams-palaveri, {p}: tarjouksen esittely.",
-        "Teams meeting, {p}: presented the quote.",
-    ),
-    (
-        "Lounastapaaminen, {p}: yhteistyön jatko ensi vuonna.",
-        "Lunch meeting, {p}: working together next year.",
-    ),
-    (
-        "Tapaaminen, {p}: reklamaation käsittely ja jatkotoimet.",
-        "Meeting, {p}: complaint and next steps.",
-    ),
-];
-const EMAILS: &[(&str, &str)] = &[
-    (
-        "Sähköposti, {p}: tarjous lähetetty.",
-        "E-mail, {p}: quote sent.",
-    ),
-    (
-        "Sähköposti, {p}: tilausvahvistus lähetetty.",
-        "E-mail, {p}: order confirmation sent.",
-    ),
-    (
-        "Sähköposti, {p}: pyysi päivitetyn hinnaston.",
-        "E-mail, {p}: asked for the updated price list.",
-    ),
-    (
-        "Sähköposti, {p}: sopimusluonnos kommentoitavaksi.",
-        "E-mail, {p}: draft contract for comments.",
-    ),
-    (
-        "Sähköposti, {p}: kiitos tapaamisesta ja yhteenveto.",
-        "E-mail, {p}: thanks for the meeting, with a summary.",
-    ),
-];
 
 #[derive(Clone, Copy)]
 enum Activity {
@@ -1215,7 +752,7 @@ impl Gen {
 
     fn surname_with_genitive(&mut self) -> (String, String) {
         loop {
-            let s = *self.rng.pick(SURNAMES);
+            let s = *self.rng.pick(&SURNAMES);
             if let Some(g) = genitive(s) {
                 return (s.to_string(), g);
             }
@@ -1230,31 +767,31 @@ impl Gen {
     ) -> (String, Option<(String, String)>) {
         let rng = &mut self.rng;
         if form == Form::Tmi && rng.chance(0.5) {
-            let first = rng.pick(FIRST_NAMES).to_string();
-            let last = rng.pick(SURNAMES).to_string();
+            let first = rng.pick(&FIRST_NAMES).to_string();
+            let last = rng.pick(&SURNAMES).to_string();
             return (format!("{first} {last}"), Some((first, last)));
         }
         if matches!(form, Form::Ky | Form::Ay) && rng.chance(0.4) {
-            let a = *rng.pick(SURNAMES);
-            let mut b = *rng.pick(SURNAMES);
+            let a = *rng.pick(&SURNAMES);
+            let mut b = *rng.pick(&SURNAMES);
             while b == a {
-                b = *rng.pick(SURNAMES);
+                b = *rng.pick(&SURNAMES);
             }
             return (format!("{a} & {b}"), None);
         }
-        let trade = *self.rng.pick(TRADES);
+        let trade = *self.rng.pick(&TRADES);
         let name = match self.rng.below(100) {
             0..=29 => format!("{} {}", self.surname_with_genitive().1, trade.0),
             30..=49 => {
                 let mut trade = trade;
                 while !trade.1 {
-                    trade = *self.rng.pick(TRADES);
+                    trade = *self.rng.pick(&TRADES);
                 }
-                format!("{}{}", self.rng.pick(NATURE), trade.0.to_lowercase())
+                format!("{}{}", self.rng.pick(&NATURE), trade.0.to_lowercase())
             }
             50..=64 => format!("{city_genitive} {}", trade.0),
-            65..=77 => format!("{} {}", self.rng.pick(NATURE), self.rng.pick(ENGLISH)),
-            78..=92 => format!("{} {}", trade.0, self.rng.pick(SURNAMES)),
+            65..=77 => format!("{} {}", self.rng.pick(&NATURE), self.rng.pick(&ENGLISH)),
+            78..=92 => format!("{} {}", trade.0, self.rng.pick(&SURNAMES)),
             93..=96 => format!("{} {} ja Pojat", self.surname_with_genitive().1, trade.0),
             _ => format!("Suomen {}", trade.0),
         };
@@ -1287,7 +824,7 @@ impl Gen {
             }
             // -- The customer --
             let form = *self.rng.weighted(FORMS);
-            let city = *self.rng.weighted_by(CITIES, |c| c.5);
+            let city = *self.rng.weighted_by(&CITIES, |c| c.5);
             let (base, person) = self.company_name(form, city.1);
             let name = match form {
                 Form::Oy => format!("{base} Oy"),
@@ -1315,7 +852,7 @@ impl Gen {
             } else if let Some((first, last)) = &person {
                 format!("{}.{}@{domain}", fold_ascii(first), fold_ascii(last))
             } else {
-                format!("{}@{domain}", self.rng.weighted(EMAIL_LOCALS))
+                format!("{}@{domain}", self.rng.weighted(&EMAIL_LOCALS))
             };
             let website_share = if form == Form::Tmi { 0.4 } else { 0.75 };
             let website = if self.rng.chance(website_share) {
@@ -1336,8 +873,8 @@ impl Gen {
             let street = if self.rng.chance(0.03) {
                 format!("PL {}", self.rng.between(1, 999))
             } else {
-                let root = *self.rng.pick(STREET_ROOTS);
-                let end = *self.rng.pick(STREET_ENDS);
+                let root = *self.rng.pick(&STREET_ROOTS);
+                let end = *self.rng.pick(&STREET_ENDS);
                 let root = if root.ends_with("katu") {
                     root.to_string()
                 } else {
@@ -1357,12 +894,12 @@ impl Gen {
             let (einvoice_address, einvoice_operator) = match &business_id {
                 Some(id) if self.rng.chance(if big { 0.35 } else { 0.1 }) => (
                     format!("0037{}", id.as_str().replace('-', "")),
-                    self.rng.pick(OPERATORS).to_string(),
+                    self.rng.pick(&OPERATORS).to_string(),
                 ),
                 _ => (String::new(), String::new()),
             };
             let notes = if self.rng.chance(0.1) {
-                text(lang, self.rng.pick(CUSTOMER_NOTES)).to_string()
+                text(lang, self.rng.pick(&CUSTOMER_NOTES)).to_string()
             } else {
                 String::new()
             };
@@ -1452,16 +989,16 @@ impl Gen {
                 let (first, last) = match (&person, k) {
                     (Some((f, l)), 0) => (f.clone(), l.clone()),
                     _ => (
-                        self.rng.pick(FIRST_NAMES).to_string(),
-                        self.rng.pick(SURNAMES).to_string(),
+                        self.rng.pick(&FIRST_NAMES).to_string(),
+                        self.rng.pick(&SURNAMES).to_string(),
                     ),
                 };
                 let role = if k == 0 {
                     text(lang, &head_role(form))
                 } else {
-                    let mut role = text(lang, self.rng.pick(ROLES));
+                    let mut role = text(lang, self.rng.pick(&ROLES));
                     while roles_taken.contains(&role) {
-                        role = text(lang, self.rng.pick(ROLES));
+                        role = text(lang, self.rng.pick(&ROLES));
                     }
                     role
                 };
@@ -1531,7 +1068,7 @@ impl Gen {
             if !self.recent.is_empty() && self.rng.chance(0.07) {
                 let (contact, full) =
                     self.recent[self.rng.below(self.recent.len() as u64) as usize].clone();
-                let role = text(lang, self.rng.pick(SHARED_ROLES));
+                let role = text(lang, self.rng.pick(&SHARED_ROLES));
                 insert_link.execute(params![customer, contact, role])?;
                 stats.links += 1;
                 at += 60 * self.rng.between(2, 15) as i64;
@@ -1583,22 +1120,22 @@ impl Gen {
                 let (kind, summary, contact) = match *self.rng.weighted(ACTIVITIES) {
                     Activity::Note => (
                         EventKind::Note,
-                        text(lang, self.rng.pick(NOTES)).to_string(),
+                        text(lang, self.rng.pick(&NOTES)).to_string(),
                         None,
                     ),
                     Activity::Call => (
                         EventKind::Call,
-                        with_person(text(lang, self.rng.pick(CALLS))),
+                        with_person(text(lang, self.rng.pick(&CALLS))),
                         Some(person.0),
                     ),
                     Activity::Meeting => (
                         EventKind::Meeting,
-                        with_person(text(lang, self.rng.pick(MEETINGS))),
+                        with_person(text(lang, self.rng.pick(&MEETINGS))),
                         Some(person.0),
                     ),
                     Activity::Email => (
                         EventKind::Email,
-                        with_person(text(lang, self.rng.pick(EMAILS))),
+                        with_person(text(lang, self.rng.pick(&EMAILS))),
                         Some(person.0),
                     ),
                     Activity::Invoice => {
@@ -1712,6 +1249,38 @@ mod tests {
         );
         for fill in &fills {
             conn.prepare(&fill.fill_sql).unwrap();
+        }
+    }
+
+    #[test]
+    fn every_word_list_reads_from_the_data_file() {
+        // Reading a list checks that it exists and that each row has its number of fields.
+        let sizes = [
+            FIRST_NAMES.len(),
+            SURNAMES.len(),
+            TRADES.len(),
+            NATURE.len(),
+            ENGLISH.len(),
+            CITIES.len(),
+            STREET_ROOTS.len(),
+            STREET_ENDS.len(),
+            EMAIL_LOCALS.len(),
+            OPERATORS.len(),
+            ROLES.len(),
+            SHARED_ROLES.len(),
+            CUSTOMER_NOTES.len(),
+            NOTES.len(),
+            CALLS.len(),
+            MEETINGS.len(),
+            EMAILS.len(),
+        ];
+        assert_eq!(
+            sizes,
+            [80, 79, 46, 35, 13, 40, 34, 11, 6, 9, 17, 4, 5, 8, 6, 5, 5]
+        );
+        assert!(rows("trades", 2).all(|r| matches!(r[1], "yes" | "no")));
+        for (fi, en) in CALLS.iter().chain(&*MEETINGS).chain(&*EMAILS) {
+            assert!(fi.contains("{p}") && en.contains("{p}"), "{fi} / {en}");
         }
     }
 

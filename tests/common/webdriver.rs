@@ -254,6 +254,24 @@ impl Browser {
         format!("{}:\n{}", get("/url"), get("/source"))
     }
 
+    /// Resizes the browser window; headless, the page's viewport gets the same width.
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    pub fn execute(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
     /// Saves a PNG of the viewport to `path`.
     pub fn screenshot_png(&self, path: &Path) {
         let encoded = string(self.cmd("GET", "/screenshot", None));
