@@ -5,13 +5,13 @@ use rusqlite::{params, Connection, Transaction};
 
 use super::store;
 use super::{Contact, ContactId, ContactInput};
-use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind};
+use crate::register::merge::{self, Candidate, MergeLog};
 use crate::users::UserId;
-use crate::views::{self, csrf_input, layout, Section};
+use crate::views::{layout, Section};
 
 /// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups.
 pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Vec<Contact>>> {
@@ -84,7 +84,7 @@ pub fn merge(
         email: fill(&keep.email, &gone.email),
         phone: fill(&keep.phone, &gone.phone),
         title: fill(&keep.title, &gone.title),
-        notes: crate::customers::merge::joined_notes(&keep.notes, &gone.notes),
+        notes: merge::joined_notes(&keep.notes, &gone.notes),
         tags: Some(
             store::by_id(tx, winner)?
                 .map(|c| c.tags)
@@ -99,42 +99,40 @@ pub fn merge(
         "summary.contact_merged",
         &[("gone", &gone.full_name()), ("kept", &keep.full_name())],
     );
-    for (kind, id) in [
-        (EventKind::ContactDeleted, loser),
-        (EventKind::ContactUpdated, winner),
-    ] {
-        let mut event = NewEvent::new(kind, summary.clone());
-        event.contact_id = Some(id.0);
-        event.search_text = format!("{} {}", keep.full_name(), gone.full_name());
-        event.user_id = by.map(|u| u.0);
-        log::append(tx, &event)?;
-    }
-    Ok(())
+    merge::log_merge(
+        tx,
+        MergeLog {
+            deleted: EventKind::ContactDeleted,
+            updated: EventKind::ContactUpdated,
+            removed: loser.0,
+            kept: winner.0,
+            summary,
+            search_text: format!("{} {}", keep.full_name(), gone.full_name()),
+            by,
+            at: &|event, id| event.contact_id = Some(id),
+        },
+    )
 }
 
 pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups = duplicate_groups(ctx.conn, 100)?;
+    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .map(|p| Candidate {
+                    id: p.id.0,
+                    name: p.full_name(),
+                    details: format!("{} {}", p.email, p.phone),
+                })
+                .collect()
+        })
+        .collect();
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let body = html! {
         h1 { (f.t("duplicates.contacts_title")) }
-        p { (f.t("duplicates.intro")) }
-        @if groups.is_empty() {
-            (views::empty(f.t("duplicates.none")))
-        } @else {
-            @for group in &groups {
-                section.card {
-                    ul.plain {
-                        @for p in group {
-                            li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } " " span.muted { (p.email) " " (p.phone) } }
-                        }
-                    }
-                    @if f.is_admin() && group.len() > 1 {
-                        p { a.button href=(format!("/contacts/merge?a={}&b={}", group[0].id.0, group[1].id.0)) { (f.t("merge.action")) } }
-                    }
-                }
-            }
-        }
+        (merge::duplicate_groups(f, "/contacts", &groups))
     };
     Ok(Resp::html(layout(
         f,
@@ -160,42 +158,22 @@ pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
             ("contacts.customers", c.customers.len().to_string()),
         ]
     };
+    let rows: Vec<(&'static str, String, String)> = values(&a)
+        .into_iter()
+        .zip(values(&b))
+        .map(|((label, left), (_, right))| (label, left, right))
+        .collect();
     let body = html! {
         h1 { (f.t("merge.contacts_title")) }
-        p { (f.t("merge.explain")) }
-        form method="post" action="/contacts/merge" {
-            (csrf_input(f))
-            table {
-                thead { tr { th {} @for p in [&a, &b] { th { (p.full_name()) } } } }
-                tbody {
-                    @for ((label, left), (_, right)) in values(&a).into_iter().zip(values(&b)) {
-                        tr { th { (f.t(label)) } td { (left) } td { (right) } }
-                    }
-                    tr {
-                        th { (f.t("merge.keep")) }
-                        @for (p, other) in [(&a, &b), (&b, &a)] {
-                            td {
-                                input type="radio" name="pair" id=(format!("keep-{}", p.id.0)) value=(format!("{}:{}", p.id.0, other.id.0)) required checked[p.id == a.id];
-                                label for=(format!("keep-{}", p.id.0)) { (f.t("merge.keep_this")) }
-                            }
-                        }
-                    }
-                }
-            }
-            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href="/contacts/duplicates" { (f.t("form.cancel")) } }
-        }
+        (merge::merge_choice(f, "/contacts", (a.id.0, &a.full_name()), (b.id.0, &b.full_name()), &rows))
     };
     Ok(Resp::html(layout(f, f.t("merge.contacts_title"), body)))
 }
 
 pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let (winner, loser) = crate::customers::merge::chosen_pair(&form)?;
-    db::write(ctx.conn, |tx| {
-        merge(tx, ContactId(winner), ContactId(loser), Some(by))
-    })?;
-    ctx.flash("flash.merged");
-    Ok(Resp::redirect(&format!("/contacts/{winner}")))
+    merge::submit(ctx, &form, "/contacts", |tx, kept, removed, by| {
+        merge(tx, ContactId(kept), ContactId(removed), Some(by))
+    })
 }
 
 #[cfg(test)]
@@ -205,6 +183,7 @@ mod tests {
     use crate::contacts::Link;
     use crate::customers::merge as customer_merge;
     use crate::customers::{store as customers, CustomerInput};
+    use crate::db;
 
     #[test]
     fn merging_contacts_joins_their_customers_and_events() {

@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
+use crate::register::form::{
+    confirm_box, look_alike_warning, save_checking, FormPage, LookAlike, Outcome,
+};
 use crate::register::page::{list_page, Column, ListPage, ListRow};
 use crate::register::{self, tags};
 use crate::views::{
@@ -149,74 +152,41 @@ fn input_of(form: &Form) -> ContactInput {
 }
 
 pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
-    let all_tags = tags::all(ctx.conn)?;
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
-    let frame = ctx.frame(Section::Contacts);
-    Ok(Resp::html(form_page(
-        &frame,
-        None,
-        &values,
-        None,
-        &[],
-        &all_tags,
-    )))
+    form_page(ctx, None, &values, None, &[])
 }
 
 pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input = input_of(&form);
-    let confirmed = form.checked("confirm_duplicate");
-    let result = db::write(ctx.conn, |tx| {
-        if !confirmed {
+    let at: Vec<i64> = input
+        .customers
+        .iter()
+        .flatten()
+        .map(|l| l.customer_id)
+        .collect();
+    let outcome = save_checking(
+        ctx.conn,
+        form.checked("confirm_duplicate"),
+        |tx| {
             let fields = store::validate(&input, None)?;
-            let at: Vec<i64> = input
-                .customers
-                .iter()
-                .flatten()
-                .map(|l| l.customer_id)
-                .collect();
-            let alikes = store::look_alikes(tx, &fields, &at, None)?;
-            if !alikes.is_empty() {
-                return Ok(Err(alikes));
-            }
-        }
-        store::create(tx, &input, Some(by)).map(Ok)
-    });
-    let (error, alikes) = match result {
-        Ok(Ok(id)) => {
+            Ok(store::look_alikes(tx, &fields, &at, None)?)
+        },
+        |tx| store::create(tx, &input, Some(by)),
+    )?;
+    match outcome {
+        Outcome::Saved(id) => {
             ctx.flash("flash.contact_created");
-            return Ok(Resp::redirect(&format!("/contacts/{}", id.0)));
+            Ok(Resp::redirect(&format!("/contacts/{}", id.0)))
         }
-        Ok(Err(alikes)) => (None, alikes),
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => (Some(err), Vec::new()),
-        Err(err) => return Err(err),
-    };
-    let all_tags = tags::all(ctx.conn)?;
-    let frame = ctx.frame(Section::Contacts);
-    let status = error.as_ref().map(Error::status).unwrap_or(200);
-    Ok(Resp::html(form_page(
-        &frame,
-        None,
-        &form,
-        error.as_ref(),
-        &alikes,
-        &all_tags,
-    ))
-    .with_status(status))
+        Outcome::LookAlikes(alikes) => form_page(ctx, None, &form, None, &alikes),
+        Outcome::Rejected(err) => form_page(ctx, None, &form, Some(&err), &[]),
+    }
 }
 
 pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let all_tags = tags::all(ctx.conn)?;
-    let frame = ctx.frame(Section::Contacts);
-    Ok(Resp::html(form_page(
-        &frame,
-        Some(&p),
-        &form_of(&p),
-        None,
-        &[],
-        &all_tags,
-    )))
+    form_page(ctx, Some(&p), &form_of(&p), None, &[])
 }
 
 pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
@@ -224,80 +194,84 @@ pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let mut input = input_of(&form);
     input.customers = None;
-    match db::write(ctx.conn, |tx| store::update(tx, p.id, &input, Some(by))) {
-        Ok(()) => {
+    let outcome = save_checking(
+        ctx.conn,
+        true,
+        |_| Ok(Vec::<()>::new()),
+        |tx| store::update(tx, p.id, &input, Some(by)),
+    )?;
+    match outcome {
+        Outcome::Rejected(err) => form_page(ctx, Some(&p), &form, Some(&err), &[]),
+        _ => {
             ctx.flash("flash.saved");
             Ok(Resp::redirect(&format!("/contacts/{id}")))
         }
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
-            let all_tags = tags::all(ctx.conn)?;
-            let frame = ctx.frame(Section::Contacts);
-            let status = err.status();
-            Ok(Resp::html(form_page(
-                &frame,
-                Some(&p),
-                &form,
-                Some(&err),
-                &[],
-                &all_tags,
-            ))
-            .with_status(status))
-        }
-        Err(err) => Err(err),
     }
 }
 
+/// Possible duplicate contacts as the forms list them.
+fn look_alikes_of(alikes: &[Contact]) -> Vec<LookAlike> {
+    alikes
+        .iter()
+        .map(|p| LookAlike {
+            href: format!("/contacts/{}", p.id.0),
+            text: if p.email.is_empty() {
+                p.full_name()
+            } else {
+                format!("{} ({})", p.full_name(), p.email)
+            },
+        })
+        .collect()
+}
+
+/// The new/edit form with the user's input; `alikes` are possible duplicates to confirm past.
 fn form_page(
-    f: &Frame,
+    ctx: &mut Ctx,
     existing: Option<&Contact>,
     values: &Form,
     error: Option<&Error>,
     alikes: &[Contact],
-    all_tags: &[String],
-) -> Markup {
+) -> Result<Resp> {
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = ctx.frame(Section::Contacts);
+    let f = &frame;
     let errors = error.map(Error::fields).unwrap_or_default();
-    let (title, action) = match existing {
+    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
+    let fields = html! {
+        @if existing.is_none() && !values.get("customer_id").is_empty() {
+            input type="hidden" name="customer_id" value=(values.get("customer_id"));
+            (text("role", "contacts.role").render(f, errors))
+        }
+        (text("first_name", "contacts.first_name").autocomplete("given-name").render(f, errors))
+        (text("last_name", "contacts.last_name").autocomplete("family-name").render(f, errors))
+        (text("title", "contacts.title").render(f, errors))
+        (text("email", "customers.email").kind("email").render(f, errors))
+        (text("phone", "customers.phone").kind("tel").render(f, errors))
+        (tags_field(f, values.get("tags"), errors, &all_tags))
+        (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
+    };
+    let (title, action, cancel) = match existing {
         Some(p) => (
             format!("{}: {}", f.t("contacts.edit"), p.full_name()),
             format!("/contacts/{}/edit", p.id.0),
+            format!("/contacts/{}", p.id.0),
         ),
-        None => (f.t("contacts.add").to_string(), "/contacts/new".to_string()),
+        None => (
+            f.t("contacts.add").to_string(),
+            "/contacts/new".to_string(),
+            "/contacts".to_string(),
+        ),
     };
-    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
-    let body = html! {
-        h1 { (title) }
-        (form_error(f, error))
-        @if !alikes.is_empty() {
-            div.warning role="alert" {
-                p { (f.t("duplicates.contact_warning")) }
-                ul { @for p in alikes { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } @if !p.email.is_empty() { " (" (p.email) ")" } } } }
-            }
-        }
-        form.wide method="post" action=(action) novalidate {
-            (csrf_input(f))
-            @if !alikes.is_empty() {
-                div.field.check {
-                    input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
-                    label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
-                }
-            }
-            @if existing.is_none() && !values.get("customer_id").is_empty() {
-                input type="hidden" name="customer_id" value=(values.get("customer_id"));
-                (text("role", "contacts.role").render(f, errors))
-            }
-            (text("first_name", "contacts.first_name").autocomplete("given-name").render(f, errors))
-            (text("last_name", "contacts.last_name").autocomplete("family-name").render(f, errors))
-            (text("title", "contacts.title").render(f, errors))
-            (text("email", "customers.email").kind("email").render(f, errors))
-            (text("phone", "customers.phone").kind("tel").render(f, errors))
-            (tags_field(f, values.get("tags"), errors, all_tags))
-            (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
-            button.primary type="submit" { (f.t("form.save")) }
-            " "
-            a href=(existing.map(|p| format!("/contacts/{}", p.id.0)).unwrap_or_else(|| "/contacts".into())) { (f.t("form.cancel")) }
-        }
+    let page = FormPage {
+        title,
+        action,
+        cancel,
+        error,
+        warning: "duplicates.contact_warning",
+        alikes: look_alikes_of(alikes),
+        fields,
     };
-    layout(f, &title, body)
+    Ok(register::form::form_page(f, page))
 }
 
 pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
@@ -530,6 +504,7 @@ fn customer_panel(
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);
     let errors = error.map(Error::fields).unwrap_or_default();
+    let alikes = look_alikes_of(alikes);
     Ok(html! {
         section.card #contacts {
             h2 { (f.t("customers.contacts")) }
@@ -599,20 +574,10 @@ fn customer_panel(
                 }
                 h3 { (f.t("customers.new_contact")) }
                 (form_error(f, error))
-                @if !alikes.is_empty() {
-                    div.warning role="alert" {
-                        p { (f.t("duplicates.contact_warning")) }
-                        ul { @for p in alikes { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } @if !p.email.is_empty() { " (" (p.email) ")" } } } }
-                    }
-                }
+                (look_alike_warning(f, "duplicates.contact_warning", &alikes))
                 form method="post" action=(format!("{base}/contacts")) novalidate {
                     (csrf_input(f))
-                    @if !alikes.is_empty() {
-                        div.field.check {
-                            input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
-                            label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
-                        }
-                    }
+                    (confirm_box(f, &alikes))
                     (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
                     (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
                     (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
@@ -649,27 +614,22 @@ pub fn add_to_customer(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
         }]),
         ..ContactInput::default()
     };
-    let confirmed = form.checked("confirm_duplicate");
-    let result = db::write(ctx.conn, |tx| {
-        if !confirmed {
+    let outcome = save_checking(
+        ctx.conn,
+        form.checked("confirm_duplicate"),
+        |tx| {
             let fields = store::validate(&input, None)?;
-            let alikes = store::look_alikes(tx, &fields, &[id], None)?;
-            if !alikes.is_empty() {
-                return Ok(Err(alikes));
-            }
-        }
-        store::create(tx, &input, Some(by)).map(Ok)
-    });
-    match result {
-        Ok(Ok(_)) => {
+            Ok(store::look_alikes(tx, &fields, &[id], None)?)
+        },
+        |tx| store::create(tx, &input, Some(by)),
+    )?;
+    match outcome {
+        Outcome::Saved(_) => {
             ctx.flash("flash.contact_created");
             Ok(Resp::redirect(&format!("/customers/{id}#contacts")))
         }
-        Ok(Err(alikes)) => customer_card_with(ctx, id, None, &form, &alikes),
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
-            customer_card_with(ctx, id, Some(&err), &form, &[])
-        }
-        Err(err) => Err(err),
+        Outcome::LookAlikes(alikes) => customer_card_with(ctx, id, None, &form, &alikes),
+        Outcome::Rejected(err) => customer_card_with(ctx, id, Some(&err), &form, &[]),
     }
 }
 

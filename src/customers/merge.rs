@@ -7,13 +7,13 @@ use rusqlite::{params, Connection, Transaction};
 
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
-use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind};
+use crate::register::merge::{self, Candidate, MergeLog};
 use crate::users::UserId;
-use crate::views::{self, csrf_input, layout, Section};
+use crate::views::{layout, Section};
 
 /// Groups of customers that share a folded name or an e-mail address, at most `limit` groups.
 pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Vec<Customer>>> {
@@ -56,16 +56,6 @@ pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<V
         }
     }
     Ok(groups)
-}
-
-/// The kept record's notes after a merge: the removed one's appended, or `None` when they
-/// do not change.
-pub fn joined_notes(kept: &str, gone: &str) -> Option<String> {
-    match (kept.is_empty(), gone.is_empty()) {
-        (_, true) => None,
-        (true, false) => Some(gone.to_string()),
-        (false, false) => Some(format!("{kept}\n\n{gone}")),
-    }
 }
 
 /// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
@@ -123,7 +113,7 @@ pub fn merge(
         city: fill(&keep.city, &gone.city),
         einvoice_address: fill(&keep.einvoice_address, &gone.einvoice_address),
         einvoice_operator: fill(&keep.einvoice_operator, &gone.einvoice_operator),
-        notes: joined_notes(&keep.notes, &gone.notes),
+        notes: merge::joined_notes(&keep.notes, &gone.notes),
         owner_id: if keep.owner_id.is_none() {
             Some(gone.owner_id)
         } else {
@@ -148,44 +138,46 @@ pub fn merge(
             ("kept_number", &keep.number),
         ],
     );
-    // Two events: the removed customer's deletion under its own id, and the change of the
-    // kept one, so a client filtering by kind sees what happened to each.
-    for (kind, id) in [
-        (EventKind::CustomerDeleted, loser),
-        (EventKind::CustomerUpdated, winner),
-    ] {
-        let mut event = NewEvent::new(kind, summary.clone());
-        event.customer_id = Some(id.0);
-        event.search_text = format!("{} {}", keep.name, gone.name);
-        event.user_id = by.map(|u| u.0);
-        log::append(tx, &event)?;
-    }
-    Ok(())
+    merge::log_merge(
+        tx,
+        MergeLog {
+            deleted: EventKind::CustomerDeleted,
+            updated: EventKind::CustomerUpdated,
+            removed: loser.0,
+            kept: winner.0,
+            summary,
+            search_text: format!("{} {}", keep.name, gone.name),
+            by,
+            at: &|event, id| event.customer_id = Some(id),
+        },
+    )
 }
 
 pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups = duplicate_groups(ctx.conn, 100)?;
+    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .map(|c| Candidate {
+                    id: c.id.0,
+                    details: [
+                        c.number.as_str(),
+                        c.business_id.as_deref().unwrap_or(""),
+                        &c.email,
+                        &c.city,
+                    ]
+                    .join(" "),
+                    name: c.name,
+                })
+                .collect()
+        })
+        .collect();
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
     let body = html! {
         h1 { (f.t("duplicates.customers_title")) }
-        p { (f.t("duplicates.intro")) }
-        @if groups.is_empty() {
-            (views::empty(f.t("duplicates.none")))
-        } @else {
-            @for group in &groups {
-                section.card {
-                    ul.plain {
-                        @for c in group {
-                            li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " " span.muted { (c.number) " " (c.business_id.as_deref().unwrap_or("")) " " (c.email) " " (c.city) } }
-                        }
-                    }
-                    @if f.is_admin() {
-                        p { a.button href=(format!("/customers/merge?a={}&b={}", group[0].id.0, group[1].id.0)) { (f.t("merge.action")) } }
-                    }
-                }
-            }
-        }
+        (merge::duplicate_groups(f, "/customers", &groups))
         @if f.is_admin() {
             h2 { (f.t("merge.any_two")) }
             form.inline method="get" action="/customers/merge" {
@@ -219,67 +211,47 @@ fn pair(ctx: &Ctx) -> Result<(Customer, Customer)> {
     ))
 }
 
+/// What the merge form compares, in order.
+const COMPARED: &[&str] = &[
+    "customers.number",
+    "customers.business_id",
+    "customers.email",
+    "customers.phone",
+    "customers.street",
+    "customers.city",
+    "customers.tags",
+    "customers.einvoice_address",
+];
+
 pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     let (a, b) = pair(ctx)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
-    let values = |c: &Customer| -> [(&'static str, String); 8] {
-        [
-            ("customers.number", c.number.clone()),
-            (
-                "customers.business_id",
-                c.business_id.clone().unwrap_or_default(),
-            ),
-            ("customers.email", c.email.clone()),
-            ("customers.phone", c.phone.clone()),
-            ("customers.street", c.street.clone()),
-            ("customers.city", c.city.clone()),
-            ("customers.tags", c.tags.join(", ")),
-            ("customers.einvoice_address", c.einvoice_address.clone()),
-        ]
+    let value = |c: &Customer, label: &'static str| -> String {
+        match label {
+            "customers.number" => c.number.clone(),
+            "customers.business_id" => c.business_id.clone().unwrap_or_default(),
+            "customers.email" => c.email.clone(),
+            "customers.phone" => c.phone.clone(),
+            "customers.street" => c.street.clone(),
+            "customers.city" => c.city.clone(),
+            "customers.tags" => c.tags.join(", "),
+            _ => c.einvoice_address.clone(),
+        }
     };
+    let rows: Vec<(&'static str, String, String)> = COMPARED
+        .iter()
+        .map(|label| (*label, value(&a, label), value(&b, label)))
+        .collect();
     let body = html! {
         h1 { (f.t("merge.title")) }
-        p { (f.t("merge.explain")) }
-        form method="post" action="/customers/merge" {
-            (csrf_input(f))
-            table {
-                thead { tr { th {} @for c in [&a, &b] { th { (c.name) } } } }
-                tbody {
-                    @for ((label, left), (_, right)) in values(&a).into_iter().zip(values(&b)) {
-                        tr { th { (f.t(label)) } td { (left) } td { (right) } }
-                    }
-                    tr {
-                        th { (f.t("merge.keep")) }
-                        @for (c, other) in [(&a, &b), (&b, &a)] {
-                            td {
-                                input type="radio" name="pair" id=(format!("keep-{}", c.id.0)) value=(format!("{}:{}", c.id.0, other.id.0)) required checked[c.id == a.id];
-                                label for=(format!("keep-{}", c.id.0)) { (f.t("merge.keep_this")) }
-                            }
-                        }
-                    }
-                }
-            }
-            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href="/customers/duplicates" { (f.t("form.cancel")) } }
-        }
+        (merge::merge_choice(f, "/customers", (a.id.0, &a.name), (b.id.0, &b.name), &rows))
     };
     Ok(Resp::html(layout(f, f.t("merge.title"), body)))
 }
 
-/// The merge form's choice `kept:removed` (radio values `12:34`).
-pub fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
-    form.get("pair")
-        .split_once(':')
-        .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
-        .ok_or_else(|| Error::BadRequest("Choose which one to keep.".into()))
-}
-
 pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let (winner, loser) = chosen_pair(&form)?;
-    db::write(ctx.conn, |tx| {
-        merge(tx, CustomerId(winner), CustomerId(loser), Some(by))
-    })?;
-    ctx.flash("flash.merged");
-    Ok(Resp::redirect(&format!("/customers/{winner}")))
+    merge::submit(ctx, &form, "/customers", |tx, kept, removed, by| {
+        merge(tx, CustomerId(kept), CustomerId(removed), Some(by))
+    })
 }

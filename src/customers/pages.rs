@@ -11,12 +11,13 @@ use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
+use crate::register::form::{save_checking, FormPage, LookAlike, Outcome};
 use crate::register::page::{list_page, Column, ListPage, ListRow};
 use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
-    self, csrf_input, detail, form_error, layout, select, tabs, tag_list, tags_field, textarea,
-    CardTab, Field, Frame, Section,
+    self, csrf_input, detail, layout, select, tabs, tag_list, tags_field, textarea, CardTab, Field,
+    Frame, Section,
 };
 
 /// Every user, for owner pickers and names (a small table).
@@ -184,146 +185,72 @@ fn input_of(form: &Form) -> CustomerInput {
 }
 
 pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
-    let users = all_users(ctx)?;
-    let all_tags = tags::all(ctx.conn)?;
     let me = ctx.user()?.id.0.to_string();
-    let frame = ctx.frame(Section::Customers);
     let values = Form::from_pairs([("country", "FI".to_string()), ("owner_id", me)]);
-    Ok(Resp::html(form_page(
-        &frame,
-        None,
-        &values,
-        None,
-        &[],
-        &users,
-        &all_tags,
-    )))
+    form_page(ctx, None, &values, None, &[])
 }
 
 pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input = input_of(&form);
-    let confirmed = form.checked("confirm_duplicate");
-    let result = db::write(ctx.conn, |tx| {
-        if !confirmed {
+    let outcome = save_checking(
+        ctx.conn,
+        form.checked("confirm_duplicate"),
+        |tx| {
             let fields = store::validate(&input, None)?;
-            let alikes = store::look_alikes(tx, &fields, None)?;
-            if !alikes.is_empty() {
-                return Ok(Err(alikes));
-            }
-        }
-        store::create(tx, &input, Some(by)).map(Ok)
-    });
-    let (error, alikes) = match result {
-        Ok(Ok(id)) => {
+            Ok(store::look_alikes(tx, &fields, None)?)
+        },
+        |tx| store::create(tx, &input, Some(by)),
+    )?;
+    match outcome {
+        Outcome::Saved(id) => {
             ctx.flash("flash.customer_created");
-            return Ok(Resp::redirect(&format!("/customers/{}", id.0)));
+            Ok(Resp::redirect(&format!("/customers/{}", id.0)))
         }
-        Ok(Err(alikes)) => (None, alikes),
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => (Some(err), Vec::new()),
-        Err(err) => return Err(err),
-    };
-    let users = all_users(ctx)?;
-    let all_tags = tags::all(ctx.conn)?;
-    let frame = ctx.frame(Section::Customers);
-    let status = error.as_ref().map(Error::status).unwrap_or(200);
-    Ok(Resp::html(form_page(
-        &frame,
-        None,
-        &form,
-        error.as_ref(),
-        &alikes,
-        &users,
-        &all_tags,
-    ))
-    .with_status(status))
+        Outcome::LookAlikes(alikes) => form_page(ctx, None, &form, None, &alikes),
+        Outcome::Rejected(err) => form_page(ctx, None, &form, Some(&err), &[]),
+    }
 }
 
 pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let users = all_users(ctx)?;
-    let all_tags = tags::all(ctx.conn)?;
-    let frame = ctx.frame(Section::Customers);
-    Ok(Resp::html(form_page(
-        &frame,
-        Some(&c),
-        &form_of(&c),
-        None,
-        &[],
-        &users,
-        &all_tags,
-    )))
+    form_page(ctx, Some(&c), &form_of(&c), None, &[])
 }
 
 pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    match db::write(ctx.conn, |tx| {
-        store::update(tx, c.id, &input_of(&form), Some(by))
-    }) {
-        Ok(()) => {
+    let input = input_of(&form);
+    let outcome = save_checking(
+        ctx.conn,
+        true,
+        |_| Ok(Vec::<()>::new()),
+        |tx| store::update(tx, c.id, &input, Some(by)),
+    )?;
+    match outcome {
+        Outcome::Rejected(err) => form_page(ctx, Some(&c), &form, Some(&err), &[]),
+        _ => {
             ctx.flash("flash.saved");
             Ok(Resp::redirect(&format!("/customers/{id}")))
         }
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
-            let users = all_users(ctx)?;
-            let all_tags = tags::all(ctx.conn)?;
-            let frame = ctx.frame(Section::Customers);
-            let status = err.status();
-            Ok(Resp::html(form_page(
-                &frame,
-                Some(&c),
-                &form,
-                Some(&err),
-                &[],
-                &users,
-                &all_tags,
-            ))
-            .with_status(status))
-        }
-        Err(err) => Err(err),
     }
 }
 
-/// The new/edit form; `alikes` are possible duplicates to confirm past.
+/// The new/edit form with the user's input; `alikes` are possible duplicates to confirm past.
 fn form_page(
-    f: &Frame,
+    ctx: &mut Ctx,
     existing: Option<&Customer>,
     values: &Form,
     error: Option<&Error>,
     alikes: &[Customer],
-    users: &[User],
-    all_tags: &[String],
-) -> Markup {
+) -> Result<Resp> {
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = ctx.frame(Section::Customers);
+    let f = &frame;
     let errors = error.map(Error::fields).unwrap_or_default();
-    let (title, action) = match existing {
-        Some(c) => (
-            format!("{}: {}", f.t("customers.edit"), c.name),
-            format!("/customers/{}/edit", c.id.0),
-        ),
-        None => (
-            f.t("customers.add").to_string(),
-            "/customers/new".to_string(),
-        ),
-    };
     let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
-    let body = html! {
-        h1 { (title) }
-        (form_error(f, error))
-        @if !alikes.is_empty() {
-            div.warning role="alert" {
-                p { (f.t("duplicates.warning")) }
-                ul { @for c in alikes { li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " (" (c.number) (c.business_id.as_deref().map(|b| format!(", {b}")).unwrap_or_default()) (if c.email.is_empty() { String::new() } else { format!(", {}", c.email) }) ")" } } }
-            }
-        }
-        form.wide method="post" action=(action) novalidate {
-            (csrf_input(f))
-            @if !alikes.is_empty() {
-                div.field.check {
-                    input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
-                    label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
-                }
-            }
+    let fields = html! {
             fieldset {
                 legend { (f.t("customers.basic")) }
                 (text("name", "customers.name").required().autocomplete("organization").render(f, errors))
@@ -346,16 +273,49 @@ fn form_page(
             }
             fieldset {
                 legend { (f.t("customers.other")) }
-                (owner_select(f, "customers.no_owner", users, values.get("owner_id"), errors))
-                (tags_field(f, values.get("tags"), errors, all_tags))
+                (owner_select(f, "customers.no_owner", &users, values.get("owner_id"), errors))
+                (tags_field(f, values.get("tags"), errors, &all_tags))
                 (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
             }
-            button.primary type="submit" { (f.t("form.save")) }
-            " "
-            a href=(existing.map(|c| format!("/customers/{}", c.id.0)).unwrap_or_else(|| "/customers".into())) { (f.t("form.cancel")) }
-        }
     };
-    layout(f, &title, body)
+    let alikes = alikes
+        .iter()
+        .map(|c| {
+            let mut text = format!("{} ({}", c.name, c.number);
+            for extra in [c.business_id.as_deref().unwrap_or(""), &c.email] {
+                if !extra.is_empty() {
+                    text.push_str(", ");
+                    text.push_str(extra);
+                }
+            }
+            text.push(')');
+            LookAlike {
+                href: format!("/customers/{}", c.id.0),
+                text,
+            }
+        })
+        .collect();
+    let page = match existing {
+        Some(c) => FormPage {
+            title: format!("{}: {}", f.t("customers.edit"), c.name),
+            action: format!("/customers/{}/edit", c.id.0),
+            cancel: format!("/customers/{}", c.id.0),
+            error,
+            warning: "duplicates.warning",
+            alikes,
+            fields,
+        },
+        None => FormPage {
+            title: f.t("customers.add").to_string(),
+            action: "/customers/new".to_string(),
+            cancel: "/customers".to_string(),
+            error,
+            warning: "duplicates.warning",
+            alikes,
+            fields,
+        },
+    };
+    Ok(register::form::form_page(f, page))
 }
 
 /// "Street 1, 00100 Helsinki" from the parts that are filled in.

@@ -1,7 +1,9 @@
 //! The register machinery every register (customers, contacts, and later documents and tasks)
 //! plugs into: tags, list queries and answers, the duplicate-confirm flow, merges.
 
+pub mod form;
 pub mod list;
+pub mod merge;
 pub mod page;
 pub mod tags;
 

@@ -1,0 +1,137 @@
+//! What every register's duplicate finder and merge share: the list of likely duplicates, the
+//! side-by-side choice of which record to keep, the submitted choice, and the merge's log
+//! entries. Each register says what it compares and how two records become one.
+
+use maud::{html, Markup};
+use rusqlite::Transaction;
+
+use crate::auth::UserId;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::Form;
+use crate::http::{Ctx, Resp};
+use crate::log::{self, EventKind, NewEvent};
+use crate::views::{self, csrf_input, Frame};
+
+/// One record of a duplicate group: id, name and a line of details to tell them apart.
+pub struct Candidate {
+    pub id: i64,
+    pub name: String,
+    pub details: String,
+}
+
+/// The groups of likely duplicates under `path` (`/customers`), each with a merge button for
+/// administrators.
+pub fn duplicate_groups(f: &Frame, path: &str, groups: &[Vec<Candidate>]) -> Markup {
+    html! {
+        p { (f.t("duplicates.intro")) }
+        @if groups.is_empty() {
+            (views::empty(f.t("duplicates.none")))
+        } @else {
+            @for group in groups {
+                section.card {
+                    ul.plain {
+                        @for c in group {
+                            li { a href=(format!("{path}/{}", c.id)) { (c.name) } " " span.muted { (c.details) } }
+                        }
+                    }
+                    @if f.is_admin() && group.len() > 1 {
+                        p { a.button href=(format!("{path}/merge?a={}&b={}", group[0].id, group[1].id)) { (f.t("merge.action")) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The two records side by side, `rows` of (label key, left value, right value), and the
+/// choice of which to keep. Posts `pair=kept:removed` to `{path}/merge`.
+pub fn merge_choice(
+    f: &Frame,
+    path: &str,
+    a: (i64, &str),
+    b: (i64, &str),
+    rows: &[(&'static str, String, String)],
+) -> Markup {
+    html! {
+        p { (f.t("merge.explain")) }
+        form method="post" action=(format!("{path}/merge")) {
+            (csrf_input(f))
+            div.table-wrap { table {
+                thead { tr { th {} th { (a.1) } th { (b.1) } } }
+                tbody {
+                    @for (label, left, right) in rows {
+                        tr { th { (f.t(label)) } td { (left) } td { (right) } }
+                    }
+                    tr {
+                        th { (f.t("merge.keep")) }
+                        @for (keep, other) in [(a.0, b.0), (b.0, a.0)] {
+                            td {
+                                input type="radio" name="pair" id=(format!("keep-{keep}")) value=(format!("{keep}:{other}")) required checked[keep == a.0];
+                                label for=(format!("keep-{keep}")) { (f.t("merge.keep_this")) }
+                            }
+                        }
+                    }
+                }
+            } }
+            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href=(format!("{path}/duplicates")) { (f.t("form.cancel")) } }
+        }
+    }
+}
+
+/// The merge form's choice `kept:removed` (radio values `12:34`).
+pub fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
+    form.get("pair")
+        .split_once(':')
+        .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
+        .ok_or_else(|| Error::BadRequest("Choose which one to keep.".into()))
+}
+
+/// Runs a submitted merge in one transaction, then shows the kept record.
+pub fn submit(
+    ctx: &mut Ctx,
+    form: &Form,
+    path: &str,
+    merge: impl FnOnce(&Transaction, i64, i64, UserId) -> Result<()>,
+) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let (kept, removed) = chosen_pair(form)?;
+    db::write(ctx.conn, |tx| merge(tx, kept, removed, by))?;
+    ctx.flash("flash.merged");
+    Ok(Resp::redirect(&format!("{path}/{kept}")))
+}
+
+/// The kept record's notes after a merge: the removed one's appended, or `None` when they
+/// do not change.
+pub fn joined_notes(kept: &str, gone: &str) -> Option<String> {
+    match (kept.is_empty(), gone.is_empty()) {
+        (_, true) => None,
+        (true, false) => Some(gone.to_string()),
+        (false, false) => Some(format!("{kept}\n\n{gone}")),
+    }
+}
+
+/// A merge's two log entries: the removed record's deletion under its own id and the change
+/// of the kept one, so a client filtering by kind sees what happened to each. `at` puts the
+/// record's id on an event (its customer or contact column).
+pub struct MergeLog<'a> {
+    pub deleted: EventKind,
+    pub updated: EventKind,
+    pub removed: i64,
+    pub kept: i64,
+    pub summary: String,
+    pub search_text: String,
+    pub by: Option<UserId>,
+    pub at: &'a dyn Fn(&mut NewEvent, i64),
+}
+
+pub fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
+    for (kind, id) in [(m.deleted, m.removed), (m.updated, m.kept)] {
+        let mut event = NewEvent::new(kind, m.summary.clone());
+        (m.at)(&mut event, id);
+        event.search_text = m.search_text.clone();
+        event.user_id = m.by.map(|u| u.0);
+        log::append(tx, &event)?;
+    }
+    Ok(())
+}
