@@ -215,11 +215,8 @@ fn look_alikes_of(alikes: &[Contact]) -> Vec<LookAlike> {
         .iter()
         .map(|p| LookAlike {
             href: format!("/contacts/{}", p.id.0),
-            text: if p.email.is_empty() {
-                p.full_name()
-            } else {
-                format!("{} ({})", p.full_name(), p.email)
-            },
+            name: p.full_name(),
+            details: p.email.clone(),
         })
         .collect()
 }

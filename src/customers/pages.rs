@@ -280,19 +280,18 @@ fn form_page(
     };
     let alikes = alikes
         .iter()
-        .map(|c| {
-            let mut text = format!("{} ({}", c.name, c.number);
-            for extra in [c.business_id.as_deref().unwrap_or(""), &c.email] {
-                if !extra.is_empty() {
-                    text.push_str(", ");
-                    text.push_str(extra);
-                }
-            }
-            text.push(')');
-            LookAlike {
-                href: format!("/customers/{}", c.id.0),
-                text,
-            }
+        .map(|c| LookAlike {
+            href: format!("/customers/{}", c.id.0),
+            name: c.name.clone(),
+            details: [
+                c.number.as_str(),
+                c.business_id.as_deref().unwrap_or(""),
+                &c.email,
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
         })
         .collect();
     let page = match existing {

@@ -45,10 +45,12 @@ pub fn save_checking<T, A>(
     }
 }
 
-/// A possible duplicate as the form lists it: where it is and how it reads.
+/// A possible duplicate as the form lists it: a link to it, and details to tell it by.
 pub struct LookAlike {
     pub href: String,
-    pub text: String,
+    pub name: String,
+    /// Shown after the link in parentheses, when not empty.
+    pub details: String,
 }
 
 /// The warning about possible duplicates (`warning` is its i18n key), with links to them.
@@ -57,7 +59,7 @@ pub fn look_alike_warning(f: &Frame, warning: &'static str, alikes: &[LookAlike]
         @if !alikes.is_empty() {
             div.warning role="alert" {
                 p { (f.t(warning)) }
-                ul { @for a in alikes { li { a href=(a.href) { (a.text) } } } }
+                ul { @for a in alikes { li { a href=(a.href) { (a.name) } @if !a.details.is_empty() { " (" (a.details) ")" } } } }
             }
         }
     }
