@@ -232,7 +232,10 @@ fn administration_routes_are_for_administrators_only() {
             || r.pattern == "/customers/{id}/delete"
             || (r.pattern == "/settings" && method_name(r) == "POST")
     };
-    for route in minicrm::server::pages::PAGES.iter().filter(|r| admin_only(r)) {
+    for route in minicrm::server::pages::PAGES
+        .iter()
+        .filter(|r| admin_only(r))
+    {
         assert_eq!(route.access, Access::Admin, "{}", route.pattern);
     }
     let delete_customer = minicrm::server::api::API
