@@ -65,17 +65,36 @@ impl Form {
     }
 }
 
-/// `limit` and `offset` for a list, clamped to the API's bounds (default 50, max 500).
+/// The page size of a list when `limit` is not given.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// The largest page; a larger `limit` is read as this.
+pub const MAX_LIMIT: i64 = 500;
+/// The largest `offset`: 2^53 − 1, the largest integer a JSON client reads exactly. Past the
+/// last row a list answers an empty page.
+pub const MAX_OFFSET: i64 = 9_007_199_254_740_991;
+
+/// `limit` and `offset` for a list: `limit` 1 or more (default 50, a larger one than 500 is
+/// read as 500), `offset` 0 to [`MAX_OFFSET`]. Anything else is a 400.
 pub fn page_params(query: &Form) -> Result<(i64, i64)> {
-    let number = |name: &str, default: i64| -> Result<i64> {
+    let number = |name: &str, default: i64, min: i64, max: i64| -> Result<i64> {
         match query.get(name) {
             "" => Ok(default),
-            text => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                Error::BadRequest(format!("`{name}` must be a whole number of 0 or more."))
-            }),
+            text => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    Error::BadRequest(if max == i64::MAX {
+                        format!("`{name}` must be a whole number of {min} or more.")
+                    } else {
+                        format!("`{name}` must be a whole number from {min} to {max}.")
+                    })
+                }),
         }
     };
-    Ok((number("limit", 50)?.clamp(1, 500), number("offset", 0)?))
+    let limit = number("limit", DEFAULT_LIMIT, 1, i64::MAX)?.min(MAX_LIMIT);
+    let offset = number("offset", 0, 0, MAX_OFFSET)?;
+    Ok((limit, offset))
 }
 
 #[cfg(test)]
@@ -99,5 +118,9 @@ mod tests {
         assert_eq!(q("limit=9999&offset=10").unwrap(), (500, 10));
         assert!(q("limit=abc").is_err());
         assert!(q("offset=-1").is_err());
+        assert!(q("limit=0").is_err());
+        assert_eq!(q("offset=9007199254740991").unwrap().1, MAX_OFFSET);
+        assert!(q("offset=9007199254740992").is_err());
+        assert!(q("offset=99999999999999999999").is_err());
     }
 }

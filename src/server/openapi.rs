@@ -3,6 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::http::form::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
@@ -34,17 +36,28 @@ fn path_id(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "description": "An integer id.", "schema": {"type": "integer"}})
 }
 
+/// An integer filter; empty (`customer_id=`) is the same as leaving it out.
+fn id_filter(name: &str, description: &str) -> Value {
+    let mut param = query(
+        name,
+        &format!("{description} Empty is the same as none."),
+        json!({"type": "integer"}),
+    );
+    param["allowEmptyValue"] = true.into();
+    param
+}
+
 fn list_parameters() -> Vec<Value> {
     vec![
         query(
             "limit",
-            "Page size, default 50, at most 500.",
-            json!({"type": "integer", "minimum": 1, "maximum": 500}),
+            &format!("Page size, default {DEFAULT_LIMIT}, at most {MAX_LIMIT} (a larger one is read as {MAX_LIMIT}). 0 or less is a 400."),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
         ),
         query(
             "offset",
-            "Rows to skip.",
-            json!({"type": "integer", "minimum": 0}),
+            &format!("Rows to skip, at most {MAX_OFFSET} (2^53 − 1); past the last row the page is empty. A larger one is a 400."),
+            json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
         ),
     ]
 }
@@ -112,14 +125,19 @@ fn customer_schema() -> Value {
     })
 }
 
-fn customer_input_schema() -> Value {
+/// The body of `POST /customers` (`create`) or `PATCH /customers/{id}`.
+fn customer_input_schema(create: bool) -> Value {
     let mut schema = customer_schema();
     let props = schema["properties"].as_object_mut().expect("an object");
-    for key in ["id", "created_at", "updated_at"] {
+    for key in ["id", "number", "created_at", "updated_at"] {
         props.remove(key);
     }
-    props.insert("number".into(), json!({"type": "string", "description": "Only on create, to keep a number from elsewhere; assigned when missing."}));
-    json!({"type": "object", "properties": schema["properties"].clone(), "description": "On POST `name` is required; on PATCH only the given fields change (`owner_id: null` clears it)."})
+    if create {
+        props.insert("number".into(), json!({"type": "string", "description": "To keep a number from elsewhere; assigned when missing."}));
+        json!({"type": "object", "required": ["name"], "properties": props.clone(), "description": "`name` is required (422 without it)."})
+    } else {
+        json!({"type": "object", "properties": props.clone(), "description": "Only the given fields change (`owner_id: null` clears it). `number` cannot change (422)."})
+    }
 }
 
 fn contact_schema() -> Value {
@@ -141,12 +159,12 @@ fn contact_schema() -> Value {
 fn contact_input_schema() -> Value {
     json!({
         "type": "object",
-        "description": "At least one of first_name and last_name. `customers` only on POST (links change through /customers/{id}/contacts/{contact_id}).",
+        "description": "On POST at least one of first_name and last_name. On PATCH only the given fields change; `customers`, when given, becomes the contact's whole list of links (links not in it are removed, roles change; a customer listed twice keeps the last role).",
         "properties": {
             "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": {"type": "string"},
             "phone": {"type": "string"}, "title": {"type": "string"}, "notes": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}},
-            "customers": {"type": "array", "items": schema_ref("Link")}
+            "customers": {"type": "array", "items": schema_ref("Link"), "description": "The customers the contact belongs to, each with its role there; an unknown customer_id is a 422."}
         }
     })
 }
@@ -161,7 +179,7 @@ fn paths() -> Value {
         query("q", "Matches name, number, business ID, e-mail, phone and city by word prefix, case- and accent-insensitively.", json!({"type": "string"})),
         query("tag", "Only customers with this tag.", json!({"type": "string"})),
         query("archived", "false (default), true or all.", json!({"type": "string", "enum": ["false", "true", "all"]})),
-        query("owner_id", "Only customers of this owner.", json!({"type": "integer"})),
+        id_filter("owner_id", "Only customers of this owner."),
         query("sort", "-created_at (default), created_at, name, -name, number.", json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name", "number"]})),
     ]);
     let mut contact_list = list_parameters();
@@ -171,11 +189,7 @@ fn paths() -> Value {
             "Matches names, e-mail, phone and title by word prefix.",
             json!({"type": "string"}),
         ),
-        query(
-            "customer_id",
-            "Only contacts of this customer.",
-            json!({"type": "integer"}),
-        ),
+        id_filter("customer_id", "Only contacts of this customer."),
         query(
             "tag",
             "Only contacts with this tag.",
@@ -195,12 +209,12 @@ fn paths() -> Value {
         "/customers": {
             "get": op("Customers, newest first unless `sort` says otherwise.", customer_list, None,
                 vec![("200", json_body(page_of("Customer"), "A page of customers")), ("400", error_response("A bad parameter"))], false),
-            "post": op("Create a customer; the log records it.", vec![], Some(customer_input_schema()),
+            "post": op("Create a customer; the log records it.", vec![], Some(customer_input_schema(true)),
                 vec![("201", json_body(schema_ref("Customer"), "The new customer")), ("409", conflict()), ("422", invalid())], true)
         },
         "/customers/{id}": {
             "get": op("One customer.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Customer"), "The customer")), ("404", not_found())], false),
-            "patch": op("Change the given fields; the log names what changed.", vec![path_id("id")], Some(customer_input_schema()),
+            "patch": op("Change the given fields; the log names what changed.", vec![path_id("id")], Some(customer_input_schema(false)),
                 vec![("200", json_body(schema_ref("Customer"), "The changed customer")), ("404", not_found()), ("409", conflict()), ("422", invalid())], true),
             "delete": op("Delete a customer (administrators). Its log events stay; its contacts stay without the link.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
@@ -224,7 +238,7 @@ fn paths() -> Value {
         },
         "/contacts/{id}": {
             "get": op("One contact.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Contact"), "The contact")), ("404", not_found())], false),
-            "patch": op("Change the given fields.", vec![path_id("id")], Some(contact_input_schema()),
+            "patch": op("Change the given fields; `customers` replaces the contact's links.", vec![path_id("id")], Some(contact_input_schema()),
                 vec![("200", json_body(schema_ref("Contact"), "The changed contact")), ("404", not_found()), ("422", invalid())], true),
             "delete": op("Delete a contact; its log events stay.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
@@ -234,7 +248,7 @@ fn paths() -> Value {
         },
         "/contacts.vcf": {
             "get": op("A customer's contacts (`customer_id`), or all, as vCard 4.0.",
-                vec![query("customer_id", "Only this customer's contacts.", json!({"type": "integer"}))], None,
+                vec![id_filter("customer_id", "Only this customer's contacts.")], None,
                 vec![("200", vcard()), ("400", error_response("A bad parameter")), ("404", not_found())], false)
         },
         "/openapi.json": {"get": op("This document.", vec![], None, vec![("200", json!({"description": "The OpenAPI document"}))], false)},
@@ -248,7 +262,7 @@ pub fn document() -> Value {
         "info": {
             "title": "minicrm API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "JSON API of minicrm. Authenticate with `Authorization: Bearer <token>`; tokens come from `minicrm token create` or the account page. Errors always have the shape of the Error schema. Every write is atomic and logged in the customer log."
+            "description": "JSON API of minicrm. Authenticate with `Authorization: Bearer <token>`; tokens come from `minicrm token create` or the account page. Errors always have the shape of the Error schema. A known path with a method it does not take answers 405 (`method_not_allowed`). Every write is atomic and logged in the customer log."
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -278,7 +292,7 @@ pub fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized", "conflict"]},
+                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized", "conflict", "bad_request", "method_not_allowed"]},
                             "message": {"type": "string"},
                             "fields": {"type": "object", "additionalProperties": {"type": "string"}}
                         }

@@ -92,23 +92,29 @@ pub enum Found<'t, 'p> {
     None,
 }
 
-/// The first route of `table` whose pattern matches `path` (`HEAD` matches `GET` routes).
+/// The route for `method` on `path` (`HEAD` matches `GET` routes). The path belongs to the first
+/// pattern of `table` that matches it, so a literal or suffixed pattern listed before a bare
+/// capture keeps its path: `PATCH /contacts/7.vcf` is a 405 of `/contacts/{id}.vcf`, not a
+/// `PATCH /contacts/{id}` with the id `7.vcf`.
 pub fn find<'t, 'p>(table: &'t [Route], method: Method, path: &'p str) -> Found<'t, 'p> {
     let method = if method == Method::Head {
         Method::Get
     } else {
         method
     };
-    let mut path_known = false;
+    let mut owner: Option<&str> = None;
     for route in table {
+        if owner.is_some_and(|pattern| pattern != route.pattern) {
+            continue;
+        }
         if let Some(params) = matches(route.pattern, path) {
             if route.method == method {
                 return Found::Route(route, params);
             }
-            path_known = true;
+            owner = Some(route.pattern);
         }
     }
-    if path_known {
+    if owner.is_some() {
         Found::OtherMethod
     } else {
         Found::None
@@ -152,6 +158,7 @@ mod tests {
         route(Method::Get, "/contacts/{id}.vcf", Access::LoggedIn, ok),
         route(Method::Get, "/contacts/{id}", Access::LoggedIn, ok),
         route(Method::Post, "/contacts/{id}/edit", Access::Writer, ok),
+        route(Method::Put, "/contacts/{id}", Access::Writer, ok),
     ];
 
     fn found(method: Method, path: &str) -> Option<(&'static str, Vec<String>)> {
@@ -186,5 +193,19 @@ mod tests {
             Found::OtherMethod
         ));
         assert!(matches!(find(TABLE, Method::Get, "/nowhere"), Found::None));
+    }
+
+    #[test]
+    fn a_path_belongs_to_the_first_pattern_that_matches_it() {
+        assert_eq!(
+            found(Method::Put, "/contacts/7").unwrap(),
+            ("/contacts/{id}", vec!["7".to_string()])
+        );
+        for path in ["/contacts/7.vcf", "/contacts/new"] {
+            assert!(
+                matches!(find(TABLE, Method::Put, path), Found::OtherMethod),
+                "{path}"
+            );
+        }
     }
 }
