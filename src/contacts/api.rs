@@ -5,14 +5,13 @@ use serde_json::json;
 
 use super::list::{Contacts, Sort};
 use super::store;
-use super::{ContactId, ContactInput, Link};
+use super::{ContactId, ContactInput};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
 use crate::register;
-use crate::users::UserId;
 
 pub fn list(ctx: &mut Ctx) -> Result<Resp> {
     register::api_list::<Contacts>(ctx, Sort::Newest)
@@ -40,41 +39,11 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     db::write(ctx.conn, |tx| {
         store::update(tx, ContactId(id), &input, Some(by))?;
         match &input.customers {
-            Some(links) => set_links(tx, ContactId(id), links, Some(by)),
+            Some(links) => store::set_links(tx, ContactId(id), links, Some(by)),
             None => Ok(()),
         }
     })?;
     get(ctx, id)
-}
-
-/// Makes `links` the contact's links; a customer listed twice keeps the last role given.
-fn set_links(
-    tx: &rusqlite::Transaction,
-    contact: ContactId,
-    links: &[Link],
-    by: Option<UserId>,
-) -> Result<()> {
-    for link in links {
-        if customers::by_id(tx, CustomerId(link.customer_id))?.is_none() {
-            return Err(Error::field("customer_id", "contacts.customer_missing"));
-        }
-    }
-    let before = store::by_id(tx, contact)?.ok_or(Error::NotFound)?;
-    for old in &before.customers {
-        if !links.iter().any(|l| l.customer_id == old.customer_id) {
-            store::unlink(tx, CustomerId(old.customer_id), contact, by)?;
-        }
-    }
-    for (i, link) in links.iter().enumerate() {
-        if links[i + 1..]
-            .iter()
-            .any(|l| l.customer_id == link.customer_id)
-        {
-            continue;
-        }
-        store::link(tx, CustomerId(link.customer_id), contact, &link.role, by)?;
-    }
-    Ok(())
 }
 
 pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {

@@ -439,6 +439,36 @@ pub fn of_customer(
     .collect()
 }
 
+/// Makes `links` the contact's links; a customer listed twice keeps the last role given.
+pub fn set_links(
+    tx: &Transaction,
+    contact: ContactId,
+    links: &[Link],
+    by: Option<UserId>,
+) -> Result<()> {
+    for wanted in links {
+        if customers::by_id(tx, CustomerId(wanted.customer_id))?.is_none() {
+            return Err(Error::field("customer_id", "contacts.customer_missing"));
+        }
+    }
+    let before = by_id(tx, contact)?.ok_or(Error::NotFound)?;
+    for old in &before.customers {
+        if !links.iter().any(|l| l.customer_id == old.customer_id) {
+            unlink(tx, CustomerId(old.customer_id), contact, by)?;
+        }
+    }
+    for (i, wanted) in links.iter().enumerate() {
+        if links[i + 1..]
+            .iter()
+            .any(|l| l.customer_id == wanted.customer_id)
+        {
+            continue;
+        }
+        link(tx, CustomerId(wanted.customer_id), contact, &wanted.role, by)?;
+    }
+    Ok(())
+}
+
 /// Contacts that look like a new one: the same e-mail, or the same name at one of the same
 /// customers.
 pub fn look_alikes(
