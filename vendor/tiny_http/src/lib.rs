@@ -180,6 +180,20 @@ pub struct ServerConfig {
     pub ssl: Option<SslConfig>,
 }
 
+/// minicrm patch: accept errors after which the listener still works.
+fn accept_error_is_transient(e: &IoError) -> bool {
+    // EMFILE and ENFILE: out of file descriptors, per process or system-wide
+    let descriptors = cfg!(unix) && matches!(e.raw_os_error(), Some(23) | Some(24));
+    descriptors
+        || matches!(
+            e.kind(),
+            IoErrorKind::ConnectionAborted
+                | IoErrorKind::ConnectionReset
+                | IoErrorKind::Interrupted
+                | IoErrorKind::OutOfMemory
+        )
+}
+
 /// Configuration of the server for SSL.
 #[derive(Debug, Clone)]
 pub struct SslConfig {
@@ -349,6 +363,14 @@ impl Server {
                                 }
                             }
                         }));
+                    }
+
+                    // minicrm patch: running out of file descriptors or memory, or a client
+                    // that gave up while waiting, does not end the accept loop (upstream
+                    // stopped listening for good); the loop pauses and goes on.
+                    Err(e) if accept_error_is_transient(&e) => {
+                        log::warn!("Error accepting new client (retrying): {}", e);
+                        thread::sleep(Duration::from_millis(50));
                     }
 
                     Err(e) => {
