@@ -194,6 +194,42 @@ fn accept_error_is_transient(e: &IoError) -> bool {
         )
 }
 
+/// minicrm patch: what a connection may send, enforced on the connection's own thread
+/// before a request is queued for `recv`.
+///
+/// A request line over `max_request_line` is answered `414 URI Too Long`; a header line over
+/// `max_header_line`, a header block over `max_header_block` or more than `max_headers`
+/// headers `431 Request Header Fields Too Large`. Nothing beyond a cap is read or kept, and
+/// the connection is closed after the answer.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest request line (method, target and version), without its CRLF.
+    pub max_request_line: usize,
+    /// Longest header line, without its CRLF.
+    pub max_header_line: usize,
+    /// Largest header block, every line and CRLF counted.
+    pub max_header_block: usize,
+    /// Most header lines.
+    pub max_headers: usize,
+    /// Read and write timeout of every accepted connection (`None`: none).
+    pub io_timeout: Option<Duration>,
+}
+
+impl Default for Limits {
+    /// A 10 KiB request line, 8 KiB header lines, a 64 KiB header block, 100 headers; no
+    /// timeout. (The request line gets 10 KiB because minicrm answers
+    /// a search of 10 000 characters; a 10 KiB URI is still refused.)
+    fn default() -> Limits {
+        Limits {
+            max_request_line: 10 * 1024,
+            max_header_line: 8 * 1024,
+            max_header_block: 64 * 1024,
+            max_headers: 100,
+            io_timeout: None,
+        }
+    }
+}
+
 /// Configuration of the server for SSL.
 #[derive(Debug, Clone)]
 pub struct SslConfig {
@@ -269,6 +305,24 @@ impl Server {
         ssl_config: Option<SslConfig>,
         io_timeout: Option<std::time::Duration>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_limits(
+            listener,
+            ssl_config,
+            Limits {
+                io_timeout,
+                ..Limits::default()
+            },
+        )
+    }
+
+    /// minicrm patch: like `from_listener`, with the caps and timeouts of `limits`.
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: Limits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let io_timeout = limits.io_timeout;
+        let limits = Arc::new(limits);
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -338,7 +392,11 @@ impl Server {
                             Some(ref _ssl) => unreachable!(),
                         };
 
-                        Ok(ClientConnection::new(write_closable, read_closable))
+                        Ok(ClientConnection::new(
+                            write_closable,
+                            read_closable,
+                            limits.clone(),
+                        ))
                     }
                     Err(e) => Err(e),
                 };
