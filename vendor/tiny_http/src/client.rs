@@ -37,7 +37,7 @@ pub struct ClientConnection {
     // true if the connection goes through SSL
     secure: bool,
 
-    // minicrm patch: caps on the request line and header block
+    // minicrm patch: caps on the request line and header block, and how bodies are read
     limits: Arc<Limits>,
 }
 
@@ -54,6 +54,10 @@ enum ReadError {
     /// minicrm patch: a header line, the header block or the number of headers is over its
     /// limit (431)
     HeadersTooLarge(HTTPVersion),
+    /// minicrm patch: the body's framing is invalid (400)
+    BadFraming(HTTPVersion),
+    /// minicrm patch: the body could not be stored (500)
+    SpoolFailed(HTTPVersion),
 }
 
 /// minicrm patch: why a line could not be read.
@@ -206,6 +210,7 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            self.limits.body.as_ref(),
         )
         .map_err(|e| {
             use crate::request;
@@ -213,6 +218,11 @@ impl ClientConnection {
                 request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
+                }
+                request::RequestCreationError::BadFraming => ReadError::BadFraming(version),
+                request::RequestCreationError::SpoolFailed(e) => {
+                    log::error!("could not store a request body: {}", e);
+                    ReadError::SpoolFailed(version)
                 }
             }
         })?;
@@ -303,6 +313,14 @@ impl Iterator for ClientConnection {
                     self.refuse(ver, 431);
                     return None;
                 }
+                Err(ReadError::BadFraming(ver)) => {
+                    self.refuse(ver, 400);
+                    return None;
+                }
+                Err(ReadError::SpoolFailed(ver)) => {
+                    self.refuse(ver, 500);
+                    return None;
+                }
 
                 Ok(rq) => rq,
             };
@@ -340,6 +358,11 @@ impl Iterator for ClientConnection {
                 None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
                 _ => (),
             };
+
+            // minicrm patch: a request whose body was refused ends the connection
+            if rq.closes_connection() {
+                self.no_more_requests = true;
+            }
 
             // returning the request
             return Some(rq);
