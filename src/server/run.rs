@@ -70,9 +70,19 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Bind(config.addr.clone(), e))?;
-    let server =
-        tiny_http::Server::from_listener_with_timeout(listener, None, Some(config.io_timeout))
-            .map_err(|e| StartError::Other(e.to_string()))?;
+    // Request lines and header blocks are capped (414/431), and each body is read whole by
+    // its connection's thread before a worker takes the request: a slow or stalled client
+    // holds only that thread, never a worker.
+    let limits = tiny_http::Limits {
+        io_timeout: Some(config.io_timeout),
+        body: Some(tiny_http::BodyLimits::new(
+            config.max_body,
+            config.body_deadline,
+        )),
+        ..tiny_http::Limits::default()
+    };
+    let server = tiny_http::Server::from_listener_with_limits(listener, None, limits)
+        .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
     let app = Arc::new(App {
         allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
@@ -184,6 +194,12 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
 /// cut off when a chunked body grows over it or does not arrive within the deadline.
 fn read_body(request: &mut tiny_http::Request, config: &ServeConfig) -> Result<Vec<u8>, Error> {
     let limit = config.max_body;
+    // The connection's thread has read the body already, or given up on it.
+    match request.body_error() {
+        None => {}
+        Some(tiny_http::BodyError::TooLarge) => return Err(Error::TooLarge(limit)),
+        Some(_) => return Err(Error::Timeout),
+    }
     let declared = request.body_length().map(|n| n as u64);
     if declared.is_some_and(|n| n > limit) {
         return Err(Error::TooLarge(limit));

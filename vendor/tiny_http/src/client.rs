@@ -7,10 +7,12 @@ use std::io::{BufReader, BufWriter, ErrorKind, Read};
 use std::net::SocketAddr;
 use std::str::FromStr;
 
+use std::sync::Arc;
+
 use crate::common::{HTTPVersion, Method};
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
-use crate::Request;
+use crate::{Limits, Request};
 
 /// A ClientConnection is an object that will store a socket to a client
 /// and return Request objects.
@@ -34,6 +36,9 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // minicrm patch: caps on the request line and header block, and how bodies are read
+    limits: Arc<Limits>,
 }
 
 /// Error that can happen when reading a request.
@@ -44,6 +49,21 @@ enum ReadError {
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
     ReadIoError(IoError),
+    /// minicrm patch: the request line is over `Limits::max_request_line` (414)
+    RequestLineTooLong,
+    /// minicrm patch: a header line, the header block or the number of headers is over its
+    /// limit (431)
+    HeadersTooLarge(HTTPVersion),
+    /// minicrm patch: the body's framing is invalid (400)
+    BadFraming(HTTPVersion),
+    /// minicrm patch: the body could not be stored (500)
+    SpoolFailed(HTTPVersion),
+}
+
+/// minicrm patch: why a line could not be read.
+enum LineError {
+    TooLong,
+    Io(IoError),
 }
 
 impl ClientConnection {
@@ -51,6 +71,7 @@ impl ClientConnection {
     pub fn new(
         write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
+        limits: Arc<Limits>,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
@@ -65,6 +86,7 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            limits,
         }
     }
 
@@ -77,7 +99,10 @@ impl ClientConnection {
     ///
     /// Reads until `CRLF` is reached. The next read will start
     ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
+    ///
+    /// minicrm patch: a line longer than `max` bytes (without its CRLF) is an error as soon
+    /// as its `max + 1`th byte arrives; no more is read or kept.
+    fn read_next_line(&mut self, max: usize) -> Result<AsciiString, LineError> {
         let mut buf = Vec::new();
         let mut prev_byte_was_cr = false;
 
@@ -85,19 +110,33 @@ impl ClientConnection {
             let byte = self.next_header_source.by_ref().bytes().next();
 
             let byte = match byte {
-                Some(b) => b?,
-                None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
+                Some(b) => b.map_err(LineError::Io)?,
+                None => {
+                    return Err(LineError::Io(IoError::new(
+                        ErrorKind::ConnectionAborted,
+                        "Unexpected EOF",
+                    )))
+                }
             };
 
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
-                return AsciiString::from_ascii(buf)
-                    .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
+                return AsciiString::from_ascii(buf).map_err(|_| {
+                    LineError::Io(IoError::new(
+                        ErrorKind::InvalidInput,
+                        "Header is not in ASCII",
+                    ))
+                });
             }
 
             prev_byte_was_cr = byte == b'\r';
 
             buf.push(byte);
+
+            // a final '\r' may be the start of the CRLF
+            if buf.len() - usize::from(prev_byte_was_cr) > max {
+                return Err(LineError::TooLong);
+            }
         }
     }
 
@@ -107,7 +146,12 @@ impl ClientConnection {
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = self
+                    .read_next_line(self.limits.max_request_line)
+                    .map_err(|e| match e {
+                        LineError::TooLong => ReadError::RequestLineTooLong,
+                        LineError::Io(e) => ReadError::ReadIoError(e),
+                    })?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -117,12 +161,25 @@ impl ClientConnection {
             // getting all headers
             let headers = {
                 let mut headers = Vec::new();
+                // bytes of the header block so far, CRLFs included
+                let mut block = 0;
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let max = self
+                        .limits
+                        .max_header_line
+                        .min(self.limits.max_header_block.saturating_sub(block + 2));
+                    let line = self.read_next_line(max).map_err(|e| match e {
+                        LineError::TooLong => ReadError::HeadersTooLarge(version.clone()),
+                        LineError::Io(e) => ReadError::ReadIoError(e),
+                    })?;
+                    block += line.len() + 2;
 
                     if line.is_empty() {
                         break;
                     };
+                    if headers.len() >= self.limits.max_headers {
+                        return Err(ReadError::HeadersTooLarge(version));
+                    }
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -153,6 +210,7 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            self.limits.body.as_ref(),
         )
         .map_err(|e| {
             use crate::request;
@@ -161,11 +219,34 @@ impl ClientConnection {
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
                 }
+                request::RequestCreationError::BadFraming => ReadError::BadFraming(version),
+                request::RequestCreationError::SpoolFailed(e) => {
+                    log::error!("could not store a request body: {}", e);
+                    ReadError::SpoolFailed(version)
+                }
             }
         })?;
 
         // return the request
         Ok(request)
+    }
+}
+
+impl ClientConnection {
+    /// minicrm patch: answers an empty `status` with `Connection: close`.
+    fn refuse(&mut self, version: HTTPVersion, status: u16) {
+        use crate::{Response, StatusCode};
+
+        let writer = self.sink.next().unwrap();
+        let version = if version > (1, 1) {
+            HTTPVersion(1, 1)
+        } else {
+            version
+        };
+        Response::new_empty(StatusCode(status))
+            .with_connection_close()
+            .raw_print(writer, version, &[], false, None)
+            .ok();
     }
 }
 
@@ -222,6 +303,25 @@ impl Iterator for ClientConnection {
 
                 Err(ReadError::ReadIoError(_)) => return None,
 
+                // minicrm patch: the limits; the rest of the request is not read, so the
+                // connection ends after the answer
+                Err(ReadError::RequestLineTooLong) => {
+                    self.refuse(HTTPVersion(1, 1), 414);
+                    return None;
+                }
+                Err(ReadError::HeadersTooLarge(ver)) => {
+                    self.refuse(ver, 431);
+                    return None;
+                }
+                Err(ReadError::BadFraming(ver)) => {
+                    self.refuse(ver, 400);
+                    return None;
+                }
+                Err(ReadError::SpoolFailed(ver)) => {
+                    self.refuse(ver, 500);
+                    return None;
+                }
+
                 Ok(rq) => rq,
             };
 
@@ -258,6 +358,11 @@ impl Iterator for ClientConnection {
                 None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
                 _ => (),
             };
+
+            // minicrm patch: a request whose body was refused ends the connection
+            if rq.closes_connection() {
+                self.no_more_requests = true;
+            }
 
             // returning the request
             return Some(rq);

@@ -113,7 +113,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
-pub use request::{ReadWrite, Request};
+pub use request::{BodyError, ReadWrite, Request};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 
@@ -178,6 +178,104 @@ pub struct ServerConfig {
 
     /// If `Some`, then the server will use SSL to encode the communications.
     pub ssl: Option<SslConfig>,
+}
+
+/// minicrm patch: accept errors after which the listener still works.
+fn accept_error_is_transient(e: &IoError) -> bool {
+    // EMFILE and ENFILE: out of file descriptors, per process or system-wide
+    let descriptors = cfg!(unix) && matches!(e.raw_os_error(), Some(23) | Some(24));
+    descriptors
+        || matches!(
+            e.kind(),
+            IoErrorKind::ConnectionAborted
+                | IoErrorKind::ConnectionReset
+                | IoErrorKind::Interrupted
+                | IoErrorKind::OutOfMemory
+        )
+}
+
+/// minicrm patch: what a connection may send, enforced on the connection's own thread
+/// before a request is queued for `recv`.
+///
+/// A request line over `max_request_line` is answered `414 URI Too Long`; a header line over
+/// `max_header_line`, a header block over `max_header_block` or more than `max_headers`
+/// headers `431 Request Header Fields Too Large`. Nothing beyond a cap is read or kept, and
+/// the connection is closed after the answer.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest request line (method, target and version), without its CRLF.
+    pub max_request_line: usize,
+    /// Longest header line, without its CRLF.
+    pub max_header_line: usize,
+    /// Largest header block, every line and CRLF counted.
+    pub max_header_block: usize,
+    /// Most header lines.
+    pub max_headers: usize,
+    /// Read and write timeout of every accepted connection (`None`: none).
+    pub io_timeout: Option<Duration>,
+    /// When set, a request's whole body is read before the request is queued, so whoever
+    /// calls `recv` never waits for a client. `None` keeps upstream's behaviour: the body is
+    /// read from the socket through `Request::as_reader`.
+    pub body: Option<BodyLimits>,
+}
+
+impl Default for Limits {
+    /// A 10 KiB request line, 8 KiB header lines, a 64 KiB header block, 100 headers; no
+    /// timeout; bodies not read ahead. (The request line gets 10 KiB because minicrm answers
+    /// a search of 10 000 characters; a 10 KiB URI is still refused.)
+    fn default() -> Limits {
+        Limits {
+            max_request_line: 10 * 1024,
+            max_header_line: 8 * 1024,
+            max_header_block: 64 * 1024,
+            max_headers: 100,
+            io_timeout: None,
+            body: None,
+        }
+    }
+}
+
+/// minicrm patch: how request bodies are read ahead, on the connection's thread.
+///
+/// A body up to `memory_threshold` bytes is kept in memory, a larger one in a temporary file
+/// (in `spool_dir`, else the system's temporary directory) that is unlinked at once; the
+/// request's reader reads it from there. Before reading, `100 Continue` is sent to a client
+/// that asked for it. A body announced or arriving over `max_body`, or not arrived within
+/// `deadline`, or arriving slower than `min_rate` bytes per second on average once `grace`
+/// has passed, or during which the connection is silent longer than its read timeout, is
+/// not read further: the request is queued at once with `Request::body_error` set and an
+/// empty reader, and the connection is closed after its response. A malformed body is
+/// answered `400` and a body that cannot be stored `500` without being queued; a client that
+/// disconnects mid-body is dropped.
+#[derive(Debug, Clone)]
+pub struct BodyLimits {
+    /// Largest body accepted, in bytes.
+    pub max_body: u64,
+    /// The longest a body may take to arrive, whatever its size.
+    pub deadline: Duration,
+    /// Slowest average rate accepted once `grace` has passed, in bytes per second; 0: any.
+    pub min_rate: u64,
+    /// How long a body may arrive slower than `min_rate` at first.
+    pub grace: Duration,
+    /// Bodies up to this many bytes stay in memory.
+    pub memory_threshold: usize,
+    /// Where larger bodies are stored; `None`: `std::env::temp_dir()`.
+    pub spool_dir: Option<std::path::PathBuf>,
+}
+
+impl BodyLimits {
+    /// `max_body` and `deadline`, with bodies over 1 MiB stored in a file and a minimum rate
+    /// of 1 KiB/s after 10 s.
+    pub fn new(max_body: u64, deadline: Duration) -> BodyLimits {
+        BodyLimits {
+            max_body,
+            deadline,
+            min_rate: 1024,
+            grace: Duration::from_secs(10),
+            memory_threshold: 1024 * 1024,
+            spool_dir: None,
+        }
+    }
 }
 
 /// Configuration of the server for SSL.
@@ -255,6 +353,25 @@ impl Server {
         ssl_config: Option<SslConfig>,
         io_timeout: Option<std::time::Duration>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_limits(
+            listener,
+            ssl_config,
+            Limits {
+                io_timeout,
+                ..Limits::default()
+            },
+        )
+    }
+
+    /// minicrm patch: like `from_listener`, with the caps, timeouts and body handling of
+    /// `limits` (see `Limits` and `BodyLimits`).
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: Limits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let io_timeout = limits.io_timeout;
+        let limits = Arc::new(limits);
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -324,7 +441,11 @@ impl Server {
                             Some(ref _ssl) => unreachable!(),
                         };
 
-                        Ok(ClientConnection::new(write_closable, read_closable))
+                        Ok(ClientConnection::new(
+                            write_closable,
+                            read_closable,
+                            limits.clone(),
+                        ))
                     }
                     Err(e) => Err(e),
                 };
@@ -349,6 +470,14 @@ impl Server {
                                 }
                             }
                         }));
+                    }
+
+                    // minicrm patch: running out of file descriptors or memory, or a client
+                    // that gave up while waiting, does not end the accept loop (upstream
+                    // stopped listening for good); the loop pauses and goes on.
+                    Err(e) if accept_error_is_transient(&e) => {
+                        log::warn!("Error accepting new client (retrying): {}", e);
+                        thread::sleep(Duration::from_millis(50));
                     }
 
                     Err(e) => {

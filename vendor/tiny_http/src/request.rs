@@ -7,8 +7,10 @@ use std::str::FromStr;
 
 use std::sync::mpsc::Sender;
 
-use crate::util::{EqualReader, FusedReader};
-use crate::{HTTPVersion, Header, Method, Response, StatusCode};
+use std::time::Instant;
+
+use crate::util::{ChunkedReader, EqualReader, FusedReader, Spool};
+use crate::{BodyLimits, HTTPVersion, Header, Method, Response, StatusCode};
 use chunked_transfer::Decoder;
 
 /// Represents an HTTP request made by a client.
@@ -74,6 +76,29 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // minicrm patch: why the connection thread did not read the body (see `BodyLimits`)
+    body_error: Option<BodyError>,
+
+    // minicrm patch: the response carries `Connection: close` and the connection ends
+    close_connection: bool,
+
+    // minicrm patch: the connection's stream after a body read in advance. Held until the
+    // request is dropped, so that the next request on the connection is read only once this
+    // one has been answered; `upgrade` continues with it.
+    rest_of_stream: Option<Box<dyn Read + Send + 'static>>,
+}
+
+/// minicrm patch: why the body of a request was not read before the request was queued.
+/// The request's reader is then empty and the connection is closed after the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// The body is larger than `BodyLimits::max_body` (announced or as it arrived).
+    TooLarge,
+    /// The body did not arrive within `BodyLimits::deadline`, or slower than
+    /// `BodyLimits::min_rate`, or the connection was silent longer than its read timeout.
+    Timeout,
 }
 
 struct NotifyOnDrop<R> {
@@ -108,6 +133,13 @@ pub enum RequestCreationError {
 
     /// Error while reading data from the socket during the creation of the `Request`.
     CreationIoError(IoError),
+
+    /// minicrm patch: the body's framing is invalid (`Content-Length`, `Transfer-Encoding`
+    /// or the chunks themselves).
+    BadFraming,
+
+    /// minicrm patch: the body could not be stored (its temporary file).
+    SpoolFailed(IoError),
 }
 
 impl From<IoError> for RequestCreationError {
@@ -135,11 +167,26 @@ pub fn new_request<R, W>(
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
     writer: W,
+    body_limits: Option<&BodyLimits>,
 ) -> Result<Request, RequestCreationError>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
+    if let Some(limits) = body_limits {
+        return new_request_with_body(
+            secure,
+            method,
+            path,
+            version,
+            headers,
+            remote_addr,
+            source_data,
+            writer,
+            limits,
+        );
+    }
+
     // finding the transfer-encoding header
     let transfer_encoding = headers
         .iter()
@@ -238,7 +285,209 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        body_error: None,
+        close_connection: false,
+        rest_of_stream: None,
     })
+}
+
+/// minicrm patch: builds the request and reads its whole body first, on the connection's
+/// thread, so that a worker taking the request never waits for the client. See `BodyLimits`.
+#[allow(clippy::too_many_arguments)]
+fn new_request_with_body<R, W>(
+    secure: bool,
+    method: Method,
+    path: String,
+    version: HTTPVersion,
+    headers: Vec<Header>,
+    remote_addr: Option<SocketAddr>,
+    source: R,
+    writer: W,
+    limits: &BodyLimits,
+) -> Result<Request, RequestCreationError>
+where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
+    // The framing: chunked when a Transfer-Encoding ends with it (a Content-Length is then
+    // ignored, RFC 9112 6.3), else the Content-Length, which must be one number.
+    let chunked = match headers
+        .iter()
+        .rev()
+        .find(|h| h.field.equiv("Transfer-Encoding"))
+    {
+        Some(h) => {
+            let last = h.value.as_str().rsplit(',').next().unwrap_or("").trim();
+            if !last.eq_ignore_ascii_case("chunked") {
+                return Err(RequestCreationError::BadFraming);
+            }
+            true
+        }
+        None => false,
+    };
+    let mut content_length = None;
+    if !chunked {
+        for h in headers.iter().filter(|h| h.field.equiv("Content-Length")) {
+            let value = h.value.as_str().trim();
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(RequestCreationError::BadFraming);
+            }
+            // Digits beyond `usize` are beyond any limit.
+            let n: usize = value.parse().unwrap_or(usize::MAX);
+            if content_length.is_some_and(|m| m != n) {
+                return Err(RequestCreationError::BadFraming);
+            }
+            content_length = Some(n);
+        }
+    }
+
+    let expects_continue = match headers
+        .iter()
+        .find(|h| h.field.equiv("Expect"))
+        .map(|h| h.value.as_str())
+    {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("100-continue") => true,
+        _ => return Err(RequestCreationError::ExpectationFailed),
+    };
+
+    let mut request = Request {
+        data_reader: Some(Box::new(io::empty())),
+        response_writer: Some(Box::new(writer)),
+        remote_addr,
+        secure,
+        method,
+        path,
+        http_version: version,
+        headers,
+        body_length: content_length,
+        must_send_continue: false,
+        notify_when_responded: None,
+        body_error: None,
+        close_connection: false,
+        rest_of_stream: None,
+    };
+
+    // A Content-Length beside a chunked Transfer-Encoding is how requests are smuggled past
+    // proxies: such a connection ends after this request (RFC 9112 6.3).
+    if chunked && request.headers.iter().any(|h| h.field.equiv("Content-Length")) {
+        request.close_connection = true;
+    }
+
+    match read_ahead(&mut request, source, chunked, expects_continue, limits) {
+        Ok(()) => Ok(request),
+        Err(e) => {
+            // No response from this request: the caller answers, or the client is gone.
+            request.response_writer = None;
+            Err(e)
+        }
+    }
+}
+
+/// minicrm patch: reads the body of `request` from `source` into memory or a temporary file
+/// and makes it the request's reader, or marks it refused. See `BodyLimits`.
+fn read_ahead<R: Read + Send + 'static>(
+    request: &mut Request,
+    source: R,
+    chunked: bool,
+    expects_continue: bool,
+    limits: &BodyLimits,
+) -> Result<(), RequestCreationError> {
+    let content_length = request.body_length;
+    if !chunked && content_length.unwrap_or(0) == 0 {
+        request.rest_of_stream = Some(Box::new(source));
+        return Ok(());
+    }
+    if content_length.is_some_and(|n| n as u64 > limits.max_body) {
+        request.refuse(BodyError::TooLarge, source);
+        return Ok(());
+    }
+    if expects_continue {
+        // The body is wanted: say so before waiting for it.
+        request.send_continue();
+    }
+
+    let mut framed = if chunked {
+        Framed::Chunked(ChunkedReader::new(source))
+    } else {
+        Framed::Length(source.take(content_length.unwrap_or(0) as u64))
+    };
+    let mut spool = Spool::new(
+        content_length,
+        limits.memory_threshold,
+        limits.spool_dir.clone(),
+    );
+    let started = Instant::now();
+    let mut received: u64 = 0;
+    let mut buf = vec![0u8; 16 * 1024];
+    let outcome = loop {
+        match framed.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                received += n as u64;
+                if received > limits.max_body {
+                    break Err(BodyError::TooLarge);
+                }
+                spool
+                    .write_all(&buf[..n])
+                    .map_err(RequestCreationError::SpoolFailed)?;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                break Err(BodyError::Timeout)
+            }
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                return Err(RequestCreationError::BadFraming)
+            }
+            Err(e) => return Err(RequestCreationError::CreationIoError(e)),
+        }
+        let elapsed = started.elapsed();
+        let too_slow = limits.min_rate > 0
+            && elapsed > limits.grace
+            && (received as f64) < limits.min_rate as f64 * (elapsed - limits.grace).as_secs_f64();
+        if elapsed > limits.deadline || too_slow {
+            break Err(BodyError::Timeout);
+        }
+    };
+    if let Err(e) = outcome {
+        request.refuse(e, framed.into_inner());
+        return Ok(());
+    }
+    if !chunked && received < content_length.unwrap_or(0) as u64 {
+        let info = "Connection has been closed before we received enough data";
+        return Err(RequestCreationError::CreationIoError(IoError::new(
+            ErrorKind::ConnectionAborted,
+            info,
+        )));
+    }
+    request.data_reader = Some(spool.into_reader().map_err(RequestCreationError::SpoolFailed)?);
+    request.body_length = Some(received as usize);
+    request.rest_of_stream = Some(Box::new(framed.into_inner()));
+    Ok(())
+}
+
+/// A body's framing over the connection's stream.
+enum Framed<R> {
+    Length(io::Take<R>),
+    Chunked(ChunkedReader<R>),
+}
+
+impl<R: Read> Framed<R> {
+    fn into_inner(self) -> R {
+        match self {
+            Framed::Length(r) => r.into_inner(),
+            Framed::Chunked(r) => r.into_inner(),
+        }
+    }
+}
+
+impl<R: Read> Read for Framed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Framed::Length(r) => r.read(buf),
+            Framed::Chunked(r) => r.read(buf),
+        }
+    }
 }
 
 impl Request {
@@ -291,6 +540,47 @@ impl Request {
     #[inline]
     pub fn remote_addr(&self) -> Option<&SocketAddr> {
         self.remote_addr.as_ref()
+    }
+
+    /// minicrm patch: why the body was not read, when the server reads bodies in advance
+    /// (`Server::from_listener_with_limits` with `Limits::body`). The reader is then empty;
+    /// answer at once (413 for `TooLarge`, 408 for `Timeout`). The response carries
+    /// `Connection: close` and the connection is closed after it.
+    #[inline]
+    pub fn body_error(&self) -> Option<BodyError> {
+        self.body_error
+    }
+
+    /// minicrm patch: true when the connection is closed after this request's response.
+    pub(crate) fn closes_connection(&self) -> bool {
+        self.close_connection
+    }
+
+    /// minicrm patch: marks the body as not read; the stream is kept, unread, until the
+    /// request is dropped and then closed.
+    fn refuse<R: Read + Send + 'static>(&mut self, error: BodyError, stream: R) {
+        self.body_error = Some(error);
+        self.close_connection = true;
+        self.must_send_continue = false;
+        self.data_reader = Some(Box::new(io::empty()));
+        self.rest_of_stream = Some(Box::new(stream));
+    }
+
+    /// Sends `100 Continue`.
+    fn send_continue(&mut self) {
+        if let Some(writer) = self.response_writer.as_mut() {
+            let msg = Response::new_empty(StatusCode(100));
+            msg.raw_print(
+                writer.by_ref(),
+                self.http_version.clone(),
+                &self.headers,
+                true,
+                None,
+            )
+            .ok();
+            writer.flush().ok();
+        }
+        self.must_send_continue = false;
     }
 
     /// Sends a response with a `Connection: upgrade` header, then turns the `Request` into a `Stream`.
@@ -360,17 +650,7 @@ impl Request {
     #[inline]
     pub fn as_reader(&mut self) -> &mut dyn Read {
         if self.must_send_continue {
-            let msg = Response::new_empty(StatusCode(100));
-            msg.raw_print(
-                self.response_writer.as_mut().unwrap().by_ref(),
-                self.http_version.clone(),
-                &self.headers,
-                true,
-                None,
-            )
-            .ok();
-            self.response_writer.as_mut().unwrap().flush().ok();
-            self.must_send_continue = false;
+            self.send_continue();
         }
 
         self.data_reader.as_mut().unwrap()
@@ -424,7 +704,11 @@ impl Request {
 
         let mut reader = None;
         mem::swap(&mut self.data_reader, &mut reader);
-        reader.unwrap()
+        // minicrm patch: after a body read in advance, the stream continues past it.
+        match self.rest_of_stream.take() {
+            Some(rest) => Box::new(reader.unwrap().chain(rest)),
+            None => reader.unwrap(),
+        }
     }
 
     /// Sends a response to this request.
@@ -447,6 +731,12 @@ impl Request {
         let mut writer = self.extract_writer_impl();
 
         let do_not_send_body = self.method == Method::Head;
+
+        let response = if self.close_connection {
+            response.with_connection_close()
+        } else {
+            response
+        };
 
         Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),

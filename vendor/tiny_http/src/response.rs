@@ -187,6 +187,16 @@ impl<R> Response<R>
 where
     R: Read,
 {
+    /// minicrm patch: adds `Connection: close` (which `add_header` refuses) unless the
+    /// response already has a `Connection` header.
+    pub(crate) fn with_connection_close(mut self) -> Self {
+        if !self.headers.iter().any(|h| h.field.equiv("Connection")) {
+            self.headers
+                .push(Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        }
+        self
+    }
+
     /// Creates a new Response object.
     ///
     /// The `additional_headers` argument is a receiver that

@@ -68,9 +68,15 @@ where
     /// Tries to pop an element without blocking
     /// more than the specified timeout duration
     /// or unblock() was issued
+    ///
+    /// minicrm patch: the queue is looked at again after every wake-up, the last one
+    /// included. Upstream returned `None` as soon as the wait reported a timeout, without
+    /// looking, so an element whose `notify_one` had gone to a waiter timing out at that
+    /// moment stayed in the queue with no one woken for it. It also restarted the whole
+    /// timeout after every spurious wake-up.
     pub fn pop_timeout(&self, timeout: Duration) -> Option<T> {
+        let deadline = Instant::now() + timeout;
         let mut queue = self.queue.lock().unwrap();
-        let mut duration = timeout;
         loop {
             match queue.pop_front() {
                 Some(Control::Elem(value)) => return Some(value),
@@ -78,19 +84,30 @@ where
                 None => (),
             }
             let now = Instant::now();
-            let (_queue, result) = self.condvar.wait_timeout(queue, timeout).unwrap();
-            queue = _queue;
-            let sleep_time = now.elapsed();
-            duration = if duration > sleep_time {
-                duration - sleep_time
-            } else {
-                Duration::from_millis(0)
-            };
-            if result.timed_out()
-                || (duration.as_secs() == 0 && duration.subsec_nanos() < 1_000_000)
-            {
+            if now >= deadline {
                 return None;
             }
+            queue = self.condvar.wait_timeout(queue, deadline - now).unwrap().0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MessagesQueue;
+    use std::time::Duration;
+
+    #[test]
+    fn pop_timeout_returns_an_element_or_none() {
+        let queue = MessagesQueue::with_capacity(1);
+        assert_eq!(queue.pop_timeout(Duration::from_millis(1)), None);
+        queue.push(7);
+        assert_eq!(queue.pop_timeout(Duration::from_millis(1)), Some(7));
+        let pusher = {
+            let queue = queue.clone();
+            std::thread::spawn(move || queue.push(8))
+        };
+        assert_eq!(queue.pop_timeout(Duration::from_secs(10)), Some(8));
+        pusher.join().unwrap();
     }
 }
