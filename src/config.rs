@@ -14,7 +14,8 @@ pub struct ServeConfig {
     pub max_body: u64,
     /// Read/write timeout of each connection: a client silent this long is dropped.
     pub io_timeout: Duration,
-    /// The longest a worker waits for a whole request body, however it trickles in.
+    /// The longest a connection may take to send a whole request body, however it trickles in
+    /// (read on the connection's own thread, never a worker's).
     pub body_deadline: Duration,
     /// Extra `Host` values (`name` or `name:port`) accepted besides the listening address and
     /// the loopback names; needed when the server is reached by a LAN name.

@@ -464,7 +464,13 @@ pub fn set_links(
         {
             continue;
         }
-        link(tx, CustomerId(wanted.customer_id), contact, &wanted.role, by)?;
+        link(
+            tx,
+            CustomerId(wanted.customer_id),
+            contact,
+            &wanted.role,
+            by,
+        )?;
     }
     Ok(())
 }

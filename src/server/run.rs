@@ -161,9 +161,9 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
                 resp.status,
                 started.elapsed().as_millis()
             );
-            // The unread rest of the body is drained when the request is dropped; do that
-            // off the worker so a huge or stalled upload does not hold it.
-            std::thread::spawn(move || send(request, resp));
+            // Nothing is left to drain: the connection's thread stopped reading at the limit or
+            // the deadline and closes the connection after this answer. No thread is started.
+            send(request, resp);
             return;
         }
     };
