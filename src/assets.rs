@@ -26,13 +26,13 @@ fn hashes() -> &'static HashMap<String, String> {
 }
 
 /// The cache-busting URL of an asset.
-pub fn url(name: &str) -> String {
+pub(crate) fn url(name: &str) -> String {
     let hash = hashes().get(name).map(String::as_str).unwrap_or("0");
     format!("/assets/{hash}/{name}")
 }
 
 /// An embedded file and its MIME type, by name.
-pub fn get(name: &str) -> Option<(Vec<u8>, String)> {
+pub(crate) fn get(name: &str) -> Option<(Vec<u8>, String)> {
     let file = Files::get(name)?;
     let mime = file.metadata.mimetype().to_string();
     Some((file.data.into_owned(), mime))

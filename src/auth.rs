@@ -8,16 +8,16 @@ use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub(crate) enum Role {
     Admin,
     User,
     Readonly,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::User, Role::Readonly];
+    pub(crate) const ALL: [Role; 3] = [Role::Admin, Role::User, Role::Readonly];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::User => "user",
@@ -25,11 +25,11 @@ impl Role {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Role> {
+    pub(crate) fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub(crate) fn label(self, lang: Lang) -> &'static str {
         match self {
             Role::Admin => lang.t("role.admin"),
             Role::User => lang.t("role.user"),
@@ -37,7 +37,7 @@ impl Role {
         }
     }
 
-    pub fn can_write(self) -> bool {
+    pub(crate) fn can_write(self) -> bool {
         self != Role::Readonly
     }
 }
@@ -48,7 +48,7 @@ pub struct UserId(pub i64);
 
 /// A user as the pages and the API see it (never the password hash).
 #[derive(Debug, Clone, Serialize)]
-pub struct User {
+pub(crate) struct User {
     pub id: UserId,
     pub username: String,
     pub name: String,
@@ -60,7 +60,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub token_hash: Vec<u8>,
     pub csrf_token: String,
     pub remember: bool,
@@ -69,12 +69,12 @@ pub struct Session {
 }
 
 /// Random bytes as lowercase hex.
-pub fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system's random source works");
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -28,8 +28,8 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
-    pub const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
-    pub const DEFAULT_MAX_BODY: u64 = 26 * 1024 * 1024;
+    pub(crate) const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
+    pub(crate) const DEFAULT_MAX_BODY: u64 = 26 * 1024 * 1024;
 
     pub fn new(db_path: PathBuf) -> ServeConfig {
         ServeConfig {

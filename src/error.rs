@@ -54,18 +54,18 @@ pub enum Error {
     Internal(String),
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A validation error on one field; the field's reason is also the overall message.
-    pub fn field(field: &'static str, key: &'static str) -> Error {
+    pub(crate) fn field(field: &'static str, key: &'static str) -> Error {
         Error::Validation {
             key,
             fields: vec![FieldError { field, key }],
         }
     }
 
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             Error::NotFound => 404,
             Error::MethodNotAllowed => 405,
@@ -82,7 +82,7 @@ impl Error {
     }
 
     /// The machine-readable code of the JSON error shape.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Error::NotFound => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
@@ -101,7 +101,7 @@ impl Error {
     }
 
     /// The sentence a user sees, in their language. Internal details never reach it.
-    pub fn message(&self, lang: Lang) -> String {
+    pub(crate) fn message(&self, lang: Lang) -> String {
         match self {
             Error::NotFound => lang.t("error.not_found").into(),
             Error::MethodNotAllowed => lang.t("error.method_not_allowed").into(),
@@ -121,7 +121,7 @@ impl Error {
         }
     }
 
-    pub fn fields(&self) -> &[FieldError] {
+    pub(crate) fn fields(&self) -> &[FieldError] {
         match self {
             Error::Validation { fields, .. } | Error::Conflict { fields, .. } => fields,
             _ => &[],
@@ -129,7 +129,7 @@ impl Error {
     }
 
     /// Whether this error is the server's fault (logged with its detail) rather than the input's.
-    pub fn is_internal(&self) -> bool {
+    pub(crate) fn is_internal(&self) -> bool {
         self.status() >= 500
     }
 }

@@ -11,7 +11,7 @@ use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::views::{self, layout, Section};
 
-pub fn front(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
     let newest_customers = customers::newest(ctx.conn, 10)?;
     let newest_contacts = contacts::newest(ctx.conn, 10)?;
@@ -56,7 +56,7 @@ pub fn front(ctx: &mut Ctx) -> Result<Resp> {
 
 /// Customers, contacts, documents and tasks: their modules fill these pages; until then each
 /// says so plainly instead of answering 404 from the header's own links.
-pub fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
+pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
     if section == Section::Log {
         return log_page(ctx);
     }
@@ -108,7 +108,7 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 /// One box over customers, contacts and the log (documents and tasks join when they exist).
-pub fn search(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();
     let found = events::search(ctx.conn, &q, 20, 0)?;
     let mut customer_query = customers::ListQuery::new(customers::Sort::Name);

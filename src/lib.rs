@@ -26,17 +26,17 @@ pub mod http;
 mod i18n;
 pub mod log;
 pub mod register;
-pub mod settings;
-pub mod views;
+mod settings;
+mod views;
 
-pub use error::Error;
+pub(crate) use error::Error;
 
 /// The current time as RFC 3339 UTC text, the form every `*_at` text column holds.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The current time in unix seconds, for the columns that count seconds.
-pub fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub company_name: String,
     pub default_language: Lang,
     /// A session without "remember me" ends after this many hours without a request.
@@ -42,7 +42,7 @@ impl Default for Settings {
 }
 
 /// Limits for the numeric settings, checked on save: (key, min, max).
-pub const NUMBER_RANGES: &[(&str, u32, u32)] = &[
+pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("session_idle_hours", 1, 24 * 30),
     ("remember_days", 1, 365),
     ("lockout_attempts", 1, 100),
@@ -52,7 +52,7 @@ pub const NUMBER_RANGES: &[(&str, u32, u32)] = &[
 ];
 
 /// Reads every setting in one query (it runs on every request).
-pub fn load(conn: &Connection) -> rusqlite::Result<Settings> {
+pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
     let stored: std::collections::HashMap<String, String> = conn
         .prepare_cached("SELECT key, value FROM settings")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -106,7 +106,7 @@ impl Settings {
         ]
     }
 
-    pub fn number(&self, key: &str) -> Option<u32> {
+    pub(crate) fn number(&self, key: &str) -> Option<u32> {
         self.pairs()
             .into_iter()
             .find(|(k, _)| *k == key)
@@ -114,7 +114,7 @@ impl Settings {
     }
 
     /// Sets a numeric setting by key from form text, checking its range.
-    pub fn set_number(&mut self, key: &'static str, text: &str) -> Result<()> {
+    pub(crate) fn set_number(&mut self, key: &'static str, text: &str) -> Result<()> {
         let (_, min, max) = NUMBER_RANGES
             .iter()
             .find(|(k, _, _)| *k == key)
@@ -138,7 +138,7 @@ impl Settings {
     }
 
     /// Names of the settings that differ from `other`, for the log.
-    pub fn changed_keys(&self, other: &Settings) -> Vec<&'static str> {
+    pub(crate) fn changed_keys(&self, other: &Settings) -> Vec<&'static str> {
         self.pairs()
             .into_iter()
             .zip(other.pairs())
@@ -149,7 +149,7 @@ impl Settings {
 }
 
 /// Saves every setting in the caller's transaction.
-pub fn save(tx: &Transaction, settings: &Settings) -> rusqlite::Result<()> {
+pub(crate) fn save(tx: &Transaction, settings: &Settings) -> rusqlite::Result<()> {
     for (key, value) in settings.pairs() {
         put(tx, key, &value)?;
     }

@@ -1,3 +1,3 @@
 //! The administrator's pages: company settings, security, backups and background jobs.
 
-pub mod pages;
+pub(crate) mod pages;

@@ -35,7 +35,7 @@ fn label_of(key: &str) -> &'static str {
     }
 }
 
-pub fn index(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
     let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
@@ -68,7 +68,7 @@ fn settings_form_values(s: &Settings) -> Form {
     .unwrap_or_default()
 }
 
-pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let before = ctx.settings.clone();
     let mut after = before.clone();
@@ -183,7 +183,7 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
     layout(f, f.t("settings.title"), body)
 }
 
-pub fn backups(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn backups(ctx: &mut Ctx) -> Result<Resp> {
     let files = backup::list(&ctx.app.config.db_path)?;
     let dir = backup::dir_for(&ctx.app.config.db_path);
     let frame = ctx.frame(Section::Settings);
@@ -240,7 +240,7 @@ fn download(file: std::fs::File, size: u64, name: &str) -> Resp {
 
 /// A fresh consistent copy, written, opened, unlinked (the open handle keeps the bytes) and
 /// streamed: nothing is left behind and memory stays small whatever the size.
-pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
     let path = backup::fresh_download(ctx.conn, &ctx.app.config.db_path)?;
     let file = std::fs::File::open(&path);
     let _ = std::fs::remove_file(&path);
@@ -253,7 +253,7 @@ pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
     Ok(download(file, size, &name))
 }
 
-pub fn download_file(ctx: &mut Ctx, name: &str) -> Result<Resp> {
+pub(crate) fn download_file(ctx: &mut Ctx, name: &str) -> Result<Resp> {
     // Only names that `list` shows; never a path.
     let found = backup::find(&ctx.app.config.db_path, name)?.ok_or(Error::NotFound)?;
     let file = std::fs::File::open(&found.path)?;

@@ -14,7 +14,7 @@ use crate::users::store::{self, NewUser};
 use crate::users::Role;
 
 #[derive(Subcommand)]
-pub enum UserCommand {
+pub(crate) enum UserCommand {
     /// Create a user. On a new database, an admin made here ends the set-up wizard.
     Add {
         #[arg(long)]
@@ -40,7 +40,7 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand)]
-pub enum TokenCommand {
+pub(crate) enum TokenCommand {
     /// Create an API token for a user and print it (the only time it is shown).
     Create {
         #[arg(long)]
@@ -82,7 +82,7 @@ fn read_password(from_stdin: bool) -> Result<(String, String), CliError> {
     Ok((first, again))
 }
 
-pub fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
+pub(crate) fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
     let mut conn = db::open(db_path)?;
     match cmd {
         UserCommand::Add {
@@ -149,7 +149,7 @@ pub fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn token(db_path: &Path, cmd: TokenCommand) -> Result<(), CliError> {
+pub(crate) fn token(db_path: &Path, cmd: TokenCommand) -> Result<(), CliError> {
     let mut conn = db::open(db_path)?;
     let TokenCommand::Create { user, name } = cmd;
     let found = store::user_by_username(&conn, &user)?
@@ -169,7 +169,7 @@ pub fn token(db_path: &Path, cmd: TokenCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), CliError> {
+pub(crate) fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), CliError> {
     let conn = db::open_read_only(db_path)?;
     if dest.exists() {
         let same = std::fs::canonicalize(dest)? == std::fs::canonicalize(db_path)?;
@@ -203,7 +203,7 @@ pub fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), CliError> 
 }
 
 /// Every problem `check` finds, as sentences.
-pub fn problems(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn problems(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     let mut problems = Vec::new();
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
     for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
@@ -236,7 +236,7 @@ pub fn problems(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     Ok(problems)
 }
 
-pub fn check(db_path: &Path) -> Result<(), CliError> {
+pub(crate) fn check(db_path: &Path) -> Result<(), CliError> {
     let conn = db::open_read_only(db_path)?;
     let problems = problems(&conn)?;
     if problems.is_empty() {

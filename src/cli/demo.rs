@@ -34,7 +34,7 @@ use crate::i18n::Lang;
 use crate::log::EventKind;
 
 #[derive(Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// How many customers to add (each with ~3 contacts and ~10 log events).
     #[arg(long, default_value_t = 200)]
     pub customers: u64,
@@ -50,7 +50,7 @@ pub struct DemoArgs {
 /// server waits at most a moment for the write lock.
 const CHUNK: u64 = 10_000;
 
-pub fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
+pub(crate) fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
     let started = Instant::now();
     let mut conn = crate::db::open(db)?;
     let until = args
@@ -95,7 +95,7 @@ pub fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
 
 /// What one run added.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub customers: u64,
     pub contacts: u64,
     pub links: u64,
@@ -103,7 +103,7 @@ pub struct Stats {
 }
 
 /// Adds `n` customers with their contacts, tags and events to an open database.
-pub fn generate(
+pub(crate) fn generate(
     conn: &mut Connection,
     n: u64,
     seed: u64,

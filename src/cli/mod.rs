@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
     version,
     about = "A customer register for small businesses, in one file."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The database file (default: minicrm.db in the user's data directory).
     #[arg(long, env = "MINICRM_DB", global = true)]
     db: Option<PathBuf>,
@@ -54,7 +54,7 @@ enum Command {
 
 /// A command's failure: the sentence to print.
 #[derive(Debug)]
-pub struct CliError(pub String);
+pub(crate) struct CliError(pub String);
 
 impl<E: std::fmt::Display> From<E> for CliError {
     fn from(e: E) -> CliError {

@@ -10,7 +10,7 @@ use super::CliError;
 use crate::config::ServeConfig;
 
 #[derive(Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MINICRM_ADDR", default_value = ServeConfig::DEFAULT_ADDR)]
     addr: String,
@@ -42,12 +42,12 @@ struct Bare {
 impl ServeArgs {
     /// What `minicrm serve` would take without flags: the defaults and the `MINICRM_*`
     /// environment.
-    pub fn from_env() -> ServeArgs {
+    pub(crate) fn from_env() -> ServeArgs {
         Bare::parse_from(["minicrm"]).args
     }
 }
 
-pub fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
+pub(crate) fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     let mut config = ServeConfig::new(db.to_path_buf());
     config.addr = args.addr;
     config.workers = args.workers.max(1);

@@ -14,13 +14,13 @@ use crate::exchange::{self, export, Format, Kind, Mapping};
 use crate::i18n::Lang;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ImportKind {
+pub(crate) enum ImportKind {
     Customers,
     Contacts,
 }
 
 #[derive(Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// What the file holds.
     #[arg(value_enum)]
     kind: ImportKind,
@@ -41,7 +41,7 @@ pub struct ImportArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportWhat {
+pub(crate) enum ExportWhat {
     Customers,
     Contacts,
     Tasks,
@@ -49,7 +49,7 @@ pub enum ExportWhat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     Csv,
     Vcard,
     Ics,
@@ -57,13 +57,13 @@ pub enum ExportFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HeaderLang {
+pub(crate) enum HeaderLang {
     En,
     Fi,
 }
 
 #[derive(Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// What to export.
     #[arg(value_enum)]
     what: ExportWhat,
@@ -93,7 +93,7 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-pub fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
+pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
     let kind = match args.kind {
         ImportKind::Customers => Kind::Customers,
         ImportKind::Contacts => Kind::Contacts,
@@ -240,7 +240,7 @@ fn write_rejected(
     Ok(())
 }
 
-pub fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
+pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
     let kind = match args.what {
         ExportWhat::Customers => Kind::Customers,
         ExportWhat::Contacts => Kind::Contacts,

@@ -13,11 +13,11 @@ use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
 use crate::register;
 
-pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     register::api_list::<Contacts>(ctx, Sort::Newest)
 }
 
-pub fn create(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: ContactInput = ctx.json()?;
     let id = db::write(ctx.conn, |tx| store::create(tx, &input, Some(by)))?;
@@ -25,7 +25,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::json(201, &created).with_header("Location", format!("/api/v1/contacts/{}", id.0)))
 }
 
-pub fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     Ok(Resp::json(200, &p))
 }
@@ -33,7 +33,7 @@ pub fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 /// Changes the given fields. `customers`, when given, becomes the contact's whole list of links:
 /// links not in it go, new ones come, roles change; each change is logged as the customer's
 /// link routes log it, and all of it is one write.
-pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: ContactInput = ctx.json()?;
     db::write(ctx.conn, |tx| {
@@ -46,14 +46,14 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     get(ctx, id)
 }
 
-pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete(tx, ContactId(id), Some(by)))?;
     Ok(Resp::new(204, "application/json", Vec::new()))
 }
 
 /// The customer's contacts, each with its `role` here.
-pub fn of_customer(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn of_customer(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     customers::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     let items: Vec<serde_json::Value> = store::of_customer(ctx.conn, CustomerId(id))?
         .into_iter()
@@ -73,7 +73,7 @@ struct RoleBody {
 }
 
 /// `PUT /customers/{id}/contacts/{contact_id}` links, or changes the role.
-pub fn link(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+pub(crate) fn link(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     let body: RoleBody = if ctx.body.is_empty() {
         RoleBody::default()
@@ -87,7 +87,7 @@ pub fn link(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
     Ok(Resp::json(200, &c))
 }
 
-pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+pub(crate) fn unlink(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| {
         store::unlink(tx, CustomerId(id), ContactId(contact), Some(by))

@@ -91,7 +91,7 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Conta
 }
 
 /// The newest contacts, for the front page.
-pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
+pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
     page(conn, &query).map(|(rows, _)| rows)

@@ -14,7 +14,10 @@ use crate::users::UserId;
 use crate::views::{layout, Section};
 
 /// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups.
-pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Vec<Contact>>> {
+pub(crate) fn duplicate_groups(
+    conn: &Connection,
+    limit: i64,
+) -> rusqlite::Result<Vec<Vec<Contact>>> {
     let mut id_groups: Vec<Vec<i64>> = Vec::new();
     let mut by_email = conn.prepare(
         "SELECT group_concat(id) FROM contacts WHERE email <> '' GROUP BY email COLLATE NOCASE HAVING count(*) > 1 LIMIT ?1",
@@ -45,7 +48,7 @@ pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<V
 }
 
 /// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
-pub fn merge(
+pub(crate) fn merge(
     tx: &Transaction,
     winner: ContactId,
     loser: ContactId,
@@ -114,7 +117,7 @@ pub fn merge(
     )
 }
 
-pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
     let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
         .into_iter()
         .map(|group| {
@@ -141,7 +144,7 @@ pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
     )))
 }
 
-pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     let find = |id: &str| -> Result<Contact> {
         let id = id.parse::<i64>().map_err(|_| Error::NotFound)?;
         store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)
@@ -170,7 +173,7 @@ pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("merge.contacts_title"), body)))
 }
 
-pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     merge::submit(ctx, &form, "/contacts", |tx, kept, removed, by| {
         merge(tx, ContactId(kept), ContactId(removed), Some(by))
     })

@@ -1,11 +1,11 @@
 //! Contacts: people at customers. A contact may belong to several customers with a role in
 //! each (CEO of one, board member of another).
 
-pub mod api;
+pub(crate) mod api;
 pub mod list;
-pub mod merge;
-pub mod pages;
-pub mod store;
+pub(crate) mod merge;
+pub(crate) mod pages;
+pub(crate) mod store;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,7 @@ pub struct Contact {
 }
 
 impl Contact {
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
             .trim()
             .to_string()
@@ -46,7 +46,7 @@ impl Contact {
 
 /// Fields to create or change a contact; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ContactInput {
+pub(crate) struct ContactInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,

@@ -52,7 +52,7 @@ const COLUMNS: &[Column<Sort>] = &[
     Column::plain("customers.tags"),
 ];
 
-pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
     let (rows, more) = list::page(ctx.conn, &query)?;
     let count = register::list::count(ctx.conn, &query)?;
@@ -151,12 +151,12 @@ fn input_of(form: &Form) -> ContactInput {
     }
 }
 
-pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
     form_page(ctx, None, &values, None, &[])
 }
 
-pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input = input_of(&form);
     let at: Vec<i64> = input
@@ -184,12 +184,12 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
 }
 
-pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     form_page(ctx, Some(&p), &form_of(&p), None, &[])
 }
 
-pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let mut input = input_of(&form);
@@ -271,7 +271,7 @@ fn form_page(
     Ok(register::form::form_page(f, page))
 }
 
-pub fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     card_page(ctx, id, None)
 }
 
@@ -399,7 +399,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
 }
 
 /// Links this contact to a customer picked on the contact's card.
-pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let found = match form.get("customer_id").parse::<i64>() {
@@ -431,7 +431,7 @@ pub fn link(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     }
 }
 
-pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
@@ -449,7 +449,7 @@ pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("contacts.delete"), body)))
 }
 
-pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete(tx, ContactId(id), Some(by)))?;
     ctx.flash("flash.contact_deleted");
@@ -459,7 +459,7 @@ pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 // ---- the contacts on a customer's card ----
 
 /// A customer's card with its contacts panel.
-pub fn customer_card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn customer_card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     customer_card_with(ctx, id, None, &Form::default(), &[])
 }
 
@@ -588,7 +588,7 @@ fn customer_panel(
 }
 
 /// Adds a contact to the customer: an existing one (`contact_id`) or a new one made here.
-pub fn add_to_customer(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn add_to_customer(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let customer = CustomerId(id);
     customers::by_id(ctx.conn, customer)?.ok_or(Error::NotFound)?;
@@ -641,7 +641,7 @@ fn back_to(form: &Form, id: i64) -> String {
     }
 }
 
-pub fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+pub(crate) fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| {
         store::link(
@@ -656,7 +656,7 @@ pub fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp
     Ok(Resp::redirect(&back_to(&form, id)))
 }
 
-pub fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
+pub(crate) fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| {
         store::unlink(tx, CustomerId(id), ContactId(contact), Some(by))

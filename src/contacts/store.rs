@@ -44,14 +44,14 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
     })
 }
 
-pub fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contact>> {
+pub(crate) fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contact>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.id = ?1"))?
         .query_row([id.0], from_row)
         .optional()
 }
 
 /// The first contact with this e-mail address, for imports that update by e-mail.
-pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
+pub(crate) fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM contacts p WHERE p.email <> '' AND p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"
     ))?
@@ -61,7 +61,7 @@ pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Conta
 
 /// A contact's fields after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fields {
+pub(crate) struct Fields {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -72,16 +72,16 @@ pub struct Fields {
 }
 
 impl Fields {
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
             .trim()
             .to_string()
     }
 }
 
-pub const ROLE_MAX: usize = 100;
+pub(crate) const ROLE_MAX: usize = 100;
 
-pub fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
+pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
     let pick = |given: &Option<String>, old: Option<&str>| -> String {
         given
             .as_deref()
@@ -168,7 +168,11 @@ fn event(
 }
 
 /// Creates a contact (with its links, if given) and logs it.
-pub fn create(tx: &Transaction, input: &ContactInput, by: Option<UserId>) -> Result<ContactId> {
+pub(crate) fn create(
+    tx: &Transaction,
+    input: &ContactInput,
+    by: Option<UserId>,
+) -> Result<ContactId> {
     let fields = validate(input, None)?;
     let links = input.customers.clone().unwrap_or_default();
     for link in &links {
@@ -221,7 +225,7 @@ fn check_link(conn: &Connection, link: &Link) -> Result<()> {
 }
 
 /// Changes a contact (only the given fields) and logs what changed.
-pub fn update(
+pub(crate) fn update(
     tx: &Transaction,
     id: ContactId,
     input: &ContactInput,
@@ -279,7 +283,7 @@ pub fn update(
 }
 
 /// Deletes a contact; its links go with it, its log events stay.
-pub fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;
     let name = before.full_name();
@@ -318,7 +322,7 @@ pub fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()>
 }
 
 /// Links a contact to a customer with a role, or changes the role of an existing link.
-pub fn link(
+pub(crate) fn link(
     tx: &Transaction,
     customer: CustomerId,
     contact: ContactId,
@@ -391,7 +395,7 @@ pub fn link(
     Ok(())
 }
 
-pub fn unlink(
+pub(crate) fn unlink(
     tx: &Transaction,
     customer: CustomerId,
     contact: ContactId,
@@ -427,7 +431,7 @@ pub fn unlink(
 }
 
 /// A customer's contacts with their roles, by name.
-pub fn of_customer(
+pub(crate) fn of_customer(
     conn: &Connection,
     customer: CustomerId,
 ) -> rusqlite::Result<Vec<(Contact, String)>> {
@@ -440,7 +444,7 @@ pub fn of_customer(
 }
 
 /// Makes `links` the contact's links; a customer listed twice keeps the last role given.
-pub fn set_links(
+pub(crate) fn set_links(
     tx: &Transaction,
     contact: ContactId,
     links: &[Link],
@@ -477,7 +481,7 @@ pub fn set_links(
 
 /// Contacts that look like a new one: the same e-mail, or the same name at one of the same
 /// customers.
-pub fn look_alikes(
+pub(crate) fn look_alikes(
     conn: &Connection,
     fields: &Fields,
     customers: &[i64],

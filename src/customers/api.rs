@@ -8,11 +8,11 @@ use crate::error::{Error, Result};
 use crate::http::{Ctx, Resp};
 use crate::register;
 
-pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     register::api_list::<Customers>(ctx, Sort::Newest)
 }
 
-pub fn create(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: CustomerInput = ctx.json()?;
     if input.name.is_none() {
@@ -23,12 +23,12 @@ pub fn create(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::json(201, &created).with_header("Location", format!("/api/v1/customers/{}", id.0)))
 }
 
-pub fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     Ok(Resp::json(200, &c))
 }
 
-pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: CustomerInput = ctx.json()?;
     if input.number.is_some() {
@@ -41,7 +41,7 @@ pub fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 }
 
 /// Deleting a customer is for administrators, as on the pages.
-pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete(tx, CustomerId(id), Some(by)))?;
     Ok(Resp::new(204, "application/json", Vec::new()))

@@ -14,7 +14,7 @@ pub enum BusinessIdError {
 }
 
 impl BusinessIdError {
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             BusinessIdError::Format => "customers.business_id_format",
             BusinessIdError::CheckDigit => "customers.business_id_check_digit",
@@ -77,7 +77,7 @@ impl BusinessId {
 
     /// Makes a valid ID from a seven-digit number (for demo data and tests); `None` when that
     /// number can have no check digit.
-    pub fn from_number(n: u32) -> Option<BusinessId> {
+    pub(crate) fn from_number(n: u32) -> Option<BusinessId> {
         let body = format!("{:07}", n % 10_000_000);
         let mut digits = [0u32; 7];
         for (slot, c) in digits.iter_mut().zip(body.chars()) {

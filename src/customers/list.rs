@@ -37,7 +37,7 @@ impl Archived {
         (Archived::All, "all"),
     ];
 
-    pub fn parse(text: &str) -> Option<Archived> {
+    pub(crate) fn parse(text: &str) -> Option<Archived> {
         match text {
             "" => Some(Archived::Active),
             v => Archived::VALUES
@@ -135,7 +135,7 @@ pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Custo
 }
 
 /// The newest customers, archived too, for the front page.
-pub fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
     query.filter.archived = Archived::All;

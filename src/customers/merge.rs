@@ -16,7 +16,10 @@ use crate::users::UserId;
 use crate::views::{layout, Section};
 
 /// Groups of customers that share a folded name or an e-mail address, at most `limit` groups.
-pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Vec<Customer>>> {
+pub(crate) fn duplicate_groups(
+    conn: &Connection,
+    limit: i64,
+) -> rusqlite::Result<Vec<Vec<Customer>>> {
     let mut groups = Vec::new();
     let keys: Vec<(String, bool)> = {
         let mut by_name = conn.prepare(
@@ -59,7 +62,7 @@ pub fn duplicate_groups(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<V
 }
 
 /// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
-pub fn merge(
+pub(crate) fn merge(
     tx: &Transaction,
     winner: CustomerId,
     loser: CustomerId,
@@ -153,7 +156,7 @@ pub fn merge(
     )
 }
 
-pub fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
     let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
         .into_iter()
         .map(|group| {
@@ -223,7 +226,7 @@ const COMPARED: &[&str] = &[
     "customers.einvoice_address",
 ];
 
-pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     let (a, b) = pair(ctx)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
@@ -250,7 +253,7 @@ pub fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("merge.title"), body)))
 }
 
-pub fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     merge::submit(ctx, &form, "/customers", |tx, kept, removed, by| {
         merge(tx, CustomerId(kept), CustomerId(removed), Some(by))
     })

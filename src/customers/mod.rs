@@ -1,10 +1,10 @@
 //! Customers: the register itself. Types here, SQL in `store.rs`, pages and API beside.
 
-pub mod api;
-pub mod business_id;
+pub(crate) mod api;
+pub(crate) mod business_id;
 pub mod list;
-pub mod merge;
-pub mod pages;
+pub(crate) mod merge;
+pub(crate) mod pages;
 pub mod store;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -64,7 +64,7 @@ pub struct CustomerInput {
 }
 
 /// Tells a JSON `null` (clear) from a missing field (leave as is).
-pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: Deserialize<'de>,
     D: Deserializer<'de>,
@@ -74,7 +74,7 @@ where
 
 /// Folds a name for comparisons: lower case, no accents, no punctuation, no company form
 /// (`Kahvila Äijälä Oy` and `kahvila aijala` are the same name).
-pub fn name_key(name: &str) -> String {
+pub(crate) fn name_key(name: &str) -> String {
     const FORMS: &[&str] = &[
         "oy", "oyj", "ab", "abp", "ky", "ay", "tmi", "ry", "osk", "ltd", "inc", "gmbh", "as",
         "llc", "co",

@@ -74,7 +74,7 @@ const COLUMNS: &[Column<Sort>] = &[
     Column::plain("customers.tags"),
 ];
 
-pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
     let (rows, more) = list::page(ctx.conn, &query)?;
     let count = register::list::count(ctx.conn, &query)?;
@@ -184,13 +184,13 @@ fn input_of(form: &Form) -> CustomerInput {
     }
 }
 
-pub fn new_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let me = ctx.user()?.id.0.to_string();
     let values = Form::from_pairs([("country", "FI".to_string()), ("owner_id", me)]);
     form_page(ctx, None, &values, None, &[])
 }
 
-pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input = input_of(&form);
     let outcome = save_checking(
@@ -212,12 +212,12 @@ pub fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
 }
 
-pub fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     form_page(ctx, Some(&c), &form_of(&c), None, &[])
 }
 
-pub fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     let input = input_of(&form);
@@ -330,11 +330,16 @@ fn address_of(c: &Customer) -> String {
 
 /// What the contacts feature shows on a customer's card: the contacts with their roles and the
 /// forms to link or add one. Handed in by the route table, so customers need not know contacts.
-pub type ContactsPanel<'a> = dyn FnMut(&mut Ctx, &Frame, &Customer) -> Result<Markup> + 'a;
+pub(crate) type ContactsPanel<'a> = dyn FnMut(&mut Ctx, &Frame, &Customer) -> Result<Markup> + 'a;
 
 /// The customer's card with its tabs; `status` is not 200 when the contacts panel shows a
 /// rejected form.
-pub fn card(ctx: &mut Ctx, id: i64, contacts: &mut ContactsPanel, status: u16) -> Result<Resp> {
+pub(crate) fn card(
+    ctx: &mut Ctx,
+    id: i64,
+    contacts: &mut ContactsPanel,
+    status: u16,
+) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     let tab = CardTab::parse(ctx.query.get("tab"));
     let (limit, offset) = page_params(&ctx.query)?;
@@ -404,7 +409,7 @@ pub fn card(ctx: &mut Ctx, id: i64, contacts: &mut ContactsPanel, status: u16) -
     Ok(Resp::html(layout(f, &c.name, body)).with_status(status))
 }
 
-pub fn archive(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn archive(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let archived = form.get("archived") == "1";
     let input = CustomerInput {
@@ -422,7 +427,7 @@ pub fn archive(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     Ok(Resp::redirect(&format!("/customers/{id}")))
 }
 
-pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
     let people = store::contact_count(ctx.conn, c.id)?;
     let frame = ctx.frame(Section::Customers);
@@ -441,7 +446,7 @@ pub fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("customers.delete"), body)))
 }
 
-pub fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete(tx, CustomerId(id), Some(by)))?;
     ctx.flash("flash.customer_deleted");

@@ -11,7 +11,7 @@ use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
 /// Where assigned numbers start when the register is empty.
-pub const FIRST_NUMBER: i64 = 1001;
+pub(crate) const FIRST_NUMBER: i64 = 1001;
 /// Imported numbers at or above this stay out of the running series.
 const MAX_SEQ: i64 = 1_000_000_000;
 
@@ -45,7 +45,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     })
 }
 
-pub fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Customer>> {
+pub(crate) fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Customer>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM customers c WHERE c.id = ?1"
     ))?
@@ -53,7 +53,7 @@ pub fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Custo
     .optional()
 }
 
-pub fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Customer>> {
+pub(crate) fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Customer>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM customers c WHERE c.number = ?1"
     ))?
@@ -61,7 +61,10 @@ pub fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Cus
     .optional()
 }
 
-pub fn by_business_id(conn: &Connection, id: &BusinessId) -> rusqlite::Result<Option<Customer>> {
+pub(crate) fn by_business_id(
+    conn: &Connection,
+    id: &BusinessId,
+) -> rusqlite::Result<Option<Customer>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM customers c WHERE c.business_id = ?1"
     ))?
@@ -71,7 +74,7 @@ pub fn by_business_id(conn: &Connection, id: &BusinessId) -> rusqlite::Result<Op
 
 /// The customer's fields after validation, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fields {
+pub(crate) struct Fields {
     pub name: String,
     pub business_id: Option<BusinessId>,
     pub email: String,
@@ -103,7 +106,7 @@ const LIMITS: &[(&str, usize)] = &[
     ("notes", 10_000),
 ];
 
-pub fn is_email(text: &str) -> bool {
+pub(crate) fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
@@ -136,7 +139,7 @@ fn is_einvoice_address(text: &str) -> bool {
 }
 
 /// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
-pub fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
+pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
     let pick = |given: &Option<String>, old: Option<&str>| -> String {
         given
             .as_deref()
@@ -487,7 +490,7 @@ fn describe_changes(
 
 /// Changes a customer (only the given fields) and logs what changed. Archiving and restoring
 /// are logged as their own events.
-pub fn update(
+pub(crate) fn update(
     tx: &Transaction,
     id: CustomerId,
     input: &CustomerInput,
@@ -560,7 +563,7 @@ pub fn update(
 
 /// Deletes a customer. Its log events stay (they name it), its contacts stay (they lose the
 /// link).
-pub fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;
     let summary = lang.tf(
@@ -577,7 +580,7 @@ pub fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()
 
 /// Customers that look like the one being created: the same folded name, business ID or
 /// e-mail address.
-pub fn look_alikes(
+pub(crate) fn look_alikes(
     conn: &Connection,
     fields: &Fields,
     except: Option<CustomerId>,
@@ -603,13 +606,16 @@ pub fn look_alikes(
 }
 
 /// How many contacts the customer has (told before a delete).
-pub fn contact_count(conn: &Connection, id: CustomerId) -> rusqlite::Result<i64> {
+pub(crate) fn contact_count(conn: &Connection, id: CustomerId) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT count(*) FROM customer_contacts WHERE customer_id = ?1")?
         .query_row([id.0], |r| r.get(0))
 }
 
 /// Names of customers by id, for showing links (a contact's customers).
-pub fn names(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, String, String)>> {
+pub(crate) fn names(
+    conn: &Connection,
+    ids: &[i64],
+) -> rusqlite::Result<Vec<(i64, String, String)>> {
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT id, name, number FROM customers WHERE id = ?1")?;
     for id in ids {

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 const SCHEDULED_PREFIX: &str = "minicrm-scheduled-";
 
 #[derive(Debug, Clone)]
-pub struct BackupFile {
+pub(crate) struct BackupFile {
     pub name: String,
     pub path: PathBuf,
     pub size: u64,
@@ -24,7 +24,7 @@ pub fn dir_for(db_path: &Path) -> PathBuf {
 }
 
 /// Writes a consistent copy of the database open in `conn` to `dest`, which must not exist.
-pub fn write_copy(conn: &Connection, dest: &Path) -> rusqlite::Result<()> {
+pub(crate) fn write_copy(conn: &Connection, dest: &Path) -> rusqlite::Result<()> {
     let dest = dest
         .to_str()
         .ok_or_else(|| rusqlite::Error::InvalidPath(dest.to_path_buf()))?;
@@ -71,7 +71,7 @@ pub fn snapshot_before_migration(db_path: &Path, from: i32, to: i32) -> std::io:
 
 /// Writes a fresh copy into `backups/` for a download and returns its path; the caller streams
 /// it and deletes it.
-pub fn fresh_download(conn: &Connection, db_path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn fresh_download(conn: &Connection, db_path: &Path) -> std::io::Result<PathBuf> {
     let dir = dir_for(db_path);
     std::fs::create_dir_all(&dir)?;
     let dest = free_name(&dir, ".download-");
@@ -80,7 +80,7 @@ pub fn fresh_download(conn: &Connection, db_path: &Path) -> std::io::Result<Path
 }
 
 /// The copies in `backups/`, newest first (in-progress downloads, dot-files, are not listed).
-pub fn list(db_path: &Path) -> std::io::Result<Vec<BackupFile>> {
+pub(crate) fn list(db_path: &Path) -> std::io::Result<Vec<BackupFile>> {
     let dir = dir_for(db_path);
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
@@ -107,14 +107,14 @@ pub fn list(db_path: &Path) -> std::io::Result<Vec<BackupFile>> {
 }
 
 /// The copy called `name` in `backups/`, if `name` is a plain file name that is listed there.
-pub fn find(db_path: &Path, name: &str) -> std::io::Result<Option<BackupFile>> {
+pub(crate) fn find(db_path: &Path, name: &str) -> std::io::Result<Option<BackupFile>> {
     Ok(list(db_path)?.into_iter().find(|f| f.name == name))
 }
 
 /// One turn of the backup schedule: when the newest scheduled copy is older than `interval`
 /// (or there is none), writes a new one; then keeps only the newest `keep`. Returns the new
 /// copy's path, if one was written.
-pub fn run_schedule(
+pub(crate) fn run_schedule(
     conn: &Connection,
     db_path: &Path,
     interval: Duration,

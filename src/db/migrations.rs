@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-pub struct Migration {
+pub(crate) struct Migration {
     /// What the step does, for the log line.
     pub description: &'static str,
     pub sql: &'static str,
@@ -13,7 +13,7 @@ pub struct Migration {
 
 /// Every migration after schema.sql's version 1, oldest first. Append only; never edit one that
 /// has shipped. When you add one, update schema.sql too so new databases start at the end.
-pub const MIGRATIONS: &[Migration] = &[];
+pub(crate) const MIGRATIONS: &[Migration] = &[];
 
 pub(super) fn apply(
     conn: &mut Connection,

@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use migrations::{Migration, MIGRATIONS};
+pub(crate) use migrations::{Migration, MIGRATIONS};
 
 /// `PRAGMA application_id` of a minicrm database: "MCRM" in ASCII.
-pub const APPLICATION_ID: i32 = 0x4D43_524D;
+pub(crate) const APPLICATION_ID: i32 = 0x4D43_524D;
 /// The schema version this build writes and reads: 1 (schema.sql) plus every migration.
-pub const SCHEMA_VERSION: i32 = 1 + MIGRATIONS.len() as i32;
-pub const SCHEMA: &str = include_str!("../../schema.sql");
+pub(crate) const SCHEMA_VERSION: i32 = 1 + MIGRATIONS.len() as i32;
+pub(crate) const SCHEMA: &str = include_str!("../../schema.sql");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a database file could not be opened; each says what to do.
@@ -103,7 +103,7 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
 }
 
 /// `open` with an explicit migration list; tests use it to exercise the upgrade path.
-pub fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connection, OpenError> {
+pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connection, OpenError> {
     let target = 1 + migrations.len() as i32;
     let sqlite_err = |e| OpenError::Sqlite(path.into(), e);
     match read_header(path)? {
@@ -143,7 +143,7 @@ pub fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connection, Op
 
 /// Opens an existing minicrm database read-only, without migrating it (for `backup` and
 /// `check`, which must work on any version this build can read).
-pub fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
     match read_header(path)? {
         Header::Missing => Err(OpenError::Io(
             path.into(),
@@ -170,7 +170,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
 
 /// Opens another connection to a database that `open` has already checked and migrated:
 /// each server worker holds its own (a `Connection` is `Send` but not `Sync`).
-pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
+pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -199,7 +199,7 @@ where
 
 /// Runs a list query that asked for one row more than a page (`limit + 1`) and returns the
 /// page and whether more rows follow: pagination without counting.
-pub fn page_of<T>(
+pub(crate) fn page_of<T>(
     conn: &Connection,
     sql: &str,
     args: Vec<rusqlite::types::Value>,
@@ -216,12 +216,12 @@ pub fn page_of<T>(
 }
 
 /// The schema version recorded in an open database.
-pub fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
+pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))
 }
 
 /// The default database path: `minicrm.db` in the platform's data directory.
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("fi", "minicrm", "minicrm")
         .map(|d| d.data_dir().join("minicrm.db"))
 }

@@ -21,7 +21,7 @@ use crate::register::list::{self, ListQuery, Register};
 
 /// Rows read per query. Each batch is its own short read, so writers are never held up for a
 /// whole export; batches are large because each one skips the rows before it (OFFSET).
-pub const BATCH: i64 = 5000;
+pub(crate) const BATCH: i64 = 5000;
 
 /// Calls `each` for every row of a list, reading it a batch at a time: `page(offset)` gives
 /// one batch and whether more follow.
@@ -44,7 +44,7 @@ fn for_each_page<T>(
 }
 
 /// Calls `each` for every row of the list query (its limit and offset are ignored).
-pub fn for_each<R: Register>(
+pub(crate) fn for_each<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
     each: impl FnMut(&R::Row) -> Result<()>,
@@ -138,7 +138,7 @@ impl<'c> CustomerNames<'c> {
 
 /// Whether Excel would run this cell as a formula: it starts with `=`, `@`, or `+`/`-` not
 /// followed by a digit or space (so `+358 40 123 4567` and `-5` stay as they are).
-pub fn looks_like_formula(text: &str) -> bool {
+pub(crate) fn looks_like_formula(text: &str) -> bool {
     let mut chars = text.chars();
     match chars.next() {
         Some('=') | Some('@') | Some('\t') | Some('\r') => true,
@@ -152,7 +152,7 @@ pub fn looks_like_formula(text: &str) -> bool {
 /// A cell as Excel may open it safely: a formula-like value gets an apostrophe in front, so a
 /// customer named `=HYPERLINK(…)` is shown as text, not run (CSV injection). The importer takes
 /// the apostrophe off again.
-pub fn excel_safe(text: String) -> String {
+pub(crate) fn excel_safe(text: String) -> String {
     if looks_like_formula(&text) {
         format!("'{text}")
     } else {
@@ -161,7 +161,7 @@ pub fn excel_safe(text: String) -> String {
 }
 
 /// Customers as CSV; returns how many.
-pub fn customers_csv<W: Write>(
+pub(crate) fn customers_csv<W: Write>(
     conn: &Connection,
     query: &customer_list::ListQuery,
     lang: Lang,
@@ -186,7 +186,7 @@ pub fn customers_csv<W: Write>(
 /// Contacts as CSV; returns how many. `customer` holds the linked customers' numbers (several
 /// separated by ` | `, with the roles in `role` in the same order), `organisation` the first
 /// one's name for reading (the import links by `customer` when it is there).
-pub fn contacts_csv<W: Write>(
+pub(crate) fn contacts_csv<W: Write>(
     conn: &Connection,
     query: &contact_list::ListQuery,
     lang: Lang,
@@ -251,7 +251,7 @@ fn json_end<W: Write>(out: &mut W, first: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn customers_json<W: Write>(
+pub(crate) fn customers_json<W: Write>(
     conn: &Connection,
     query: &customer_list::ListQuery,
     mut out: W,
@@ -263,7 +263,7 @@ pub fn customers_json<W: Write>(
     Ok(n)
 }
 
-pub fn contacts_json<W: Write>(
+pub(crate) fn contacts_json<W: Write>(
     conn: &Connection,
     query: &contact_list::ListQuery,
     mut out: W,
@@ -276,7 +276,7 @@ pub fn contacts_json<W: Write>(
 }
 
 /// One contact as a vCard 4.0, with its first customer as ORG.
-pub fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
+pub(crate) fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
     let org = match contact.customers.first() {
         Some(link) => customers::names(conn, &[link.customer_id])?
             .into_iter()
@@ -290,7 +290,7 @@ pub fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
 }
 
 /// Contacts as vCards 4.0, one after another; returns how many.
-pub fn contacts_vcard<W: Write>(
+pub(crate) fn contacts_vcard<W: Write>(
     conn: &Connection,
     query: &contact_list::ListQuery,
     mut out: W,
@@ -313,15 +313,15 @@ pub fn contacts_vcard<W: Write>(
 
 /// An output that stays in memory while small and moves to an unnamed temporary file when it
 /// grows, so a download of a big register does not fill the memory.
-pub enum Spill {
+pub(crate) enum Spill {
     Memory(Vec<u8>),
     File(std::fs::File, u64),
 }
 
 impl Spill {
-    pub const MEMORY_LIMIT: usize = 4 * 1024 * 1024;
+    pub(crate) const MEMORY_LIMIT: usize = 4 * 1024 * 1024;
 
-    pub fn new() -> Spill {
+    pub(crate) fn new() -> Spill {
         Spill::Memory(Vec::new())
     }
 
@@ -341,7 +341,7 @@ impl Spill {
     }
 
     /// The finished output as a response body.
-    pub fn into_body(self) -> io::Result<crate::http::Body> {
+    pub(crate) fn into_body(self) -> io::Result<crate::http::Body> {
         match self {
             Spill::Memory(bytes) => Ok(crate::http::Body::Bytes(bytes)),
             Spill::File(mut file, len) => {

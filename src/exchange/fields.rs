@@ -5,13 +5,13 @@ use crate::i18n::Lang;
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
     Customers,
     Contacts,
 }
 
 impl Kind {
-    pub fn parse(text: &str) -> Option<Kind> {
+    pub(crate) fn parse(text: &str) -> Option<Kind> {
         match text.trim() {
             "customers" => Some(Kind::Customers),
             "contacts" => Some(Kind::Contacts),
@@ -19,7 +19,7 @@ impl Kind {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Customers => "customers",
             Kind::Contacts => "contacts",
@@ -27,7 +27,7 @@ impl Kind {
     }
 
     /// The fields an import of this kind can fill, in the order of the export's columns.
-    pub fn fields(self) -> &'static [Field] {
+    pub(crate) fn fields(self) -> &'static [Field] {
         use Field::*;
         match self {
             Kind::Customers => &[
@@ -64,7 +64,7 @@ impl Kind {
     }
 
     /// The columns of a CSV export: every field but the import-only full name.
-    pub fn export_fields(self) -> Vec<Field> {
+    pub(crate) fn export_fields(self) -> Vec<Field> {
         self.fields()
             .iter()
             .copied()
@@ -75,7 +75,7 @@ impl Kind {
 
 /// One field of a customer or a contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
+pub(crate) enum Field {
     Number,
     Name,
     BusinessId,
@@ -107,7 +107,7 @@ pub enum Field {
 
 impl Field {
     /// The field's name as the API and the English CSV header write it.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         use Field::*;
         match self {
             Number => "number",
@@ -135,12 +135,12 @@ impl Field {
         }
     }
 
-    pub fn parse(kind: Kind, key: &str) -> Option<Field> {
+    pub(crate) fn parse(kind: Kind, key: &str) -> Option<Field> {
         kind.fields().iter().copied().find(|f| f.key() == key)
     }
 
     /// The i18n key of the field's label.
-    pub fn label_key(self) -> &'static str {
+    pub(crate) fn label_key(self) -> &'static str {
         use Field::*;
         match self {
             Number => "customers.number",
@@ -170,7 +170,7 @@ impl Field {
 
     /// The CSV header an export writes: the API's field name in English, the form label in
     /// Finnish (as Finnish Excel users read it). Both map back to the field on import.
-    pub fn header(self, lang: Lang) -> &'static str {
+    pub(crate) fn header(self, lang: Lang) -> &'static str {
         use Field::*;
         match lang {
             Lang::En => self.key(),
@@ -377,7 +377,7 @@ impl Field {
     }
 
     /// The field a header names in a file of `kind`, if any.
-    pub fn from_header(kind: Kind, header: &str) -> Option<Field> {
+    pub(crate) fn from_header(kind: Kind, header: &str) -> Option<Field> {
         let folded = fold_header(header);
         if folded.is_empty() {
             return None;
@@ -389,7 +389,7 @@ impl Field {
     }
 
     /// The field of a store's validation error (`FieldError::field`), for naming the cell.
-    pub fn from_store_name(kind: Kind, name: &str) -> Option<Field> {
+    pub(crate) fn from_store_name(kind: Kind, name: &str) -> Option<Field> {
         match name {
             "customer_id" => Some(Field::Customer),
             "owner_id" => None,
@@ -400,7 +400,7 @@ impl Field {
 
 /// Folds a header for matching: lower case, no accents, letters and digits only
 /// (`Y-tunnus` → `ytunnus`, `Sähköposti` → `sahkoposti`, `postal_code` → `postalcode`).
-pub fn fold_header(header: &str) -> String {
+pub(crate) fn fold_header(header: &str) -> String {
     header
         .chars()
         .flat_map(char::to_lowercase)
@@ -418,12 +418,12 @@ pub fn fold_header(header: &str) -> String {
 
 /// Which field each column fills (`None`: not imported), matched by header. A field named by
 /// two columns is filled from the first; the second is reported like an unknown one.
-pub struct Mapping {
+pub(crate) struct Mapping {
     pub columns: Vec<Option<Field>>,
 }
 
 impl Mapping {
-    pub fn detect(kind: Kind, headers: &[String]) -> Mapping {
+    pub(crate) fn detect(kind: Kind, headers: &[String]) -> Mapping {
         let mut columns: Vec<Option<Field>> = Vec::with_capacity(headers.len());
         for header in headers {
             let field = Field::from_header(kind, header).filter(|f| !columns.contains(&Some(*f)));
@@ -433,7 +433,7 @@ impl Mapping {
     }
 
     /// The headers of columns that are not imported (and not empty).
-    pub fn ignored<'h>(&self, headers: &'h [String]) -> Vec<&'h str> {
+    pub(crate) fn ignored<'h>(&self, headers: &'h [String]) -> Vec<&'h str> {
         headers
             .iter()
             .enumerate()
@@ -445,12 +445,12 @@ impl Mapping {
     }
 
     /// The column of a field.
-    pub fn column(&self, field: Field) -> Option<usize> {
+    pub(crate) fn column(&self, field: Field) -> Option<usize> {
         self.columns.iter().position(|c| *c == Some(field))
     }
 
     /// A field named by two columns, which a hand-made mapping must not have.
-    pub fn duplicate(&self) -> Option<Field> {
+    pub(crate) fn duplicate(&self) -> Option<Field> {
         let mapped: Vec<Field> = self.columns.iter().flatten().copied().collect();
         mapped
             .iter()
@@ -459,7 +459,7 @@ impl Mapping {
             .map(|(_, f)| *f)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.columns.iter().all(Option::is_none)
     }
 }

@@ -18,7 +18,7 @@ use crate::register::tags;
 use crate::users::UserId;
 
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Report what would happen and write nothing.
     pub dry_run: bool,
     /// Import the good rows and report the bad ones, instead of stopping at the first.
@@ -29,7 +29,7 @@ pub struct Options {
 
 /// What a row did (or would do, in a dry run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Created,
     Updated,
     /// Matched an existing one whose fields already were as the row says.
@@ -37,7 +37,7 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub line: usize,
     pub action: Action,
     /// The customer's or contact's name, to show in a report.
@@ -46,7 +46,7 @@ pub struct Outcome {
 
 /// What was wrong with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// The store refused the row: its message key and the fields at fault, with the cells'
     /// values where a column gave them.
     Invalid {
@@ -59,7 +59,7 @@ pub enum Problem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
+pub(crate) struct RowError {
     pub format: Format,
     pub line: usize,
     pub problem: Problem,
@@ -67,7 +67,7 @@ pub struct RowError {
 
 impl RowError {
     /// "Row 3: Business ID "1234567-8": The check digit … ".
-    pub fn message(&self, kind: Kind, lang: Lang) -> String {
+    pub(crate) fn message(&self, kind: Kind, lang: Lang) -> String {
         let place = match self.format {
             Format::Csv => lang.tf("exchange.at_row", &[("row", &self.line.to_string())]),
             Format::Vcard => lang.tf("exchange.at_card", &[("line", &self.line.to_string())]),
@@ -76,7 +76,7 @@ impl RowError {
     }
 
     /// The reason alone, without the row.
-    pub fn reason(&self, kind: Kind, lang: Lang) -> String {
+    pub(crate) fn reason(&self, kind: Kind, lang: Lang) -> String {
         match &self.problem {
             Problem::Invalid {
                 key,
@@ -106,7 +106,7 @@ impl RowError {
 }
 
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     pub dry_run: bool,
     pub created: usize,
     pub updated: usize,
@@ -128,7 +128,7 @@ impl Report {
     }
 
     /// The one-line summary, in English for the command line.
-    pub fn summary_en(&self) -> String {
+    pub(crate) fn summary_en(&self) -> String {
         let skipped = if self.skipped.is_empty() {
             String::new()
         } else {
@@ -150,7 +150,7 @@ impl Report {
 
 /// Why an import stopped.
 #[derive(Debug)]
-pub enum ImportError {
+pub(crate) enum ImportError {
     /// A bad row, without `skip_invalid`: nothing was written.
     Row(RowError),
     /// The database failed: nothing was written.
@@ -208,7 +208,7 @@ impl From<rusqlite::Error> for Stop {
 
 /// Imports the rows of `table` as `kind` with the columns of `mapping`. `progress` is called
 /// with the number of rows done.
-pub fn run(
+pub(crate) fn run(
     conn: &mut Connection,
     kind: Kind,
     table: &Table,
@@ -306,7 +306,7 @@ impl Cells<'_> {
 }
 
 /// `yes`/`no` in English or Finnish, as a spreadsheet might write it.
-pub fn parse_yes_no(text: &str) -> Option<bool> {
+pub(crate) fn parse_yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
         "yes" | "y" | "true" | "1" | "x" | "kyllä" | "kylla" | "k" => Some(true),
         "no" | "n" | "false" | "0" | "ei" | "e" => Some(false),

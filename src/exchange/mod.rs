@@ -7,24 +7,24 @@
 //! - `export` writes CSV, JSON and vCard a batch of rows at a time;
 //! - `pages` holds the downloads and the import page; `cli::transfer` the commands.
 
-pub mod export;
-pub mod fields;
-pub mod import;
-pub mod pages;
-pub mod table;
-pub mod vcard;
+pub(crate) mod export;
+pub(crate) mod fields;
+pub(crate) mod import;
+pub(crate) mod pages;
+pub(crate) mod table;
+pub(crate) mod vcard;
 
-pub use fields::{Kind, Mapping};
-pub use table::{Format, ParseError, Table};
+pub(crate) use fields::{Kind, Mapping};
+pub(crate) use table::{Format, ParseError, Table};
 
 /// Whether a file is a vCard: by its name's extension, else by its first line.
-pub fn is_vcard(name: &str, bytes: &[u8]) -> bool {
+pub(crate) fn is_vcard(name: &str, bytes: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".vcf") || lower.ends_with(".vcard") || table::looks_like_vcard(bytes)
 }
 
 /// Reads an uploaded or given file: a vCard file or CSV.
-pub fn read_file(name: &str, bytes: &[u8]) -> Result<Table, ParseError> {
+pub(crate) fn read_file(name: &str, bytes: &[u8]) -> Result<Table, ParseError> {
     if is_vcard(name, bytes) {
         vcard::read(bytes)
     } else {

@@ -41,12 +41,12 @@ fn optional_id(query: &Form, name: &str) -> Result<Option<i64>> {
 
 /// The customer list's filter (`q`, `tag`, `owner_id`, `archived`, `sort`), read exactly as
 /// the list page reads it.
-pub fn customer_query(query: &Form) -> Result<customer_list::ListQuery> {
+pub(crate) fn customer_query(query: &Form) -> Result<customer_list::ListQuery> {
     customer_list::ListQuery::from_form(query, customer_list::Sort::Name)
 }
 
 /// The contact list's filter (`q`, `tag`, `customer_id`, `sort`), read as the list page does.
-pub fn contact_query(query: &Form) -> Result<contact_list::ListQuery> {
+pub(crate) fn contact_query(query: &Form) -> Result<contact_list::ListQuery> {
     contact_list::ListQuery::from_form(query, contact_list::Sort::Name)
 }
 
@@ -86,7 +86,7 @@ const CSV_TYPE: &str = "text/csv; charset=utf-8";
 const VCARD_TYPE: &str = "text/vcard; charset=utf-8";
 
 /// `GET /customers.csv?…` — the customer list's current filter as CSV.
-pub fn customers_csv(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn customers_csv(ctx: &mut Ctx) -> Result<Resp> {
     ctx.user()?;
     let query = customer_query(&ctx.query)?;
     let mut out = Spill::new();
@@ -95,7 +95,7 @@ pub fn customers_csv(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 /// `GET /contacts.csv?…` — the contact list's current filter as CSV.
-pub fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
     ctx.user()?;
     let query = contact_query(&ctx.query)?;
     let mut out = Spill::new();
@@ -104,7 +104,7 @@ pub fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
 }
 
 /// `GET /contacts/{id}.vcf` (also under `/api/v1`).
-pub fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     ctx.user()?;
     let contact = contacts::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let card = export::contact_vcard(ctx.conn, &contact)?;
@@ -113,7 +113,7 @@ pub fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 }
 
 /// `GET /contacts.vcf?customer_id=` — a customer's contacts, or all (also under `/api/v1`).
-pub fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
     ctx.user()?;
     let customer = optional_id(&ctx.query, "customer_id")?;
     let name = match customer {
@@ -134,7 +134,7 @@ pub fn contacts_vcard(ctx: &mut Ctx) -> Result<Resp> {
 // The import page
 
 /// `GET /settings/import`.
-pub fn import_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn import_form(ctx: &mut Ctx) -> Result<Resp> {
     let kind = Kind::parse(ctx.query.get("kind")).unwrap_or(Kind::Customers);
     let frame = ctx.frame(Section::Settings);
     Ok(Resp::html(upload_view(&frame, kind, None)))
@@ -201,7 +201,7 @@ fn chosen_mapping(kind: Kind, form: &Form, table: &Table) -> Mapping {
 }
 
 /// `POST /settings/import` (multipart: the file, the kind, the mapping, dry run or import).
-pub fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let content_type = ctx.header("content-type").unwrap_or("").to_string();
     let upload = if content_type

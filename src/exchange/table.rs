@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 
 /// Where rows came from; the messages count CSV rows and vCard lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Csv,
     Vcard,
 }
@@ -17,7 +17,7 @@ pub enum Format {
 /// One record. `line` is the row number as Excel shows it (the header is row 1) for CSV, the
 /// line of `BEGIN:VCARD` for a vCard.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+pub(crate) struct Row {
     pub line: usize,
     pub cells: Vec<String>,
 }
@@ -25,7 +25,7 @@ pub struct Row {
 impl Row {
     /// A cell's text, with the apostrophe that our CSV export puts before a formula-like
     /// value (see `export::excel_safe`) taken off again.
-    pub fn cell(&self, column: usize) -> &str {
+    pub(crate) fn cell(&self, column: usize) -> &str {
         let text = self.cells.get(column).map(String::as_str).unwrap_or("");
         match text.strip_prefix('\'') {
             Some(rest) if super::export::looks_like_formula(rest) => rest,
@@ -36,7 +36,7 @@ impl Row {
 
 /// A file read into a header and rows.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(crate) struct Table {
     pub format: Format,
     pub delimiter: u8,
     pub headers: Vec<String>,
@@ -45,7 +45,7 @@ pub struct Table {
 
 /// Why a file could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     Empty,
     NoHeader,
     /// Bytes that are not UTF-8 (Latin-1 or Windows-1252 from an old Excel) on this row/line.
@@ -70,7 +70,7 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    pub fn message(&self, lang: Lang) -> String {
+    pub(crate) fn message(&self, lang: Lang) -> String {
         let n = |v: &usize| v.to_string();
         match self {
             ParseError::Empty => lang.t("exchange.empty_file").into(),
@@ -106,12 +106,12 @@ impl ParseError {
 }
 
 /// The bytes without a UTF-8 byte order mark.
-pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Whether the bytes look like a vCard file rather than CSV.
-pub fn looks_like_vcard(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_vcard(bytes: &[u8]) -> bool {
     let text = strip_bom(bytes);
     let start = text
         .iter()
@@ -122,7 +122,7 @@ pub fn looks_like_vcard(bytes: &[u8]) -> bool {
 
 /// The separator of a CSV file: the most common of `;`, `,` and tab outside quotes on the
 /// header line (`,` when there is none, a one-column file).
-pub fn detect_delimiter(bytes: &[u8]) -> u8 {
+pub(crate) fn detect_delimiter(bytes: &[u8]) -> u8 {
     let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
     let mut quoted = false;
     for &b in bytes {
@@ -149,7 +149,7 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
 
 /// Reads a CSV file: header row and data rows. Rows whose cells are all empty are skipped
 /// (Excel leaves them at the end), and so are blank lines, which still count as rows.
-pub fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
+pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     let mut bytes = strip_bom(bytes);
     let mut delimiter = None;
     // Excel's own hint line, `sep=;`, which Excel itself does not show as a row.
@@ -193,7 +193,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
 
 /// Splits CSV bytes into records of UTF-8 cells. A quoted value may hold separators, line
 /// breaks and doubled quotes; a quote inside an unquoted value is taken as it is.
-pub fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, ParseError> {
+pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, ParseError> {
     let mut records = Vec::new();
     let mut cells: Vec<String> = Vec::new();
     let mut cell: Vec<u8> = Vec::new();

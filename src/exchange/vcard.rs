@@ -11,7 +11,7 @@ use crate::contacts::Contact;
 // Writing
 
 /// Escapes a text value: `\`, `,`, `;` and line breaks.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -34,7 +34,7 @@ pub fn escape(text: &str) -> String {
 
 /// Appends one content line, folded so that no line is longer than 75 octets (a continuation
 /// starts with a space, which counts), never inside a UTF-8 character, ended by CRLF.
-pub fn push_line(out: &mut String, line: &str) {
+pub(crate) fn push_line(out: &mut String, line: &str) {
     let mut rest = line;
     let mut limit = 75;
     loop {
@@ -56,7 +56,7 @@ pub fn push_line(out: &mut String, line: &str) {
 
 /// A stable `urn:uuid:` for a contact: a name-based UUID (version 8) of its id and creation
 /// time, so the same contact keeps its UID across exports and two registers do not clash.
-pub fn uid(contact: &Contact) -> String {
+pub(crate) fn uid(contact: &Contact) -> String {
     let digest = Sha256::digest(
         format!("minicrm-contact:{}:{}", contact.id.0, contact.created_at).as_bytes(),
     );
@@ -87,7 +87,7 @@ fn rev(updated_at: &str) -> Option<String> {
 }
 
 /// One contact as a vCard 4.0; `org` is the name of its first customer.
-pub fn write_card(out: &mut String, contact: &Contact, org: Option<&str>) {
+pub(crate) fn write_card(out: &mut String, contact: &Contact, org: Option<&str>) {
     push_line(out, "BEGIN:VCARD");
     push_line(out, "VERSION:4.0");
     push_line(out, &format!("UID:{}", uid(contact)));
@@ -136,7 +136,7 @@ pub fn write_card(out: &mut String, contact: &Contact, org: Option<&str>) {
 
 /// What an import takes from a card.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Card {
+pub(crate) struct Card {
     /// The line of `BEGIN:VCARD`.
     pub line: usize,
     pub full_name: String,
@@ -276,7 +276,7 @@ fn split_unescaped(value: &str, sep: char) -> Vec<&str> {
 }
 
 /// Undoes the escapes of a text value.
-pub fn unescape(value: &str) -> String {
+pub(crate) fn unescape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars();
     while let Some(c) = chars.next() {
@@ -336,7 +336,7 @@ fn is_qp_line(line: &str) -> bool {
 }
 
 /// Reads every card of a file.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Card>, ParseError> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Card>, ParseError> {
     let mut cards = Vec::new();
     let mut current: Option<Card> = None;
     // Whether the e-mail and phone kept so far were marked preferred.
@@ -428,7 +428,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Card>, ParseError> {
 }
 
 /// The columns a vCard file gives the contact import.
-pub const COLUMNS: [&str; 9] = [
+pub(crate) const COLUMNS: [&str; 9] = [
     "first_name",
     "last_name",
     "full_name",
@@ -441,7 +441,7 @@ pub const COLUMNS: [&str; 9] = [
 ];
 
 /// Cards as a table, so the import of contacts treats them like CSV rows.
-pub fn to_table(cards: Vec<Card>) -> Table {
+pub(crate) fn to_table(cards: Vec<Card>) -> Table {
     let rows = cards
         .into_iter()
         .map(|mut c| {
@@ -480,7 +480,7 @@ pub fn to_table(cards: Vec<Card>) -> Table {
 }
 
 /// Reads a vCard file into a table.
-pub fn read(bytes: &[u8]) -> Result<Table, ParseError> {
+pub(crate) fn read(bytes: &[u8]) -> Result<Table, ParseError> {
     parse(bytes).map(to_table)
 }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// Checks the form's `csrf` field against the session's token, or before a login against the
 /// double-submit cookie. Compared in constant time.
-pub fn check_csrf(ctx: &Ctx, form: &Form) -> Result<()> {
+pub(crate) fn check_csrf(ctx: &Ctx, form: &Form) -> Result<()> {
     let expected = match &ctx.session {
         Some(session) => Some(session.csrf_token.as_str()),
         None => ctx.cookie(ANON_CSRF_COOKIE),
@@ -27,7 +27,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub fn clear_cookie(name: &str) -> String {
+pub(crate) fn clear_cookie(name: &str) -> String {
     format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
 }
 

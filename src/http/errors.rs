@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::i18n::Lang;
 use crate::views::{self, Section};
 
-pub fn redirect_to_login(path: &str, method: Method) -> Resp {
+pub(crate) fn redirect_to_login(path: &str, method: Method) -> Resp {
     if method == Method::Get && path != "/" {
         let next: String =
             percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
@@ -22,7 +22,7 @@ pub fn redirect_to_login(path: &str, method: Method) -> Resp {
 }
 
 /// An error as the JSON shape (API) or a page in the user's language.
-pub fn render_error(ctx: &mut Ctx, err: &Error) -> Resp {
+pub(crate) fn render_error(ctx: &mut Ctx, err: &Error) -> Resp {
     if err.is_internal() {
         log::error!("{} {}: {err}", ctx.method_name(), ctx.path);
     }
@@ -52,7 +52,7 @@ fn error_title(lang: Lang, err: &Error) -> &'static str {
 }
 
 /// The API's error body: `{"error": {"code", "message", "fields"}}`, messages in English.
-pub fn json_error(err: &Error) -> Resp {
+pub(crate) fn json_error(err: &Error) -> Resp {
     let mut error = serde_json::json!({"code": err.code(), "message": err.message(Lang::En)});
     if !err.fields().is_empty() {
         let fields: serde_json::Map<String, serde_json::Value> = err
@@ -71,7 +71,7 @@ pub fn json_error(err: &Error) -> Resp {
 
 /// An error answered before a request context exists (body too large, a panic): JSON for the
 /// API, else a small page in the browser's language.
-pub fn bare_error(path: &str, headers: &[(String, String)], err: &Error) -> Resp {
+pub(crate) fn bare_error(path: &str, headers: &[(String, String)], err: &Error) -> Resp {
     if path.starts_with("/api/") {
         return json_error(err);
     }

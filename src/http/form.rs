@@ -9,14 +9,14 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn parse(bytes: &[u8]) -> Result<Form> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Form> {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
             .map(|pairs| Form { pairs })
             .map_err(|_| Error::BadRequest("The form data could not be read.".into()))
     }
 
     /// The first value for `name`, or "" when absent.
-    pub fn get(&self, name: &str) -> &str {
+    pub(crate) fn get(&self, name: &str) -> &str {
         self.pairs
             .iter()
             .find(|(n, _)| n == name)
@@ -24,12 +24,12 @@ impl Form {
             .unwrap_or("")
     }
 
-    pub fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.pairs.iter().any(|(n, _)| n == name)
     }
 
     /// Every value for `name` (repeated checkboxes).
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.pairs
             .iter()
             .filter(|(n, _)| n == name)
@@ -38,7 +38,7 @@ impl Form {
     }
 
     /// The form as URL-encoded text without the given fields (for links that keep a filter).
-    pub fn encode_without(&self, skip: &[&str]) -> String {
+    pub(crate) fn encode_without(&self, skip: &[&str]) -> String {
         let kept: Vec<&(String, String)> = self
             .pairs
             .iter()
@@ -48,7 +48,7 @@ impl Form {
     }
 
     /// A form from pairs, for filling a form with stored values.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+    pub(crate) fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Form {
         Form {
@@ -60,22 +60,22 @@ impl Form {
     }
 
     /// A checkbox: present with any value.
-    pub fn checked(&self, name: &str) -> bool {
+    pub(crate) fn checked(&self, name: &str) -> bool {
         self.has(name)
     }
 }
 
 /// The page size of a list when `limit` is not given.
-pub const DEFAULT_LIMIT: i64 = 50;
+pub(crate) const DEFAULT_LIMIT: i64 = 50;
 /// The largest page; a larger `limit` is read as this.
-pub const MAX_LIMIT: i64 = 500;
+pub(crate) const MAX_LIMIT: i64 = 500;
 /// The largest `offset`: 2^53 − 1, the largest integer a JSON client reads exactly. Past the
 /// last row a list answers an empty page.
-pub const MAX_OFFSET: i64 = 9_007_199_254_740_991;
+pub(crate) const MAX_OFFSET: i64 = 9_007_199_254_740_991;
 
 /// `limit` and `offset` for a list: `limit` 1 or more (default 50, a larger one than 500 is
 /// read as 500), `offset` 0 to [`MAX_OFFSET`]. Anything else is a 400.
-pub fn page_params(query: &Form) -> Result<(i64, i64)> {
+pub(crate) fn page_params(query: &Form) -> Result<(i64, i64)> {
     let number = |name: &str, default: i64, min: i64, max: i64| -> Result<i64> {
         match query.get(name) {
             "" => Ok(default),

@@ -2,19 +2,20 @@
 //! forms, CSRF, and errors turned into pages or JSON. The server that produces them lives in
 //! `server`, above the features.
 
-pub mod csrf;
-pub mod errors;
+pub(crate) mod csrf;
+pub(crate) mod errors;
 pub mod form;
-pub mod request;
-pub mod response;
+pub(crate) mod request;
+pub(crate) mod response;
 
-pub use request::{Ctx, Method};
-pub use response::{Body, Resp};
+pub(crate) use request::Ctx;
+pub use request::Method;
+pub(crate) use response::{Body, Resp};
 
 use crate::config::ServeConfig;
 
 /// What every worker shares.
-pub struct App {
+pub(crate) struct App {
     pub config: ServeConfig,
     /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
     pub allowed_hosts: Vec<String>,

@@ -23,7 +23,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn parse(m: &str) -> Method {
+    pub(crate) fn parse(m: &str) -> Method {
         match m {
             "GET" => Method::Get,
             "HEAD" => Method::Head,
@@ -36,17 +36,17 @@ impl Method {
     }
 
     /// Whether the method changes data (and so needs CSRF, Origin and write permission).
-    pub fn is_write(self) -> bool {
+    pub(crate) fn is_write(self) -> bool {
         !matches!(self, Method::Get | Method::Head)
     }
 }
 
-pub const SESSION_COOKIE: &str = "minicrm_session";
+pub(crate) const SESSION_COOKIE: &str = "minicrm_session";
 /// Double-submit CSRF token for the forms shown before a login (login, set-up).
-pub const ANON_CSRF_COOKIE: &str = "minicrm_csrf";
-pub const FLASH_COOKIE: &str = "minicrm_flash";
+pub(crate) const ANON_CSRF_COOKIE: &str = "minicrm_csrf";
+pub(crate) const FLASH_COOKIE: &str = "minicrm_flash";
 
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub app: &'a App,
     pub conn: &'a mut Connection,
     pub method: Method,
@@ -67,7 +67,7 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         app: &'a App,
         conn: &'a mut Connection,
         method: Method,
@@ -95,14 +95,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn cookie(&self, name: &str) -> Option<&str> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
@@ -112,7 +112,7 @@ impl<'a> Ctx<'a> {
             .map(|(_, v)| v)
     }
 
-    pub fn method_name(&self) -> &'static str {
+    pub(crate) fn method_name(&self) -> &'static str {
         match self.method {
             Method::Get => "GET",
             Method::Head => "HEAD",
@@ -124,17 +124,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn is_api(&self) -> bool {
+    pub(crate) fn is_api(&self) -> bool {
         self.path.starts_with("/api/")
     }
 
     /// The logged-in user, or 401.
-    pub fn user(&self) -> Result<&User> {
+    pub(crate) fn user(&self) -> Result<&User> {
         self.user.as_ref().ok_or(Error::Unauthorized)
     }
 
     /// The user's own language, else the browser's, else the company default.
-    pub fn choose_lang(&self) -> Lang {
+    pub(crate) fn choose_lang(&self) -> Lang {
         self.user
             .as_ref()
             .and_then(|u| u.language)
@@ -146,7 +146,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The body as a URL-encoded form; another content type is a 415.
-    pub fn form(&self) -> Result<Form> {
+    pub(crate) fn form(&self) -> Result<Form> {
         let ctype = self.header("content-type").unwrap_or("");
         if !ctype
             .to_ascii_lowercase()
@@ -158,7 +158,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The body as JSON; another content type is a 415, broken JSON a 400.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         let ctype = self.header("content-type").unwrap_or("");
         if !ctype.to_ascii_lowercase().starts_with("application/json") {
             return Err(Error::UnsupportedMediaType);
@@ -169,7 +169,7 @@ impl<'a> Ctx<'a> {
 
     /// The CSRF token forms on this page must carry: the session's, or before a login the
     /// double-submit cookie's (made and set here when the browser has none).
-    pub fn csrf_token(&mut self) -> String {
+    pub(crate) fn csrf_token(&mut self) -> String {
         if let Some(session) = &self.session {
             return session.csrf_token.clone();
         }
@@ -191,7 +191,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// What the layout shows for this request: language, user, CSRF token, the one-time message.
-    pub fn frame(&mut self, section: Section) -> Frame {
+    pub(crate) fn frame(&mut self, section: Section) -> Frame {
         let flash = self.take_flash();
         Frame {
             lang: self.lang,
@@ -205,14 +205,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Sets a one-time message (an i18n key) shown on the next page.
-    pub fn flash(&mut self, key: &'static str) {
+    pub(crate) fn flash(&mut self, key: &'static str) {
         self.cookies_out.push(format!(
             "{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax"
         ));
     }
 
     /// Takes the one-time message, if the browser brought a valid one, and clears it.
-    pub fn take_flash(&mut self) -> Option<&'static str> {
+    pub(crate) fn take_flash(&mut self) -> Option<&'static str> {
         let key = self.cookie(FLASH_COOKIE)?.to_string();
         self.cookies_out.push(format!(
             "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"

@@ -5,20 +5,20 @@ use std::fs::File;
 use maud::Markup;
 use serde::Serialize;
 
-pub enum Body {
+pub(crate) enum Body {
     Bytes(Vec<u8>),
     /// A file streamed from disk, with its length known up front.
     File(File, u64),
 }
 
-pub struct Resp {
+pub(crate) struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Body,
 }
 
 impl Resp {
-    pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Resp {
+    pub(crate) fn new(status: u16, content_type: &str, body: Vec<u8>) -> Resp {
         Resp {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
@@ -26,7 +26,7 @@ impl Resp {
         }
     }
 
-    pub fn html(markup: Markup) -> Resp {
+    pub(crate) fn html(markup: Markup) -> Resp {
         Resp::new(
             200,
             "text/html; charset=utf-8",
@@ -34,13 +34,13 @@ impl Resp {
         )
     }
 
-    pub fn json<T: Serialize>(status: u16, value: &T) -> Resp {
+    pub(crate) fn json<T: Serialize>(status: u16, value: &T) -> Resp {
         let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
         Resp::new(status, "application/json", body)
     }
 
     /// 303 See Other: the answer to a successful form post.
-    pub fn redirect(to: &str) -> Resp {
+    pub(crate) fn redirect(to: &str) -> Resp {
         Resp {
             status: 303,
             headers: vec![("Location".into(), to.into())],
@@ -48,19 +48,19 @@ impl Resp {
         }
     }
 
-    pub fn with_status(mut self, status: u16) -> Resp {
+    pub(crate) fn with_status(mut self, status: u16) -> Resp {
         self.status = status;
         self
     }
 
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Resp {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Serves `/assets/{hash}/{name}`. Any hash is accepted (the content is what it is); the
     /// long cache lifetime is safe because a changed file gets a new URL.
-    pub fn asset(name: &str) -> Option<Resp> {
+    pub(crate) fn asset(name: &str) -> Option<Resp> {
         let (data, mime) = crate::assets::get(name)?;
         Some(
             Resp::new(200, &mime, data)
@@ -68,7 +68,7 @@ impl Resp {
         )
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -77,7 +77,7 @@ impl Resp {
 }
 
 /// A file name safe for a header: ASCII letters and digits, `-`, `_` and `.`.
-pub fn safe_file_name(name: &str) -> String {
+pub(crate) fn safe_file_name(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
         let c = match c {

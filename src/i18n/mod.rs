@@ -8,17 +8,17 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
+pub(crate) enum Lang {
     #[default]
     Fi,
     En,
 }
 
-pub const FI_TEXT: &str = include_str!("fi.txt");
-pub const EN_TEXT: &str = include_str!("en.txt");
+pub(crate) const FI_TEXT: &str = include_str!("fi.txt");
+pub(crate) const EN_TEXT: &str = include_str!("en.txt");
 
 /// Parses a catalog: `key = text` lines; blank lines and `#` comments are skipped.
-pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, &'static str> {
+pub(crate) fn parse_catalog(text: &'static str) -> HashMap<&'static str, &'static str> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -37,7 +37,7 @@ fn catalog(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
 }
 
 /// The catalog's own copy of a one-time message key (`flash.…`), if there is such a text.
-pub fn flash_key(key: &str) -> Option<&'static str> {
+pub(crate) fn flash_key(key: &str) -> Option<&'static str> {
     catalog(Lang::En)
         .get_key_value(key)
         .map(|(k, _)| *k)
@@ -45,16 +45,16 @@ pub fn flash_key(key: &str) -> Option<&'static str> {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
+    pub(crate) const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
 
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Fi => "fi",
             Lang::En => "en",
         }
     }
 
-    pub fn parse(code: &str) -> Option<Lang> {
+    pub(crate) fn parse(code: &str) -> Option<Lang> {
         match code.trim().to_ascii_lowercase().as_str() {
             "fi" => Some(Lang::Fi),
             "en" => Some(Lang::En),
@@ -63,7 +63,7 @@ impl Lang {
     }
 
     /// The language's own name, for pickers.
-    pub fn native_name(self) -> &'static str {
+    pub(crate) fn native_name(self) -> &'static str {
         match self {
             Lang::Fi => "suomi",
             Lang::En => "English",
@@ -71,7 +71,7 @@ impl Lang {
     }
 
     /// The first supported language in an `Accept-Language` header, honouring q-values.
-    pub fn from_accept_language(header: &str) -> Option<Lang> {
+    pub(crate) fn from_accept_language(header: &str) -> Option<Lang> {
         let mut best: Option<(f32, Lang)> = None;
         for part in header.split(',') {
             let mut bits = part.split(';');
@@ -91,7 +91,7 @@ impl Lang {
     }
 
     /// The text for `key`. A missing key shows the key itself, so a gap is visible, never a crash.
-    pub fn t(self, key: &str) -> &'static str {
+    pub(crate) fn t(self, key: &str) -> &'static str {
         match catalog(self).get(key) {
             Some(text) => text,
             None => {
@@ -105,7 +105,7 @@ impl Lang {
     /// The text for `key` with `{name}` placeholders filled in.
     /// Placeholders are filled in one pass, so a value that itself contains `{name}` (a
     /// customer called "Evil {number}") is kept as typed.
-    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut rest = self.t(key);
         let mut out = String::with_capacity(rest.len());
         while let Some(open) = rest.find('{') {
@@ -132,7 +132,7 @@ impl Lang {
     }
 
     /// A whole number with thousands grouped: `1 000` in Finnish, `1,000` in English.
-    pub fn number(self, n: i64) -> String {
+    pub(crate) fn number(self, n: i64) -> String {
         let digits = n.unsigned_abs().to_string();
         let sep = match self {
             Lang::Fi => "\u{a0}",
@@ -151,7 +151,7 @@ impl Lang {
         out
     }
 
-    pub fn date(self, d: NaiveDate) -> String {
+    pub(crate) fn date(self, d: NaiveDate) -> String {
         match self {
             Lang::Fi => d.format("%-d.%-m.%Y").to_string(),
             Lang::En => d.format("%Y-%m-%d").to_string(),
@@ -159,7 +159,7 @@ impl Lang {
     }
 
     /// A moment in the server's local time zone.
-    pub fn datetime(self, t: DateTime<Utc>) -> String {
+    pub(crate) fn datetime(self, t: DateTime<Utc>) -> String {
         let local = t.with_timezone(&Local);
         match self {
             Lang::Fi => local.format("%-d.%-m.%Y %H.%M").to_string(),
@@ -168,14 +168,14 @@ impl Lang {
     }
 
     /// Like `datetime`, for a unix-seconds column.
-    pub fn datetime_unix(self, secs: i64) -> String {
+    pub(crate) fn datetime_unix(self, secs: i64) -> String {
         DateTime::from_timestamp(secs, 0)
             .map(|t| self.datetime(t))
             .unwrap_or_default()
     }
 
     /// Like `datetime`, for an RFC 3339 text column.
-    pub fn datetime_text(self, text: &str) -> String {
+    pub(crate) fn datetime_text(self, text: &str) -> String {
         DateTime::parse_from_rfc3339(text)
             .map(|t| self.datetime(t.with_timezone(&Utc)))
             .unwrap_or_else(|_| text.to_string())

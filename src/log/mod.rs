@@ -1,6 +1,7 @@
-//! The customer log: events and their search. Storage is here; the log pages and the events API
-//! arrive with the log module.
+//! The customer log: events and their search. `append` is the one way an event is written,
+//! always inside the caller's transaction.
 
 pub mod store;
 
-pub use store::{append, changed, summary_lang, Event, EventKind, NewEvent};
+pub(crate) use store::{append, changed, summary_lang, NewEvent};
+pub use store::{Event, EventKind};

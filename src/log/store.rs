@@ -41,7 +41,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: &'static [EventKind] = &[
+    pub(crate) const ALL: &'static [EventKind] = &[
         EventKind::CustomerCreated,
         EventKind::CustomerUpdated,
         EventKind::CustomerArchived,
@@ -73,7 +73,7 @@ impl EventKind {
         EventKind::SettingsUpdated,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventKind::CustomerCreated => "customer.created",
             EventKind::CustomerUpdated => "customer.updated",
@@ -112,14 +112,14 @@ impl EventKind {
     }
 
     /// What the log shows for this kind, in the reader's language.
-    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+    pub(crate) fn label(self, lang: crate::i18n::Lang) -> &'static str {
         lang.t(&format!("kind.{}", self.as_str()))
     }
 }
 
 /// An event to append. Build it with `NewEvent::new(kind, summary)` and the `with_*` links.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
+pub(crate) struct NewEvent {
     pub kind: EventKind,
     pub summary: String,
     pub user_id: Option<i64>,
@@ -137,7 +137,7 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(kind: EventKind, summary: impl Into<String>) -> NewEvent {
+    pub(crate) fn new(kind: EventKind, summary: impl Into<String>) -> NewEvent {
         NewEvent {
             kind,
             summary: summary.into(),
@@ -154,7 +154,7 @@ impl NewEvent {
         }
     }
 
-    pub fn by(mut self, user_id: i64) -> NewEvent {
+    pub(crate) fn by(mut self, user_id: i64) -> NewEvent {
         self.user_id = Some(user_id);
         self
     }
@@ -179,12 +179,12 @@ pub struct Event {
 
 /// The language event summaries are written in: the company's default language at the time.
 /// (A summary is a sentence kept as it was written, like an entry in a paper log.)
-pub fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crate::i18n::Lang> {
+pub(crate) fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crate::i18n::Lang> {
     Ok(crate::settings::load(conn)?.default_language)
 }
 
 /// "Phone changed from A to B" for an update's summary; `label` is the field's i18n key.
-pub fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str) -> String {
+pub(crate) fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str) -> String {
     let or_dash = |v: &str| {
         if v.is_empty() {
             "—".to_string()
@@ -203,7 +203,7 @@ pub fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str) -> St
 }
 
 /// Appends one event in the caller's transaction and returns its id.
-pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
+pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
     let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);
     tx.execute(
         "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
@@ -233,7 +233,7 @@ pub fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
 /// `broad` is for a search that matches a large share of the rows: then the list should walk
 /// its order index and keep the rows that match (`+` keeps SQLite from driving the query from
 /// the matches), instead of reading every match and sorting them all.
-pub fn add_fts_filter(
+pub(crate) fn add_fts_filter(
     sql: &mut String,
     args: &mut Vec<rusqlite::types::Value>,
     q: &str,
@@ -256,11 +256,11 @@ pub fn add_fts_filter(
 
 /// How many matches make a search "broad" (see `add_fts_filter`): below it, sorting the
 /// matches is cheaper than walking an index; above it, walking is.
-pub const BROAD_SEARCH: i64 = 1000;
+pub(crate) const BROAD_SEARCH: i64 = 1000;
 
 /// Whether the search text matches at least `BROAD_SEARCH` rows of the FTS table `fts`
 /// (counting stops there, so this is cheap whatever the answer).
-pub fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Result<bool> {
+pub(crate) fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Result<bool> {
     let Some(query) = fts_query(q) else {
         return Ok(false);
     };
@@ -274,7 +274,7 @@ pub fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Re
 
 /// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
 /// prefix term (`"asiak"*`), all of which must match.
-pub fn fts_query(text: &str) -> Option<String> {
+pub(crate) fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -328,7 +328,7 @@ pub fn for_customer(
 }
 
 /// A contact's events, newest first.
-pub fn for_contact(
+pub(crate) fn for_contact(
     conn: &rusqlite::Connection,
     contact_id: i64,
     limit: i64,
@@ -342,7 +342,7 @@ pub fn for_contact(
 }
 
 /// The newest events, one page of them.
-pub fn newest(
+pub(crate) fn newest(
     conn: &rusqlite::Connection,
     limit: i64,
     offset: i64,

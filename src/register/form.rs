@@ -11,7 +11,7 @@ use crate::http::Resp;
 use crate::views::{csrf_input, form_error, layout, Frame};
 
 /// What became of a save.
-pub enum Outcome<T, A> {
+pub(crate) enum Outcome<T, A> {
     Saved(T),
     /// Not saved: these look like the record being added; the user confirms or goes there.
     LookAlikes(Vec<A>),
@@ -22,7 +22,7 @@ pub enum Outcome<T, A> {
 /// Saves in one transaction; unless `confirmed`, first asks `look` for look-alikes and saves
 /// nothing when there are any. Validation errors and conflicts come back as `Rejected`, for the
 /// form to show at its fields; anything else is a real error.
-pub fn save_checking<T, A>(
+pub(crate) fn save_checking<T, A>(
     conn: &mut Connection,
     confirmed: bool,
     look: impl FnOnce(&Transaction) -> Result<Vec<A>>,
@@ -46,7 +46,7 @@ pub fn save_checking<T, A>(
 }
 
 /// A possible duplicate as the form lists it: a link to it, and details to tell it by.
-pub struct LookAlike {
+pub(crate) struct LookAlike {
     pub href: String,
     pub name: String,
     /// Shown after the link in parentheses, when not empty.
@@ -54,7 +54,7 @@ pub struct LookAlike {
 }
 
 /// The warning about possible duplicates (`warning` is its i18n key), with links to them.
-pub fn look_alike_warning(f: &Frame, warning: &'static str, alikes: &[LookAlike]) -> Markup {
+pub(crate) fn look_alike_warning(f: &Frame, warning: &'static str, alikes: &[LookAlike]) -> Markup {
     html! {
         @if !alikes.is_empty() {
             div.warning role="alert" {
@@ -66,7 +66,7 @@ pub fn look_alike_warning(f: &Frame, warning: &'static str, alikes: &[LookAlike]
 }
 
 /// The "add anyway" box that confirms past the warning.
-pub fn confirm_box(f: &Frame, alikes: &[LookAlike]) -> Markup {
+pub(crate) fn confirm_box(f: &Frame, alikes: &[LookAlike]) -> Markup {
     html! {
         @if !alikes.is_empty() {
             div.field.check {
@@ -78,7 +78,7 @@ pub fn confirm_box(f: &Frame, alikes: &[LookAlike]) -> Markup {
 }
 
 /// An add or edit form page; the register hands in its fields.
-pub struct FormPage<'a> {
+pub(crate) struct FormPage<'a> {
     pub title: String,
     pub action: String,
     /// Where "cancel" goes.
@@ -91,7 +91,7 @@ pub struct FormPage<'a> {
 }
 
 /// The page, answered 200, or with the error's status when it shows a rejected input.
-pub fn form_page(f: &Frame, p: FormPage) -> Resp {
+pub(crate) fn form_page(f: &Frame, p: FormPage) -> Resp {
     let body = html! {
         h1 { (p.title) }
         (form_error(f, p.error))

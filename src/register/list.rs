@@ -66,7 +66,7 @@ fn spec<R: Register>(sort: R::Sort) -> &'static SortSpec<R::Sort> {
 }
 
 /// A sort by its URL value.
-pub fn sort_by_key<R: Register>(key: &str) -> Option<R::Sort> {
+pub(crate) fn sort_by_key<R: Register>(key: &str) -> Option<R::Sort> {
     R::SORTS.iter().find(|s| s.key == key).map(|s| s.sort)
 }
 
@@ -101,7 +101,7 @@ impl<R: Register> Clone for ListQuery<R> {
 
 impl<R: Register> ListQuery<R> {
     /// Everything, in `sort` order, first page.
-    pub fn new(sort: R::Sort) -> ListQuery<R> {
+    pub(crate) fn new(sort: R::Sort) -> ListQuery<R> {
         ListQuery {
             q: String::new(),
             tag: String::new(),
@@ -123,7 +123,7 @@ impl<R: Register> ListQuery<R> {
 
     /// The list's query from the URL; a bad value is a 400, not a silent default. Pages sort
     /// by name, the API newest first: the caller says which is the default.
-    pub fn from_form(q: &Form, default_sort: R::Sort) -> Result<ListQuery<R>> {
+    pub(crate) fn from_form(q: &Form, default_sort: R::Sort) -> Result<ListQuery<R>> {
         let (limit, offset) = page_params(q)?;
         Ok(ListQuery {
             q: q.get("q").trim().to_string(),
@@ -140,13 +140,13 @@ impl<R: Register> ListQuery<R> {
 }
 
 /// The 400 for a list parameter with a value the list does not know.
-pub fn unknown_value(name: &str) -> Error {
+pub(crate) fn unknown_value(name: &str) -> Error {
     Error::BadRequest(format!("`{name}` has a value this list does not know."))
 }
 
 /// An optional id parameter (`owner_id=`, `customer_id=`): empty is none, anything but a number
 /// is a 400.
-pub fn id_param(q: &Form, name: &str) -> Result<Option<i64>> {
+pub(crate) fn id_param(q: &Form, name: &str) -> Result<Option<i64>> {
     match q.get(name).trim() {
         "" => Ok(None),
         v => v.parse().map(Some).map_err(|_| unknown_value(name)),
@@ -189,7 +189,7 @@ pub fn list_sql<R: Register>(query: &ListQuery<R>, broad: bool) -> (String, Vec<
 
 /// One page of a list. Asks for one row more than shown, so the caller knows whether a next
 /// page exists without counting.
-pub fn page<R: Register>(
+pub(crate) fn page<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
 ) -> rusqlite::Result<(Vec<R::Row>, bool)> {
@@ -203,7 +203,7 @@ pub fn page<R: Register>(
 
 /// How many rows a list has, counted up to a bound so that it stays fast at any size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Count {
+pub(crate) enum Count {
     Exact(i64),
     /// At least this many (the bound); the list has more.
     AtLeast(i64),
@@ -213,7 +213,7 @@ pub enum Count {
 pub const COUNT_BOUND: i64 = 1000;
 
 /// The SQL of `count`: the list's own conditions, at most `COUNT_BOUND + 1` rows.
-pub fn count_sql<R: Register>(query: &ListQuery<R>) -> (String, Vec<Value>) {
+pub(crate) fn count_sql<R: Register>(query: &ListQuery<R>) -> (String, Vec<Value>) {
     let column = format!("{}.id", R::ALIAS);
     let (inner, mut args) = select_where(query, false, &column);
     args.push(Value::Integer(COUNT_BOUND + 1));
@@ -221,7 +221,10 @@ pub fn count_sql<R: Register>(query: &ListQuery<R>) -> (String, Vec<Value>) {
 }
 
 /// The list's size, exact up to `COUNT_BOUND`.
-pub fn count<R: Register>(conn: &Connection, query: &ListQuery<R>) -> rusqlite::Result<Count> {
+pub(crate) fn count<R: Register>(
+    conn: &Connection,
+    query: &ListQuery<R>,
+) -> rusqlite::Result<Count> {
     let (sql, args) = count_sql(query);
     let n: i64 = conn
         .prepare_cached(&sql)?

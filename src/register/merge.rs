@@ -14,7 +14,7 @@ use crate::log::{self, EventKind, NewEvent};
 use crate::views::{self, csrf_input, Frame};
 
 /// One record of a duplicate group: id, name and a line of details to tell them apart.
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub id: i64,
     pub name: String,
     pub details: String,
@@ -22,7 +22,7 @@ pub struct Candidate {
 
 /// The groups of likely duplicates under `path` (`/customers`), each with a merge button for
 /// administrators.
-pub fn duplicate_groups(f: &Frame, path: &str, groups: &[Vec<Candidate>]) -> Markup {
+pub(crate) fn duplicate_groups(f: &Frame, path: &str, groups: &[Vec<Candidate>]) -> Markup {
     html! {
         p { (f.t("duplicates.intro")) }
         @if groups.is_empty() {
@@ -46,7 +46,7 @@ pub fn duplicate_groups(f: &Frame, path: &str, groups: &[Vec<Candidate>]) -> Mar
 
 /// The two records side by side, `rows` of (label key, left value, right value), and the
 /// choice of which to keep. Posts `pair=kept:removed` to `{path}/merge`.
-pub fn merge_choice(
+pub(crate) fn merge_choice(
     f: &Frame,
     path: &str,
     a: (i64, &str),
@@ -80,7 +80,7 @@ pub fn merge_choice(
 }
 
 /// The merge form's choice `kept:removed` (radio values `12:34`).
-pub fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
+pub(crate) fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
     form.get("pair")
         .split_once(':')
         .and_then(|(w, l)| Some((w.parse().ok()?, l.parse().ok()?)))
@@ -88,7 +88,7 @@ pub fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
 }
 
 /// Runs a submitted merge in one transaction, then shows the kept record.
-pub fn submit(
+pub(crate) fn submit(
     ctx: &mut Ctx,
     form: &Form,
     path: &str,
@@ -103,7 +103,7 @@ pub fn submit(
 
 /// The kept record's notes after a merge: the removed one's appended, or `None` when they
 /// do not change.
-pub fn joined_notes(kept: &str, gone: &str) -> Option<String> {
+pub(crate) fn joined_notes(kept: &str, gone: &str) -> Option<String> {
     match (kept.is_empty(), gone.is_empty()) {
         (_, true) => None,
         (true, false) => Some(gone.to_string()),
@@ -114,7 +114,7 @@ pub fn joined_notes(kept: &str, gone: &str) -> Option<String> {
 /// A merge's two log entries: the removed record's deletion under its own id and the change
 /// of the kept one, so a client filtering by kind sees what happened to each. `at` puts the
 /// record's id on an event (its customer or contact column).
-pub struct MergeLog<'a> {
+pub(crate) struct MergeLog<'a> {
     pub deleted: EventKind,
     pub updated: EventKind,
     pub removed: i64,
@@ -125,7 +125,7 @@ pub struct MergeLog<'a> {
     pub at: &'a dyn Fn(&mut NewEvent, i64),
 }
 
-pub fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
+pub(crate) fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
     for (kind, id) in [(m.deleted, m.removed), (m.updated, m.kept)] {
         let mut event = NewEvent::new(kind, m.summary.clone());
         (m.at)(&mut event, id);

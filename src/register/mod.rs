@@ -1,11 +1,11 @@
 //! The register machinery every register (customers, contacts, and later documents and tasks)
 //! plugs into: tags, list queries and answers, the duplicate-confirm flow, merges.
 
-pub mod form;
+pub(crate) mod form;
 pub mod list;
-pub mod merge;
-pub mod page;
-pub mod tags;
+pub(crate) mod merge;
+pub(crate) mod page;
+pub(crate) mod tags;
 
 use serde_json::json;
 
@@ -14,7 +14,7 @@ use crate::http::{Ctx, Resp};
 use list::{ListQuery, Register};
 
 /// A register's list as the API answers it, newest first unless `sort=` says otherwise.
-pub fn api_list<R: Register>(ctx: &mut Ctx, newest: R::Sort) -> Result<Resp>
+pub(crate) fn api_list<R: Register>(ctx: &mut Ctx, newest: R::Sort) -> Result<Resp>
 where
     R::Row: serde::Serialize,
 {
@@ -24,7 +24,12 @@ where
 }
 
 /// `{"items": [...], "next_offset": n|null}`.
-pub fn list_answer<T: serde::Serialize>(items: &[T], more: bool, offset: i64, limit: i64) -> Resp {
+pub(crate) fn list_answer<T: serde::Serialize>(
+    items: &[T],
+    more: bool,
+    offset: i64,
+    limit: i64,
+) -> Resp {
     Resp::json(
         200,
         &json!({"items": items, "next_offset": more.then_some(offset + limit)}),

@@ -14,17 +14,17 @@ use crate::views::{self, csrf_input, select, tag_datalist, Frame};
 
 /// A column of a list: its heading, and the sorts a click on it asks for (ascending, then
 /// descending when it is already ascending).
-pub struct Column<S> {
+pub(crate) struct Column<S> {
     pub label: &'static str,
     pub sort: Option<(S, Option<S>)>,
 }
 
 impl<S> Column<S> {
-    pub const fn plain(label: &'static str) -> Column<S> {
+    pub(crate) const fn plain(label: &'static str) -> Column<S> {
         Column { label, sort: None }
     }
 
-    pub const fn sorted(label: &'static str, asc: S, desc: Option<S>) -> Column<S> {
+    pub(crate) const fn sorted(label: &'static str, asc: S, desc: Option<S>) -> Column<S> {
         Column {
             label,
             sort: Some((asc, desc)),
@@ -34,7 +34,7 @@ impl<S> Column<S> {
 
 /// One row: the record's id and name (for the select box's label), whether it is greyed out,
 /// and its cells in column order.
-pub struct ListRow {
+pub(crate) struct ListRow {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
@@ -42,7 +42,7 @@ pub struct ListRow {
 }
 
 /// Everything a list page shows besides what every list has.
-pub struct ListPage<'a, R: Register> {
+pub(crate) struct ListPage<'a, R: Register> {
     /// i18n key of the heading; `subtitle` follows it (": Yritys Oy").
     pub title: &'static str,
     pub subtitle: Option<String>,
@@ -86,7 +86,7 @@ fn count_text(f: &Frame, count: Count) -> String {
     )
 }
 
-pub fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
+pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
     let path = R::PATH;
     let query = p.query;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
@@ -189,7 +189,7 @@ fn heading<R: Register>(
 
 /// Adds or removes one tag on the selected rows of a list (each change logged as any edit),
 /// then goes back to the list as it was.
-pub fn bulk_tags<R: Register>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn bulk_tags<R: Register>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let ids: Vec<i64> = form
         .all("id")
         .iter()

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// Which register a tag is put on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tagged {
+pub(crate) enum Tagged {
     Customer,
     Contact,
 }
@@ -22,11 +22,11 @@ impl Tagged {
     }
 }
 
-pub const MAX_TAGS: usize = 30;
-pub const MAX_TAG_LENGTH: usize = 50;
+pub(crate) const MAX_TAGS: usize = 30;
+pub(crate) const MAX_TAG_LENGTH: usize = 50;
 
 /// Cleans a list of tags: trimmed, no empty ones, no repeats (case-insensitively), sorted.
-pub fn normalise(tags: &[String]) -> Result<Vec<String>> {
+pub(crate) fn normalise(tags: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -49,7 +49,7 @@ pub fn normalise(tags: &[String]) -> Result<Vec<String>> {
 }
 
 /// Tags typed in one box, separated by commas.
-pub fn parse_list(text: &str) -> Vec<String> {
+pub(crate) fn parse_list(text: &str) -> Vec<String> {
     text.split(',')
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
@@ -65,7 +65,12 @@ fn tag_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
 }
 
 /// Replaces the tags of one customer or contact.
-pub fn set(tx: &Transaction, on: Tagged, owner: i64, tags: &[String]) -> rusqlite::Result<()> {
+pub(crate) fn set(
+    tx: &Transaction,
+    on: Tagged,
+    owner: i64,
+    tags: &[String],
+) -> rusqlite::Result<()> {
     let (table, column) = on.table();
     tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [owner])?;
     for tag in tags {
@@ -79,14 +84,14 @@ pub fn set(tx: &Transaction, on: Tagged, owner: i64, tags: &[String]) -> rusqlit
 }
 
 /// Every tag name, for suggestions and filters (a small table: tags are words people pick).
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     conn.prepare_cached("SELECT name FROM tags ORDER BY name COLLATE NOCASE LIMIT 1000")?
         .query_map([], |r| r.get(0))?
         .collect()
 }
 
 /// Splits the `group_concat(name, char(31))` of a list query back into tags.
-pub fn split_concat(text: Option<String>) -> Vec<String> {
+pub(crate) fn split_concat(text: Option<String>) -> Vec<String> {
     text.map(|t| t.split('\u{1f}').map(str::to_string).collect())
         .unwrap_or_default()
 }

@@ -7,7 +7,11 @@ use crate::http::Ctx;
 
 /// The `Host` values the server answers to: the listening address, loopback names when it
 /// listens on loopback or on all interfaces, and the configured extra names.
-pub fn allowed_hosts(bound: SocketAddr, configured_addr: &str, extra: &[String]) -> Vec<String> {
+pub(crate) fn allowed_hosts(
+    bound: SocketAddr,
+    configured_addr: &str,
+    extra: &[String],
+) -> Vec<String> {
     let port = bound.port();
     let mut hosts = vec![bound.to_string()];
     if bound.ip().is_loopback() || bound.ip().is_unspecified() {
@@ -50,7 +54,7 @@ pub fn allowed_hosts(bound: SocketAddr, configured_addr: &str, extra: &[String])
 
 /// Refuses a request whose `Host` is not ours (DNS rebinding), and a write whose `Origin` is
 /// another site's.
-pub fn check_host_and_origin(ctx: &Ctx) -> Result<()> {
+pub(crate) fn check_host_and_origin(ctx: &Ctx) -> Result<()> {
     let allowed = &ctx.app.allowed_hosts;
     let host = ctx.header("host").unwrap_or("").trim().to_ascii_lowercase();
     if !allowed.contains(&host) {

@@ -20,7 +20,7 @@ use crate::http::{csrf, Ctx, Method, Resp};
 use crate::users::session;
 
 /// Answers one request; errors become pages or JSON here.
-pub fn handle(ctx: &mut Ctx) -> Resp {
+pub(crate) fn handle(ctx: &mut Ctx) -> Resp {
     let mut resp = match dispatch(ctx) {
         Ok(resp) => resp,
         Err(err) => render_error(ctx, &err),

@@ -256,7 +256,7 @@ fn paths() -> Value {
     })
 }
 
-pub fn document() -> Value {
+pub(crate) fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {

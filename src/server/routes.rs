@@ -21,7 +21,7 @@ pub enum Access {
 
 impl Access {
     /// Whether `user` may use a route guarded so: 401 without a user, 403 with too small a role.
-    pub fn check(self, user: Option<&crate::auth::User>) -> Result<()> {
+    pub(crate) fn check(self, user: Option<&crate::auth::User>) -> Result<()> {
         use crate::auth::Role;
         let role = match (self, user) {
             (Access::Anyone, _) => return Ok(()),
@@ -42,11 +42,11 @@ impl Access {
 }
 
 /// The path parameters a pattern captured (`{id}` segments), in order.
-pub struct Params<'p>(Vec<&'p str>);
+pub(crate) struct Params<'p>(Vec<&'p str>);
 
 impl Params<'_> {
     /// The `n`th captured segment as a record id; anything else is a 404.
-    pub fn id(&self, n: usize) -> Result<i64> {
+    pub(crate) fn id(&self, n: usize) -> Result<i64> {
         self.0
             .get(n)
             .and_then(|s| s.parse().ok())
@@ -54,23 +54,23 @@ impl Params<'_> {
     }
 
     /// The `n`th captured segment as text.
-    pub fn text(&self, n: usize) -> &str {
+    pub(crate) fn text(&self, n: usize) -> &str {
         self.0.get(n).copied().unwrap_or("")
     }
 }
 
-pub type Handler = fn(&mut Ctx, &Params, Form) -> Result<Resp>;
+pub(crate) type Handler = fn(&mut Ctx, &Params, Form) -> Result<Resp>;
 
 pub struct Route {
     pub method: Method,
     /// `/customers/{id}/edit`; a segment may be `{name}` or `{name}.ext`.
     pub pattern: &'static str,
     pub access: Access,
-    pub handler: Handler,
+    pub(crate) handler: Handler,
 }
 
 /// A route of a table; `const` so the tables are plain statics.
-pub const fn route(
+pub(crate) const fn route(
     method: Method,
     pattern: &'static str,
     access: Access,
@@ -85,7 +85,7 @@ pub const fn route(
 }
 
 /// What a path found in a table.
-pub enum Found<'t, 'p> {
+pub(crate) enum Found<'t, 'p> {
     Route(&'t Route, Params<'p>),
     /// The path is known, but not with this method.
     OtherMethod,
@@ -96,7 +96,7 @@ pub enum Found<'t, 'p> {
 /// pattern of `table` that matches it, so a literal or suffixed pattern listed before a bare
 /// capture keeps its path: `PATCH /contacts/7.vcf` is a 405 of `/contacts/{id}.vcf`, not a
 /// `PATCH /contacts/{id}` with the id `7.vcf`.
-pub fn find<'t, 'p>(table: &'t [Route], method: Method, path: &'p str) -> Found<'t, 'p> {
+pub(crate) fn find<'t, 'p>(table: &'t [Route], method: Method, path: &'p str) -> Found<'t, 'p> {
     let method = if method == Method::Head {
         Method::Get
     } else {

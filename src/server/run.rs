@@ -41,7 +41,7 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
@@ -52,7 +52,7 @@ impl Running {
     }
 
     /// Waits until the shutdown flag is set (by a signal) and every worker has finished.
-    pub fn join(self) {
+    pub(crate) fn join(self) {
         for t in self.threads {
             let _ = t.join();
         }

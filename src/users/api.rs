@@ -7,12 +7,12 @@ use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
 
-pub fn me(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn me(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::json(200, ctx.user()?))
 }
 
 /// Every user, for assignee pickers; ordered by name.
-pub fn list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     let (limit, offset) = page_params(&ctx.query)?;
     let users = store::users_page(ctx.conn, limit + 1, offset)?;
     let more = users.len() as i64 > limit;

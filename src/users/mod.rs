@@ -1,9 +1,9 @@
 //! Users, roles, passwords, sessions, API tokens and login history.
 
-pub mod api;
-pub mod pages;
+pub(crate) mod api;
+pub(crate) mod pages;
 pub mod password;
-pub mod session;
-pub mod store;
+pub(crate) mod session;
+pub(crate) mod store;
 
-pub use crate::auth::{Role, User, UserId};
+pub(crate) use crate::auth::{Role, User, UserId};

@@ -35,7 +35,7 @@ fn role_options(lang: Lang) -> Vec<(&'static str, &'static str)> {
 
 // ---- first-run set-up ----
 
-pub fn setup_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn setup_form(ctx: &mut Ctx) -> Result<Resp> {
     if store::any_admin(ctx.conn)? {
         return Ok(Resp::redirect("/"));
     }
@@ -43,7 +43,7 @@ pub fn setup_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(setup_view(&frame, &Form::default(), None)))
 }
 
-pub fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let lang = Lang::parse(form.get("language"));
     let new = NewUser {
         username: form.get("username").into(),
@@ -181,7 +181,7 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-pub fn login_form(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn login_form(ctx: &mut Ctx) -> Result<Resp> {
     if ctx.user.is_some() {
         return Ok(Resp::redirect("/"));
     }
@@ -190,7 +190,7 @@ pub fn login_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(login_view(&frame, "", &next, false, None)))
 }
 
-pub fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn login_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let username = form.get("username").trim().to_string();
     let next = form.get("next").to_string();
     let remember = form.checked("remember");
@@ -254,7 +254,7 @@ fn login_view(
     layout(f, f.t("login.title"), body)
 }
 
-pub fn logout(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn logout(ctx: &mut Ctx) -> Result<Resp> {
     auth::logout(ctx)?;
     ctx.flash("flash.logged_out");
     Ok(Resp::redirect("/login"))
@@ -262,7 +262,7 @@ pub fn logout(ctx: &mut Ctx) -> Result<Resp> {
 
 // ---- the user's own account ----
 
-pub fn account(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn account(ctx: &mut Ctx) -> Result<Resp> {
     account_page(ctx, None, None, 200)
 }
 
@@ -343,7 +343,7 @@ fn account_page(
     Ok(Resp::html(layout(f, f.t("account.title"), body)).with_status(status))
 }
 
-pub fn change_password(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn change_password(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let user = ctx.user()?.clone();
     let keep = ctx.session.as_ref().map(|s| s.token_hash.clone());
     let result = (|| {
@@ -382,7 +382,7 @@ pub fn change_password(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
 }
 
-pub fn change_language(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn change_language(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let id = ctx.user()?.id;
     let lang = match form.get("language") {
         "" => None,
@@ -395,7 +395,7 @@ pub fn change_language(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     Ok(Resp::redirect("/account"))
 }
 
-pub fn create_token(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn create_token(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let id = ctx.user()?.id;
     match db::write(ctx.conn, |tx| store::create_token(tx, id, form.get("name"))) {
         Ok(token) => account_page(ctx, None, Some(&token), 201),
@@ -404,7 +404,7 @@ pub fn create_token(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
 }
 
-pub fn delete_token(ctx: &mut Ctx, token_id: i64) -> Result<Resp> {
+pub(crate) fn delete_token(ctx: &mut Ctx, token_id: i64) -> Result<Resp> {
     let id = ctx.user()?.id;
     db::write(ctx.conn, |tx| store::delete_token(tx, id, token_id))?;
     ctx.flash("flash.token_deleted");
@@ -413,7 +413,7 @@ pub fn delete_token(ctx: &mut Ctx, token_id: i64) -> Result<Resp> {
 
 // ---- admin: users ----
 
-pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn user_list(ctx: &mut Ctx) -> Result<Resp> {
     let (limit, offset) = page_params(&ctx.query)?;
     // One row more than shown tells whether a next page exists.
     let mut users = store::users_page(ctx.conn, limit + 1, offset)?;
@@ -448,12 +448,12 @@ pub fn user_list(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("users.title"), body)))
 }
 
-pub fn user_new(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn user_new(ctx: &mut Ctx) -> Result<Resp> {
     let frame = ctx.frame(Section::Settings);
     Ok(Resp::html(user_new_view(&frame, &Form::default(), None)))
 }
 
-pub fn user_create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn user_create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let new = NewUser {
         username: form.get("username").into(),
@@ -497,7 +497,7 @@ fn user_new_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
     layout(f, f.t("users.add"), body)
 }
 
-pub fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+pub(crate) fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let user = store::user_by_id(ctx.conn, UserId(id))?.ok_or(Error::NotFound)?;
     let mut values = vec![
         ("name", user.name.clone()),
@@ -516,7 +516,7 @@ pub fn user_edit(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     Ok(Resp::html(user_edit_view(&frame, &user, &form, None)))
 }
 
-pub fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+pub(crate) fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let user = store::user_by_id(ctx.conn, UserId(id))?.ok_or(Error::NotFound)?;
     let edit = UserEdit {
@@ -583,7 +583,7 @@ fn user_edit_view(f: &Frame, user: &super::User, values: &Form, error: Option<&E
     layout(f, f.t("users.edit"), body)
 }
 
-pub fn login_history(ctx: &mut Ctx) -> Result<Resp> {
+pub(crate) fn login_history(ctx: &mut Ctx) -> Result<Resp> {
     let (limit, offset) = page_params(&ctx.query)?;
     let mut attempts = store::login_history(ctx.conn, limit + 1, offset)?;
     let more = attempts.len() as i64 > limit;

@@ -5,8 +5,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-pub const MIN_LENGTH: usize = 10;
-pub const MAX_LENGTH: usize = 1000;
+pub(crate) const MIN_LENGTH: usize = 10;
+pub(crate) const MAX_LENGTH: usize = 1000;
 
 static LOW_COST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -28,7 +28,7 @@ fn hasher() -> Argon2<'static> {
 }
 
 /// Checks the length rules; the i18n key of the reason on failure.
-pub fn check_strength(password: &str) -> Result<(), &'static str> {
+pub(crate) fn check_strength(password: &str) -> Result<(), &'static str> {
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
         Err("users.password_too_short")
@@ -39,14 +39,14 @@ pub fn check_strength(password: &str) -> Result<(), &'static str> {
     }
 }
 
-pub fn hash(password: &str) -> Result<String, crate::Error> {
+pub(crate) fn hash(password: &str) -> Result<String, crate::Error> {
     hasher()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| crate::Error::Internal(format!("password hashing failed: {e}")))
 }
 
-pub fn verify(password: &str, hash: &str) -> bool {
+pub(crate) fn verify(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)
@@ -57,7 +57,7 @@ pub fn verify(password: &str, hash: &str) -> bool {
 
 /// A hash that never verifies, checked against when the username is unknown so a login takes
 /// as long whether or not the user exists.
-pub fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash("no user has this password").unwrap_or_default())
 }

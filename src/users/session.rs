@@ -8,7 +8,7 @@ use crate::http::csrf::clear_cookie;
 use crate::http::request::{Ctx, SESSION_COOKIE};
 
 /// Finds the session of the browser's cookie, ending it when expired.
-pub fn resolve_session(ctx: &mut Ctx) -> Result<()> {
+pub(crate) fn resolve_session(ctx: &mut Ctx) -> Result<()> {
     let Some(token) = ctx.cookie(SESSION_COOKIE).map(str::to_string) else {
         return Ok(());
     };
@@ -41,7 +41,7 @@ pub fn resolve_session(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// Finds the user of an `Authorization: Bearer` token; a missing or bad token is a 401.
-pub fn resolve_bearer(ctx: &mut Ctx) -> Result<()> {
+pub(crate) fn resolve_bearer(ctx: &mut Ctx) -> Result<()> {
     let header = ctx.header("authorization").unwrap_or("").trim().to_string();
     let token = header
         .strip_prefix("Bearer ")
@@ -55,14 +55,14 @@ pub fn resolve_bearer(ctx: &mut Ctx) -> Result<()> {
 
 /// Why a login failed; each has its own message.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LoginError {
+pub(crate) enum LoginError {
     Wrong,
     LockedOut { minutes: u32 },
 }
 
 /// Checks a login against the lockout and the password, records the attempt, and on success
 /// starts a session and sets its cookie.
-pub fn login(
+pub(crate) fn login(
     ctx: &mut Ctx,
     username: &str,
     password: &str,
@@ -104,7 +104,7 @@ pub fn login(
 }
 
 /// Ends the current session.
-pub fn logout(ctx: &mut Ctx) -> Result<()> {
+pub(crate) fn logout(ctx: &mut Ctx) -> Result<()> {
     if let Some(session) = ctx.session.take() {
         crate::db::write(ctx.conn, |tx| {
             store::delete_session(tx, &session.token_hash)

@@ -41,7 +41,7 @@ fn user_columns_u() -> String {
 
 /// What a form or the CLI gives to create a user.
 #[derive(Debug, Clone, Default)]
-pub struct NewUser {
+pub(crate) struct NewUser {
     pub username: String,
     pub name: String,
     pub email: String,
@@ -52,7 +52,7 @@ pub struct NewUser {
 
 /// What an admin may change about a user.
 #[derive(Debug, Clone)]
-pub struct UserEdit {
+pub(crate) struct UserEdit {
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -104,7 +104,7 @@ fn invalid(fields: Vec<FieldError>) -> Result<()> {
 }
 
 /// Checks a new password and its repetition.
-pub fn check_new_password(password: &str, again: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_new_password(password: &str, again: &str, errors: &mut Vec<FieldError>) {
     if let Err(key) = password::check_strength(password) {
         errors.push(FieldError {
             field: "password",
@@ -119,7 +119,7 @@ pub fn check_new_password(password: &str, again: &str, errors: &mut Vec<FieldErr
 }
 
 /// Creates a user after checking every field; a taken username is a conflict on `username`.
-pub fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Result<UserId> {
+pub(crate) fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Result<UserId> {
     let username = new.username.trim();
     let mut errors = Vec::new();
     if let Some(key) = check_username(username) {
@@ -178,7 +178,7 @@ pub fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Resul
 }
 
 /// Changes a user's details. Refuses to leave the register without an active admin.
-pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) -> Result<()> {
+pub(crate) fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) -> Result<()> {
     let before = user_by_id(tx, id)?.ok_or(Error::NotFound)?;
     let mut errors = Vec::new();
     check_name_and_email(&edit.name, edit.email.trim(), &mut errors);
@@ -227,7 +227,7 @@ pub fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) ->
 }
 
 /// Sets a new password (already checked) and ends the user's other sessions.
-pub fn set_password(
+pub(crate) fn set_password(
     tx: &Transaction,
     id: UserId,
     new_password: &str,
@@ -252,7 +252,7 @@ pub fn set_password(
     Ok(())
 }
 
-pub fn set_language(tx: &Transaction, id: UserId, lang: Option<Lang>) -> Result<()> {
+pub(crate) fn set_language(tx: &Transaction, id: UserId, lang: Option<Lang>) -> Result<()> {
     tx.execute(
         "UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.0, lang.map(Lang::code), crate::now_rfc3339()],
@@ -260,13 +260,16 @@ pub fn set_language(tx: &Transaction, id: UserId, lang: Option<Lang>) -> Result<
     Ok(())
 }
 
-pub fn user_by_id(conn: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {
+pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> rusqlite::Result<Option<User>> {
     conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
         .query_row([id.0], user_from_row)
         .optional()
 }
 
-pub fn user_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<User>> {
+pub(crate) fn user_by_username(
+    conn: &Connection,
+    username: &str,
+) -> rusqlite::Result<Option<User>> {
     conn.prepare_cached(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
     ))?
@@ -284,7 +287,11 @@ fn user_with_hash(conn: &Connection, username: &str) -> rusqlite::Result<Option<
 }
 
 /// Users ordered by name, one page of them.
-pub fn users_page(conn: &Connection, limit: i64, offset: i64) -> rusqlite::Result<Vec<User>> {
+pub(crate) fn users_page(
+    conn: &Connection,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<User>> {
     conn.prepare_cached(&format!(
         "SELECT {USER_COLUMNS} FROM users ORDER BY name COLLATE NOCASE, id LIMIT ?1 OFFSET ?2"
     ))?
@@ -293,7 +300,7 @@ pub fn users_page(conn: &Connection, limit: i64, offset: i64) -> rusqlite::Resul
 }
 
 /// Whether the register has an active administrator; until it has, it is in set-up mode.
-pub fn any_admin(conn: &Connection) -> rusqlite::Result<bool> {
+pub(crate) fn any_admin(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active = 1)",
         [],
@@ -310,7 +317,7 @@ fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Checks a username and password. `Ok(None)` for a wrong pair or an inactive user.
-pub fn check_login(
+pub(crate) fn check_login(
     conn: &Connection,
     username: &str,
     password: &str,
@@ -329,7 +336,11 @@ pub fn check_login(
 // ---- sessions ----
 
 /// Starts a session and returns its cookie token (shown to the browser once, stored hashed).
-pub fn create_session(tx: &Transaction, user: UserId, remember: bool) -> rusqlite::Result<String> {
+pub(crate) fn create_session(
+    tx: &Transaction,
+    user: UserId,
+    remember: bool,
+) -> rusqlite::Result<String> {
     let token = random_hex(32);
     let now = crate::now_unix();
     tx.execute(
@@ -341,7 +352,7 @@ pub fn create_session(tx: &Transaction, user: UserId, remember: bool) -> rusqlit
 }
 
 /// The session for a cookie token and its active user, if the session exists.
-pub fn session_by_token(
+pub(crate) fn session_by_token(
     conn: &Connection,
     token: &str,
 ) -> rusqlite::Result<Option<(Session, User)>> {
@@ -365,7 +376,11 @@ pub fn session_by_token(
     .optional()
 }
 
-pub fn touch_session(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite::Result<()> {
+pub(crate) fn touch_session(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
         params![token_hash, now],
@@ -373,13 +388,13 @@ pub fn touch_session(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite
     Ok(())
 }
 
-pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+pub(crate) fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
 /// Removes sessions that have expired, so the table does not grow without end.
-pub fn delete_expired_sessions(
+pub(crate) fn delete_expired_sessions(
     conn: &Connection,
     idle_before: i64,
     remembered_before: i64,
@@ -393,7 +408,7 @@ pub fn delete_expired_sessions(
 // ---- API tokens ----
 
 #[derive(Debug, Clone)]
-pub struct ApiToken {
+pub(crate) struct ApiToken {
     pub id: i64,
     pub name: String,
     pub created_at: String,
@@ -401,7 +416,7 @@ pub struct ApiToken {
 }
 
 /// Creates an API token for a user and returns it; this is the only time it is readable.
-pub fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String> {
+pub(crate) fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String> {
     if name.chars().count() > 100 {
         return Err(Error::field("name", "tokens.name_too_long"));
     }
@@ -418,7 +433,7 @@ pub fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String
     Ok(token)
 }
 
-pub fn tokens_of(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<ApiToken>> {
+pub(crate) fn tokens_of(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<ApiToken>> {
     conn.prepare_cached("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC")?
         .query_map([user.0], |r| {
             Ok(ApiToken {
@@ -431,7 +446,7 @@ pub fn tokens_of(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<ApiTok
         .collect()
 }
 
-pub fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()> {
+pub(crate) fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()> {
     match tx.execute(
         "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
         params![id, user.0],
@@ -442,7 +457,7 @@ pub fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()> {
 }
 
 /// The active user a bearer token belongs to. Records the use at most once a minute.
-pub fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<User>> {
+pub(crate) fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<User>> {
     let hash = token_hash(token);
     let found = conn
         .prepare_cached(&format!(
@@ -473,14 +488,14 @@ pub fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<
 // ---- login attempts ----
 
 #[derive(Debug, Clone)]
-pub struct LoginAttempt {
+pub(crate) struct LoginAttempt {
     pub at: i64,
     pub username: String,
     pub ip: String,
     pub success: bool,
 }
 
-pub fn record_attempt(
+pub(crate) fn record_attempt(
     conn: &Connection,
     username: &str,
     user: Option<UserId>,
@@ -497,7 +512,7 @@ pub fn record_attempt(
 
 /// Failed attempts for a username and for an IP since `since` (unix seconds), each counted
 /// from its last successful login.
-pub fn recent_failures(
+pub(crate) fn recent_failures(
     conn: &Connection,
     username: &str,
     ip: &str,
@@ -519,7 +534,7 @@ pub fn recent_failures(
 }
 
 /// Login history, newest first.
-pub fn login_history(
+pub(crate) fn login_history(
     conn: &Connection,
     limit: i64,
     offset: i64,

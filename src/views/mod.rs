@@ -11,7 +11,7 @@ use crate::log::store::{Event, EventKind};
 
 /// The sections in the header, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     Front,
     Customers,
     Contacts,
@@ -35,7 +35,7 @@ impl Section {
 }
 
 /// What the layout needs to know about the request.
-pub struct Frame {
+pub(crate) struct Frame {
     pub lang: Lang,
     pub user: Option<User>,
     pub csrf: String,
@@ -46,17 +46,17 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn t(&self, key: &str) -> &'static str {
+    pub(crate) fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
 
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 }
 
 /// The whole page around `content`.
-pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
+pub(crate) fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
     let app_name = if f.company.is_empty() {
         "minicrm".to_string()
     } else {
@@ -125,12 +125,12 @@ pub fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
     }
 }
 
-pub fn csrf_input(f: &Frame) -> Markup {
+pub(crate) fn csrf_input(f: &Frame) -> Markup {
     html! { input type="hidden" name="csrf" value=(f.csrf); }
 }
 
 /// The message above a rejected form.
-pub fn form_error(f: &Frame, error: Option<&Error>) -> Markup {
+pub(crate) fn form_error(f: &Frame, error: Option<&Error>) -> Markup {
     html! {
         @if let Some(err) = error {
             p.form-error role="alert" { (err.message(f.lang)) }
@@ -144,7 +144,7 @@ fn field_error<'e>(errors: &'e [FieldError], name: &str) -> Option<&'e FieldErro
 }
 
 /// An input with its label, kept value and error message.
-pub struct Field<'a> {
+pub(crate) struct Field<'a> {
     pub name: &'static str,
     pub label: &'static str,
     pub value: &'a str,
@@ -155,7 +155,7 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    pub fn text(name: &'static str, label: &'static str, value: &'a str) -> Field<'a> {
+    pub(crate) fn text(name: &'static str, label: &'static str, value: &'a str) -> Field<'a> {
         Field {
             name,
             label,
@@ -167,27 +167,27 @@ impl<'a> Field<'a> {
         }
     }
 
-    pub fn kind(mut self, kind: &'static str) -> Field<'a> {
+    pub(crate) fn kind(mut self, kind: &'static str) -> Field<'a> {
         self.kind = kind;
         self
     }
 
-    pub fn required(mut self) -> Field<'a> {
+    pub(crate) fn required(mut self) -> Field<'a> {
         self.required = true;
         self
     }
 
-    pub fn autocomplete(mut self, value: &'static str) -> Field<'a> {
+    pub(crate) fn autocomplete(mut self, value: &'static str) -> Field<'a> {
         self.autocomplete = value;
         self
     }
 
-    pub fn hint(mut self, key: &'static str) -> Field<'a> {
+    pub(crate) fn hint(mut self, key: &'static str) -> Field<'a> {
         self.hint = Some(key);
         self
     }
 
-    pub fn render(&self, f: &Frame, errors: &[FieldError]) -> Markup {
+    pub(crate) fn render(&self, f: &Frame, errors: &[FieldError]) -> Markup {
         let id = format!("f-{}", self.name);
         let error = field_error(errors, self.name);
         let described = match (error.is_some(), self.hint.is_some()) {
@@ -218,7 +218,7 @@ impl<'a> Field<'a> {
 }
 
 /// A `<select>` with its label; `options` are (value, label) pairs.
-pub fn select(
+pub(crate) fn select(
     f: &Frame,
     name: &'static str,
     label: &'static str,
@@ -243,7 +243,12 @@ pub fn select(
     }
 }
 
-pub fn checkbox(f: &Frame, name: &'static str, label: &'static str, checked: bool) -> Markup {
+pub(crate) fn checkbox(
+    f: &Frame,
+    name: &'static str,
+    label: &'static str,
+    checked: bool,
+) -> Markup {
     let id = format!("f-{name}");
     html! {
         div.field.check {
@@ -254,7 +259,7 @@ pub fn checkbox(f: &Frame, name: &'static str, label: &'static str, checked: boo
 }
 
 /// The language choices of a picker: each language in its own name.
-pub fn language_options() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn language_options() -> Vec<(&'static str, &'static str)> {
     crate::i18n::Lang::ALL
         .iter()
         .map(|l| (l.code(), l.native_name()))
@@ -263,7 +268,7 @@ pub fn language_options() -> Vec<(&'static str, &'static str)> {
 
 /// "Previous / next" links for a list at `offset`; `more` says whether rows follow the page
 /// (lists fetch one row more than they show instead of counting).
-pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
+pub(crate) fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
     let sep = if base.ends_with('?') || base.ends_with('&') {
         ""
     } else if base.contains('?') {
@@ -283,15 +288,15 @@ pub fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Mark
     }
 }
 
-pub fn tag_list(tags: &[String]) -> Markup {
+pub(crate) fn tag_list(tags: &[String]) -> Markup {
     html! { @for t in tags { span.tag { (t) } " " } }
 }
 
-pub fn tag_datalist(tags: &[String]) -> Markup {
+pub(crate) fn tag_datalist(tags: &[String]) -> Markup {
     html! { datalist #tag-suggestions { @for t in tags { option value=(t) {} } } }
 }
 
-pub fn textarea(
+pub(crate) fn textarea(
     f: &Frame,
     name: &'static str,
     label: &'static str,
@@ -312,7 +317,7 @@ pub fn textarea(
 
 /// The tabs of a card, in order. The URL names one with `?tab=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CardTab {
+pub(crate) enum CardTab {
     Details,
     Documents,
     Tasks,
@@ -328,7 +333,7 @@ impl CardTab {
     ];
 
     /// The tab `?tab=` names; details when it names none we know.
-    pub fn parse(value: &str) -> CardTab {
+    pub(crate) fn parse(value: &str) -> CardTab {
         CardTab::ALL
             .iter()
             .find(|(_, name, _)| *name == value)
@@ -337,7 +342,7 @@ impl CardTab {
 }
 
 /// The tab bar of a card.
-pub fn tabs(f: &Frame, base: &str, current: CardTab) -> Markup {
+pub(crate) fn tabs(f: &Frame, base: &str, current: CardTab) -> Markup {
     html! {
         nav.tabs aria-label=(f.t("tabs.label")) {
             ul {
@@ -352,12 +357,17 @@ pub fn tabs(f: &Frame, base: &str, current: CardTab) -> Markup {
 }
 
 /// A definition list row, skipped when empty.
-pub fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
+pub(crate) fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
     html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
 }
 
 /// The tags box: comma-separated, with the tags in use suggested.
-pub fn tags_field(f: &Frame, value: &str, errors: &[FieldError], all_tags: &[String]) -> Markup {
+pub(crate) fn tags_field(
+    f: &Frame,
+    value: &str,
+    errors: &[FieldError],
+    all_tags: &[String],
+) -> Markup {
     let error = field_error(errors, "tags");
     html! {
         div.field.invalid[error.is_some()] {
@@ -376,7 +386,7 @@ pub fn tags_field(f: &Frame, value: &str, errors: &[FieldError], all_tags: &[Str
 }
 
 /// A list of log events: when, what, who did it.
-pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
+pub(crate) fn event_list(f: &Frame, list: &[Event]) -> Markup {
     html! {
         @if list.is_empty() {
             (empty(f.t("log.none")))
@@ -398,7 +408,7 @@ pub fn event_list(f: &Frame, list: &[Event]) -> Markup {
 
 /// What a card's documents, tasks and log tabs show; `None` for details, which each card
 /// draws itself. `log` holds one event more than a page when a next page exists.
-pub fn other_tab(
+pub(crate) fn other_tab(
     f: &Frame,
     tab: CardTab,
     base: &str,
@@ -418,6 +428,6 @@ pub fn other_tab(
 }
 
 /// An empty-state box.
-pub fn empty(text: &str) -> Markup {
+pub(crate) fn empty(text: &str) -> Markup {
     html! { p.empty { (text) } }
 }
