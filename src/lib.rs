@@ -24,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 mod i18n;
+pub mod jobs;
 pub mod log;
 pub mod register;
 pub mod settings;

@@ -7,6 +7,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
+use crate::jobs::JobStatus;
 use crate::log::{self, EventKind, NewEvent};
 use crate::settings::{self as store, Settings};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
@@ -39,7 +40,8 @@ pub fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
     let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
-    Ok(Resp::html(index_view(&frame, &values, None)))
+    let jobs = ctx.app.jobs.snapshot();
+    Ok(Resp::html(index_view(&frame, &values, None, &jobs)))
 }
 
 fn settings_form_values(s: &Settings) -> Form {
@@ -112,7 +114,8 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             fields: errors,
         };
         let frame = ctx.frame(Section::Settings);
-        return Ok(Resp::html(index_view(&frame, &form, Some(&err))).with_status(422));
+        let jobs = ctx.app.jobs.snapshot();
+        return Ok(Resp::html(index_view(&frame, &form, Some(&err), &jobs)).with_status(422));
     }
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
@@ -135,7 +138,7 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     Ok(Resp::redirect("/settings"))
 }
 
-fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
+fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus]) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let body = html! {
         h1 { (f.t("settings.title")) }
@@ -176,11 +179,65 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }
+            (jobs_view(f, jobs))
         } @else {
             p { (f.t("settings.admin_only")) }
         }
     };
     layout(f, f.t("settings.title"), body)
+}
+
+/// The background jobs: each one's last run, how it went, and its next run.
+fn jobs_view(f: &Frame, jobs: &[JobStatus]) -> Markup {
+    html! {
+        section #jobs {
+            h2 { (f.t("jobs.title")) }
+            p.hint { (f.t("jobs.intro")) }
+            div.table-wrap {
+                table {
+                    thead { tr { th { (f.t("jobs.job")) } th { (f.t("jobs.last_run")) } th { (f.t("jobs.result")) } th { (f.t("jobs.next_run")) } } }
+                    tbody {
+                        @for job in jobs {
+                            tr data-job=(job.name) {
+                                td { (f.t(job.name)) }
+                                td.last-run {
+                                    @if let Some(start) = job.last_start {
+                                        time datetime=(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (f.lang.datetime(start)) }
+                                        @if let Some(took) = job.last_duration { " (" (duration_text(took)) ")" }
+                                    } @else {
+                                        (f.t("jobs.not_run"))
+                                    }
+                                }
+                                td.result {
+                                    @if job.running {
+                                        (f.t("jobs.running"))
+                                    } @else if let Some(error) = &job.last_error {
+                                        span.error { (error) }
+                                    } @else if job.runs > 0 {
+                                        (f.t("jobs.ok"))
+                                    }
+                                }
+                                td.next-run {
+                                    @match job.next_run {
+                                        Some(next) => (f.lang.datetime(next)),
+                                        None => (f.t("jobs.soon")),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A job's run time: milliseconds, or seconds with one decimal from a second up.
+fn duration_text(took: std::time::Duration) -> String {
+    match took.as_millis() {
+        ms if ms < 1000 => format!("{ms} ms"),
+        _ => format!("{:.1} s", took.as_secs_f64()),
+    }
 }
 
 pub fn backups(ctx: &mut Ctx) -> Result<Resp> {

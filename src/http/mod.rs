@@ -11,11 +11,16 @@ pub mod response;
 pub use request::{Ctx, Method};
 pub use response::{Body, Resp};
 
+use std::sync::Arc;
+
 use crate::config::ServeConfig;
+use crate::jobs;
 
 /// What every worker shares.
 pub struct App {
     pub config: ServeConfig,
     /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
     pub allowed_hosts: Vec<String>,
+    /// The background jobs' last and next runs, written by the jobs thread.
+    pub jobs: Arc<jobs::Health>,
 }
