@@ -16,6 +16,9 @@ pub struct ServeConfig {
     pub io_timeout: Duration,
     /// The longest a worker waits for a whole request body, however it trickles in.
     pub body_deadline: Duration,
+    /// At most this many threads at once read and throw away the rest of a refused request
+    /// body (so that the browser sees the 413); past that the connection is closed unread.
+    pub max_drainers: usize,
     /// Extra `Host` values (`name` or `name:port`) accepted besides the listening address and
     /// the loopback names; needed when the server is reached by a LAN name.
     pub allowed_hosts: Vec<String>,
@@ -38,6 +41,7 @@ impl ServeConfig {
             max_body: Self::DEFAULT_MAX_BODY,
             io_timeout: Duration::from_secs(30),
             body_deadline: Duration::from_secs(300),
+            max_drainers: 4,
             allowed_hosts: Vec::new(),
             backup_check_every: Duration::from_secs(600),
             test_routes: false,

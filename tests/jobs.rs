@@ -1,9 +1,16 @@
-//! The server's background jobs over real HTTP: both jobs run at start and show their last run
-//! on the settings page; a failing job shows its error there.
+//! The server's background work over real HTTP: both jobs run at start and show their last run
+//! on the settings page, and a failing job shows its error there; a flood of oversized
+//! requests gets at most `max_drainers` draining threads and the server still answers.
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use minicrm::config::ServeConfig;
 
 use common::page::unescape;
 use common::*;
@@ -92,4 +99,86 @@ fn the_jobs_are_for_admins_only() {
     let page = user.get("/settings");
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("data-job="));
+}
+
+/// Reads one response's head from a raw connection: up to the blank line.
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).to_lowercase()
+}
+
+/// The threads of this process called `name`.
+fn threads_named(name: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|comm| comm.trim() == name)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_flood_of_oversized_requests_gets_at_most_max_drainers_threads_and_the_server_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::new(dir.path().join("minicrm.db"));
+    config.addr = "127.0.0.1:0".into();
+    config.workers = 4;
+    config.max_body = 1024;
+    config.max_drainers = 2;
+    let running = minicrm::server::start(config, Arc::new(AtomicBool::new(false))).unwrap();
+    let addr = running.addr;
+    // Each announces 100 MB, sends a little and then nothing: a drainer would wait on it.
+    let request = format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: 100000000\r\n\r\n{}",
+        "a".repeat(2000)
+    );
+    let mut clients: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(20)))
+                .unwrap();
+            stream.write_all(request.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let mut closed = 0;
+    for stream in &mut clients {
+        let head = read_head(stream);
+        assert!(head.starts_with("http/1.1 413"), "{head}");
+        if head.contains("connection: close") {
+            closed += 1;
+            // Shut at once, without waiting for the rest of the body.
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+        }
+    }
+    let stats = running.drain_stats();
+    assert_eq!((stats.peak, stats.active), (2, 2), "{stats:?}");
+    assert_eq!((stats.closed_unread, closed), (18, 18), "{stats:?}");
+    if cfg!(target_os = "linux") {
+        assert!(threads_named("drain") <= 2);
+    }
+
+    let page = Client::new(running.url()).get("/setup");
+    assert_eq!(page.status, 200);
+
+    // The clients give up: the two drainers see the end of their bodies and finish.
+    drop(clients);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running.drain_stats().active > 0 {
+        assert!(Instant::now() < deadline, "the drainers did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    running.stop();
 }

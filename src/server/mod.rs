@@ -9,7 +9,7 @@ pub mod pages;
 pub mod routes;
 mod run;
 
-pub use run::{start, Running, StartError};
+pub use run::{start, DrainStats, Running, StartError};
 
 use routes::{Found, Route};
 

@@ -2,12 +2,13 @@
 //! taking requests from one shared listener. Limits are enforced here, before a handler runs:
 //! the body size (checked against `Content-Length` before reading), a deadline for the whole
 //! body, and per-connection read/write timeouts. A panic in a handler is caught, logged and
-//! answered with a 500; the worker lives on.
+//! answered with a 500; the worker lives on. A refused body is drained off the worker by at
+//! most `max_drainers` threads at once; past that its connection is closed unread.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -39,11 +40,17 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    drainers: Arc<Drainers>,
 }
 
 impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How the refused bodies were dealt with so far.
+    pub fn drain_stats(&self) -> DrainStats {
+        self.drainers.stats()
     }
 
     /// Stops taking requests, lets in-flight ones finish, and waits for the workers.
@@ -83,14 +90,16 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         config,
     });
 
+    let drainers = Arc::new(Drainers::new(app.config.max_drainers));
     let mut threads = Vec::new();
     for n in 0..app.config.workers.max(1) {
         let conn =
             db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
         let (app, server, shutdown) = (app.clone(), server.clone(), shutdown.clone());
+        let drainers = drainers.clone();
         let thread = std::thread::Builder::new()
             .name(format!("worker-{n}"))
-            .spawn(move || worker(&app, &server, conn, &shutdown))
+            .spawn(move || worker(&app, &server, conn, &shutdown, &drainers))
             .map_err(|e| StartError::Other(e.to_string()))?;
         threads.push(thread);
     }
@@ -103,16 +112,23 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         addr,
         shutdown,
         threads,
+        drainers,
     })
 }
 
 /// How often an idle worker looks at the shutdown flag.
 const POLL: Duration = Duration::from_millis(200);
 
-fn worker(app: &App, server: &tiny_http::Server, mut conn: Connection, shutdown: &AtomicBool) {
+fn worker(
+    app: &App,
+    server: &tiny_http::Server,
+    mut conn: Connection,
+    shutdown: &AtomicBool,
+    drainers: &Arc<Drainers>,
+) {
     while !shutdown.load(Ordering::SeqCst) {
         match server.recv_timeout(POLL) {
-            Ok(Some(request)) => handle(app, &mut conn, request),
+            Ok(Some(request)) => handle(app, &mut conn, request, drainers),
             Ok(None) => {}
             Err(e) => {
                 log::error!("the listener failed: {e}");
@@ -122,7 +138,12 @@ fn worker(app: &App, server: &tiny_http::Server, mut conn: Connection, shutdown:
     }
 }
 
-fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
+fn handle(
+    app: &App,
+    conn: &mut Connection,
+    mut request: tiny_http::Request,
+    drainers: &Arc<Drainers>,
+) {
     let started = Instant::now();
     let method = Method::parse(request.method().as_str());
     let url = request.url().to_string();
@@ -152,9 +173,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
                 resp.status,
                 started.elapsed().as_millis()
             );
-            // The unread rest of the body is drained when the request is dropped; do that
-            // off the worker so a huge or stalled upload does not hold it.
-            std::thread::spawn(move || send(request, resp));
+            refuse(request, resp, &err, &headers, drainers);
             return;
         }
     };
@@ -179,6 +198,102 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         started.elapsed().as_millis()
     );
     send(request, resp);
+}
+
+/// Answers a request whose body was refused. The unread rest of the body is read and thrown
+/// away when the request is dropped, so that a browser still uploading sees the 413 rather
+/// than a reset connection; that is done off the worker, so a huge or stalled upload does not
+/// hold it, by at most `max_drainers` threads at once. Past that, and when nothing useful would
+/// come of draining (a timed-out body, a client waiting for `100 Continue`), the answer goes
+/// with `Connection: close` and the connection is shut without reading the rest.
+fn refuse(
+    request: tiny_http::Request,
+    resp: Resp,
+    err: &Error,
+    headers: &[(String, String)],
+    drainers: &Arc<Drainers>,
+) {
+    let waits_for_continue = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("expect"));
+    let slot = match err {
+        Error::TooLarge(_) if !waits_for_continue => drainers.try_acquire(),
+        _ => None,
+    };
+    let Some(slot) = slot else {
+        drainers.closed.fetch_add(1, Ordering::SeqCst);
+        if let Err(e) = request.respond_and_close(tiny_response(resp)) {
+            log::debug!("could not send the response: {e}");
+        }
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("drain".into())
+        .spawn(move || {
+            let _slot = slot;
+            send(request, resp);
+        });
+    if let Err(e) = spawned {
+        // The closure, request and slot included, is dropped here: the request is answered
+        // with a 500 and drained on the worker, which is rare enough to accept.
+        log::error!("could not start a thread to drain a refused body: {e}");
+    }
+}
+
+/// The threads draining refused bodies: how many now, the most at once, and how many
+/// connections were closed unread instead.
+struct Drainers {
+    limit: usize,
+    active: AtomicUsize,
+    peak: AtomicUsize,
+    closed: AtomicUsize,
+}
+
+/// A snapshot of `Drainers`, for the tests and the curious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainStats {
+    pub active: usize,
+    pub peak: usize,
+    pub closed_unread: usize,
+}
+
+/// A place among the drainers, given back when dropped (also when the drain panics).
+struct DrainSlot(Arc<Drainers>);
+
+impl Drop for DrainSlot {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drainers {
+    fn new(limit: usize) -> Drainers {
+        Drainers {
+            limit,
+            active: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            closed: AtomicUsize::new(0),
+        }
+    }
+
+    fn try_acquire(self: &Arc<Self>) -> Option<DrainSlot> {
+        let before = self
+            .active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .ok()?;
+        self.peak.fetch_max(before + 1, Ordering::SeqCst);
+        Some(DrainSlot(self.clone()))
+    }
+
+    fn stats(&self) -> DrainStats {
+        DrainStats {
+            active: self.active.load(Ordering::SeqCst),
+            peak: self.peak.load(Ordering::SeqCst),
+            closed_unread: self.closed.load(Ordering::SeqCst),
+        }
+    }
 }
 
 /// Reads the request body: refused before reading when `Content-Length` is over the limit,
@@ -236,6 +351,12 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 fn send(request: tiny_http::Request, resp: Resp) {
+    if let Err(e) = request.respond(tiny_response(resp)) {
+        log::debug!("could not send the response: {e}");
+    }
+}
+
+fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
     let mut headers: Vec<tiny_http::Header> = Vec::new();
     let mut add = |name: &str, value: &str| {
         // tiny_http accepts any ASCII in a header, line breaks included: a value with a control
@@ -264,17 +385,14 @@ fn send(request: tiny_http::Request, resp: Resp) {
         }
         Body::File(file, len) => (Box::new(file), len as usize),
     };
-    let response = tiny_http::Response::new(
+    tiny_http::Response::new(
         tiny_http::StatusCode(resp.status),
         headers,
         reader,
         Some(length),
         None,
     )
-    .with_chunked_threshold(usize::MAX);
-    if let Err(e) = request.respond(response) {
-        log::debug!("could not send the response: {e}");
-    }
+    .with_chunked_threshold(usize::MAX)
 }
 
 /// The background jobs: expired-session clean-up and the backup schedule, both looked at every

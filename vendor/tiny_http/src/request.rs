@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 
+use crate::util::refined_tcp_stream::Closer;
 use crate::util::{EqualReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 use chunked_transfer::Decoder;
@@ -71,6 +73,9 @@ pub struct Request {
 
     // true if a `100 Continue` response must be sent when `as_reader()` is called
     must_send_continue: bool,
+
+    // minicrm patch: shuts the connection down for `respond_and_close`
+    closer: Option<Arc<Closer>>,
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
@@ -237,6 +242,7 @@ where
         headers,
         body_length: content_length,
         must_send_continue: expects_continue,
+        closer: None,
         notify_when_responded: None,
     })
 }
@@ -438,6 +444,30 @@ impl Request {
             sender.send(()).unwrap();
         }
         res
+    }
+
+    /// minicrm patch: sends a response with `Connection: close`, then shuts the connection
+    /// down, so that the unread rest of the request body is not read and thrown away when the
+    /// request is dropped (which holds the dropping thread for as long as the client sends).
+    /// For refusing a body without spending a thread on it. Without a connection to shut
+    /// (a `TestRequest`), it is `respond`.
+    pub fn respond_and_close<R>(mut self, response: Response<R>) -> Result<(), IoError>
+    where
+        R: Read,
+    {
+        let res = self.respond_impl(response.with_connection_close());
+        if let Some(closer) = self.closer.take() {
+            closer.close();
+        }
+        if let Some(sender) = self.notify_when_responded.take() {
+            sender.send(()).unwrap();
+        }
+        res
+    }
+
+    pub(crate) fn with_closer(mut self, closer: Option<Arc<Closer>>) -> Self {
+        self.closer = closer;
+        self
     }
 
     fn respond_impl<R>(&mut self, response: Response<R>) -> Result<(), IoError>

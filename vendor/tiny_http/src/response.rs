@@ -231,6 +231,14 @@ where
         self
     }
 
+    /// minicrm patch: adds `Connection: close` (which `add_header` refuses), for
+    /// `Request::respond_and_close`.
+    pub(crate) fn with_connection_close(mut self) -> Response<R> {
+        self.headers
+            .push(Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        self
+    }
+
     /// Convert the response into the underlying `Read` type.
     ///
     /// This is mainly useful for testing as it must consume the `Response`.

@@ -1,6 +1,7 @@
 use std::io::Result as IoResult;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::sync::Mutex;
 
 use crate::connection::Connection;
 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -120,6 +121,28 @@ impl RefinedTcpStream {
 
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
+    }
+
+    /// minicrm patch: a handle that can shut this connection down from elsewhere.
+    pub(crate) fn closer(&self) -> Option<Closer> {
+        let stream = match &self.stream {
+            Stream::Http(tcp_stream) => Stream::Http(tcp_stream.try_clone().ok()?),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(ssl_stream) => Stream::Https(ssl_stream.clone()),
+        };
+        Some(Closer(Mutex::new(stream)))
+    }
+}
+
+/// minicrm patch: shuts a connection down (both ways) from outside its reader and writer, so
+/// that a request can be answered without reading the rest of its body.
+pub(crate) struct Closer(Mutex<Stream>);
+
+impl Closer {
+    pub(crate) fn close(&self) {
+        if let Ok(mut stream) = self.0.lock() {
+            stream.shutdown(Shutdown::Both).ok();
+        }
     }
 }
 
