@@ -1,6 +1,7 @@
 //! The server's background work over real HTTP: both jobs run at start and show their last run
 //! on the settings page, and a failing job shows its error there; a flood of oversized
-//! requests gets at most `max_drainers` draining threads and the server still answers.
+//! requests gets at most `max_drainers` draining threads and the server still answers. And the
+//! company's time zone: times stored in UTC show in it (Europe/Helsinki unless changed).
 
 mod common;
 
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use minicrm::config::ServeConfig;
 
-use common::page::unescape;
+use common::page::{field_error, input_value, unescape};
 use common::*;
 
 /// The settings page's row for one job, as text without tags.
@@ -181,4 +182,76 @@ fn a_flood_of_oversized_requests_gets_at_most_max_drainers_threads_and_the_serve
         std::thread::sleep(Duration::from_millis(20));
     }
     running.stop();
+}
+
+/// The first `<time datetime="…">shown</time>` of a page: the stored UTC text and what shows.
+fn first_time(body: &str) -> (String, String) {
+    let at = body
+        .find("<time datetime=\"")
+        .expect("a <time> on the page")
+        + 16;
+    let rest = &body[at..];
+    let stored = rest[..rest.find('"').unwrap()].to_string();
+    let shown = &rest[rest.find('>').unwrap() + 1..];
+    (stored, unescape(&shown[..shown.find("</time>").unwrap()]))
+}
+
+fn save_time_zone(admin: &Client, zone: &str) -> Response {
+    admin.post_form(
+        "/settings",
+        "/settings",
+        &[
+            ("company_name", "Testi Oy"),
+            ("default_language", "fi"),
+            ("customer_number_prefix", ""),
+            ("time_zone", zone),
+            ("session_idle_hours", "8"),
+            ("remember_days", "30"),
+            ("lockout_attempts", "5"),
+            ("lockout_minutes", "15"),
+            ("backup_interval_hours", "24"),
+            ("backup_keep", "7"),
+        ],
+    )
+}
+
+#[test]
+fn an_event_created_now_shows_the_helsinki_time_on_the_customer_log() {
+    let (_server, admin) = TestServer::with_admin();
+    let created = admin.post_form(
+        "/customers/new",
+        "/customers/new",
+        &[("name", "Aikavyöhyke Oy")],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let card = created.location().to_string();
+    let log = admin.get(&format!("{card}?tab=log"));
+    assert_eq!(log.status, 200);
+    let (stored, shown) = first_time(&log.body);
+    let at = chrono::DateTime::parse_from_rfc3339(&stored)
+        .unwrap()
+        .to_utc();
+    assert!(
+        (chrono::Utc::now() - at).num_seconds().abs() < 60,
+        "{stored}"
+    );
+    let helsinki = at.with_timezone(&chrono_tz::Europe::Helsinki);
+    assert_eq!(shown, helsinki.format("%-d.%-m.%Y %H.%M").to_string());
+    assert_ne!(shown, at.format("%-d.%-m.%Y %H.%M").to_string());
+
+    // Another zone shows the same moment differently; a made-up one is refused at the field.
+    let bad = save_time_zone(&admin, "Europe/Tampere");
+    assert_eq!(bad.status, 422);
+    assert!(
+        field_error(&bad.body, "time_zone").is_some(),
+        "{}",
+        bad.body
+    );
+    assert_eq!(save_time_zone(&admin, "america/new_york").status, 303);
+    let settings = admin.get("/settings");
+    assert_eq!(input_value(&settings.body, "time_zone"), "America/New_York");
+    let log = admin.get(&format!("{card}?tab=log"));
+    let new_york = at.with_timezone(&chrono_tz::America::New_York);
+    let (_, shown) = first_time(&log.body);
+    assert_eq!(shown, new_york.format("%-d.%-m.%Y %H.%M").to_string());
 }

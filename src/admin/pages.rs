@@ -28,6 +28,7 @@ fn label_of(key: &str) -> &'static str {
         "company_name" => "setup.company_name",
         "default_language" => "settings.default_language",
         "customer_number_prefix" => "settings.customer_number_prefix",
+        "time_zone" => "settings.time_zone",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -55,6 +56,7 @@ fn settings_form_values(s: &Settings) -> Form {
             "customer_number_prefix".to_string(),
             s.customer_number_prefix.clone(),
         ),
+        ("time_zone".to_string(), s.time_zone.name().to_string()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -102,6 +104,12 @@ pub fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             field: "default_language",
             key: "setup.language_required",
         }),
+    }
+    // A form from before the setting existed keeps the zone as it is.
+    if form.has("time_zone") {
+        if let Err(e) = after.set_time_zone(form.get("time_zone")) {
+            errors.extend(e.fields().iter().cloned());
+        }
     }
     for (key, _) in NUMBER_FIELDS {
         if let Err(e) = after.set_number(key, form.get(key)) {
@@ -162,6 +170,7 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus
                     legend { (f.t("setup.company")) }
                     (Field::text("company_name", "setup.company_name", values.get("company_name")).required().render(f, errors))
                     (select(f, "default_language", "settings.default_language", &views::language_options(), values.get("default_language"), errors))
+                    (Field::text("time_zone", "settings.time_zone", values.get("time_zone")).required().hint("settings.time_zone_hint").render(f, errors))
                     (Field::text("customer_number_prefix", "settings.customer_number_prefix", values.get("customer_number_prefix")).hint("settings.customer_number_prefix_hint").render(f, errors))
                 }
                 fieldset {
@@ -202,7 +211,7 @@ fn jobs_view(f: &Frame, jobs: &[JobStatus]) -> Markup {
                                 td { (f.t(job.name)) }
                                 td.last-run {
                                     @if let Some(start) = job.last_start {
-                                        time datetime=(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (f.lang.datetime(start)) }
+                                        time datetime=(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (f.datetime(start)) }
                                         @if let Some(took) = job.last_duration { " (" (duration_text(took)) ")" }
                                     } @else {
                                         (f.t("jobs.not_run"))
@@ -219,7 +228,7 @@ fn jobs_view(f: &Frame, jobs: &[JobStatus]) -> Markup {
                                 }
                                 td.next-run {
                                     @match job.next_run {
-                                        Some(next) => (f.lang.datetime(next)),
+                                        Some(next) => (f.datetime(next)),
                                         None => (f.t("jobs.soon")),
                                     }
                                 }
@@ -260,7 +269,7 @@ pub fn backups(ctx: &mut Ctx) -> Result<Resp> {
                     @for file in &files {
                         tr {
                             td { a href=(format!("/settings/backups/file/{}", file.name)) download { (file.name) } }
-                            td { (f.lang.datetime(file.modified.into())) }
+                            td { (f.datetime(file.modified.into())) }
                             td.num { (human_size(file.size)) }
                         }
                     }
@@ -305,7 +314,9 @@ pub fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
     let size = file.metadata()?.len();
     let name = format!(
         "minicrm-{}.db",
-        chrono::Local::now().format("%Y%m%d-%H%M%S")
+        chrono::Utc::now()
+            .with_timezone(&ctx.settings.time_zone)
+            .format("%Y%m%d-%H%M%S")
     );
     Ok(download(file, size, &name))
 }
