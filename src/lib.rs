@@ -24,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 mod i18n;
+pub(crate) mod jobs;
 pub mod log;
 pub mod register;
 mod settings;

@@ -1,5 +1,6 @@
 //! Settings live as key/value rows; `Settings` is their typed form with the defaults filled in.
 
+use chrono_tz::Tz;
 use rusqlite::{params, Connection, Transaction};
 
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ pub(crate) struct Settings {
     pub backup_keep: u32,
     /// Put before assigned customer numbers ("AS-" gives "AS-1001"); may be empty.
     pub customer_number_prefix: String,
+    /// The zone every time is shown in; times are stored in UTC.
+    pub time_zone: Tz,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
             backup_interval_hours: 24,
             backup_keep: 7,
             customer_number_prefix: String::new(),
+            time_zone: chrono_tz::Europe::Helsinki,
         }
     }
 }
@@ -72,6 +76,20 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         backup_interval_hours: number("backup_interval_hours", d.backup_interval_hours),
         backup_keep: number("backup_keep", d.backup_keep),
         customer_number_prefix: get("customer_number_prefix").unwrap_or(d.customer_number_prefix),
+        time_zone: get("time_zone")
+            .and_then(|v| parse_time_zone(&v))
+            .unwrap_or(d.time_zone),
+    })
+}
+
+/// A time zone of the tz database by its name (`Europe/Helsinki`), in any letter case.
+pub(crate) fn parse_time_zone(text: &str) -> Option<Tz> {
+    let text = text.trim();
+    text.parse().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(text))
+            .copied()
     })
 }
 
@@ -103,6 +121,7 @@ impl Settings {
                 "customer_number_prefix",
                 self.customer_number_prefix.clone(),
             ),
+            ("time_zone", self.time_zone.name().into()),
         ]
     }
 
@@ -134,6 +153,13 @@ impl Settings {
             _ => &mut self.backup_keep,
         };
         *slot = value;
+        Ok(())
+    }
+
+    /// Sets the time zone from form text: a name of the tz database.
+    pub(crate) fn set_time_zone(&mut self, text: &str) -> Result<()> {
+        self.time_zone =
+            parse_time_zone(text).ok_or(Error::field("time_zone", "settings.time_zone_invalid"))?;
         Ok(())
     }
 
@@ -189,5 +215,19 @@ mod tests {
         assert_eq!(s.lockout_attempts, 5);
         s.set_number("backup_interval_hours", "0").unwrap();
         assert_eq!(s.backup_interval_hours, 0);
+    }
+
+    #[test]
+    fn the_time_zone_is_a_tz_database_name_helsinki_by_default() {
+        let mut s = Settings::default();
+        assert_eq!(s.time_zone.name(), "Europe/Helsinki");
+        s.set_time_zone(" america/new_york ").unwrap();
+        assert_eq!(s.time_zone, chrono_tz::America::New_York);
+        for bad in ["", "Helsinki", "Europe/Tampere", "UTC+2"] {
+            let err = s.set_time_zone(bad).unwrap_err();
+            assert_eq!(err.fields()[0].field, "time_zone", "{bad}");
+        }
+        assert_eq!(s.time_zone, chrono_tz::America::New_York);
+        assert_eq!(s.changed_keys(&Settings::default()), ["time_zone"]);
     }
 }

@@ -7,6 +7,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
+use crate::jobs::JobStatus;
 use crate::log::{self, EventKind, NewEvent};
 use crate::settings::{self as store, Settings};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
@@ -27,6 +28,7 @@ fn label_of(key: &str) -> &'static str {
         "company_name" => "setup.company_name",
         "default_language" => "settings.default_language",
         "customer_number_prefix" => "settings.customer_number_prefix",
+        "time_zone" => "settings.time_zone",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -39,7 +41,8 @@ pub(crate) fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
     let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
-    Ok(Resp::html(index_view(&frame, &values, None)))
+    let jobs = ctx.app.jobs.snapshot();
+    Ok(Resp::html(index_view(&frame, &values, None, &jobs)))
 }
 
 fn settings_form_values(s: &Settings) -> Form {
@@ -53,6 +56,7 @@ fn settings_form_values(s: &Settings) -> Form {
             "customer_number_prefix".to_string(),
             s.customer_number_prefix.clone(),
         ),
+        ("time_zone".to_string(), s.time_zone.name().to_string()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -101,6 +105,12 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             key: "setup.language_required",
         }),
     }
+    // A form from before the setting existed keeps the zone as it is.
+    if form.has("time_zone") {
+        if let Err(e) = after.set_time_zone(form.get("time_zone")) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
     for (key, _) in NUMBER_FIELDS {
         if let Err(e) = after.set_number(key, form.get(key)) {
             errors.extend(e.fields().iter().cloned());
@@ -112,7 +122,8 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             fields: errors,
         };
         let frame = ctx.frame(Section::Settings);
-        return Ok(Resp::html(index_view(&frame, &form, Some(&err))).with_status(422));
+        let jobs = ctx.app.jobs.snapshot();
+        return Ok(Resp::html(index_view(&frame, &form, Some(&err), &jobs)).with_status(422));
     }
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
@@ -135,7 +146,7 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     Ok(Resp::redirect("/settings"))
 }
 
-fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
+fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus]) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let body = html! {
         h1 { (f.t("settings.title")) }
@@ -159,6 +170,7 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
                     legend { (f.t("setup.company")) }
                     (Field::text("company_name", "setup.company_name", values.get("company_name")).required().render(f, errors))
                     (select(f, "default_language", "settings.default_language", &views::language_options(), values.get("default_language"), errors))
+                    (Field::text("time_zone", "settings.time_zone", values.get("time_zone")).required().hint("settings.time_zone_hint").render(f, errors))
                     (Field::text("customer_number_prefix", "settings.customer_number_prefix", values.get("customer_number_prefix")).hint("settings.customer_number_prefix_hint").render(f, errors))
                 }
                 fieldset {
@@ -176,11 +188,65 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>) -> Markup {
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }
+            (jobs_view(f, jobs))
         } @else {
             p { (f.t("settings.admin_only")) }
         }
     };
     layout(f, f.t("settings.title"), body)
+}
+
+/// The background jobs: each one's last run, how it went, and its next run.
+fn jobs_view(f: &Frame, jobs: &[JobStatus]) -> Markup {
+    html! {
+        section #jobs {
+            h2 { (f.t("jobs.title")) }
+            p.hint { (f.t("jobs.intro")) }
+            div.table-wrap {
+                table {
+                    thead { tr { th { (f.t("jobs.job")) } th { (f.t("jobs.last_run")) } th { (f.t("jobs.result")) } th { (f.t("jobs.next_run")) } } }
+                    tbody {
+                        @for job in jobs {
+                            tr data-job=(job.name) {
+                                td { (f.t(job.name)) }
+                                td.last-run {
+                                    @if let Some(start) = job.last_start {
+                                        time datetime=(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (f.datetime(start)) }
+                                        @if let Some(took) = job.last_duration { " (" (duration_text(took)) ")" }
+                                    } @else {
+                                        (f.t("jobs.not_run"))
+                                    }
+                                }
+                                td.result {
+                                    @if job.running {
+                                        (f.t("jobs.running"))
+                                    } @else if let Some(error) = &job.last_error {
+                                        span.error { (error) }
+                                    } @else if job.runs > 0 {
+                                        (f.t("jobs.ok"))
+                                    }
+                                }
+                                td.next-run {
+                                    @match job.next_run {
+                                        Some(next) => (f.datetime(next)),
+                                        None => (f.t("jobs.soon")),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A job's run time: milliseconds, or seconds with one decimal from a second up.
+fn duration_text(took: std::time::Duration) -> String {
+    match took.as_millis() {
+        ms if ms < 1000 => format!("{ms} ms"),
+        _ => format!("{:.1} s", took.as_secs_f64()),
+    }
 }
 
 pub(crate) fn backups(ctx: &mut Ctx) -> Result<Resp> {
@@ -203,7 +269,7 @@ pub(crate) fn backups(ctx: &mut Ctx) -> Result<Resp> {
                     @for file in &files {
                         tr {
                             td { a href=(format!("/settings/backups/file/{}", file.name)) download { (file.name) } }
-                            td { (f.lang.datetime(file.modified.into())) }
+                            td { (f.datetime(file.modified.into())) }
                             td.num { (human_size(file.size)) }
                         }
                     }
@@ -248,7 +314,9 @@ pub(crate) fn download_fresh(ctx: &mut Ctx) -> Result<Resp> {
     let size = file.metadata()?.len();
     let name = format!(
         "minicrm-{}.db",
-        chrono::Local::now().format("%Y%m%d-%H%M%S")
+        chrono::Utc::now()
+            .with_timezone(&ctx.settings.time_zone)
+            .format("%Y%m%d-%H%M%S")
     );
     Ok(download(file, size, &name))
 }

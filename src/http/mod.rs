@@ -12,11 +12,16 @@ pub(crate) use request::Ctx;
 pub use request::Method;
 pub(crate) use response::{Body, Resp};
 
+use std::sync::Arc;
+
 use crate::config::ServeConfig;
+use crate::jobs;
 
 /// What every worker shares.
 pub(crate) struct App {
     pub config: ServeConfig,
     /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
     pub allowed_hosts: Vec<String>,
+    /// The background jobs' last and next runs, written by the jobs thread.
+    pub jobs: Arc<jobs::Health>,
 }

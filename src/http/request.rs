@@ -201,6 +201,7 @@ impl<'a> Ctx<'a> {
             company: self.settings.company_name.clone(),
             section,
             search: self.query.get("q").to_string(),
+            tz: self.settings.time_zone,
         }
     }
 

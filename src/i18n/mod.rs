@@ -1,11 +1,13 @@
 //! Finnish and English text. Every UI string lives in `fi.txt` and `en.txt` under the same key;
 //! a test fails if a key is in one file only or if the code uses a key neither file has.
-//! Dates are `22.11.2026` in Finnish and ISO `2026-11-22` in English.
+//! Dates are `22.11.2026` in Finnish and ISO `2026-11-22` in English; times are shown in the
+//! company's time zone (a setting), whatever the server's own zone.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Lang {
@@ -158,9 +160,9 @@ impl Lang {
         }
     }
 
-    /// A moment in the server's local time zone.
-    pub(crate) fn datetime(self, t: DateTime<Utc>) -> String {
-        let local = t.with_timezone(&Local);
+    /// A moment in the time zone `tz` (the company's).
+    pub(crate) fn datetime(self, t: DateTime<Utc>, tz: Tz) -> String {
+        let local = t.with_timezone(&tz);
         match self {
             Lang::Fi => local.format("%-d.%-m.%Y %H.%M").to_string(),
             Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
@@ -168,16 +170,16 @@ impl Lang {
     }
 
     /// Like `datetime`, for a unix-seconds column.
-    pub(crate) fn datetime_unix(self, secs: i64) -> String {
+    pub(crate) fn datetime_unix(self, secs: i64, tz: Tz) -> String {
         DateTime::from_timestamp(secs, 0)
-            .map(|t| self.datetime(t))
+            .map(|t| self.datetime(t, tz))
             .unwrap_or_default()
     }
 
     /// Like `datetime`, for an RFC 3339 text column.
-    pub(crate) fn datetime_text(self, text: &str) -> String {
+    pub(crate) fn datetime_text(self, text: &str, tz: Tz) -> String {
         DateTime::parse_from_rfc3339(text)
-            .map(|t| self.datetime(t.with_timezone(&Utc)))
+            .map(|t| self.datetime(t.with_timezone(&Utc), tz))
             .unwrap_or_else(|_| text.to_string())
     }
 }
@@ -193,6 +195,42 @@ mod tests {
         assert_eq!(Lang::En.date(d), "2026-11-22");
         let d = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
         assert_eq!(Lang::Fi.date(d), "5.3.2026");
+    }
+
+    #[test]
+    fn stored_utc_times_show_in_helsinki_time_summer_and_winter() {
+        let helsinki = chrono_tz::Europe::Helsinki;
+        // Summer time (UTC+3), then winter time (UTC+2).
+        assert_eq!(
+            Lang::Fi.datetime_text("2026-07-15T01:34:00Z", helsinki),
+            "15.7.2026 04.34"
+        );
+        assert_eq!(
+            Lang::Fi.datetime_text("2026-01-15T02:34:00Z", helsinki),
+            "15.1.2026 04.34"
+        );
+        assert_eq!(
+            Lang::En.datetime_text("2026-11-30T22:30:00Z", helsinki),
+            "2026-12-01 00:30"
+        );
+        // Across the spring change (03.00 → 04.00 on 29.3.2026) and the autumn one.
+        assert_eq!(
+            Lang::Fi.datetime_text("2026-03-29T00:59:00Z", helsinki),
+            "29.3.2026 02.59"
+        );
+        assert_eq!(
+            Lang::Fi.datetime_text("2026-03-29T01:00:00Z", helsinki),
+            "29.3.2026 04.00"
+        );
+        assert_eq!(
+            Lang::Fi.datetime_unix(1_792_890_000, helsinki), // 2026-10-25T01:00:00Z
+            "25.10.2026 03.00"
+        );
+        assert_eq!(
+            Lang::Fi.datetime_text("2026-07-15T01:34:00+00:00", chrono_tz::UTC),
+            "15.7.2026 01.34"
+        );
+        assert_eq!(Lang::Fi.datetime_text("not a time", helsinki), "not a time");
     }
 
     #[test]

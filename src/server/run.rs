@@ -19,6 +19,7 @@ use crate::db;
 use crate::error::Error;
 use crate::http::errors::bare_error;
 use crate::http::{App, Body, Ctx, Method, Resp};
+use crate::jobs::Jobs;
 
 /// Why the server did not start; each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +42,7 @@ pub struct Running {
 }
 
 impl Running {
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
@@ -84,8 +85,11 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     let server = tiny_http::Server::from_listener_with_limits(listener, None, limits)
         .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
+    let mut jobs = Jobs::new();
+    register_jobs(&mut jobs, &config);
     let app = Arc::new(App {
         allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
+        jobs: jobs.health(),
         config,
     });
 
@@ -101,11 +105,8 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         threads.push(thread);
     }
     let conn = db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
-    let (house_app, house_shutdown) = (app.clone(), shutdown.clone());
     threads.push(
-        std::thread::Builder::new()
-            .name("housekeeping".into())
-            .spawn(move || housekeeping(&house_app, conn, &house_shutdown))
+        jobs.spawn(conn, shutdown.clone())
             .map_err(|e| StartError::Other(e.to_string()))?,
     );
     Ok(Running {
@@ -251,6 +252,12 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 fn send(request: tiny_http::Request, resp: Resp) {
+    if let Err(e) = request.respond(tiny_response(resp)) {
+        log::debug!("could not send the response: {e}");
+    }
+}
+
+fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
     let mut headers: Vec<tiny_http::Header> = Vec::new();
     let mut add = |name: &str, value: &str| {
         // tiny_http accepts any ASCII in a header, line breaks included: a value with a control
@@ -279,51 +286,52 @@ fn send(request: tiny_http::Request, resp: Resp) {
         }
         Body::File(file, len) => (Box::new(file), len as usize),
     };
-    let response = tiny_http::Response::new(
+    tiny_http::Response::new(
         tiny_http::StatusCode(resp.status),
         headers,
         reader,
         Some(length),
         None,
     )
-    .with_chunked_threshold(usize::MAX);
-    if let Err(e) = request.respond(response) {
-        log::debug!("could not send the response: {e}");
-    }
+    .with_chunked_threshold(usize::MAX)
 }
 
-/// Scheduled backups and expired-session clean-up, in the background.
-fn housekeeping(app: &App, mut conn: Connection, shutdown: &AtomicBool) {
-    let mut next = Instant::now();
-    while !shutdown.load(Ordering::SeqCst) {
-        if Instant::now() >= next {
-            if let Err(e) = housekeeping_turn(app, &mut conn) {
-                log::error!("housekeeping failed: {e}");
+/// The background jobs: expired-session clean-up and the backup schedule, both looked at every
+/// `backup_check_every` (and at start). Each reads the settings at its turn, so a change on the
+/// settings page counts from the next turn.
+fn register_jobs(jobs: &mut Jobs, config: &ServeConfig) {
+    jobs.every(
+        "jobs.session_cleanup",
+        config.backup_check_every,
+        |conn, now| {
+            let settings = crate::settings::load(conn)?;
+            let now = now.timestamp();
+            db::write(conn, |tx| {
+                crate::users::store::delete_expired_sessions(
+                    tx,
+                    now - i64::from(settings.session_idle_hours) * 3_600,
+                    now - i64::from(settings.remember_days) * 86_400,
+                )
+            })?;
+            Ok(())
+        },
+    );
+    let db_path = config.db_path.clone();
+    jobs.every(
+        "jobs.backups",
+        config.backup_check_every,
+        move |conn, now| {
+            let settings = crate::settings::load(conn)?;
+            if settings.backup_interval_hours > 0 {
+                db::backup::run_schedule(
+                    conn,
+                    &db_path,
+                    Duration::from_secs(u64::from(settings.backup_interval_hours) * 3_600),
+                    settings.backup_keep as usize,
+                    now.into(),
+                )?;
             }
-            next = Instant::now() + app.config.backup_check_every;
-        }
-        std::thread::sleep(POLL);
-    }
-}
-
-fn housekeeping_turn(app: &App, conn: &mut Connection) -> Result<(), Error> {
-    let settings = crate::settings::load(conn)?;
-    let now = crate::now_unix();
-    db::write(conn, |tx| {
-        crate::users::store::delete_expired_sessions(
-            tx,
-            now - i64::from(settings.session_idle_hours) * 3_600,
-            now - i64::from(settings.remember_days) * 86_400,
-        )
-    })?;
-    if settings.backup_interval_hours > 0 {
-        db::backup::run_schedule(
-            conn,
-            &app.config.db_path,
-            Duration::from_secs(u64::from(settings.backup_interval_hours) * 3_600),
-            settings.backup_keep as usize,
-            std::time::SystemTime::now(),
-        )?;
-    }
-    Ok(())
+            Ok(())
+        },
+    );
 }

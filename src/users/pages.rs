@@ -320,8 +320,8 @@ fn account_page(
                         @for t in &tokens {
                             tr {
                                 td { (t.name) }
-                                td { (f.lang.datetime_text(&t.created_at)) }
-                                td { (t.last_used_at.as_deref().map(|d| f.lang.datetime_text(d)).unwrap_or_default()) }
+                                td { (f.datetime_text(&t.created_at)) }
+                                td { (t.last_used_at.as_deref().map(|d| f.datetime_text(d)).unwrap_or_default()) }
                                 td {
                                     form method="post" action=(format!("/account/tokens/{}/delete", t.id)) {
                                         (csrf_input(f))
@@ -600,7 +600,7 @@ pub(crate) fn login_history(ctx: &mut Ctx) -> Result<Resp> {
                 tbody {
                     @for a in &attempts {
                         tr.failed[!a.success] {
-                            td { (f.lang.datetime_unix(a.at)) }
+                            td { (f.datetime_unix(a.at)) }
                             td { (a.username) }
                             td { (a.ip) }
                             td { (if a.success { f.t("logins.success") } else { f.t("logins.failure") }) }

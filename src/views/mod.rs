@@ -1,6 +1,8 @@
 //! The layout and the small components every page is built from. Views take typed data and
 //! never touch the database; maud escapes everything they print.
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use maud::{html, Markup, DOCTYPE};
 
 use crate::assets;
@@ -43,11 +45,28 @@ pub(crate) struct Frame {
     pub company: String,
     pub section: Section,
     pub search: String,
+    /// The company's time zone, which every time on the page is shown in.
+    pub tz: Tz,
 }
 
 impl Frame {
     pub(crate) fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// A moment in the company's time zone.
+    pub(crate) fn datetime(&self, t: DateTime<Utc>) -> String {
+        self.lang.datetime(t, self.tz)
+    }
+
+    /// An RFC 3339 text column's time in the company's time zone.
+    pub(crate) fn datetime_text(&self, text: &str) -> String {
+        self.lang.datetime_text(text, self.tz)
+    }
+
+    /// A unix-seconds column's time in the company's time zone.
+    pub(crate) fn datetime_unix(&self, secs: i64) -> String {
+        self.lang.datetime_unix(secs, self.tz)
     }
 
     pub(crate) fn is_admin(&self) -> bool {
@@ -394,7 +413,7 @@ pub(crate) fn event_list(f: &Frame, list: &[Event]) -> Markup {
             ol.events {
                 @for e in list {
                     li {
-                        time datetime=(e.at) { (f.lang.datetime_text(&e.at)) }
+                        time datetime=(e.at) { (f.datetime_text(&e.at)) }
                         " "
                         span.kind { (EventKind::parse(&e.kind).map(|k| k.label(f.lang)).unwrap_or(&e.kind)) }
                         " "

@@ -1,0 +1,332 @@
+//! Background jobs: work that runs on a schedule instead of per request (scheduled backups and
+//! expired-session clean-up today; the reminder sender and the inbox watcher next). The server
+//! registers each job with a name, an interval and a function, and one thread runs them in turn
+//! when they are due. What each job last did (start, finish, duration, error) and when it runs
+//! next is kept in memory in a shared [`Health`], which the settings page shows.
+//!
+//! The first turn runs every job at once. A job that fails keeps its error and is tried again
+//! at its next turn; a job that panics is caught and recorded the same way, and the thread and
+//! the other jobs go on. The thread looks at the shutdown flag between turns, every [`POLL`].
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// How often the jobs thread looks at the clock and the shutdown flag.
+pub(crate) const POLL: Duration = Duration::from_millis(200);
+
+/// What a job does at its turn: given the thread's own connection and the time of the turn.
+pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send>;
+
+/// One job as seen from outside: its name, its last run and its next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JobStatus {
+    /// The job's name, an i18n key (`jobs.backups`) so that pages can show it in either language.
+    pub name: &'static str,
+    pub every: Duration,
+    pub last_start: Option<DateTime<Utc>>,
+    pub last_finish: Option<DateTime<Utc>>,
+    pub last_duration: Option<Duration>,
+    /// Why the last run failed; `None` when it succeeded or there has been none.
+    pub last_error: Option<String>,
+    /// When the job runs next; `None` until the thread's first turn, which runs every job.
+    pub next_run: Option<DateTime<Utc>>,
+    pub running: bool,
+    pub runs: u64,
+    pub failures: u64,
+}
+
+/// The jobs' state, shared between the jobs thread (which writes it) and the pages (which read it).
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    jobs: Mutex<Vec<JobStatus>>,
+}
+
+impl Health {
+    fn lock(&self) -> MutexGuard<'_, Vec<JobStatus>> {
+        // Jobs run outside the lock, so it is never poisoned by a job; be lenient anyway.
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every job's state, in the order they were registered.
+    pub(crate) fn snapshot(&self) -> Vec<JobStatus> {
+        self.lock().clone()
+    }
+
+    /// One job's state by name (the tests look jobs up so).
+    #[cfg(test)]
+    pub(crate) fn get(&self, name: &str) -> Option<JobStatus> {
+        self.lock().iter().find(|j| j.name == name).cloned()
+    }
+
+    fn update(&self, index: usize, change: impl FnOnce(&mut JobStatus)) {
+        if let Some(status) = self.lock().get_mut(index) {
+            change(status);
+        }
+    }
+}
+
+struct Job {
+    name: &'static str,
+    every: TimeDelta,
+    run: JobFn,
+    next: Option<DateTime<Utc>>,
+}
+
+/// The registered jobs; `spawn` hands them to their thread.
+pub(crate) struct Jobs {
+    jobs: Vec<Job>,
+    health: Arc<Health>,
+}
+
+impl Default for Jobs {
+    fn default() -> Jobs {
+        Jobs::new()
+    }
+}
+
+impl Jobs {
+    pub(crate) fn new() -> Jobs {
+        Jobs {
+            jobs: Vec::new(),
+            health: Arc::new(Health::default()),
+        }
+    }
+
+    /// The state every job records, for whoever shows it.
+    pub(crate) fn health(&self) -> Arc<Health> {
+        self.health.clone()
+    }
+
+    /// Registers a job that runs at the first turn and then every `every`, counted from the
+    /// start of its previous run. `name` is the i18n key of its label.
+    pub(crate) fn every(
+        &mut self,
+        name: &'static str,
+        every: Duration,
+        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
+    ) -> &mut Jobs {
+        self.health.lock().push(JobStatus {
+            name,
+            every,
+            last_start: None,
+            last_finish: None,
+            last_duration: None,
+            last_error: None,
+            next_run: None,
+            running: false,
+            runs: 0,
+            failures: 0,
+        });
+        self.jobs.push(Job {
+            name,
+            every: TimeDelta::from_std(every).unwrap_or(TimeDelta::MAX),
+            run: Box::new(run),
+            next: None,
+        });
+        self
+    }
+
+    /// One turn: runs, in order, every job that is due at `now`, and records how each went.
+    /// Returns how many ran.
+    pub(crate) fn run_due(&mut self, conn: &mut Connection, now: DateTime<Utc>) -> usize {
+        let mut ran = 0;
+        for (index, job) in self.jobs.iter_mut().enumerate() {
+            if job.next.is_some_and(|next| next > now) {
+                continue;
+            }
+            ran += 1;
+            self.health.update(index, |s| {
+                s.running = true;
+                s.last_start = Some(now);
+            });
+            let started = Instant::now();
+            let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
+            let took = started.elapsed();
+            let error = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(panic) => Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+            };
+            match &error {
+                Some(e) => log::error!("background job {} failed: {e}", job.name),
+                None => log::debug!("background job {} ran in {took:?}", job.name),
+            }
+            let next = now.checked_add_signed(job.every);
+            job.next = Some(next.unwrap_or(DateTime::<Utc>::MAX_UTC));
+            self.health.update(index, |s| {
+                s.running = false;
+                s.last_finish = Some(now + TimeDelta::from_std(took).unwrap_or_default());
+                s.last_duration = Some(took);
+                s.failures += u64::from(error.is_some());
+                s.last_error = error;
+                s.next_run = next;
+                s.runs += 1;
+            });
+        }
+        ran
+    }
+
+    /// Starts the jobs thread, which runs a turn every `POLL` until `shutdown` is set.
+    pub(crate) fn spawn(
+        mut self,
+        mut conn: Connection,
+        shutdown: Arc<AtomicBool>,
+    ) -> std::io::Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("jobs".into())
+            .spawn(move || {
+                while !shutdown.load(Ordering::SeqCst) {
+                    self.run_due(&mut conn, Utc::now());
+                    std::thread::sleep(POLL);
+                }
+            })
+    }
+}
+
+/// The message of a caught panic, when it has one.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    use crate::error::Error;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn counter() -> (Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let n = Arc::new(AtomicUsize::new(0));
+        (n.clone(), n)
+    }
+
+    #[test]
+    fn a_job_runs_at_the_first_turn_then_when_due_and_not_before() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let (runs, seen) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every("jobs.backups", Duration::from_secs(600), move |_, _| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        });
+        let health = jobs.health();
+        assert_eq!(health.get("jobs.backups").unwrap().next_run, None);
+
+        let t0 = at("2026-11-30T10:00:00Z");
+        assert_eq!(jobs.run_due(&mut conn, t0), 1);
+        let status = health.get("jobs.backups").unwrap();
+        assert_eq!(status.last_start, Some(t0));
+        assert_eq!(status.next_run, Some(at("2026-11-30T10:10:00Z")));
+        assert_eq!((status.runs, status.last_error), (1, None));
+
+        for not_yet in ["2026-11-30T10:00:01Z", "2026-11-30T10:09:59Z"] {
+            assert_eq!(jobs.run_due(&mut conn, at(not_yet)), 0, "{not_yet}");
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:10:00Z")), 1);
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        // A late turn counts the next interval from the run that actually happened.
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:25:00Z")), 1);
+        assert_eq!(
+            health.get("jobs.backups").unwrap().next_run,
+            Some(at("2026-11-30T10:35:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_failing_job_records_its_error_and_is_retried_at_its_next_turn() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let (calls, seen) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every("jobs.backups", Duration::from_secs(60), move |_, _| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(Error::Internal("the disk is full".into()))
+            } else {
+                Ok(())
+            }
+        });
+        let health = jobs.health();
+        let t0 = at("2026-11-30T10:00:00Z");
+        jobs.run_due(&mut conn, t0);
+        let failed = health.get("jobs.backups").unwrap();
+        assert_eq!(failed.last_error.as_deref(), Some("the disk is full"));
+        assert_eq!((failed.runs, failed.failures), (1, 1));
+        assert!(!failed.running);
+        assert_eq!(failed.next_run, Some(at("2026-11-30T10:01:00Z")));
+
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:30Z")), 0);
+        jobs.run_due(&mut conn, at("2026-11-30T10:01:00Z"));
+        let retried = health.get("jobs.backups").unwrap();
+        assert_eq!(retried.last_error, None);
+        assert_eq!((retried.runs, retried.failures), (2, 1));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_panicking_job_is_recorded_and_the_others_still_run() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let (after, seen) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every("jobs.backups", Duration::from_secs(60), |_, _| {
+            panic!("a job panicked on purpose")
+        })
+        .every(
+            "jobs.session_cleanup",
+            Duration::from_secs(60),
+            move |conn, _| {
+                conn.execute_batch("SELECT 1")?;
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        );
+        let health = jobs.health();
+        for turn in ["2026-11-30T10:00:00Z", "2026-11-30T10:01:00Z"] {
+            assert_eq!(jobs.run_due(&mut conn, at(turn)), 2);
+        }
+        let panicked = health.get("jobs.backups").unwrap();
+        assert_eq!(
+            panicked.last_error.as_deref(),
+            Some("panicked: a job panicked on purpose")
+        );
+        assert_eq!((panicked.runs, panicked.failures), (2, 2));
+        assert!(!panicked.running);
+        let other = health.get("jobs.session_cleanup").unwrap();
+        assert_eq!((other.runs, other.last_error), (2, None));
+        assert_eq!(after.load(Ordering::SeqCst), 2);
+        let names: Vec<_> = health.snapshot().iter().map(|j| j.name).collect();
+        assert_eq!(names, ["jobs.backups", "jobs.session_cleanup"]);
+    }
+
+    #[test]
+    fn the_thread_runs_the_first_turn_at_once_and_stops_on_the_flag() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut jobs = Jobs::new();
+        jobs.every("jobs.backups", Duration::from_secs(3600), |_, _| Ok(()));
+        let health = jobs.health();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let thread = jobs.spawn(conn, shutdown.clone()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while health.get("jobs.backups").unwrap().runs == 0 {
+            assert!(Instant::now() < deadline, "the first turn did not run");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        shutdown.store(true, Ordering::SeqCst);
+        thread.join().unwrap();
+    }
+}
