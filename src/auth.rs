@@ -6,29 +6,18 @@ use sha2::{Digest, Sha256};
 
 use crate::i18n::Lang;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Role {
-    Admin,
-    User,
-    Readonly,
+keyed_enum! {
+    /// What a user may do: everything, work with the register, or only read.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub(crate) enum Role {
+        Admin = "admin",
+        User = "user",
+        Readonly = "readonly",
+    }
 }
 
 impl Role {
-    pub(crate) const ALL: [Role; 3] = [Role::Admin, Role::User, Role::Readonly];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::User => "user",
-            Role::Readonly => "readonly",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
-    }
-
     pub(crate) fn label(self, lang: Lang) -> &'static str {
         match self {
             Role::Admin => lang.t("role.admin"),

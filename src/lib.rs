@@ -4,6 +4,31 @@
 //! tests can start the real server in-process on a free port. The layers and where each kind of
 //! code goes: `docs/ARCHITECTURE.md`.
 
+/// An enum whose variants each have one text form, declared as one table: the variants, `ALL`
+/// in order, `as_str` and `parse` all come from it, so a new variant cannot miss one of them.
+macro_rules! keyed_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal,)+ }) => {
+        $(#[$meta])*
+        $vis enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            #[allow(dead_code)]
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The text form (stored in the database, used in URLs and the API).
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $key,)+ }
+            }
+
+            /// The variant of a text form, if it is one.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($key => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
 // Entry points: the command line and the web server with its route tables.
 pub mod cli;
 pub mod server;

@@ -97,7 +97,7 @@ pub(crate) fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
                 username,
                 name,
                 email,
-                role: Role::parse(&role),
+                role: Role::parse(role.trim()),
                 password,
                 password_again,
             };

@@ -6,111 +6,43 @@
 use rusqlite::{params, Transaction};
 use serde::Serialize;
 
-/// What happened. The string forms are the API's `kind` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum EventKind {
-    CustomerCreated,
-    CustomerUpdated,
-    CustomerArchived,
-    CustomerDeleted,
-    ContactCreated,
-    ContactUpdated,
-    ContactLinked,
-    ContactUnlinked,
-    ContactDeleted,
-    DocumentAdded,
-    DocumentUpdated,
-    DocumentAssigned,
-    DocumentNewVersion,
-    DocumentDeleted,
-    TaskCreated,
-    TaskUpdated,
-    TaskDone,
-    TaskReopened,
-    TaskDeleted,
-    ReminderDelivered,
-    Note,
-    Call,
-    Meeting,
-    Email,
-    Invoice,
-    Payment,
-    UserCreated,
-    UserUpdated,
-    SettingsUpdated,
+keyed_enum! {
+    /// What happened. The text forms are the API's `kind` values.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    pub enum EventKind {
+        CustomerCreated = "customer.created",
+        CustomerUpdated = "customer.updated",
+        CustomerArchived = "customer.archived",
+        CustomerDeleted = "customer.deleted",
+        ContactCreated = "contact.created",
+        ContactUpdated = "contact.updated",
+        ContactLinked = "contact.linked",
+        ContactUnlinked = "contact.unlinked",
+        ContactDeleted = "contact.deleted",
+        DocumentAdded = "document.added",
+        DocumentUpdated = "document.updated",
+        DocumentAssigned = "document.assigned",
+        DocumentNewVersion = "document.new_version",
+        DocumentDeleted = "document.deleted",
+        TaskCreated = "task.created",
+        TaskUpdated = "task.updated",
+        TaskDone = "task.done",
+        TaskReopened = "task.reopened",
+        TaskDeleted = "task.deleted",
+        ReminderDelivered = "reminder.delivered",
+        Note = "note",
+        Call = "call",
+        Meeting = "meeting",
+        Email = "email",
+        Invoice = "invoice",
+        Payment = "payment",
+        UserCreated = "user.created",
+        UserUpdated = "user.updated",
+        SettingsUpdated = "settings.updated",
+    }
 }
 
 impl EventKind {
-    pub(crate) const ALL: &'static [EventKind] = &[
-        EventKind::CustomerCreated,
-        EventKind::CustomerUpdated,
-        EventKind::CustomerArchived,
-        EventKind::CustomerDeleted,
-        EventKind::ContactCreated,
-        EventKind::ContactUpdated,
-        EventKind::ContactLinked,
-        EventKind::ContactUnlinked,
-        EventKind::ContactDeleted,
-        EventKind::DocumentAdded,
-        EventKind::DocumentUpdated,
-        EventKind::DocumentAssigned,
-        EventKind::DocumentNewVersion,
-        EventKind::DocumentDeleted,
-        EventKind::TaskCreated,
-        EventKind::TaskUpdated,
-        EventKind::TaskDone,
-        EventKind::TaskReopened,
-        EventKind::TaskDeleted,
-        EventKind::ReminderDelivered,
-        EventKind::Note,
-        EventKind::Call,
-        EventKind::Meeting,
-        EventKind::Email,
-        EventKind::Invoice,
-        EventKind::Payment,
-        EventKind::UserCreated,
-        EventKind::UserUpdated,
-        EventKind::SettingsUpdated,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            EventKind::CustomerCreated => "customer.created",
-            EventKind::CustomerUpdated => "customer.updated",
-            EventKind::CustomerArchived => "customer.archived",
-            EventKind::CustomerDeleted => "customer.deleted",
-            EventKind::ContactCreated => "contact.created",
-            EventKind::ContactUpdated => "contact.updated",
-            EventKind::ContactLinked => "contact.linked",
-            EventKind::ContactUnlinked => "contact.unlinked",
-            EventKind::ContactDeleted => "contact.deleted",
-            EventKind::DocumentAdded => "document.added",
-            EventKind::DocumentUpdated => "document.updated",
-            EventKind::DocumentAssigned => "document.assigned",
-            EventKind::DocumentNewVersion => "document.new_version",
-            EventKind::DocumentDeleted => "document.deleted",
-            EventKind::TaskCreated => "task.created",
-            EventKind::TaskUpdated => "task.updated",
-            EventKind::TaskDone => "task.done",
-            EventKind::TaskReopened => "task.reopened",
-            EventKind::TaskDeleted => "task.deleted",
-            EventKind::ReminderDelivered => "reminder.delivered",
-            EventKind::Note => "note",
-            EventKind::Call => "call",
-            EventKind::Meeting => "meeting",
-            EventKind::Email => "email",
-            EventKind::Invoice => "invoice",
-            EventKind::Payment => "payment",
-            EventKind::UserCreated => "user.created",
-            EventKind::UserUpdated => "user.updated",
-            EventKind::SettingsUpdated => "settings.updated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EventKind> {
-        EventKind::ALL.iter().copied().find(|k| k.as_str() == s)
-    }
-
     /// What the log shows for this kind, in the reader's language.
     pub(crate) fn label(self, lang: crate::i18n::Lang) -> &'static str {
         lang.t(&format!("kind.{}", self.as_str()))

@@ -459,7 +459,7 @@ pub(crate) fn user_create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         username: form.get("username").into(),
         name: form.get("name").into(),
         email: form.get("email").into(),
-        role: Role::parse(form.get("role")),
+        role: Role::parse(form.get("role").trim()),
         password: form.get("password").into(),
         password_again: form.get("password_again").into(),
     };
@@ -522,12 +522,12 @@ pub(crate) fn user_save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let edit = UserEdit {
         name: form.get("name").into(),
         email: form.get("email").into(),
-        role: Role::parse(form.get("role")).unwrap_or(user.role),
+        role: Role::parse(form.get("role").trim()).unwrap_or(user.role),
         active: form.checked("active"),
     };
     let new_password = form.get("password");
     let result = db::write(ctx.conn, |tx| {
-        if Role::parse(form.get("role")).is_none() {
+        if Role::parse(form.get("role").trim()).is_none() {
             return Err(Error::field("role", "users.role_invalid"));
         }
         if !new_password.is_empty() {
