@@ -2,10 +2,12 @@
 //! the duplicate warning, and linking to a customer from the contact's side.
 
 use maud::{html, Markup};
+use rusqlite::{Connection, Transaction};
 
-use super::list::{self, ListQuery, Sort};
+use super::list::{self, Contacts, ListQuery, Sort};
 use super::store;
 use super::{Contact, ContactId, ContactInput, Link};
+use crate::auth::UserId;
 use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::{Customer, CustomerId};
@@ -15,7 +17,7 @@ use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::register::form::{
-    confirm_box, look_alike_warning, save_checking, FormPage, LookAlike, Outcome,
+    confirm_box, look_alike_warning, save_checking, Editable, FormPage, LookAlike, Outcome,
 };
 use crate::register::page::{list_page, Column, ListPage, ListRow};
 use crate::register::{self, tags};
@@ -156,56 +158,58 @@ pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     form_page(ctx, None, &values, None, &[])
 }
 
-pub(crate) fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let input = input_of(&form);
-    let at: Vec<i64> = input
-        .customers
-        .iter()
-        .flatten()
-        .map(|l| l.customer_id)
-        .collect();
-    let outcome = save_checking(
-        ctx.conn,
-        form.checked("confirm_duplicate"),
-        |tx| {
-            let fields = store::validate(&input, None)?;
-            Ok(store::look_alikes(tx, &fields, &at, None)?)
-        },
-        |tx| store::create(tx, &input, Some(by)),
-    )?;
-    match outcome {
-        Outcome::Saved(id) => {
-            ctx.flash("flash.contact_created");
-            Ok(Resp::redirect(&format!("/contacts/{}", id.0)))
-        }
-        Outcome::LookAlikes(alikes) => form_page(ctx, None, &form, None, &alikes),
-        Outcome::Rejected(err) => form_page(ctx, None, &form, Some(&err), &[]),
+impl Editable for Contacts {
+    type Input = ContactInput;
+    const CREATED: &'static str = "flash.contact_created";
+
+    fn input_of(form: &Form) -> ContactInput {
+        input_of(form)
     }
-}
 
-pub(crate) fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
-    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    form_page(ctx, Some(&p), &form_of(&p), None, &[])
-}
-
-pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let mut input = input_of(&form);
-    input.customers = None;
-    let outcome = save_checking(
-        ctx.conn,
-        true,
-        |_| Ok(Vec::<()>::new()),
-        |tx| store::update(tx, p.id, &input, Some(by)),
-    )?;
-    match outcome {
-        Outcome::Rejected(err) => form_page(ctx, Some(&p), &form, Some(&err), &[]),
-        _ => {
-            ctx.flash("flash.saved");
-            Ok(Resp::redirect(&format!("/contacts/{id}")))
+    /// The edit form does not show the contact's customers, so an edit leaves them be.
+    fn edit_input_of(form: &Form) -> ContactInput {
+        ContactInput {
+            customers: None,
+            ..input_of(form)
         }
+    }
+
+    fn values_of(p: &Contact) -> Form {
+        form_of(p)
+    }
+
+    fn by_id(conn: &Connection, id: i64) -> Result<Option<Contact>> {
+        Ok(store::by_id(conn, ContactId(id))?)
+    }
+
+    /// The same e-mail anywhere, or the same name at one of the customers it is added to.
+    fn look_alikes(tx: &Transaction, input: &ContactInput) -> Result<Vec<Contact>> {
+        let at: Vec<i64> = input
+            .customers
+            .iter()
+            .flatten()
+            .map(|l| l.customer_id)
+            .collect();
+        let fields = store::validate(input, None)?;
+        Ok(store::look_alikes(tx, &fields, &at, None)?)
+    }
+
+    fn create(tx: &Transaction, input: &ContactInput, by: UserId) -> Result<i64> {
+        store::create(tx, input, Some(by)).map(|id| id.0)
+    }
+
+    fn update(tx: &Transaction, id: i64, input: &ContactInput, by: UserId) -> Result<()> {
+        store::update(tx, ContactId(id), input, Some(by))
+    }
+
+    fn form_page(
+        ctx: &mut Ctx,
+        existing: Option<&Contact>,
+        values: &Form,
+        error: Option<&Error>,
+        alikes: &[Contact],
+    ) -> Result<Resp> {
+        form_page(ctx, existing, values, error, alikes)
     }
 }
 

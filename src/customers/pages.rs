@@ -2,16 +2,18 @@
 //! the duplicate warning; archive and delete; linking contacts from the card.
 
 use maud::{html, Markup};
+use rusqlite::{Connection, Transaction};
 
-use super::list::{self, ListQuery, Sort};
+use super::list::{self, Customers, ListQuery, Sort};
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
+use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::register::form::{save_checking, FormPage, LookAlike, Outcome};
+use crate::register::form::{Editable, FormPage, LookAlike};
 use crate::register::page::{list_page, Column, ListPage, ListRow};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -190,49 +192,43 @@ pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     form_page(ctx, None, &values, None, &[])
 }
 
-pub(crate) fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let input = input_of(&form);
-    let outcome = save_checking(
-        ctx.conn,
-        form.checked("confirm_duplicate"),
-        |tx| {
-            let fields = store::validate(&input, None)?;
-            Ok(store::look_alikes(tx, &fields, None)?)
-        },
-        |tx| store::create(tx, &input, Some(by)),
-    )?;
-    match outcome {
-        Outcome::Saved(id) => {
-            ctx.flash("flash.customer_created");
-            Ok(Resp::redirect(&format!("/customers/{}", id.0)))
-        }
-        Outcome::LookAlikes(alikes) => form_page(ctx, None, &form, None, &alikes),
-        Outcome::Rejected(err) => form_page(ctx, None, &form, Some(&err), &[]),
+impl Editable for Customers {
+    type Input = CustomerInput;
+    const CREATED: &'static str = "flash.customer_created";
+
+    fn input_of(form: &Form) -> CustomerInput {
+        input_of(form)
     }
-}
 
-pub(crate) fn edit_form(ctx: &mut Ctx, id: i64) -> Result<Resp> {
-    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    form_page(ctx, Some(&c), &form_of(&c), None, &[])
-}
+    fn values_of(c: &Customer) -> Form {
+        form_of(c)
+    }
 
-pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
-    let by = ctx.user()?.id;
-    let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let input = input_of(&form);
-    let outcome = save_checking(
-        ctx.conn,
-        true,
-        |_| Ok(Vec::<()>::new()),
-        |tx| store::update(tx, c.id, &input, Some(by)),
-    )?;
-    match outcome {
-        Outcome::Rejected(err) => form_page(ctx, Some(&c), &form, Some(&err), &[]),
-        _ => {
-            ctx.flash("flash.saved");
-            Ok(Resp::redirect(&format!("/customers/{id}")))
-        }
+    fn by_id(conn: &Connection, id: i64) -> Result<Option<Customer>> {
+        Ok(store::by_id(conn, CustomerId(id))?)
+    }
+
+    fn look_alikes(tx: &Transaction, input: &CustomerInput) -> Result<Vec<Customer>> {
+        let fields = store::validate(input, None)?;
+        Ok(store::look_alikes(tx, &fields, None)?)
+    }
+
+    fn create(tx: &Transaction, input: &CustomerInput, by: UserId) -> Result<i64> {
+        store::create(tx, input, Some(by)).map(|id| id.0)
+    }
+
+    fn update(tx: &Transaction, id: i64, input: &CustomerInput, by: UserId) -> Result<()> {
+        store::update(tx, CustomerId(id), input, Some(by))
+    }
+
+    fn form_page(
+        ctx: &mut Ctx,
+        existing: Option<&Customer>,
+        values: &Form,
+        error: Option<&Error>,
+        alikes: &[Customer],
+    ) -> Result<Resp> {
+        form_page(ctx, existing, values, error, alikes)
     }
 }
 

@@ -5,9 +5,11 @@
 use maud::{html, Markup};
 use rusqlite::{Connection, Transaction};
 
+use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
-use crate::http::Resp;
+use crate::http::form::Form;
+use crate::http::{Ctx, Resp};
 use crate::views::{csrf_input, form_error, layout, Frame};
 
 /// What became of a save.
@@ -107,4 +109,78 @@ pub(crate) fn form_page(f: &Frame, p: FormPage) -> Resp {
     };
     let status = p.error.map(Error::status).unwrap_or(200);
     Resp::html(layout(f, &p.title, body)).with_status(status)
+}
+
+/// What a register declares to get its add and edit pages: how a form becomes input, how a
+/// record becomes form values, its store's writes and look-alike check, and its form page.
+pub(crate) trait Editable: super::list::Register {
+    type Input;
+    /// The i18n key of the message after adding one.
+    const CREATED: &'static str;
+
+    fn input_of(form: &Form) -> Self::Input;
+    /// What an edit changes: the input without what the edit form does not show.
+    fn edit_input_of(form: &Form) -> Self::Input {
+        Self::input_of(form)
+    }
+    fn values_of(row: &Self::Row) -> Form;
+    fn by_id(conn: &Connection, id: i64) -> Result<Option<Self::Row>>;
+    /// Records that look like the one the input would add.
+    fn look_alikes(tx: &Transaction, input: &Self::Input) -> Result<Vec<Self::Row>>;
+    fn create(tx: &Transaction, input: &Self::Input, by: UserId) -> Result<i64>;
+    fn update(tx: &Transaction, id: i64, input: &Self::Input, by: UserId) -> Result<()>;
+    /// The add (`existing` none) or edit page with `values`, the error and the look-alikes.
+    fn form_page(
+        ctx: &mut Ctx,
+        existing: Option<&Self::Row>,
+        values: &Form,
+        error: Option<&Error>,
+        alikes: &[Self::Row],
+    ) -> Result<Resp>;
+}
+
+/// `POST {PATH}/new`: adds the record unless it looks like one already there (then asks).
+pub(crate) fn create<R: Editable>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let input = R::input_of(&form);
+    let outcome = save_checking(
+        ctx.conn,
+        form.checked("confirm_duplicate"),
+        |tx| R::look_alikes(tx, &input),
+        |tx| R::create(tx, &input, by),
+    )?;
+    match outcome {
+        Outcome::Saved(id) => {
+            ctx.flash(R::CREATED);
+            Ok(Resp::redirect(&format!("{}/{id}", R::PATH)))
+        }
+        Outcome::LookAlikes(alikes) => R::form_page(ctx, None, &form, None, &alikes),
+        Outcome::Rejected(err) => R::form_page(ctx, None, &form, Some(&err), &[]),
+    }
+}
+
+/// `GET {PATH}/{id}/edit`.
+pub(crate) fn edit_form<R: Editable>(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let row = R::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    R::form_page(ctx, Some(&row), &R::values_of(&row), None, &[])
+}
+
+/// `POST {PATH}/{id}/edit`: saves, or shows the form again with the input and the errors.
+pub(crate) fn save<R: Editable>(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let row = R::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    let input = R::edit_input_of(&form);
+    let outcome = save_checking(
+        ctx.conn,
+        true,
+        |_| Ok(Vec::<()>::new()),
+        |tx| R::update(tx, id, &input, by),
+    )?;
+    match outcome {
+        Outcome::Rejected(err) => R::form_page(ctx, Some(&row), &form, Some(&err), &[]),
+        _ => {
+            ctx.flash("flash.saved");
+            Ok(Resp::redirect(&format!("{}/{id}", R::PATH)))
+        }
+    }
 }

@@ -6,6 +6,7 @@ use super::routes::{route, Access::*, Route};
 use crate::contacts::list::Contacts;
 use crate::customers::list::Customers;
 use crate::http::Method::{Get, Post};
+use crate::register::form;
 use crate::register::page::bulk_tags;
 use crate::views::Section;
 use crate::{admin, contacts, customers, exchange, home, users};
@@ -26,13 +27,13 @@ pub static PAGES: &[Route] = &[
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
     route(Post, "/customers/tags", Writer, |c, _, f| bulk_tags::<Customers>(c, f)),
     route(Get, "/customers/new", Writer, |c, _, _| customers::pages::new_form(c)),
-    route(Post, "/customers/new", Writer, |c, _, f| customers::pages::create(c, f)),
+    route(Post, "/customers/new", Writer, |c, _, f| form::create::<Customers>(c, f)),
     route(Get, "/customers/duplicates", LoggedIn, |c, _, _| customers::merge::duplicates_page(c)),
     route(Get, "/customers/merge", Admin, |c, _, _| customers::merge::merge_form(c)),
     route(Post, "/customers/merge", Admin, |c, _, f| customers::merge::merge_submit(c, f)),
     route(Get, "/customers/{id}", LoggedIn, |c, p, _| contacts::pages::customer_card(c, p.id(0)?)),
-    route(Get, "/customers/{id}/edit", Writer, |c, p, _| customers::pages::edit_form(c, p.id(0)?)),
-    route(Post, "/customers/{id}/edit", Writer, |c, p, f| customers::pages::save(c, p.id(0)?, f)),
+    route(Get, "/customers/{id}/edit", Writer, |c, p, _| form::edit_form::<Customers>(c, p.id(0)?)),
+    route(Post, "/customers/{id}/edit", Writer, |c, p, f| form::save::<Customers>(c, p.id(0)?, f)),
     route(Post, "/customers/{id}/archive", Writer, |c, p, f| customers::pages::archive(c, p.id(0)?, f)),
     route(Get, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete(c, p.id(0)?)),
@@ -42,14 +43,14 @@ pub static PAGES: &[Route] = &[
     route(Get, "/contacts.vcf", LoggedIn, |c, _, _| exchange::pages::contacts_vcard(c)),
     route(Post, "/contacts/tags", Writer, |c, _, f| bulk_tags::<Contacts>(c, f)),
     route(Get, "/contacts/new", Writer, |c, _, _| contacts::pages::new_form(c)),
-    route(Post, "/contacts/new", Writer, |c, _, f| contacts::pages::create(c, f)),
+    route(Post, "/contacts/new", Writer, |c, _, f| form::create::<Contacts>(c, f)),
     route(Get, "/contacts/duplicates", LoggedIn, |c, _, _| contacts::merge::duplicates_page(c)),
     route(Get, "/contacts/merge", Admin, |c, _, _| contacts::merge::merge_form(c)),
     route(Post, "/contacts/merge", Admin, |c, _, f| contacts::merge::merge_submit(c, f)),
     route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::pages::card(c, p.id(0)?)),
-    route(Get, "/contacts/{id}/edit", Writer, |c, p, _| contacts::pages::edit_form(c, p.id(0)?)),
-    route(Post, "/contacts/{id}/edit", Writer, |c, p, f| contacts::pages::save(c, p.id(0)?, f)),
+    route(Get, "/contacts/{id}/edit", Writer, |c, p, _| form::edit_form::<Contacts>(c, p.id(0)?)),
+    route(Post, "/contacts/{id}/edit", Writer, |c, p, f| form::save::<Contacts>(c, p.id(0)?, f)),
     route(Get, "/contacts/{id}/delete", Writer, |c, p, _| contacts::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/contacts/{id}/delete", Writer, |c, p, _| contacts::pages::delete(c, p.id(0)?)),
     route(Post, "/contacts/{id}/customers", Writer, |c, p, f| contacts::pages::link(c, p.id(0)?, f)),
