@@ -19,69 +19,80 @@ use crate::log::store as events;
 use crate::register::form::{
     confirm_box, look_alike_warning, save_checking, Editable, FormPage, LookAlike, Outcome,
 };
-use crate::register::page::{list_page, Column, ListPage, ListRow};
+use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::views::{
     self, csrf_input, detail, form_error, layout, tabs, tag_list, tags_field, textarea, CardTab,
     Field, Frame, Section,
 };
 
-/// Names of the customers the contacts on a page belong to.
-fn customer_names(ctx: &Ctx, people: &[Contact]) -> Result<Vec<(i64, String, String)>> {
-    let mut ids: Vec<i64> = people
-        .iter()
-        .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(customers::names(ctx.conn, &ids)?)
+/// What the contact list loads besides its rows: the names of the customers its contacts
+/// belong to, and the customer the list is narrowed to.
+pub(crate) struct ContactsExtra {
+    names: Vec<(i64, String, String)>,
+    for_customer: Option<Customer>,
 }
 
-fn name_of(names: &[(i64, String, String)], id: i64) -> String {
+/// The name of customer `id` among `names` (id, name, number).
+fn name_of(names: &[(i64, String, String)], id: i64) -> &str {
     names
         .iter()
         .find(|n| n.0 == id)
-        .map(|n| n.1.clone())
-        .unwrap_or_default()
+        .map_or("", |n| n.1.as_str())
 }
 
-/// The contact list's columns; the name sorts on a click.
-const COLUMNS: &[Column<Sort>] = &[
-    Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
-    Column::plain("nav.customers"),
-    Column::plain("customers.email"),
-    Column::plain("customers.phone"),
-    Column::plain("customers.tags"),
-];
+impl Listed for Contacts {
+    type Extra = ContactsExtra;
+    const SECTION: Section = Section::Contacts;
+    const TITLE: &'static str = "nav.contacts";
+    const ADD: &'static str = "contacts.add";
+    const SEARCH_HINT: &'static str = "contacts.search_hint";
+    const PAGE_SORT: Sort = Sort::Name;
+    const HEADINGS: &'static [Column<Sort>] = &[
+        Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
+        Column::plain("nav.customers"),
+        Column::plain("customers.email"),
+        Column::plain("customers.phone"),
+        Column::plain("customers.tags"),
+    ];
 
-pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    let count = register::list::count(ctx.conn, &query)?;
-    let names = customer_names(ctx, &rows)?;
-    let all_tags = tags::all(ctx.conn)?;
-    let url = ctx.query.clone();
-    let for_customer = match query.filter.customer_id {
-        Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
-        None => None,
-    };
-    let frame = ctx.frame(Section::Contacts);
-    let f = &frame;
-    let filters = html! {
-        @if let Some(id) = query.filter.customer_id { input type="hidden" name="customer_id" value=(id); }
-    };
-    let vcard = match query.filter.customer_id {
-        Some(id) => format!("/contacts.vcf?customer_id={id}"),
-        None => "/contacts.vcf".into(),
-    };
-    let actions = html! {
-        a href=(format!("/contacts.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
-        " · " a href=(vcard) { (f.t("contacts.export_vcard")) }
-        " · " a href="/contacts/duplicates" { (f.t("duplicates.title")) }
-    };
-    let rows = rows
-        .into_iter()
-        .map(|p| ListRow {
+    fn extra(ctx: &mut Ctx, query: &ListQuery, people: &[Contact]) -> Result<ContactsExtra> {
+        let mut ids: Vec<i64> = people
+            .iter()
+            .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let for_customer = match query.filter.customer_id {
+            Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
+            None => None,
+        };
+        Ok(ContactsExtra {
+            names: customers::names(ctx.conn, &ids)?,
+            for_customer,
+        })
+    }
+
+    fn subtitle(extra: &ContactsExtra) -> Option<String> {
+        extra.for_customer.as_ref().map(|c| c.name.clone())
+    }
+
+    fn filters(_: &Frame, query: &ListQuery, _: &ContactsExtra) -> Markup {
+        html! {
+            @if let Some(id) = query.filter.customer_id { input type="hidden" name="customer_id" value=(id); }
+        }
+    }
+
+    fn more_actions(f: &Frame, query: &ListQuery) -> Markup {
+        let vcard = match query.filter.customer_id {
+            Some(id) => format!("/contacts.vcf?customer_id={id}"),
+            None => "/contacts.vcf".into(),
+        };
+        html! { " · " a href=(vcard) { (f.t("contacts.export_vcard")) } }
+    }
+
+    fn row(p: Contact, extra: &ContactsExtra) -> ListRow {
+        ListRow {
             id: p.id.0,
             name: p.full_name(),
             inactive: false,
@@ -90,7 +101,7 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
                 html! {
                     @for (i, l) in p.customers.iter().enumerate() {
                         @if i > 0 { ", " }
-                        a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) }
+                        a href=(format!("/customers/{}", l.customer_id)) { (name_of(&extra.names, l.customer_id)) }
                         @if !l.role.is_empty() { " (" (l.role) ")" }
                     }
                 },
@@ -98,27 +109,8 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
                 html! { (p.phone) },
                 html! { (tag_list(&p.tags)) },
             ],
-        })
-        .collect();
-    let body = list_page(
-        f,
-        ListPage {
-            title: "nav.contacts",
-            subtitle: for_customer.map(|c| c.name),
-            add: "contacts.add",
-            search_hint: "contacts.search_hint",
-            filters,
-            actions,
-            columns: COLUMNS,
-            rows,
-            more,
-            count,
-            query: &query,
-            url: &url,
-            all_tags: &all_tags,
-        },
-    );
-    Ok(Resp::html(layout(f, f.t("nav.contacts"), body)))
+        }
+    }
 }
 
 fn form_of(p: &Contact) -> Form {

@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 use rusqlite::{Connection, Transaction};
 
-use super::list::{self, Customers, ListQuery, Sort};
+use super::list::{Customers, ListQuery, Sort};
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
 use crate::auth::UserId;
@@ -14,7 +14,7 @@ use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::register::form::{Editable, FormPage, LookAlike};
-use crate::register::page::{list_page, Column, ListPage, ListRow};
+use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
@@ -66,46 +66,46 @@ fn owner_select(
     )
 }
 
-/// The customer list's columns; name and number sort on a click.
-const COLUMNS: &[Column<Sort>] = &[
-    Column::sorted("customers.number", Sort::Number, None),
-    Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
-    Column::plain("customers.business_id"),
-    Column::plain("customers.city"),
-    Column::plain("customers.phone"),
-    Column::plain("customers.tags"),
-];
-
-pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
-    let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    let count = register::list::count(ctx.conn, &query)?;
-    let users = all_users(ctx)?;
-    let all_tags = tags::all(ctx.conn)?;
-    let url = ctx.query.clone();
-    let frame = ctx.frame(Section::Customers);
-    let f = &frame;
-    let archived_options = [
-        ("false", f.t("customers.active_only")),
-        ("true", f.t("customers.archived_only")),
-        ("all", f.t("customers.all")),
+impl Listed for Customers {
+    /// Every user, for the owner filter.
+    type Extra = Vec<User>;
+    const SECTION: Section = Section::Customers;
+    const TITLE: &'static str = "nav.customers";
+    const ADD: &'static str = "customers.add";
+    const SEARCH_HINT: &'static str = "customers.search_hint";
+    const PAGE_SORT: Sort = Sort::Name;
+    const HEADINGS: &'static [Column<Sort>] = &[
+        Column::sorted("customers.number", Sort::Number, None),
+        Column::sorted("customers.name", Sort::Name, Some(Sort::NameDesc)),
+        Column::plain("customers.business_id"),
+        Column::plain("customers.city"),
+        Column::plain("customers.phone"),
+        Column::plain("customers.tags"),
     ];
-    let owner = query
-        .filter
-        .owner_id
-        .map(|o| o.to_string())
-        .unwrap_or_default();
-    let filters = html! {
-        (owner_select(f, "customers.any_owner", &users, &owner, &[]))
-        (select(f, "archived", "customers.show", &archived_options, query.filter.archived.as_str(), &[]))
-    };
-    let actions = html! {
-        a href=(format!("/customers.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
-        " · " a href="/customers/duplicates" { (f.t("duplicates.title")) }
-    };
-    let rows = rows
-        .into_iter()
-        .map(|c| ListRow {
+
+    fn extra(ctx: &mut Ctx, _: &ListQuery, _: &[Customer]) -> Result<Vec<User>> {
+        all_users(ctx)
+    }
+
+    fn filters(f: &Frame, query: &ListQuery, users: &Vec<User>) -> Markup {
+        let archived_options = [
+            ("false", f.t("customers.active_only")),
+            ("true", f.t("customers.archived_only")),
+            ("all", f.t("customers.all")),
+        ];
+        let owner = query
+            .filter
+            .owner_id
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        html! {
+            (owner_select(f, "customers.any_owner", users, &owner, &[]))
+            (select(f, "archived", "customers.show", &archived_options, query.filter.archived.as_str(), &[]))
+        }
+    }
+
+    fn row(c: Customer, _: &Vec<User>) -> ListRow {
+        ListRow {
             id: c.id.0,
             inactive: c.archived,
             cells: vec![
@@ -117,27 +117,8 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
                 html! { (tag_list(&c.tags)) },
             ],
             name: c.name,
-        })
-        .collect();
-    let body = list_page(
-        f,
-        ListPage {
-            title: "nav.customers",
-            subtitle: None,
-            add: "customers.add",
-            search_hint: "customers.search_hint",
-            filters,
-            actions,
-            columns: COLUMNS,
-            rows,
-            more,
-            count,
-            query: &query,
-            url: &url,
-            all_tags: &all_tags,
-        },
-    );
-    Ok(Resp::html(layout(f, f.t("nav.customers"), body)))
+        }
+    }
 }
 
 /// A customer's fields as form values.

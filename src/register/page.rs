@@ -10,7 +10,7 @@ use crate::db;
 use crate::error::Result;
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::views::{self, csrf_input, select, tag_datalist, Frame};
+use crate::views::{self, csrf_input, layout, select, tag_datalist, Frame, Section};
 
 /// A column of a list: its heading, and the sorts a click on it asks for (ascending, then
 /// descending when it is already ascending).
@@ -41,27 +41,47 @@ pub(crate) struct ListRow {
     pub cells: Vec<Markup>,
 }
 
-/// Everything a list page shows besides what every list has.
-pub(crate) struct ListPage<'a, R: Register> {
-    /// i18n key of the heading; `subtitle` follows it (": Yritys Oy").
-    pub title: &'static str,
-    pub subtitle: Option<String>,
-    /// i18n key of the add button's label; the button goes to `{PATH}/new`.
-    pub add: &'static str,
-    /// i18n key of the search box's hint.
-    pub search_hint: &'static str,
+/// What a register declares to get its list page: heading, columns, its own filter fields and
+/// links, and how a row reads. `Extra` is what the page loads besides the rows (owner names, the
+/// customers of the contacts shown, …).
+pub(crate) trait Listed: Register {
+    type Extra;
+    const SECTION: Section;
+    /// i18n keys of the heading, the add button and the search box's hint.
+    const TITLE: &'static str;
+    const ADD: &'static str;
+    const SEARCH_HINT: &'static str;
+    /// The pages' order when the URL names none (the API's is newest first).
+    const PAGE_SORT: Self::Sort;
+    const HEADINGS: &'static [Column<Self::Sort>];
+
+    fn extra(ctx: &mut Ctx, query: &ListQuery<Self>, rows: &[Self::Row]) -> Result<Self::Extra>;
+    /// Follows the heading (": Yritys Oy" when the list is one customer's).
+    fn subtitle(_extra: &Self::Extra) -> Option<String> {
+        None
+    }
     /// The register's own filter fields, inside the filter form.
-    pub filters: Markup,
-    /// Links under the filters (exports, duplicates).
-    pub actions: Markup,
-    pub columns: &'a [Column<R::Sort>],
-    pub rows: Vec<ListRow>,
-    pub more: bool,
-    pub count: Count,
-    pub query: &'a ListQuery<R>,
-    /// The request's query string, to keep the filters in sort and page links.
-    pub url: &'a Form,
-    pub all_tags: &'a [String],
+    fn filters(f: &Frame, query: &ListQuery<Self>, extra: &Self::Extra) -> Markup;
+    /// Links besides the CSV export and the duplicate finder that every list has.
+    fn more_actions(_f: &Frame, _query: &ListQuery<Self>) -> Markup {
+        html! {}
+    }
+    fn row(row: Self::Row, extra: &Self::Extra) -> ListRow;
+}
+
+/// `GET {PATH}`: the list page of a register.
+pub(crate) fn list<R: Listed>(ctx: &mut Ctx) -> Result<Resp> {
+    let query = ListQuery::<R>::from_form(&ctx.query, R::PAGE_SORT)?;
+    let (rows, more) = super::list::page(ctx.conn, &query)?;
+    let count = super::list::count(ctx.conn, &query)?;
+    let extra = R::extra(ctx, &query, &rows)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let url = ctx.query.clone();
+    let frame = ctx.frame(R::SECTION);
+    let f = &frame;
+    let rows = rows.into_iter().map(|row| R::row(row, &extra)).collect();
+    let body = list_page::<R>(f, &query, &url, &extra, rows, more, count, &all_tags);
+    Ok(Resp::html(layout(f, f.t(R::TITLE), body)))
 }
 
 fn with_param(url: &Form, path: &str, skip: &[&str], extra: &str) -> String {
@@ -86,46 +106,63 @@ fn count_text(f: &Frame, count: Count) -> String {
     )
 }
 
-pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
+#[allow(clippy::too_many_arguments)]
+fn list_page<R: Listed>(
+    f: &Frame,
+    query: &ListQuery<R>,
+    url: &Form,
+    extra: &R::Extra,
+    rows: Vec<ListRow>,
+    more: bool,
+    count: Count,
+    all_tags: &[String],
+) -> Markup {
     let path = R::PATH;
-    let query = p.query;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
-    let base = with_param(p.url, path, &["offset", "select"], "");
+    let base = with_param(url, path, &["offset", "select"], "");
     let mut tag_options = vec![("", f.t("customers.any_tag"))];
-    tag_options.extend(p.all_tags.iter().map(|t| (t.as_str(), t.as_str())));
+    tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
     let sort_options: Vec<(&str, &str)> = R::SORTS.iter().map(|s| (s.key, f.t(s.label))).collect();
     let filtered = !query.q.is_empty() || !query.tag.is_empty();
     // Without JavaScript "select all" reloads the page with every box ticked.
-    let all_selected = p.url.get("select") == "all";
+    let all_selected = url.get("select") == "all";
+    let export = format!(
+        "{path}.csv?{}",
+        url.encode_without(&["offset", "limit", "select"])
+    );
     html! {
         div.title-row {
-            h1 { (f.t(p.title)) @if let Some(sub) = &p.subtitle { ": " (sub) } }
-            @if can_write { a.button.primary href=(format!("{path}/new")) { (f.t(p.add)) } }
+            h1 { (f.t(R::TITLE)) @if let Some(sub) = R::subtitle(extra) { ": " (sub) } }
+            @if can_write { a.button.primary href=(format!("{path}/new")) { (f.t(R::ADD)) } }
         }
         form.filters method="get" action=(path) {
             div.field {
                 label for="f-q" { (f.t("customers.search")) }
-                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t(p.search_hint));
+                input #f-q type="search" name="q" value=(query.q) placeholder=(f.t(R::SEARCH_HINT));
             }
             (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
-            (p.filters)
+            (R::filters(f, query, extra))
             (select(f, "sort", "sort.label", &sort_options, sort_key::<R>(query.sort), &[]))
             button type="submit" { (f.t("search.button")) }
         }
-        p.actions { (p.actions) }
-        @if p.rows.is_empty() {
+        p.actions {
+            a href=(export) { (f.t("customers.export_csv")) }
+            (R::more_actions(f, query))
+            " · " a href=(format!("{path}/duplicates")) { (f.t("duplicates.title")) }
+        }
+        @if rows.is_empty() {
             (views::empty(f.t(if filtered { "customers.nothing_found" } else { "list.empty" })))
         } @else {
-            p.count role="status" { (count_text(f, p.count)) }
+            p.count role="status" { (count_text(f, count)) }
             form #bulk method="post" action=(format!("{path}/tags")) {
                 @if can_write {
                     (csrf_input(f))
                     input type="hidden" name="back" value=(base);
                     div.bulk {
-                        a.select-all href=(with_param(p.url, path, &["select"], "select=all")) { (f.t("bulk.select_all")) }
+                        a.select-all href=(with_param(url, path, &["select"], "select=all")) { (f.t("bulk.select_all")) }
                         label for="bulk-tag" { (f.t("bulk.tag_label")) }
                         input #bulk-tag type="text" name="tag" list="tag-suggestions";
-                        (tag_datalist(p.all_tags))
+                        (tag_datalist(all_tags))
                         button type="submit" name="action" value="add" { (f.t("bulk.add_tag")) }
                         button type="submit" name="action" value="remove" { (f.t("bulk.remove_tag")) }
                     }
@@ -133,12 +170,12 @@ pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
                 div.table-wrap { table.list {
                     thead { tr {
                         @if can_write { th { span.visually-hidden { (f.t("bulk.select")) } } }
-                        @for column in p.columns {
-                            (heading::<R>(f, p.url, path, query.sort, column))
+                        @for column in R::HEADINGS {
+                            (heading::<R>(f, url, path, query.sort, column))
                         }
                     } }
                     tbody {
-                        @for row in &p.rows {
+                        @for row in &rows {
                             tr.inactive[row.inactive] {
                                 @if can_write {
                                     td { input type="checkbox" name="id" value=(row.id) checked[all_selected] aria-label=(format!("{} {}", f.t("bulk.select"), row.name)); }
@@ -152,7 +189,7 @@ pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
                 } }
             }
         }
-        (views::pager(f, &base, query.offset, query.limit, p.more))
+        (views::pager(f, &base, query.offset, query.limit, more))
     }
 }
 

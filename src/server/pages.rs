@@ -7,7 +7,7 @@ use crate::contacts::list::Contacts;
 use crate::customers::list::Customers;
 use crate::http::Method::{Get, Post};
 use crate::register::form;
-use crate::register::page::bulk_tags;
+use crate::register::page::{self, bulk_tags};
 use crate::views::Section;
 use crate::{admin, contacts, customers, exchange, home, users};
 
@@ -23,7 +23,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/documents", LoggedIn, |c, _, _| home::section(c, Section::Documents)),
     route(Get, "/tasks", LoggedIn, |c, _, _| home::section(c, Section::Tasks)),
     route(Get, "/log", LoggedIn, |c, _, _| home::section(c, Section::Log)),
-    route(Get, "/customers", LoggedIn, |c, _, _| customers::pages::list(c)),
+    route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
     route(Post, "/customers/tags", Writer, |c, _, f| bulk_tags::<Customers>(c, f)),
     route(Get, "/customers/new", Writer, |c, _, _| customers::pages::new_form(c)),
@@ -38,7 +38,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete(c, p.id(0)?)),
     route(Post, "/customers/{id}/contacts", Writer, |c, p, f| contacts::pages::add_to_customer(c, p.id(0)?, f)),
-    route( Post, "/customers/{id}/contacts/{contact}/role", Writer, |c, p, f| contacts::pages::set_role(c, p.id(0)?, p.id(1)?, f), ), route( Post, "/customers/{id}/contacts/{contact}/unlink", Writer, |c, p, f| contacts::pages::unlink(c, p.id(0)?, p.id(1)?, f), ), route(Get, "/contacts", LoggedIn, |c, _, _| contacts::pages::list(c)),
+    route( Post, "/customers/{id}/contacts/{contact}/role", Writer, |c, p, f| contacts::pages::set_role(c, p.id(0)?, p.id(1)?, f), ), route( Post, "/customers/{id}/contacts/{contact}/unlink", Writer, |c, p, f| contacts::pages::unlink(c, p.id(0)?, p.id(1)?, f), ), route(Get, "/contacts", LoggedIn, |c, _, _| page::list::<Contacts>(c)),
     route(Get, "/contacts.csv", LoggedIn, |c, _, _| exchange::pages::contacts_csv(c)),
     route(Get, "/contacts.vcf", LoggedIn, |c, _, _| exchange::pages::contacts_vcard(c)),
     route(Post, "/contacts/tags", Writer, |c, _, f| bulk_tags::<Contacts>(c, f)),
