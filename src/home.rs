@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
+use crate::log::view::event_list;
 use crate::views::{self, layout, Section};
 
 pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
@@ -48,7 +49,7 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
         }
         section.card {
             h2 { (f.t("front.newest_events")) }
-            (views::event_list(f, &newest_events))
+            (event_list(f, &newest_events))
         }
     };
     Ok(Resp::html(layout(f, f.t("nav.front"), body)))
@@ -101,7 +102,7 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
             input #log-q type="search" name="q" value=(q);
             button type="submit" { (f.t("search.button")) }
         }
-        (views::event_list(f, list))
+        (event_list(f, list))
         (views::pager(f, &base, offset, limit, more))
     };
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
@@ -148,7 +149,7 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
                 @if more_people { p { a href=(format!("/contacts?{encoded}")) { (f.t("search.all_contacts")) } } }
             }
             h2 { (f.t("nav.log")) }
-            (views::event_list(f, &found))
+            (event_list(f, &found))
         }
     };
     Ok(Resp::html(layout(f, f.t("search.title"), body)))

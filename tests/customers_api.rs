@@ -1,4 +1,4 @@
-//! The customer and contact routes of the JSON API (`/api/v1`, see the contract in API.md):
+//! The customer and contact routes of the JSON API (`/api/v1`, as README.md and `openapi.json` describe them):
 //! lists with their filters and pages, create/read/patch/delete, a customer's contacts and
 //! their roles, the error shapes, permissions by role, and that a failing write writes nothing.
 
@@ -1422,7 +1422,7 @@ fn a_failing_request_writes_nothing() {
 
 #[test]
 fn q_matches_inside_a_phone_number_or_business_id_as_the_contract_says_substring() {
-    // API.md: `q` matches name, number, business ID, email, phone, city "(prefix / substring …)".
+    // The API contract: `q` matches name, number, business ID, email, phone, city "(prefix / substring …)".
     let (_server, _admin, api) = setup();
     api.customer(json!({"name": "Numero Oy", "business_id": "0112038-9", "phone": "040 123 4567"}));
     api.customer(json!({"name": "Muu Oy", "phone": "050 999 8888"}));

@@ -1,5 +1,5 @@
 //! Query plans of the list and search queries on a database of demo data, `ANALYZE`d: no list
-//! may scan a whole table (invariant 4) or count rows. The SQL is the very statement the pages
+//! may scan a whole table (bounded memory, docs/ARCHITECTURE.md) or count rows. The SQL is the very statement the pages
 //! and the API run (`register::list::list_sql` with the customers' and contacts' declarations).
 //!
 //! `timings` (ignored by default) runs every combination against a big database and prints

@@ -1,5 +1,5 @@
-//! The command line (contract: CLI.md). Each command is a plain function; errors are one
-//! sentence on stderr and exit code 1 (clap's usage errors exit 2).
+//! The command line; its commands and flags are listed in README.md. Each command is a plain
+//! function; errors are one sentence on stderr and exit code 1 (clap's usage errors exit 2).
 
 mod admin;
 mod demo;

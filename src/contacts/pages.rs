@@ -13,9 +13,10 @@ use crate::customers::store as customers;
 use crate::customers::{Customer, CustomerId};
 use crate::db;
 use crate::error::{Error, Result};
-use crate::http::form::{page_params, Form};
+use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
+use crate::register::card::TabContent;
 use crate::register::form::{
     confirm_box, look_alike_warning, save_checking, Editable, FormPage, LookAlike, Outcome,
 };
@@ -273,7 +274,6 @@ pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 
 fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let tab = CardTab::parse(ctx.query.get("tab"));
     let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
     let names = customers::names(ctx.conn, &ids)?;
     let find = ctx.query.get("find").trim().to_string();
@@ -283,12 +283,10 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         let query = customer_list::ListQuery::search(&find, customer_list::Sort::Name, 20);
         customer_list::page(ctx.conn, &query)?.0
     };
-    let (limit, offset) = page_params(&ctx.query)?;
-    let log = if tab == CardTab::Log {
-        events::for_contact(ctx.conn, p.id.0, limit + 1, offset)?
-    } else {
-        Vec::new()
-    };
+    let content = TabContent::load(ctx, |conn, limit, offset| {
+        events::for_contact(conn, p.id.0, limit, offset)
+    })?;
+    let tab = content.tab();
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
@@ -305,7 +303,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
             }
         }
         (tabs(f, &base, tab))
-        @if let Some(other) = views::other_tab(f, tab, &base, &log, offset, limit) {
+        @if let Some(other) = content.render(f, &base) {
             (other)
         } @else {
             {

@@ -517,12 +517,6 @@ mod tests {
     use super::*;
     use crate::customers::CustomerInput;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(&dir.path().join("p.db")).unwrap();
-        (dir, conn)
-    }
-
     fn company(conn: &mut Connection, name: &str) -> CustomerId {
         let input = CustomerInput {
             name: Some(name.into()),
@@ -533,7 +527,7 @@ mod tests {
 
     #[test]
     fn one_contact_belongs_to_two_customers_with_different_roles() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let a = company(&mut conn, "Alfa Oy");
         let b = company(&mut conn, "Beta Oy");
         let input = ContactInput {
@@ -613,7 +607,7 @@ mod tests {
 
     #[test]
     fn look_alikes_by_email_or_name_at_the_same_customer() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let a = company(&mut conn, "Alfa Oy");
         let input = ContactInput {
             first_name: Some("Matti".into()),

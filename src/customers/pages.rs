@@ -10,15 +10,16 @@ use super::{Customer, CustomerId, CustomerInput};
 use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
-use crate::http::form::{page_params, Form};
+use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
+use crate::register::card::TabContent;
 use crate::register::form::{Editable, FormPage, LookAlike};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
-    self, csrf_input, detail, layout, select, tabs, tag_list, tags_field, textarea, CardTab, Field,
+    csrf_input, detail, layout, select, tabs, tag_list, tags_field, textarea, CardTab, Field,
     Frame, Section,
 };
 
@@ -318,13 +319,10 @@ pub(crate) fn card(
     status: u16,
 ) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let tab = CardTab::parse(ctx.query.get("tab"));
-    let (limit, offset) = page_params(&ctx.query)?;
-    let log = if tab == CardTab::Log {
-        events::for_customer(ctx.conn, c.id.0, limit + 1, offset)?
-    } else {
-        Vec::new()
-    };
+    let content = TabContent::load(ctx, |conn, limit, offset| {
+        events::for_customer(conn, c.id.0, limit, offset)
+    })?;
+    let tab = content.tab();
     let owner = match c.owner_id {
         Some(o) => users::store::user_by_id(ctx.conn, users::UserId(o))?.map(|u| u.name),
         None => None,
@@ -356,7 +354,7 @@ pub(crate) fn card(
             }
         }
         (tabs(f, &base, tab))
-        @if let Some(other) = views::other_tab(f, tab, &base, &log, offset, limit) {
+        @if let Some(other) = content.render(f, &base) {
             (other)
         } @else {
             {

@@ -635,12 +635,6 @@ mod tests {
     use crate::customers::list::{page, ListQuery, Sort};
     use crate::register::list;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(&dir.path().join("c.db")).unwrap();
-        (dir, conn)
-    }
-
     fn input(name: &str) -> CustomerInput {
         CustomerInput {
             name: Some(name.into()),
@@ -650,7 +644,7 @@ mod tests {
 
     #[test]
     fn numbers_run_from_1001_with_the_prefix() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let a = crate::db::write(&mut conn, |tx| create(tx, &input("A Oy"), None)).unwrap();
         let b = crate::db::write(&mut conn, |tx| create(tx, &input("B Oy"), None)).unwrap();
         assert_eq!(by_id(&conn, a).unwrap().unwrap().number, "1001");
@@ -666,7 +660,7 @@ mod tests {
 
     #[test]
     fn a_broad_search_walks_the_order_index_and_finds_the_same_rows() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         for n in 0..30 {
             let name = format!("Yritys {n:02} Oy");
             crate::db::write(&mut conn, |tx| create(tx, &input(&name), None)).unwrap();
@@ -711,7 +705,7 @@ mod tests {
 
     #[test]
     fn a_huge_imported_number_does_not_break_the_series() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let huge = CustomerInput {
             number: Some("9223372036854775807".into()),
             ..input("Iso Oy")
@@ -724,7 +718,7 @@ mod tests {
 
     #[test]
     fn a_deleted_customers_id_and_number_are_not_reused() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let a = crate::db::write(&mut conn, |tx| create(tx, &input("A Oy"), None)).unwrap();
         crate::db::write(&mut conn, |tx| delete(tx, a, None)).unwrap();
         let b = crate::db::write(&mut conn, |tx| create(tx, &input("B Oy"), None)).unwrap();
@@ -738,7 +732,7 @@ mod tests {
 
     #[test]
     fn a_second_customer_with_the_same_business_id_is_a_conflict() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let mut one = input("Yksi Oy");
         one.business_id = Some("0112038-9".into());
         crate::db::write(&mut conn, |tx| create(tx, &one, None)).unwrap();
@@ -796,7 +790,7 @@ mod tests {
 
     #[test]
     fn updates_log_the_fields_that_changed() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let id =
             crate::db::write(&mut conn, |tx| create(tx, &input("Vanha Nimi Oy"), None)).unwrap();
         let change = CustomerInput {
@@ -821,7 +815,7 @@ mod tests {
 
     #[test]
     fn search_finds_by_any_field_accent_insensitively() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let c = CustomerInput {
             business_id: Some("0112038-9".into()),
             email: Some("info@aijala.fi".into()),

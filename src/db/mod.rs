@@ -215,6 +215,14 @@ pub(crate) fn page_of<T>(
     Ok((rows, more))
 }
 
+/// A new database in a temporary folder, for the unit tests (the folder goes when dropped).
+#[cfg(test)]
+pub(crate) fn temporary() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open(&dir.path().join("minicrm.db")).unwrap();
+    (dir, conn)
+}
+
 /// The schema version recorded in an open database.
 pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))

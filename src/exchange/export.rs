@@ -397,15 +397,9 @@ mod tests {
     use crate::exchange::import::{self, Options};
     use crate::exchange::table::read_csv;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(&dir.path().join("e.db")).unwrap();
-        (dir, conn)
-    }
-
     #[test]
     fn customer_csv_has_a_bom_semicolons_and_round_trips() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let input = CustomerInput {
             name: Some("Kahvila \"Äijälä\"; Oy".into()),
             business_id: Some("0112038-9".into()),

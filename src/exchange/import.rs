@@ -533,12 +533,6 @@ mod tests {
     use super::*;
     use crate::exchange::table::read_csv;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(&dir.path().join("i.db")).unwrap();
-        (dir, conn)
-    }
-
     fn import(
         conn: &mut Connection,
         kind: Kind,
@@ -559,7 +553,7 @@ mod tests {
 
     #[test]
     fn creates_then_matches_by_business_id_and_number() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let r = import(&mut conn, Kind::Customers, CUSTOMERS, &Options::default()).unwrap();
         assert_eq!((r.created, r.updated, r.unchanged), (2, 0, 0));
         let c = customers::by_number(&conn, "1001").unwrap().unwrap();
@@ -590,7 +584,7 @@ mod tests {
 
     #[test]
     fn dry_run_writes_nothing_and_a_bad_row_stops_everything() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         let r = import(
             &mut conn,
             Kind::Customers,
@@ -638,7 +632,7 @@ mod tests {
 
     #[test]
     fn contacts_update_by_email_and_link_to_customers() {
-        let (_d, mut conn) = db();
+        let (_d, mut conn) = crate::db::temporary();
         import(
             &mut conn,
             Kind::Customers,

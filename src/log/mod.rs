@@ -2,6 +2,7 @@
 //! always inside the caller's transaction.
 
 pub mod store;
+pub(crate) mod view;
 
 pub(crate) use store::{append, changed, summary_lang, NewEvent};
 pub use store::{Event, EventKind};

@@ -1,6 +1,7 @@
 //! The register machinery every register (customers, contacts, and later documents and tasks)
 //! plugs into: tags, list queries and answers, the duplicate-confirm flow, merges.
 
+pub(crate) mod card;
 pub(crate) mod form;
 pub mod list;
 pub(crate) mod merge;

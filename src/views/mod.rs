@@ -9,7 +9,6 @@ use crate::assets;
 use crate::auth::{Role, User};
 use crate::error::{Error, FieldError};
 use crate::i18n::Lang;
-use crate::log::store::{Event, EventKind};
 
 /// The sections in the header, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,48 +400,6 @@ pub(crate) fn tags_field(
             }
             (tag_datalist(all_tags))
         }
-    }
-}
-
-/// A list of log events: when, what, who did it.
-pub(crate) fn event_list(f: &Frame, list: &[Event]) -> Markup {
-    html! {
-        @if list.is_empty() {
-            (empty(f.t("log.none")))
-        } @else {
-            ol.events {
-                @for e in list {
-                    li {
-                        time datetime=(e.at) { (f.datetime_text(&e.at)) }
-                        " "
-                        span.kind { (EventKind::parse(&e.kind).map(|k| k.label(f.lang)).unwrap_or(&e.kind)) }
-                        " "
-                        span.summary { (e.summary) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// What a card's documents, tasks and log tabs show; `None` for details, which each card
-/// draws itself. `log` holds one event more than a page when a next page exists.
-pub(crate) fn other_tab(
-    f: &Frame,
-    tab: CardTab,
-    base: &str,
-    log: &[Event],
-    offset: i64,
-    limit: i64,
-) -> Option<Markup> {
-    match tab {
-        CardTab::Log => Some(html! {
-            (event_list(f, &log[..log.len().min(limit as usize)]))
-            (pager(f, &format!("{base}?tab=log"), offset, limit, log.len() as i64 > limit))
-        }),
-        CardTab::Documents => Some(empty(f.t("section.no_documents"))),
-        CardTab::Tasks => Some(empty(f.t("front.no_tasks"))),
-        CardTab::Details => None,
     }
 }
 
