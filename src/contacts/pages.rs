@@ -23,8 +23,8 @@ use crate::register::form::{
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::views::{
-    self, csrf_input, detail, form_error, layout, tabs, tag_list, tags_field, textarea, CardTab,
-    Field, Frame, Section,
+    self, csrf_input, detail, form_error, layout, tabs, tag_list, tags_field, textarea, Field,
+    Frame, Section,
 };
 
 /// What the contact list loads besides its rows: the names of the customers its contacts
