@@ -318,66 +318,55 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                         @if !p.tags.is_empty() { p { (tag_list(&p.tags)) } }
                         @if !p.notes.is_empty() { p.notes { (p.notes) } }
                     }
-                    section.card #customers {
-                        h2 { (f.t("contacts.customers")) }
-                        @if p.customers.is_empty() {
-                            (views::empty(f.t("contacts.no_customers")))
-                        } @else {
-                            table {
-                                thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th {} } } }
-                                tbody {
-                                    @for l in &p.customers {
-                                        tr {
-                                            td { a href=(format!("/customers/{}", l.customer_id)) { (name_of(&names, l.customer_id)) } }
-                                            td {
-                                                @if can_write {
-                                                    form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/role", l.customer_id, p.id.0)) {
-                                                        (csrf_input(f))
-                                                        input type="hidden" name="back" value=(base);
-                                                        label.visually-hidden for=(format!("role-{}", l.customer_id)) { (f.t("contacts.role")) }
-                                                        input id=(format!("role-{}", l.customer_id)) type="text" name="role" value=(l.role) size="16";
-                                                        button type="submit" { (f.t("contacts.change_role")) }
-                                                    }
-                                                } @else { (l.role) }
-                                            }
-                                            @if can_write {
-                                                td {
-                                                    form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/unlink", l.customer_id, p.id.0)) {
-                                                        (csrf_input(f))
-                                                        input type="hidden" name="back" value=(base);
-                                                        button.link type="submit" { (f.t("contacts.unlink")) }
-                                                    }
-                                                }
-                                            }
+                    (customers_section(f, &p, &names, &find, &found, error))
+                }
+            }
+        }
+    };
+    let status = error.map(Error::status).unwrap_or(200);
+    Ok(Resp::html(layout(f, &p.full_name(), body)).with_status(status))
+}
+
+/// The contact's customers with roles to change or unlink, and the search to link one more.
+fn customers_section(
+    f: &Frame,
+    p: &Contact,
+    names: &[(i64, String, String)],
+    find: &str,
+    found: &[Customer],
+    error: Option<&Error>,
+) -> Markup {
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let base = format!("/contacts/{}", p.id.0);
+    html! {
+        section.card #customers {
+            h2 { (f.t("contacts.customers")) }
+            @if p.customers.is_empty() {
+                (views::empty(f.t("contacts.no_customers")))
+            } @else {
+                table {
+                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th {} } } }
+                    tbody {
+                        @for l in &p.customers {
+                            tr {
+                                td { a href=(format!("/customers/{}", l.customer_id)) { (name_of(names, l.customer_id)) } }
+                                td {
+                                    @if can_write {
+                                        form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/role", l.customer_id, p.id.0)) {
+                                            (csrf_input(f))
+                                            input type="hidden" name="back" value=(base);
+                                            label.visually-hidden for=(format!("role-{}", l.customer_id)) { (f.t("contacts.role")) }
+                                            input id=(format!("role-{}", l.customer_id)) type="text" name="role" value=(l.role) size="16";
+                                            button type="submit" { (f.t("contacts.change_role")) }
                                         }
-                                    }
+                                    } @else { (l.role) }
                                 }
-                            }
-                        }
-                        @if can_write {
-                            h3 { (f.t("contacts.link_to_customer")) }
-                            (form_error(f, error))
-                            form method="get" action=(base) {
-                                label for="find-customer" { (f.t("contacts.find_customer")) }
-                                input #find-customer type="search" name="find" value=(find);
-                                button type="submit" { (f.t("search.button")) }
-                            }
-                            @if !find.is_empty() {
-                                @if found.is_empty() {
-                                    (views::empty(f.t("customers.nothing_found")))
-                                } @else {
-                                    ul.found {
-                                        @for c in &found {
-                                            li {
-                                                form.inline-form method="post" action=(format!("{base}/customers")) {
-                                                    (csrf_input(f))
-                                                    input type="hidden" name="customer_id" value=(c.id.0);
-                                                    (c.name) " (" (c.number) ") "
-                                                    label.visually-hidden for=(format!("link-role-{}", c.id.0)) { (f.t("contacts.role")) }
-                                                    input id=(format!("link-role-{}", c.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
-                                                    button type="submit" { (f.t("contacts.link")) }
-                                                }
-                                            }
+                                @if can_write {
+                                    td {
+                                        form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/unlink", l.customer_id, p.id.0)) {
+                                            (csrf_input(f))
+                                            input type="hidden" name="back" value=(base);
+                                            button.link type="submit" { (f.t("contacts.unlink")) }
                                         }
                                     }
                                 }
@@ -386,10 +375,37 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                     }
                 }
             }
+            @if can_write {
+                h3 { (f.t("contacts.link_to_customer")) }
+                (form_error(f, error))
+                form method="get" action=(base) {
+                    label for="find-customer" { (f.t("contacts.find_customer")) }
+                    input #find-customer type="search" name="find" value=(find);
+                    button type="submit" { (f.t("search.button")) }
+                }
+                @if !find.is_empty() {
+                    @if found.is_empty() {
+                        (views::empty(f.t("customers.nothing_found")))
+                    } @else {
+                        ul.found {
+                            @for c in found {
+                                li {
+                                    form.inline-form method="post" action=(format!("{base}/customers")) {
+                                        (csrf_input(f))
+                                        input type="hidden" name="customer_id" value=(c.id.0);
+                                        (c.name) " (" (c.number) ") "
+                                        label.visually-hidden for=(format!("link-role-{}", c.id.0)) { (f.t("contacts.role")) }
+                                        input id=(format!("link-role-{}", c.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
+                                        button type="submit" { (f.t("contacts.link")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-    };
-    let status = error.map(Error::status).unwrap_or(200);
-    Ok(Resp::html(layout(f, &p.full_name(), body)).with_status(status))
+    }
 }
 
 /// Links this contact to a customer picked on the contact's card.
@@ -494,7 +510,6 @@ fn customer_panel(
     };
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);
-    let errors = error.map(Error::fields).unwrap_or_default();
     let alikes = look_alikes_of(alikes);
     Ok(html! {
         section.card #contacts {
@@ -537,48 +552,65 @@ fn customer_panel(
                 a href=(format!("/contacts.vcf?customer_id={}", c.id.0)) { (f.t("contacts.export_vcard")) }
             }
             @if can_write {
-                h3 { (f.t("customers.add_contact")) }
-                form method="get" action=(base) {
-                    label for="find-contact" { (f.t("customers.find_contact")) }
-                    input #find-contact type="search" name="find" value=(find);
-                    button type="submit" { (f.t("search.button")) }
-                }
-                @if !find.is_empty() {
-                    @if found.is_empty() {
-                        (views::empty(f.t("customers.nothing_found")))
-                    } @else {
-                        ul.found {
-                            @for p in &found {
-                                li {
-                                    form.inline-form method="post" action=(format!("{base}/contacts")) {
-                                        (csrf_input(f))
-                                        input type="hidden" name="contact_id" value=(p.id.0);
-                                        (p.full_name()) @if !p.email.is_empty() { " (" (p.email) ")" } " "
-                                        label.visually-hidden for=(format!("link-role-{}", p.id.0)) { (f.t("contacts.role")) }
-                                        input id=(format!("link-role-{}", p.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
-                                        button type="submit" { (f.t("contacts.link")) }
-                                    }
-                                }
+                (add_contact_forms(f, &base, &find, &found, error, values, &alikes))
+            }
+        }
+    })
+}
+
+/// The forms on a customer's card to link an existing contact (found by a search) or add a
+/// new one, with the rejected input, its errors and look-alikes.
+fn add_contact_forms(
+    f: &Frame,
+    base: &str,
+    find: &str,
+    found: &[Contact],
+    error: Option<&Error>,
+    values: &Form,
+    alikes: &[LookAlike],
+) -> Markup {
+    let errors = error.map(Error::fields).unwrap_or_default();
+    html! {
+        h3 { (f.t("customers.add_contact")) }
+        form method="get" action=(base) {
+            label for="find-contact" { (f.t("customers.find_contact")) }
+            input #find-contact type="search" name="find" value=(find);
+            button type="submit" { (f.t("search.button")) }
+        }
+        @if !find.is_empty() {
+            @if found.is_empty() {
+                (views::empty(f.t("customers.nothing_found")))
+            } @else {
+                ul.found {
+                    @for p in found {
+                        li {
+                            form.inline-form method="post" action=(format!("{base}/contacts")) {
+                                (csrf_input(f))
+                                input type="hidden" name="contact_id" value=(p.id.0);
+                                (p.full_name()) @if !p.email.is_empty() { " (" (p.email) ")" } " "
+                                label.visually-hidden for=(format!("link-role-{}", p.id.0)) { (f.t("contacts.role")) }
+                                input id=(format!("link-role-{}", p.id.0)) type="text" name="role" placeholder=(f.t("contacts.role")) size="16";
+                                button type="submit" { (f.t("contacts.link")) }
                             }
                         }
                     }
                 }
-                h3 { (f.t("customers.new_contact")) }
-                (form_error(f, error))
-                (look_alike_warning(f, "duplicates.contact_warning", &alikes))
-                form method="post" action=(format!("{base}/contacts")) novalidate {
-                    (csrf_input(f))
-                    (confirm_box(f, &alikes))
-                    (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
-                    (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
-                    (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
-                    (Field::text("phone", "customers.phone", values.get("phone")).kind("tel").render(f, errors))
-                    (Field::text("role", "contacts.role", values.get("role")).hint("contacts.role_hint").render(f, errors))
-                    button.primary type="submit" { (f.t("customers.add_contact")) }
-                }
             }
         }
-    })
+        h3 { (f.t("customers.new_contact")) }
+        (form_error(f, error))
+        (look_alike_warning(f, "duplicates.contact_warning", alikes))
+        form method="post" action=(format!("{base}/contacts")) novalidate {
+            (csrf_input(f))
+            (confirm_box(f, alikes))
+            (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
+            (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
+            (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
+            (Field::text("phone", "customers.phone", values.get("phone")).kind("tel").render(f, errors))
+            (Field::text("role", "contacts.role", values.get("role")).hint("contacts.role_hint").render(f, errors))
+            button.primary type="submit" { (f.t("customers.add_contact")) }
+        }
+    }
 }
 
 /// Adds a contact to the customer: an existing one (`contact_id`) or a new one made here.
