@@ -1,7 +1,7 @@
 //! Duplicate contacts: the scan (same e-mail, or the same name) and the merge (admin).
 
 use maud::html;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{Connection, Transaction};
 
 use super::store;
 use super::{Contact, ContactId, ContactInput};
@@ -59,28 +59,14 @@ pub(crate) fn merge(
     }
     let keep = store::by_id(tx, winner)?.ok_or(Error::NotFound)?;
     let gone = store::by_id(tx, loser)?.ok_or(Error::NotFound)?;
-    tx.execute(
-        "UPDATE customer_contacts AS w SET role = l.role FROM customer_contacts AS l
-         WHERE w.contact_id = ?1 AND l.contact_id = ?2 AND l.customer_id = w.customer_id AND w.role = ''",
-        params![winner.0, loser.0],
+    merge::move_references(
+        tx,
+        ("contact_id", "customer_id"),
+        "contact_tags",
+        winner.0,
+        loser.0,
     )?;
-    tx.execute(
-        "INSERT OR IGNORE INTO customer_contacts (customer_id, contact_id, role)
-         SELECT customer_id, ?1, role FROM customer_contacts WHERE contact_id = ?2",
-        params![winner.0, loser.0],
-    )?;
-    tx.execute("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) SELECT ?1, tag_id FROM contact_tags WHERE contact_id = ?2", params![winner.0, loser.0])?;
-    tx.execute(
-        "UPDATE events SET contact_id = ?1 WHERE contact_id = ?2",
-        params![winner.0, loser.0],
-    )?;
-    let fill = |kept: &str, other: &str| {
-        if kept.is_empty() {
-            Some(other.to_string())
-        } else {
-            None
-        }
-    };
+    let fill = merge::fill;
     let input = ContactInput {
         first_name: fill(&keep.first_name, &gone.first_name),
         last_name: fill(&keep.last_name, &gone.last_name),

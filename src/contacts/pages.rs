@@ -148,7 +148,7 @@ fn input_of(form: &Form) -> ContactInput {
 
 pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
-    form_page(ctx, None, &values, None, &[])
+    Contacts::form_page(ctx, None, &values, None, &[])
 }
 
 impl Editable for Contacts {
@@ -195,6 +195,7 @@ impl Editable for Contacts {
         store::update(tx, ContactId(id), input, Some(by))
     }
 
+    /// The new/edit form with the user's input; `alikes` are possible duplicates to confirm past.
     fn form_page(
         ctx: &mut Ctx,
         existing: Option<&Contact>,
@@ -202,7 +203,47 @@ impl Editable for Contacts {
         error: Option<&Error>,
         alikes: &[Contact],
     ) -> Result<Resp> {
-        form_page(ctx, existing, values, error, alikes)
+        let all_tags = tags::all(ctx.conn)?;
+        let frame = ctx.frame(Section::Contacts);
+        let f = &frame;
+        let errors = error.map(Error::fields).unwrap_or_default();
+        let text =
+            |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
+        let fields = html! {
+            @if existing.is_none() && !values.get("customer_id").is_empty() {
+                input type="hidden" name="customer_id" value=(values.get("customer_id"));
+                (text("role", "contacts.role").render(f, errors))
+            }
+            (text("first_name", "contacts.first_name").autocomplete("given-name").render(f, errors))
+            (text("last_name", "contacts.last_name").autocomplete("family-name").render(f, errors))
+            (text("title", "contacts.title").render(f, errors))
+            (text("email", "customers.email").kind("email").render(f, errors))
+            (text("phone", "customers.phone").kind("tel").render(f, errors))
+            (tags_field(f, values.get("tags"), errors, &all_tags))
+            (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
+        };
+        let (title, action, cancel) = match existing {
+            Some(p) => (
+                format!("{}: {}", f.t("contacts.edit"), p.full_name()),
+                format!("/contacts/{}/edit", p.id.0),
+                format!("/contacts/{}", p.id.0),
+            ),
+            None => (
+                f.t("contacts.add").to_string(),
+                "/contacts/new".to_string(),
+                "/contacts".to_string(),
+            ),
+        };
+        let page = FormPage {
+            title,
+            action,
+            cancel,
+            error,
+            warning: "duplicates.contact_warning",
+            alikes: look_alikes_of(alikes),
+            fields,
+        };
+        Ok(register::form::form_page(f, page))
     }
 }
 
@@ -216,56 +257,6 @@ fn look_alikes_of(alikes: &[Contact]) -> Vec<LookAlike> {
             details: p.email.clone(),
         })
         .collect()
-}
-
-/// The new/edit form with the user's input; `alikes` are possible duplicates to confirm past.
-fn form_page(
-    ctx: &mut Ctx,
-    existing: Option<&Contact>,
-    values: &Form,
-    error: Option<&Error>,
-    alikes: &[Contact],
-) -> Result<Resp> {
-    let all_tags = tags::all(ctx.conn)?;
-    let frame = ctx.frame(Section::Contacts);
-    let f = &frame;
-    let errors = error.map(Error::fields).unwrap_or_default();
-    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
-    let fields = html! {
-        @if existing.is_none() && !values.get("customer_id").is_empty() {
-            input type="hidden" name="customer_id" value=(values.get("customer_id"));
-            (text("role", "contacts.role").render(f, errors))
-        }
-        (text("first_name", "contacts.first_name").autocomplete("given-name").render(f, errors))
-        (text("last_name", "contacts.last_name").autocomplete("family-name").render(f, errors))
-        (text("title", "contacts.title").render(f, errors))
-        (text("email", "customers.email").kind("email").render(f, errors))
-        (text("phone", "customers.phone").kind("tel").render(f, errors))
-        (tags_field(f, values.get("tags"), errors, &all_tags))
-        (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
-    };
-    let (title, action, cancel) = match existing {
-        Some(p) => (
-            format!("{}: {}", f.t("contacts.edit"), p.full_name()),
-            format!("/contacts/{}/edit", p.id.0),
-            format!("/contacts/{}", p.id.0),
-        ),
-        None => (
-            f.t("contacts.add").to_string(),
-            "/contacts/new".to_string(),
-            "/contacts".to_string(),
-        ),
-    };
-    let page = FormPage {
-        title,
-        action,
-        cancel,
-        error,
-        warning: "duplicates.contact_warning",
-        alikes: look_alikes_of(alikes),
-        fields,
-    };
-    Ok(register::form::form_page(f, page))
 }
 
 pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {

@@ -2,11 +2,13 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
+use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
+use crate::register::list;
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
@@ -45,18 +47,13 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
 }
 
 pub(crate) fn by_id(conn: &Connection, id: ContactId) -> rusqlite::Result<Option<Contact>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM contacts p WHERE p.id = ?1"))?
-        .query_row([id.0], from_row)
-        .optional()
+    list::by_id::<Contacts>(conn, id.0)
 }
 
 /// The first contact with this e-mail address, for imports that update by e-mail.
 pub(crate) fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<Contact>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM contacts p WHERE p.email <> '' AND p.email = ?1 COLLATE NOCASE ORDER BY p.id LIMIT 1"
-    ))?
-    .query_row([email.trim()], from_row)
-    .optional()
+    let condition = "p.email <> '' AND p.email = ?1 COLLATE NOCASE";
+    list::find_one::<Contacts>(conn, condition, email.trim())
 }
 
 /// A contact's fields after validation.

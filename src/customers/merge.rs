@@ -3,7 +3,7 @@
 //! contact links, tags, log events; empty fields of the kept one are filled from the other.
 
 use maud::html;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{Connection, Transaction};
 
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
@@ -73,35 +73,19 @@ pub(crate) fn merge(
     }
     let keep = store::by_id(tx, winner)?.ok_or(Error::NotFound)?;
     let gone = store::by_id(tx, loser)?.ok_or(Error::NotFound)?;
-    // Links: the loser's contacts move over; where both had the contact, the kept role wins
-    // unless it was empty.
-    tx.execute(
-        "UPDATE customer_contacts AS w SET role = l.role FROM customer_contacts AS l
-         WHERE w.customer_id = ?1 AND l.customer_id = ?2 AND l.contact_id = w.contact_id AND w.role = ''",
-        params![winner.0, loser.0],
-    )?;
-    tx.execute(
-        "INSERT OR IGNORE INTO customer_contacts (customer_id, contact_id, role)
-         SELECT ?1, contact_id, role FROM customer_contacts WHERE customer_id = ?2",
-        params![winner.0, loser.0],
-    )?;
-    tx.execute("INSERT OR IGNORE INTO customer_tags (customer_id, tag_id) SELECT ?1, tag_id FROM customer_tags WHERE customer_id = ?2", params![winner.0, loser.0])?;
-    tx.execute(
-        "UPDATE events SET customer_id = ?1 WHERE customer_id = ?2",
-        params![winner.0, loser.0],
+    merge::move_references(
+        tx,
+        ("customer_id", "contact_id"),
+        "customer_tags",
+        winner.0,
+        loser.0,
     )?;
     // The loser's business ID may move to the winner: free it first (it is unique).
     tx.execute(
         "UPDATE customers SET business_id = NULL WHERE id = ?1",
         [loser.0],
     )?;
-    let fill = |kept: &str, other: &str| {
-        if kept.is_empty() {
-            Some(other.to_string())
-        } else {
-            None
-        }
-    };
+    let fill = merge::fill;
     let input = CustomerInput {
         business_id: if keep.business_id.is_none() {
             gone.business_id.clone()

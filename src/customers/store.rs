@@ -3,10 +3,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
+use super::list::Customers;
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
 use crate::error::{Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
+use crate::register::list;
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
@@ -46,30 +48,18 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Customer> {
 }
 
 pub(crate) fn by_id(conn: &Connection, id: CustomerId) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers c WHERE c.id = ?1"
-    ))?
-    .query_row([id.0], from_row)
-    .optional()
+    list::by_id::<Customers>(conn, id.0)
 }
 
 pub(crate) fn by_number(conn: &Connection, number: &str) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers c WHERE c.number = ?1"
-    ))?
-    .query_row([number.trim()], from_row)
-    .optional()
+    list::find_one::<Customers>(conn, "c.number = ?1", number.trim())
 }
 
 pub(crate) fn by_business_id(
     conn: &Connection,
     id: &BusinessId,
 ) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers c WHERE c.business_id = ?1"
-    ))?
-    .query_row([id.as_str()], from_row)
-    .optional()
+    list::find_one::<Customers>(conn, "c.business_id = ?1", id.as_str())
 }
 
 /// The customer's fields after validation, ready to store.

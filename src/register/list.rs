@@ -75,6 +75,26 @@ pub fn sort_key<R: Register>(sort: R::Sort) -> &'static str {
     spec::<R>(sort).key
 }
 
+/// The first record whose `condition` (on the register's alias, one `?1`) holds, by id.
+pub(crate) fn find_one<R: Register>(
+    conn: &Connection,
+    condition: &str,
+    value: impl rusqlite::ToSql,
+) -> rusqlite::Result<Option<R::Row>> {
+    use rusqlite::OptionalExtension;
+    let (table, a, columns) = (R::TABLE, R::ALIAS, R::COLUMNS);
+    conn.prepare_cached(&format!(
+        "SELECT {columns} FROM {table} {a} WHERE {condition} ORDER BY {a}.id LIMIT 1"
+    ))?
+    .query_row([value], R::from_row)
+    .optional()
+}
+
+/// The record with this id.
+pub(crate) fn by_id<R: Register>(conn: &Connection, id: i64) -> rusqlite::Result<Option<R::Row>> {
+    find_one::<R>(conn, &format!("{}.id = ?1", R::ALIAS), id)
+}
+
 /// What a list asks for.
 #[derive(Debug)]
 pub struct ListQuery<R: Register> {

@@ -101,6 +101,47 @@ pub(crate) fn submit(
     Ok(Resp::redirect(&format!("{path}/{kept}")))
 }
 
+/// Moves what points at `loser` to `winner` before `loser` goes: its links in
+/// `customer_contacts` (where both had the same one, the kept role wins unless it is empty),
+/// its tags and its log events. `own` is the record's column there (`customer_id`), `other`
+/// the column of the other side, `tags` its tag table.
+pub(crate) fn move_references(
+    tx: &Transaction,
+    (own, other): (&str, &str),
+    tags: &str,
+    winner: i64,
+    loser: i64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!(
+            "UPDATE customer_contacts AS w SET role = l.role FROM customer_contacts AS l
+             WHERE w.{own} = ?1 AND l.{own} = ?2 AND l.{other} = w.{other} AND w.role = ''"
+        ),
+        rusqlite::params![winner, loser],
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO customer_contacts ({own}, {other}, role)
+             SELECT ?1, {other}, role FROM customer_contacts WHERE {own} = ?2"
+        ),
+        rusqlite::params![winner, loser],
+    )?;
+    tx.execute(
+        &format!("INSERT OR IGNORE INTO {tags} ({own}, tag_id) SELECT ?1, tag_id FROM {tags} WHERE {own} = ?2"),
+        rusqlite::params![winner, loser],
+    )?;
+    tx.execute(
+        &format!("UPDATE events SET {own} = ?1 WHERE {own} = ?2"),
+        rusqlite::params![winner, loser],
+    )?;
+    Ok(())
+}
+
+/// The other record's value for a field the kept one has empty, else `None` (no change).
+pub(crate) fn fill(kept: &str, other: &str) -> Option<String> {
+    (kept.is_empty() && !other.is_empty()).then(|| other.to_string())
+}
+
 /// The kept record's notes after a merge: the removed one's appended, or `None` when they
 /// do not change.
 pub(crate) fn joined_notes(kept: &str, gone: &str) -> Option<String> {
