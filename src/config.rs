@@ -20,6 +20,8 @@ pub struct ServeConfig {
     /// Extra `Host` values (`name` or `name:port`) accepted besides the listening address and
     /// the loopback names; needed when the server is reached by a LAN name.
     pub allowed_hosts: Vec<String>,
+    /// Marks every cookie `Secure` (sent over HTTPS only): for a server behind a TLS proxy.
+    pub secure_cookies: bool,
     /// How often the backup schedule is looked at.
     pub backup_check_every: Duration,
     /// Adds `GET /_test/panic`, a handler that panics, so the tests can check that a panic is
@@ -40,6 +42,7 @@ impl ServeConfig {
             io_timeout: Duration::from_secs(30),
             body_deadline: Duration::from_secs(300),
             allowed_hosts: Vec::new(),
+            secure_cookies: false,
             backup_check_every: Duration::from_secs(600),
             test_routes: false,
         }

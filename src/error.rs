@@ -56,6 +56,19 @@ pub enum Error {
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Whether text meant for one line holds a control character (CR, LF, NUL, tab, escape…):
+/// every single-line field refuses them with `form.control_chars`.
+pub(crate) fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// Whether text of many lines (notes) holds a control character other than a line break or a
+/// tab: NUL and the rest are refused there too.
+pub(crate) fn has_control_in_lines(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 impl Error {
     /// A validation error on one field; the field's reason is also the overall message.
     pub(crate) fn field(field: &'static str, key: &'static str) -> Error {

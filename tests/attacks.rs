@@ -348,3 +348,396 @@ fn a_25_mib_upload_is_not_held_in_memory_while_it_arrives() {
     let answer = read_response(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 "), "{answer:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input: lists over their limits, huge uploads, formulas, control characters.
+
+/// An API token for the client's user, made on the account page.
+fn api_token(c: &Client) -> String {
+    let resp = c.post_form("/account", "/account/tokens", &[("name", "testit")]);
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    let at = resp.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    resp.body[at..at + resp.body[at..].find('<').unwrap()].to_string()
+}
+
+fn count(server: &TestServer, table: &str) -> i64 {
+    rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The field errors of a 422 API answer, by field.
+fn api_fields(resp: &Response) -> serde_json::Value {
+    assert_eq!(resp.status, 422, "{}", resp.body);
+    resp.json()["error"]["fields"].clone()
+}
+
+#[test]
+fn a_tag_bomb_is_refused_before_any_work_and_other_writers_go_on() {
+    let (server, admin) = TestServer::with_admin();
+    let token = api_token(&admin);
+    let tags: Vec<String> = (0..25_000).map(|n| format!("tag{n}")).collect();
+    let bomb = serde_json::json!({ "name": "Pommi Oy", "tags": tags }).to_string();
+    let bomber = {
+        let (client, token) = (server.client(), token.clone());
+        std::thread::spawn(move || {
+            client.api("POST", "/api/v1/customers", Some(&token), Some(&bomb))
+        })
+    };
+    // Another writer meanwhile: it must not wait behind the bomb until its busy timeout.
+    std::thread::sleep(Duration::from_millis(500));
+    let other = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Tavallinen Oy"}"#),
+    );
+    assert_eq!(other.status, 201, "{}", other.body);
+    let resp = bomber.join().unwrap();
+    assert!(api_fields(&resp)["tags"].is_string(), "{}", resp.body);
+    assert_eq!(count(&server, "customers"), 1, "only the ordinary one");
+    assert_eq!(count(&server, "tags"), 0);
+
+    // The same for contacts: their tags and their list of customers.
+    let tags = serde_json::json!({ "last_name": "Pommi", "tags": tags }).to_string();
+    let resp = admin.api("POST", "/api/v1/contacts", Some(&token), Some(&tags));
+    assert!(api_fields(&resp)["tags"].is_string(), "{}", resp.body);
+    let links: Vec<serde_json::Value> = (0..25_000)
+        .map(|n| serde_json::json!({ "customer_id": n, "role": "x" }))
+        .collect();
+    let links = serde_json::json!({ "last_name": "Pommi", "customers": links }).to_string();
+    let resp = admin.api("POST", "/api/v1/contacts", Some(&token), Some(&links));
+    assert!(api_fields(&resp)["customers"].is_string(), "{}", resp.body);
+    assert_eq!(count(&server, "contacts"), 0);
+}
+
+/// A `multipart/form-data` body: text fields and an optional file part named `file`.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----minicrmAttackBoundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Posts a multipart body with the client's cookies: (status, body), the body read up to
+/// `limit` bytes (`None` when it is longer).
+fn post_multipart(
+    server: &TestServer,
+    client: &Client,
+    body: (String, Vec<u8>),
+    limit: u64,
+) -> (u16, Option<String>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let cookies = client
+        .cookies
+        .borrow()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut resp = agent
+        .post(server.url("/settings/import"))
+        .header("Cookie", cookies)
+        .header("Content-Type", body.0.as_str())
+        .send(&body.1[..])
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .ok();
+    (status, text)
+}
+
+#[test]
+fn a_200000_column_csv_gets_a_short_answer() {
+    let (server, admin) = TestServer::with_admin();
+    let csrf = admin.get("/settings/import").csrf();
+    let header: Vec<String> = (0..200_000).map(|n| format!("c{n}")).collect();
+    let file = format!("{}\n{}\n", header.join(";"), "x;".repeat(199_999) + "x");
+    assert!(file.len() > 1_000_000);
+    let (status, body) = post_multipart(
+        &server,
+        &admin,
+        multipart(
+            &[("csrf", &csrf), ("kind", "customers"), ("step", "preview")],
+            Some(("leveä.csv", file.as_bytes())),
+        ),
+        200 * 1024,
+    );
+    let body = body.expect("an answer under 200 KiB");
+    assert!((400..500).contains(&status) || status == 200, "{status}");
+    assert!(!body.contains("c199999"), "the file is not echoed");
+}
+
+#[test]
+fn the_import_preview_is_bounded_and_keeps_the_file_on_the_server() {
+    let (server, admin) = TestServer::with_admin();
+    let csrf = admin.get("/settings/import").csrf();
+    let mut file = String::from("nimi;muistiinpanot\n");
+    for n in 0..50 {
+        file.push_str(&format!("Yritys {n} Oy;rivin {n} salaisuus\n"));
+    }
+    let (status, preview) = post_multipart(
+        &server,
+        &admin,
+        multipart(
+            &[("csrf", &csrf), ("kind", "customers"), ("step", "preview")],
+            Some(("a.csv", file.as_bytes())),
+        ),
+        1024 * 1024,
+    );
+    let preview = preview.unwrap();
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview.contains("Yritys 9 Oy"), "ten rows shown: {preview}");
+    assert!(!preview.contains("Yritys 10 Oy"), "{preview}");
+    assert!(
+        !preview.contains("rivin 49 salaisuus"),
+        "no echo: {preview}"
+    );
+    assert!(!preview.contains("name=\"data\""), "{preview}");
+
+    // The preview's form names the upload; another session cannot use it.
+    let marker = "name=\"upload\" value=\"";
+    let at = preview.find(marker).expect("an upload token") + marker.len();
+    let upload = &preview[at..at + preview[at..].find('"').unwrap()];
+    let fields = |csrf: &str| {
+        multipart(
+            &[
+                ("csrf", csrf),
+                ("kind", "customers"),
+                ("upload", upload),
+                ("map_0", "name"),
+                ("map_1", "notes"),
+                ("step", "import"),
+            ],
+            None,
+        )
+    };
+    let other = server.client();
+    assert_eq!(other.login("admin", ADMIN_PASSWORD).status, 303);
+    let other_csrf = other.get("/settings/import").csrf();
+    let (status, _) = post_multipart(&server, &other, fields(&other_csrf), 1024 * 1024);
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(count(&server, "customers"), 0);
+    let (status, done) = post_multipart(&server, &admin, fields(&csrf), 1024 * 1024);
+    assert_eq!(status, 200, "{done:?}");
+    assert_eq!(count(&server, "customers"), 50);
+    // Used up: the same token again finds nothing.
+    let (status, _) = post_multipart(&server, &admin, fields(&csrf), 1024 * 1024);
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(count(&server, "customers"), 50);
+}
+
+#[test]
+fn formula_like_cells_are_guarded_in_the_csv_export() {
+    let (_server, admin) = TestServer::with_admin();
+    let token = api_token(&admin);
+    let cases = [
+        ("+1+cmd|' /C calc'!A0", true),
+        ("-2+3+cmd|' /C calc'!A0", true),
+        ("=1+1", true),
+        ("@SUM(A1)", true),
+        ("+A1", true),
+        ("-5", false),
+        ("+358 40 123 4567", false),
+        ("Kahvila Oy", false),
+    ];
+    for (name, _) in cases {
+        let body = serde_json::json!({ "name": name }).to_string();
+        let resp = admin.api("POST", "/api/v1/customers", Some(&token), Some(&body));
+        assert_eq!(resp.status, 201, "{name}: {}", resp.body);
+    }
+    let csv = admin.get("/customers.csv?archived=all");
+    assert_eq!(csv.status, 200);
+    let names: Vec<&str> = csv
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').nth(1).unwrap())
+        .collect();
+    for (name, guarded) in cases {
+        let want = if guarded {
+            format!("'{name}")
+        } else {
+            name.to_string()
+        };
+        assert!(names.contains(&want.as_str()), "{want} in {names:?}");
+    }
+}
+
+#[test]
+fn control_characters_are_refused_in_one_line_fields() {
+    let (_server, admin) = TestServer::with_admin();
+    let token = api_token(&admin);
+    for (path, field, base) in [
+        ("/api/v1/customers", "name", serde_json::json!({})),
+        (
+            "/api/v1/customers",
+            "phone",
+            serde_json::json!({"name": "A Oy"}),
+        ),
+        (
+            "/api/v1/customers",
+            "city",
+            serde_json::json!({"name": "A Oy"}),
+        ),
+        (
+            "/api/v1/contacts",
+            "first_name",
+            serde_json::json!({"last_name": "B"}),
+        ),
+        (
+            "/api/v1/contacts",
+            "title",
+            serde_json::json!({"last_name": "B"}),
+        ),
+    ] {
+        for bad in ["Alfa\r\nBeta", "Alfa\nBeta", "Alfa\u{0}Beta"] {
+            let mut body = base.clone();
+            body[field] = bad.into();
+            let resp = admin.api("POST", path, Some(&token), Some(&body.to_string()));
+            assert!(
+                api_fields(&resp)[field].is_string(),
+                "{path} {field}: {}",
+                resp.body
+            );
+        }
+    }
+    // Notes are many lines: line breaks are fine, NUL is not.
+    let ok = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Muistio Oy", "notes": "rivi 1\r\nrivi 2\tsarake"}"#),
+    );
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let resp = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Muistio Oy", "notes": "a\u0000b"}"#),
+    );
+    assert!(api_fields(&resp)["notes"].is_string(), "{}", resp.body);
+
+    // The page: the form again, with the error at the field and what was typed.
+    let resp = admin.post_form(
+        "/customers/new",
+        "/customers/new",
+        &[("name", "Alfa\r\nBeta Oy"), ("country", "FI")],
+    );
+    assert_eq!(resp.status, 422, "{}", resp.body);
+    assert!(
+        common::page::field_error(&resp.body, "name").is_some(),
+        "{}",
+        resp.body
+    );
+    assert!(resp.body.contains("Beta Oy"), "{}", resp.body);
+    let resp = admin.post_form(
+        "/settings/users/new",
+        "/settings/users/new",
+        &[
+            ("username", "uusi"),
+            ("name", "Uusi\nKäyttäjä"),
+            ("email", ""),
+            ("role", "user"),
+            ("password", ADMIN_PASSWORD),
+            ("password_again", ADMIN_PASSWORD),
+        ],
+    );
+    assert_eq!(resp.status, 422, "{}", resp.body);
+    assert!(
+        common::page::field_error(&resp.body, "name").is_some(),
+        "{}",
+        resp.body
+    );
+}
+
+/// The `Set-Cookie` values of an answer.
+fn set_cookies(resp: &Response) -> Vec<&str> {
+    resp.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+#[test]
+fn cookies_are_secure_only_with_the_flag() {
+    for secure in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = minicrm(&dir.path().join("minicrm.db"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--workers", "2"]);
+        if secure {
+            cmd.arg("--secure-cookies");
+        }
+        let mut child = KillOnDrop(
+            cmd.stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(child.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap_or("").to_string();
+        assert!(url.starts_with("http://"), "no server started: {line:?}");
+        let client = Client::new(url);
+        let form = client.get("/setup");
+        let setup = client.post_form(
+            "/setup",
+            "/setup",
+            &[
+                ("company_name", "Testi Oy"),
+                ("language", "fi"),
+                ("username", "admin"),
+                ("name", "Aino Admin"),
+                ("email", ""),
+                ("password", ADMIN_PASSWORD),
+                ("password_again", ADMIN_PASSWORD),
+            ],
+        );
+        assert_eq!(setup.status, 303, "{}", setup.body);
+        let home = client.get("/");
+        let cookies: Vec<&str> = [&form, &setup, &home]
+            .into_iter()
+            .flat_map(set_cookies)
+            .collect();
+        for name in ["minicrm_csrf=", "minicrm_session=", "minicrm_flash="] {
+            assert!(
+                cookies.iter().any(|c| c.starts_with(name)),
+                "{name} in {cookies:?}"
+            );
+        }
+        for cookie in cookies {
+            assert_eq!(
+                cookie.ends_with("; Secure") || cookie.contains("; Secure;"),
+                secure,
+                "{cookie}"
+            );
+        }
+    }
+}

@@ -704,16 +704,17 @@ fn web_import_previews_maps_dry_runs_and_imports() {
         "the unknown column is shown: {preview}"
     );
     assert!(preview.contains("4 riviä"), "{preview}");
-    let data = hidden(&preview, "data");
-    assert!(data.starts_with("Asiakasnumero;Nimi;Y-tunnus"), "{data}");
+    // The file stays on the server: the form names it by a token and does not carry it.
+    let upload = hidden(&preview, "upload");
+    assert_eq!(upload.len(), 32, "{upload}");
+    assert!(!preview.contains("name=\"data\""), "{preview}");
     assert_eq!(count(&server.db, "customers"), 0);
 
     // The mapping as the selects were left, but the phone column (5th) not imported.
     let mut fields: Vec<(String, String)> = vec![
         ("csrf".into(), csrf.clone()),
         ("kind".into(), "customers".into()),
-        ("filename".into(), "asiakkaat.csv".into()),
-        ("data".into(), data.clone()),
+        ("upload".into(), upload.clone()),
     ];
     let headers = [
         "number",
@@ -786,7 +787,7 @@ fn web_import_previews_maps_dry_runs_and_imports() {
     assert!(bad.contains("Rivi 3: Y-tunnus \"1234567-8\""), "{bad}");
     assert!(bad.contains("Mitään ei tuotu"), "{bad}");
     assert!(
-        bad.contains("name=\"data\""),
+        bad.contains("name=\"upload\""),
         "the form stays to fix the choice: {bad}"
     );
     assert_eq!(count(&server.db, "customers"), 4);

@@ -3,7 +3,7 @@
 use maud::{html, Markup};
 
 use crate::db::{self, backup};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{has_control, Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
@@ -83,6 +83,11 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             field: "company_name",
             key: "setup.company_required",
         });
+    } else if has_control(company) {
+        errors.push(FieldError {
+            field: "company_name",
+            key: "form.control_chars",
+        });
     } else if company.chars().count() > 200 {
         errors.push(FieldError {
             field: "company_name",
@@ -91,7 +96,12 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
     after.company_name = company.to_string();
     let prefix = form.get("customer_number_prefix").trim();
-    if prefix.chars().count() > 10 || prefix.contains(char::is_whitespace) {
+    if has_control(prefix) {
+        errors.push(FieldError {
+            field: "customer_number_prefix",
+            key: "form.control_chars",
+        });
+    } else if prefix.chars().count() > 10 || prefix.contains(char::is_whitespace) {
         errors.push(FieldError {
             field: "customer_number_prefix",
             key: "settings.prefix_invalid",

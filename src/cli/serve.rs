@@ -30,6 +30,9 @@ pub(crate) struct ServeArgs {
         value_delimiter = ','
     )]
     allow_hosts: Vec<String>,
+    /// Mark the cookies Secure (HTTPS only): for use behind a TLS proxy.
+    #[arg(long, env = "MINICRM_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 /// The flags of a bare `minicrm` (no subcommand): `serve` with its defaults and environment.
@@ -53,6 +56,7 @@ pub(crate) fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     config.workers = args.workers.max(1);
     config.max_body = args.max_body_mb.max(1) * 1024 * 1024;
     config.allowed_hosts = args.allow_hosts;
+    config.secure_cookies = args.secure_cookies;
 
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -36,6 +36,9 @@ pub(crate) fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: ContactInput = ctx.json()?;
+    if let Some(links) = &input.customers {
+        store::check_link_count(links)?;
+    }
     db::write(ctx.conn, |tx| {
         store::update(tx, ContactId(id), &input, Some(by))?;
         match &input.customers {

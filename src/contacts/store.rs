@@ -1,12 +1,14 @@
 //! SQL for contacts and their links to customers, each change with its log event.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{has_control, has_control_in_lines, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
@@ -77,6 +79,17 @@ impl Fields {
 }
 
 pub(crate) const ROLE_MAX: usize = 100;
+/// The most customers one contact may be linked to; a longer list is refused before any of it
+/// is looked at.
+pub(crate) const MAX_LINKS: usize = 100;
+
+/// Refuses a list of links over [`MAX_LINKS`], before anything loops over it.
+pub(crate) fn check_link_count(links: &[Link]) -> Result<()> {
+    if links.len() > MAX_LINKS {
+        return Err(Error::field("customers", "contacts.too_many_customers"));
+    }
+    Ok(())
+}
 
 pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
     let pick = |given: &Option<String>, old: Option<&str>| -> String {
@@ -119,7 +132,18 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
         ("title", &fields.title, 100),
         ("notes", &fields.notes, 10_000),
     ] {
-        if value.chars().count() > max {
+        // Notes are many lines; every other field is one, and refuses line breaks and NUL.
+        let control = if field == "notes" {
+            has_control_in_lines(value)
+        } else {
+            has_control(value)
+        };
+        if control {
+            errors.push(FieldError {
+                field,
+                key: "form.control_chars",
+            });
+        } else if value.chars().count() > max {
             errors.push(FieldError {
                 field,
                 key: "form.too_long",
@@ -170,8 +194,9 @@ pub(crate) fn create(
     input: &ContactInput,
     by: Option<UserId>,
 ) -> Result<ContactId> {
-    let fields = validate(input, None)?;
     let links = input.customers.clone().unwrap_or_default();
+    check_link_count(&links)?;
+    let fields = validate(input, None)?;
     for link in &links {
         check_link(tx, link)?;
     }
@@ -447,22 +472,25 @@ pub(crate) fn set_links(
     links: &[Link],
     by: Option<UserId>,
 ) -> Result<()> {
+    check_link_count(links)?;
     for wanted in links {
         if customers::by_id(tx, CustomerId(wanted.customer_id))?.is_none() {
             return Err(Error::field("customer_id", "contacts.customer_missing"));
         }
     }
+    // The last role given for each customer wins.
+    let mut last: HashMap<i64, usize> = HashMap::with_capacity(links.len());
+    for (i, wanted) in links.iter().enumerate() {
+        last.insert(wanted.customer_id, i);
+    }
     let before = by_id(tx, contact)?.ok_or(Error::NotFound)?;
     for old in &before.customers {
-        if !links.iter().any(|l| l.customer_id == old.customer_id) {
+        if !last.contains_key(&old.customer_id) {
             unlink(tx, CustomerId(old.customer_id), contact, by)?;
         }
     }
     for (i, wanted) in links.iter().enumerate() {
-        if links[i + 1..]
-            .iter()
-            .any(|l| l.customer_id == wanted.customer_id)
-        {
+        if last.get(&wanted.customer_id) != Some(&i) {
             continue;
         }
         link(

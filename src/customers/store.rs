@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::list::Customers;
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{has_control, has_control_in_lines, Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
 use crate::register::list;
@@ -220,7 +220,21 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
             "einvoice_operator" => &fields.einvoice_operator,
             _ => &fields.notes,
         };
-        if value.chars().count() > *max && !errors.iter().any(|e| e.field == *field) {
+        if errors.iter().any(|e| e.field == *field) {
+            continue;
+        }
+        // Notes are many lines; every other field is one, and refuses line breaks and NUL.
+        let control = if *field == "notes" {
+            has_control_in_lines(value)
+        } else {
+            has_control(value)
+        };
+        if control {
+            errors.push(FieldError {
+                field,
+                key: "form.control_chars",
+            });
+        } else if value.chars().count() > *max {
             errors.push(FieldError {
                 field,
                 key: "form.too_long",
@@ -332,6 +346,9 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
         Some(n) => {
             if n.chars().count() > 30 {
                 return Err(Error::field("number", "form.too_long"));
+            }
+            if has_control(n) {
+                return Err(Error::field("number", "form.control_chars"));
             }
             if by_number(tx, n)?.is_some() {
                 return Err(Error::Conflict {

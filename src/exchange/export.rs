@@ -136,14 +136,22 @@ impl<'c> CustomerNames<'c> {
     }
 }
 
-/// Whether Excel would run this cell as a formula: it starts with `=`, `@`, or `+`/`-` not
-/// followed by a digit or space (so `+358 40 123 4567` and `-5` stay as they are).
+/// Whether Excel would run this cell as a formula: it starts with `=`, `@`, a tab or a carriage
+/// return, or with `+`/`-` unless the whole cell is a number. A number here is a digit after
+/// the sign and then only digits, spaces and decimal or thousands marks (`-5`, `+1.5`,
+/// `+358 40 123 4567`): with no letters and no operators it can call nothing. Anything else
+/// after a sign (`+1+cmd|' /C calc'!A0`, `-2+3+…`, `+A1`) is guarded. A lone sign is text.
 pub(crate) fn looks_like_formula(text: &str) -> bool {
     let mut chars = text.chars();
     match chars.next() {
         Some('=') | Some('@') | Some('\t') | Some('\r') => true,
         Some('+') | Some('-') => {
-            !matches!(chars.next(), Some(c) if c.is_ascii_digit() || c == ' ') && text.len() > 1
+            let rest = chars.as_str();
+            let number = rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | ','));
+            !rest.is_empty() && !number
         }
         _ => false,
     }
@@ -446,6 +454,21 @@ mod tests {
         assert_eq!(excel_safe("-5".into()), "-5");
         assert_eq!(excel_safe("Kahvila Oy".into()), "Kahvila Oy");
         assert_eq!(excel_safe("-".into()), "-");
+        for attack in [
+            "+1+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0",
+            "-1-1",
+            "+1(2)",
+            "- 5",
+            "+1e3",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(excel_safe(attack.into()), format!("'{attack}"), "{attack}");
+        }
+        for number in ["+1.5", "-0,25", "+358401234567", "-1 000,50"] {
+            assert_eq!(excel_safe(number.into()), number, "{number}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The fields an import fills and an export writes, and how column headers in English or
 //! Finnish map to them.
 
+use std::collections::HashSet;
+
 use crate::i18n::Lang;
 
 /// What a file holds.
@@ -424,11 +426,11 @@ pub(crate) struct Mapping {
 
 impl Mapping {
     pub(crate) fn detect(kind: Kind, headers: &[String]) -> Mapping {
-        let mut columns: Vec<Option<Field>> = Vec::with_capacity(headers.len());
-        for header in headers {
-            let field = Field::from_header(kind, header).filter(|f| !columns.contains(&Some(*f)));
-            columns.push(field);
-        }
+        let mut taken = HashSet::new();
+        let columns = headers
+            .iter()
+            .map(|header| Field::from_header(kind, header).filter(|f| taken.insert(*f)))
+            .collect();
         Mapping { columns }
     }
 
@@ -451,12 +453,12 @@ impl Mapping {
 
     /// A field named by two columns, which a hand-made mapping must not have.
     pub(crate) fn duplicate(&self) -> Option<Field> {
-        let mapped: Vec<Field> = self.columns.iter().flatten().copied().collect();
-        mapped
+        let mut seen = HashSet::new();
+        self.columns
             .iter()
-            .enumerate()
-            .find(|(i, f)| mapped[..*i].contains(f))
-            .map(|(_, f)| *f)
+            .flatten()
+            .copied()
+            .find(|f| !seen.insert(*f))
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -305,6 +305,15 @@ impl Cells<'_> {
     }
 }
 
+/// A cell's value as an error message quotes it: at most 80 characters, so a report never
+/// carries a huge cell back.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// `yes`/`no` in English or Finnish, as a spreadsheet might write it.
 pub(crate) fn parse_yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -321,7 +330,7 @@ fn customer_row(
 ) -> Result<(Action, String), Fail> {
     let archived = match cells.get(Field::Archived) {
         Some(text) => {
-            Some(parse_yes_no(text).ok_or_else(|| Fail::Row(Problem::BadYesNo(text.to_string())))?)
+            Some(parse_yes_no(text).ok_or_else(|| Fail::Row(Problem::BadYesNo(quote(text))))?)
         }
         None => None,
     };
@@ -391,6 +400,17 @@ fn row_links(tx: &rusqlite::Transaction, cells: &Cells) -> Result<Vec<(CustomerI
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .collect();
+    if refs.len() > contacts::MAX_LINKS {
+        let key = "contacts.too_many_customers";
+        return Err(Fail::Row(Problem::Invalid {
+            key,
+            fields: vec![FieldError {
+                field: "customer_id",
+                key,
+            }],
+            values: Vec::new(),
+        }));
+    }
     let role_cell = cells.get(Field::Role).unwrap_or("");
     let roles: Vec<&str> = role_cell.split('|').map(str::trim).collect();
     let mut links = Vec::new();
@@ -403,7 +423,7 @@ fn row_links(tx: &rusqlite::Transaction, cells: &Cells) -> Result<Vec<(CustomerI
             },
         };
         let customer =
-            customer.ok_or_else(|| Fail::Row(Problem::CustomerNotFound(reference.to_string())))?;
+            customer.ok_or_else(|| Fail::Row(Problem::CustomerNotFound(quote(reference))))?;
         let role = if refs.len() > 1 && roles.len() == refs.len() {
             roles[i]
         } else {

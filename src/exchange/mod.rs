@@ -5,13 +5,15 @@
 //! - `fields` maps column headers (English or Finnish) to fields;
 //! - `import` applies rows through the stores, in one transaction (dry runs roll it back);
 //! - `export` writes CSV, JSON and vCard a batch of rows at a time;
-//! - `pages` holds the downloads and the import page; `cli::transfer` the commands.
+//! - `pages` holds the downloads and the import page, `uploads` the files it keeps between its
+//!   steps; `cli::transfer` the commands.
 
 pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod import;
 pub(crate) mod pages;
 pub(crate) mod table;
+pub(crate) mod uploads;
 pub(crate) mod vcard;
 
 pub(crate) use fields::{Kind, Mapping};

@@ -1,16 +1,18 @@
 //! Downloads (CSV, vCard) and the import page.
 //!
 //! The import page has three steps on one address: upload (a multipart form with the file),
-//! preview (the column mapping with a select per column and the first rows; the file travels
-//! on as a hidden field holding its text), and a dry run or the import itself. Every error
-//! shows the page again with the message.
+//! preview (the column mapping with a select per column and the first rows), and a dry run or
+//! the import itself. The file stays on the server between the steps (`uploads`); the forms
+//! carry only its token and the mapping, and no page shows more of it than ten rows of the
+//! mapped columns, each cell cut short. Every error shows the page again with the message.
 
 use maud::{html, Markup};
 
 use super::export::{self, Spill};
 use super::fields::{Field, Kind, Mapping};
 use super::import::{self, Action, ImportError, Options, Report};
-use super::table::{strip_bom, Format, Table};
+use super::table::{Format, Table};
+use super::uploads;
 use crate::contacts::list as contact_list;
 use crate::contacts::store as contacts;
 use crate::contacts::ContactId;
@@ -28,6 +30,16 @@ use crate::views::{csrf_input, layout, Frame, Section};
 const PREVIEW_ROWS: usize = 10;
 /// Rows listed in a dry run's or an import's report.
 const REPORT_ROWS: usize = 200;
+/// Characters of a cell shown in the preview (and of a header or a file name anywhere).
+const SHOWN_CHARS: usize = 80;
+
+/// Text cut to [`SHOWN_CHARS`] characters, with `…` when something was left out.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
 
 fn optional_id(query: &Form, name: &str) -> Result<Option<i64>> {
     match query.get(name).trim() {
@@ -181,8 +193,9 @@ fn read_multipart(content_type: &str, body: Vec<u8>) -> std::result::Result<Uplo
 struct State {
     kind: Kind,
     file_name: String,
-    /// The file's text (UTF-8, without BOM): sent back as a hidden field.
-    text: String,
+    /// The token of the upload kept on the server (`uploads`), the only trace of the file in
+    /// the form.
+    upload: String,
     table: Table,
     mapping: Mapping,
     skip_invalid: bool,
@@ -230,13 +243,27 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     };
     let form = upload.form;
     let kind = Kind::parse(form.get("kind")).unwrap_or(Kind::Customers);
+    // The import page is for a logged-in administrator: there is always a session.
+    let session =
+        uploads::session_key(&ctx.session.as_ref().ok_or(Error::Unauthorized)?.token_hash);
+    let dir = uploads::dir(&ctx.app.config.db_path);
     let fresh = upload.file.is_some();
-    let (file_name, bytes) = match upload.file {
-        Some(file) => file,
-        None if !form.get("data").is_empty() => (
-            form.get("filename").to_string(),
-            form.get("data").as_bytes().to_vec(),
-        ),
+    let (token, file_name, bytes) = match upload.file {
+        Some((file_name, bytes)) => (None, file_name, bytes),
+        None if !form.get("upload").is_empty() => {
+            let token = form.get("upload").to_string();
+            match uploads::load(&dir, &session, &token)? {
+                Some((file_name, bytes)) => (Some(token), file_name, bytes),
+                None => {
+                    return Ok(upload_error(
+                        ctx,
+                        kind,
+                        ctx.lang.t("exchange.upload_expired").into(),
+                        422,
+                    ))
+                }
+            }
+        }
         None => {
             return Ok(upload_error(
                 ctx,
@@ -246,6 +273,8 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             ))
         }
     };
+    // Read (and its limits checked) before anything is kept: a file that cannot be imported
+    // is not stored.
     let table = match super::read_file(&file_name, &bytes) {
         Ok(table) => table,
         Err(e) => {
@@ -261,16 +290,20 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             422,
         ));
     }
+    let token = match token {
+        Some(token) => token,
+        None => uploads::save(&dir, &session, &file_name, &bytes)?,
+    };
+    drop(bytes);
     let mapping = if fresh {
         Mapping::detect(kind, &table.headers)
     } else {
         chosen_mapping(kind, &form, &table)
     };
-    let text = String::from_utf8_lossy(strip_bom(&bytes)).into_owned();
     let state = State {
         kind,
         file_name,
-        text,
+        upload: token,
         table,
         mapping,
         skip_invalid: form.checked("skip_invalid"),
@@ -316,7 +349,13 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             Some(&report),
             None,
         ))),
-        Ok(report) => Ok(Resp::html(done_view(&frame, &state, &report))),
+        Ok(report) => {
+            // Imported: the file is used up.
+            if let Err(e) = uploads::remove(&dir, &session, &state.upload) {
+                log::warn!("import: could not remove the upload: {e}");
+            }
+            Ok(Resp::html(done_view(&frame, &state, &report)))
+        }
         Err(ImportError::Row(err)) => {
             let message = format!(
                 "{} {}",
@@ -451,7 +490,7 @@ fn mapping_select(
 ) -> Markup {
     let id = format!("map-{column}");
     html! {
-        label.visually-hidden for=(id) { (f.lang.tf("exchange.maps_to_column", &[("column", header)])) }
+        label.visually-hidden for=(id) { (f.lang.tf("exchange.maps_to_column", &[("column", &clip(header))])) }
         select id=(id) name=(format!("map_{column}")) {
             option value="" selected[chosen.is_none()] { (f.t("exchange.ignore")) }
             @for field in kind.fields() {
@@ -467,7 +506,10 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
     let summary = if vcard {
         f.lang.tf(
             "exchange.vcard_summary",
-            &[("file", &s.file_name), ("rows", &t.rows.len().to_string())],
+            &[
+                ("file", &clip(&s.file_name)),
+                ("rows", &t.rows.len().to_string()),
+            ],
         )
     } else {
         let sep = match t.delimiter {
@@ -477,13 +519,18 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
         f.lang.tf(
             "exchange.file_summary",
             &[
-                ("file", &s.file_name),
+                ("file", &clip(&s.file_name)),
                 ("rows", &t.rows.len().to_string()),
                 ("sep", &sep),
             ],
         )
     };
-    let ignored = s.mapping.ignored(&t.headers);
+    let ignored: Vec<String> = s
+        .mapping
+        .ignored(&t.headers)
+        .into_iter()
+        .map(clip)
+        .collect();
     let mapped: Vec<(usize, Field)> = s
         .mapping
         .columns
@@ -506,8 +553,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
         form method="post" action="/settings/import" enctype="multipart/form-data" {
             (csrf_input(f))
             input type="hidden" name="kind" value=(s.kind.as_str());
-            input type="hidden" name="filename" value=(s.file_name);
-            input type="hidden" name="data" value=(s.text);
+            input type="hidden" name="upload" value=(s.upload);
             h2 { (f.t("exchange.mapping")) }
             @if !vcard && !ignored.is_empty() {
                 p.hint { (f.lang.tf("exchange.ignored_columns", &[("columns", &ignored.join(", "))])) }
@@ -517,8 +563,8 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 tbody {
                     @for (i, header) in t.headers.iter().enumerate() {
                         tr {
-                            td { (header) }
-                            td { (first.map(|r| r.cell(i)).unwrap_or("")) }
+                            td { (clip(header)) }
+                            td { (clip(first.map(|r| r.cell(i)).unwrap_or(""))) }
                             td {
                                 @if vcard {
                                     (s.mapping.columns[i].map(|field| f.t(field.label_key())).unwrap_or(f.t("exchange.ignore")))
@@ -543,7 +589,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                         @for row in t.rows.iter().take(PREVIEW_ROWS) {
                             tr {
                                 td.num { (row.line) }
-                                @for (i, _) in &mapped { td { (row.cell(*i)) } }
+                                @for (i, _) in &mapped { td { (clip(row.cell(*i))) } }
                             }
                         }
                     }

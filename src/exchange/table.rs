@@ -7,6 +7,12 @@
 
 use crate::i18n::Lang;
 
+/// The most columns a file may have (Outlook's contact export, the widest common one, has 92).
+/// Empty cells past it are dropped; a value past it refuses the file.
+pub(crate) const MAX_COLUMNS: usize = 100;
+/// The most rows (CSV records or vCards) one file may hold: an import is one transaction.
+pub(crate) const MAX_ROWS: usize = 100_000;
+
 /// Where rows came from; the messages count CSV rows and vCard lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -67,6 +73,12 @@ pub(crate) enum ParseError {
         line: usize,
     },
     VcardNone,
+    /// A value past [`MAX_COLUMNS`] on this row.
+    TooManyColumns {
+        line: usize,
+    },
+    /// More than [`MAX_ROWS`] rows or cards.
+    TooManyRows,
 }
 
 impl ParseError {
@@ -101,6 +113,11 @@ impl ParseError {
                 lang.tf("exchange.vcard_unclosed", &[("line", &n(line))])
             }
             ParseError::VcardNone => lang.t("exchange.vcard_none").into(),
+            ParseError::TooManyColumns { line } => lang.tf(
+                "exchange.too_many_columns",
+                &[("row", &n(line)), ("max", &n(&MAX_COLUMNS))],
+            ),
+            ParseError::TooManyRows => lang.tf("exchange.too_many_rows", &[("max", &n(&MAX_ROWS))]),
         }
     }
 }
@@ -168,21 +185,15 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     }
     let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(bytes));
     let mut records = parse_records(bytes, delimiter)?.into_iter();
-    let header = loop {
-        match records.next() {
-            Some(r) if r.cells.iter().all(|c| c.trim().is_empty()) => continue,
-            Some(r) => break r,
-            None => return Err(ParseError::NoHeader),
-        }
+    let Some(header) = records.next() else {
+        return Err(ParseError::NoHeader);
     };
     let headers: Vec<String> = header
         .cells
         .into_iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let rows = records
-        .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
-        .collect();
+    let rows = records.collect();
     Ok(Table {
         format: Format::Csv,
         delimiter,
@@ -192,7 +203,9 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
 }
 
 /// Splits CSV bytes into records of UTF-8 cells. A quoted value may hold separators, line
-/// breaks and doubled quotes; a quote inside an unquoted value is taken as it is.
+/// breaks and doubled quotes; a quote inside an unquoted value is taken as it is. Records whose
+/// cells are all empty are left out. The limits are checked as the records come: a value past
+/// [`MAX_COLUMNS`] or a record past [`MAX_ROWS`] (and the header) stops the reading at once.
 pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, ParseError> {
     let mut records = Vec::new();
     let mut cells: Vec<String> = Vec::new();
@@ -204,6 +217,14 @@ pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, Par
         |cell: &mut Vec<u8>, cells: &mut Vec<String>, line: usize| -> Result<(), ParseError> {
             let taken = std::mem::take(cell);
             match String::from_utf8(taken) {
+                Ok(text) if cells.len() >= MAX_COLUMNS => {
+                    // Spreadsheets pad rows with empty cells; only a value is too many.
+                    if text.trim().is_empty() {
+                        Ok(())
+                    } else {
+                        Err(ParseError::TooManyColumns { line })
+                    }
+                }
                 Ok(text) => {
                     cells.push(text);
                     Ok(())
@@ -256,7 +277,7 @@ pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, Par
         match bytes.get(i) {
             Some(&b) if b == delimiter => {
                 i += 1;
-                if i == n {
+                if i == n && cells.len() < MAX_COLUMNS {
                     cells.push(String::new());
                 }
             }
@@ -265,10 +286,7 @@ pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, Par
                     i += 1;
                 }
                 i += 1;
-                records.push(Row {
-                    line,
-                    cells: std::mem::take(&mut cells),
-                });
+                push_record(&mut records, line, std::mem::take(&mut cells))?;
                 line += 1;
                 // Blank lines: rows in Excel's count, no records.
                 while i < n && (bytes[i] == b'\n' || bytes[i] == b'\r') {
@@ -283,9 +301,22 @@ pub(crate) fn parse_records(bytes: &[u8], delimiter: u8) -> Result<Vec<Row>, Par
         }
     }
     if !cells.is_empty() {
-        records.push(Row { line, cells });
+        push_record(&mut records, line, cells)?;
     }
     Ok(records)
+}
+
+/// Keeps a record unless all its cells are empty; one past the header and [`MAX_ROWS`] rows
+/// is an error.
+fn push_record(records: &mut Vec<Row>, line: usize, cells: Vec<String>) -> Result<(), ParseError> {
+    if cells.iter().all(|c| c.trim().is_empty()) {
+        return Ok(());
+    }
+    if records.len() > MAX_ROWS {
+        return Err(ParseError::TooManyRows);
+    }
+    records.push(Row { line, cells });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -336,6 +367,20 @@ mod tests {
         let t = read_csv("name;notes\n'=1+1;'+A1\n'kept;+358 40\n".as_bytes()).unwrap();
         assert_eq!((t.rows[0].cell(0), t.rows[0].cell(1)), ("=1+1", "+A1"));
         assert_eq!((t.rows[1].cell(0), t.rows[1].cell(1)), ("'kept", "+358 40"));
+        // Whatever the export guards comes back as it was; a typed apostrophe stays.
+        let t = read_csv("name;notes\n'-2+3+cmd|x;'-5\n".as_bytes()).unwrap();
+        assert_eq!(
+            (t.rows[0].cell(0), t.rows[0].cell(1)),
+            ("-2+3+cmd|x", "'-5")
+        );
+        for text in ["+1+cmd|' /C calc'!A0", "=1+1", "-5", "+358 40", "-", "'x"] {
+            let exported = super::super::export::excel_safe(text.to_string());
+            let row = Row {
+                line: 2,
+                cells: vec![exported],
+            };
+            assert_eq!(row.cell(0), text);
+        }
     }
 
     #[test]
@@ -396,6 +441,40 @@ mod tests {
             ParseError::Empty
         );
         assert_eq!(read_csv(b";;\n").unwrap_err(), ParseError::NoHeader);
+    }
+
+    #[test]
+    fn too_many_columns_or_rows_stop_the_reading() {
+        let wide = (0..=MAX_COLUMNS)
+            .map(|n| format!("c{n}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        assert_eq!(
+            read_csv(wide.as_bytes()).unwrap_err(),
+            ParseError::TooManyColumns { line: 1 }
+        );
+        let row = format!("a;b\nx;y{}z\n", ";".repeat(MAX_COLUMNS));
+        assert_eq!(
+            read_csv(row.as_bytes()).unwrap_err(),
+            ParseError::TooManyColumns { line: 2 }
+        );
+        // Excel's padding: empty cells past the limit are dropped.
+        let padded = format!("a;b{}\nx;y{}\n", ";".repeat(300), ";".repeat(300));
+        let t = read_csv(padded.as_bytes()).unwrap();
+        assert_eq!(t.headers.len(), MAX_COLUMNS);
+        assert_eq!(
+            (t.rows[0].cell(0), t.rows[0].cells.len()),
+            ("x", MAX_COLUMNS)
+        );
+        let mut long = String::from("name\n");
+        for n in 0..=MAX_ROWS {
+            long.push_str(&format!("{n}\n"));
+        }
+        assert_eq!(
+            read_csv(long.as_bytes()).unwrap_err(),
+            ParseError::TooManyRows
+        );
+        assert!(ParseError::TooManyRows.message(Lang::En).contains("100000"));
     }
 
     #[test]

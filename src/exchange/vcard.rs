@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::table::{strip_bom, Format, ParseError, Row, Table};
+use super::table::{strip_bom, Format, ParseError, Row, Table, MAX_ROWS};
 use crate::contacts::Contact;
 
 // ---------------------------------------------------------------------------------------------
@@ -298,6 +298,9 @@ fn logical_lines(bytes: &[u8]) -> Result<Vec<(usize, String)>, ParseError> {
     let mut lines: Vec<(usize, String)> = Vec::new();
     // Whether the line being built is quoted-printable and ended with a soft break (`=`).
     let mut soft_break = false;
+    // The line being built: whether its name and parameters are complete (its `:` seen) and
+    // whether they say quoted-printable. Decided once per line, never by rescanning it.
+    let (mut head_done, mut qp) = (false, false);
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let number = i + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -317,7 +320,11 @@ fn logical_lines(bytes: &[u8]) -> Result<Vec<(usize, String)>, ParseError> {
         if (text.starts_with(' ') || text.starts_with('\t')) && !lines.is_empty() {
             if let Some((_, last)) = lines.last_mut() {
                 last.push_str(&text[1..]);
-                soft_break = is_qp_line(last) && last.ends_with('=');
+                if !head_done && text.contains(':') {
+                    head_done = true;
+                    qp = is_qp_line(last);
+                }
+                soft_break = qp && last.ends_with('=');
             }
             continue;
         }
@@ -325,7 +332,9 @@ fn logical_lines(bytes: &[u8]) -> Result<Vec<(usize, String)>, ParseError> {
             continue;
         }
         lines.push((number, text.to_string()));
-        soft_break = is_qp_line(text) && text.ends_with('=');
+        head_done = text.contains(':');
+        qp = head_done && is_qp_line(text);
+        soft_break = qp && text.ends_with('=');
     }
     Ok(lines)
 }
@@ -363,6 +372,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Card>, ParseError> {
             }
             "END" if value.trim().eq_ignore_ascii_case("VCARD") => {
                 if let Some(card) = current.take() {
+                    if cards.len() >= MAX_ROWS {
+                        return Err(ParseError::TooManyRows);
+                    }
                     cards.push(card);
                 }
             }

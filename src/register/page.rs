@@ -7,8 +7,8 @@ use maud::{html, Markup};
 use super::list::{sort_key, Count, ListQuery, Register};
 use super::tags;
 use crate::db;
-use crate::error::Result;
-use crate::http::form::Form;
+use crate::error::{Error, Result};
+use crate::http::form::{Form, MAX_LIMIT};
 use crate::http::{Ctx, Resp};
 use crate::views::{self, csrf_input, layout, select, tag_datalist, Frame, Section};
 
@@ -227,11 +227,14 @@ fn heading<R: Register>(
 /// Adds or removes one tag on the selected rows of a list (each change logged as any edit),
 /// then goes back to the list as it was.
 pub(crate) fn bulk_tags<R: Register>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    let ids: Vec<i64> = form
-        .all("id")
-        .iter()
-        .filter_map(|v| v.parse().ok())
-        .collect();
+    let ids = form.all("id");
+    // No list page shows more rows than its largest page.
+    if ids.len() > MAX_LIMIT as usize {
+        return Err(Error::BadRequest(format!(
+            "At most {MAX_LIMIT} rows can be changed at once."
+        )));
+    }
+    let ids: Vec<i64> = ids.iter().filter_map(|v| v.parse().ok()).collect();
     let tag = tags::normalise(&[form.get("tag").to_string()])?
         .into_iter()
         .next();

@@ -1,9 +1,11 @@
 //! Tags, shared by customers and contacts: free words such as "VIP" or "Tampere", suggested
 //! from the ones already in use.
 
+use std::collections::HashSet;
+
 use rusqlite::{params, Connection, Transaction};
 
-use crate::error::{Error, Result};
+use crate::error::{has_control, Error, Result};
 
 /// Which register a tag is put on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,23 +28,27 @@ pub(crate) const MAX_TAGS: usize = 30;
 pub(crate) const MAX_TAG_LENGTH: usize = 50;
 
 /// Cleans a list of tags: trimmed, no empty ones, no repeats (case-insensitively), sorted.
+/// A list longer than [`MAX_TAGS`] is refused before any of it is looked at, so a hostile
+/// list costs nothing; repeats are found by a set, never by comparing every pair.
 pub(crate) fn normalise(tags: &[String]) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
+    if tags.len() > MAX_TAGS {
+        return Err(Error::field("tags", "tags.too_many"));
+    }
+    let mut seen: HashSet<String> = HashSet::with_capacity(tags.len());
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for tag in tags {
-        let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
-        if tag.is_empty() || out.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
-            continue;
+        // A line break or a tab inside a tag is refused, not folded into a space.
+        if has_control(tag.trim()) {
+            return Err(Error::field("tags", "form.control_chars"));
         }
+        let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
         if tag.chars().count() > MAX_TAG_LENGTH {
             return Err(Error::field("tags", "tags.too_long"));
         }
-        if tag.chars().any(char::is_control) {
-            return Err(Error::field("tags", "form.control_chars"));
+        if tag.is_empty() || !seen.insert(tag.to_lowercase()) {
+            continue;
         }
         out.push(tag);
-    }
-    if out.len() > MAX_TAGS {
-        return Err(Error::field("tags", "tags.too_many"));
     }
     out.sort_by_key(|t| t.to_lowercase());
     Ok(out)
@@ -117,5 +123,19 @@ mod tests {
             "the list queries' separator"
         );
         assert!(normalise(&(0..31).map(|n| n.to_string()).collect::<Vec<_>>()).is_err());
+        assert!(normalise(&["a\nb".into()]).is_err(), "a line break inside");
+        assert!(normalise(&["a\u{0}b".into()]).is_err());
+        assert_eq!(normalise(&[" a \n".into()]).unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn a_list_over_the_limit_is_refused_whole() {
+        let err = normalise(&vec!["x".to_string(); MAX_TAGS + 1]).unwrap_err();
+        assert_eq!(err.fields()[0].key, "tags.too_many");
+        // Many distinct tags: refused at once, not compared pair by pair.
+        let many: Vec<String> = (0..100_000).map(|n| format!("t{n}")).collect();
+        assert_eq!(normalise(&many).unwrap_err().fields()[0].field, "tags");
+        let thirty: Vec<String> = (0..MAX_TAGS).map(|n| format!("T{n}")).collect();
+        assert_eq!(normalise(&thirty).unwrap().len(), MAX_TAGS);
     }
 }

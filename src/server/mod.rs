@@ -25,7 +25,14 @@ pub(crate) fn handle(ctx: &mut Ctx) -> Resp {
         Ok(resp) => resp,
         Err(err) => render_error(ctx, &err),
     };
+    let secure = ctx.app.config.secure_cookies;
     for cookie in std::mem::take(&mut ctx.cookies_out) {
+        // Behind a TLS proxy the browser is told to send the cookies over HTTPS only.
+        let cookie = if secure {
+            format!("{cookie}; Secure")
+        } else {
+            cookie
+        };
         resp.headers.push(("Set-Cookie".into(), cookie));
     }
     resp

@@ -116,7 +116,7 @@ fn customer_schema() -> Value {
             "einvoice_address": {"type": "string", "description": "OVT (0037…) or IBAN."},
             "einvoice_operator": {"type": "string"},
             "notes": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": {"type": "array", "maxItems": 30, "items": {"type": "string", "maxLength": 50}},
             "owner_id": {"type": ["integer", "null"]},
             "archived": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
@@ -134,7 +134,7 @@ fn customer_input_schema(create: bool) -> Value {
     }
     if create {
         props.insert("number".into(), json!({"type": "string", "description": "To keep a number from elsewhere; assigned when missing."}));
-        json!({"type": "object", "required": ["name"], "properties": props.clone(), "description": "`name` is required (422 without it)."})
+        json!({"type": "object", "required": ["name"], "properties": props.clone(), "description": "`name` is required (422 without it). Every text field but notes is one line: control characters (CR, LF, NUL, tab) are a 422 at the field, and notes refuse NUL."})
     } else {
         json!({"type": "object", "properties": props.clone(), "description": "Only the given fields change (`owner_id: null` clears it). `number` cannot change (422)."})
     }
@@ -148,7 +148,7 @@ fn contact_schema() -> Value {
             "id": {"type": "integer"},
             "first_name": {"type": "string"}, "last_name": {"type": "string"},
             "email": {"type": "string"}, "phone": {"type": "string"}, "title": {"type": "string"}, "notes": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": {"type": "array", "maxItems": 30, "items": {"type": "string", "maxLength": 50}},
             "customers": {"type": "array", "items": schema_ref("Link")},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"}
@@ -159,12 +159,12 @@ fn contact_schema() -> Value {
 fn contact_input_schema() -> Value {
     json!({
         "type": "object",
-        "description": "On POST at least one of first_name and last_name. On PATCH only the given fields change; `customers`, when given, becomes the contact's whole list of links (links not in it are removed, roles change; a customer listed twice keeps the last role).",
+        "description": "Every text field but notes is one line: control characters (CR, LF, NUL, tab) are a 422 at the field, and notes refuse NUL. On POST at least one of first_name and last_name. On PATCH only the given fields change; `customers`, when given, becomes the contact's whole list of links (links not in it are removed, roles change; a customer listed twice keeps the last role).",
         "properties": {
             "first_name": {"type": "string"}, "last_name": {"type": "string"}, "email": {"type": "string"},
             "phone": {"type": "string"}, "title": {"type": "string"}, "notes": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "customers": {"type": "array", "items": schema_ref("Link"), "description": "The customers the contact belongs to, each with its role there; an unknown customer_id is a 422."}
+            "tags": {"type": "array", "maxItems": 30, "items": {"type": "string", "maxLength": 50}},
+            "customers": {"type": "array", "maxItems": 100, "items": schema_ref("Link"), "description": "The customers the contact belongs to, each with its role there; an unknown customer_id is a 422."}
         }
     })
 }

@@ -296,14 +296,17 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
     .with_chunked_threshold(usize::MAX)
 }
 
-/// The background jobs: expired-session clean-up and the backup schedule, both looked at every
-/// `backup_check_every` (and at start). Each reads the settings at its turn, so a change on the
-/// settings page counts from the next turn.
+/// The background jobs: the clean-up of expired sessions (and of the import page's uploads
+/// older than an hour) and the backup schedule, both looked at every `backup_check_every` (and
+/// at start). Each reads the settings at its turn, so a change on the settings page counts from
+/// the next turn.
 fn register_jobs(jobs: &mut Jobs, config: &ServeConfig) {
+    let uploads = crate::exchange::uploads::dir(&config.db_path);
     jobs.every(
         "jobs.session_cleanup",
         config.backup_check_every,
-        |conn, now| {
+        move |conn, now| {
+            crate::exchange::uploads::sweep(&uploads, now.into(), None)?;
             let settings = crate::settings::load(conn)?;
             let now = now.timestamp();
             db::write(conn, |tx| {

@@ -7,7 +7,7 @@ use super::session::{self as auth, LoginError};
 use super::store::{self, NewUser, UserEdit};
 use super::{Role, UserId};
 use crate::db;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{has_control, Error, FieldError, Result};
 use crate::http::form::{page_params, Form};
 use crate::http::{Ctx, Resp};
 use crate::i18n::Lang;
@@ -63,6 +63,11 @@ pub(crate) fn setup_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             errors.push(FieldError {
                 field: "company_name",
                 key: "setup.company_required",
+            });
+        } else if has_control(&company) {
+            errors.push(FieldError {
+                field: "company_name",
+                key: "form.control_chars",
             });
         } else if company.chars().count() > 200 {
             errors.push(FieldError {

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{password, Role, User, UserId};
 use crate::auth::{random_hex, token_hash, Session};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{has_control, Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, EventKind, NewEvent};
 
@@ -76,6 +76,11 @@ fn check_name_and_email(name: &str, email: &str, errors: &mut Vec<FieldError>) {
             field: "name",
             key: "users.name_required",
         });
+    } else if has_control(name.trim()) {
+        errors.push(FieldError {
+            field: "name",
+            key: "form.control_chars",
+        });
     } else if name.chars().count() > 200 {
         errors.push(FieldError {
             field: "name",
@@ -83,7 +88,10 @@ fn check_name_and_email(name: &str, email: &str, errors: &mut Vec<FieldError>) {
         });
     }
     if !email.is_empty()
-        && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace))
+        && (email.len() > 254
+            || !email.contains('@')
+            || email.contains(char::is_whitespace)
+            || has_control(email))
     {
         errors.push(FieldError {
             field: "email",
@@ -419,6 +427,9 @@ pub(crate) struct ApiToken {
 pub(crate) fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String> {
     if name.chars().count() > 100 {
         return Err(Error::field("name", "tokens.name_too_long"));
+    }
+    if has_control(name.trim()) {
+        return Err(Error::field("name", "form.control_chars"));
     }
     let token = format!("mcrm_{}", random_hex(32));
     tx.execute(
