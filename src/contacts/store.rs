@@ -151,7 +151,7 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
         }
     }
     if !fields.email.is_empty()
-        && !customers::is_email(&fields.email)
+        && !crate::customers::validate::is_email(&fields.email)
         && !errors.iter().any(|e| e.field == "email")
     {
         errors.push(FieldError {

@@ -6,6 +6,7 @@ pub mod list;
 pub(crate) mod merge;
 pub(crate) mod pages;
 pub mod store;
+pub(crate) mod validate;
 
 use serde::{Deserialize, Deserializer, Serialize};
 

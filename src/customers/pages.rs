@@ -191,7 +191,7 @@ impl Editable for Customers {
     }
 
     fn look_alikes(tx: &Transaction, input: &CustomerInput) -> Result<Vec<Customer>> {
-        let fields = store::validate(input, None)?;
+        let fields = crate::customers::validate::validate(input, None)?;
         Ok(store::look_alikes(tx, &fields, None)?)
     }
 

@@ -376,9 +376,11 @@ fn customer_row(
             Ok((Action::Created, name))
         }
         Some(before) => {
-            let after = customers::validate(&input, Some(&before)).map_err(fail)?;
-            let same = customers::validate(&CustomerInput::default(), Some(&before))
-                .is_ok_and(|now| now == after);
+            let after =
+                crate::customers::validate::validate(&input, Some(&before)).map_err(fail)?;
+            let same =
+                crate::customers::validate::validate(&CustomerInput::default(), Some(&before))
+                    .is_ok_and(|now| now == after);
             if same {
                 return Ok((Action::Unchanged, before.name));
             }
@@ -441,7 +443,7 @@ fn customer_by_name(tx: &rusqlite::Transaction, name: &str) -> Result<Option<Cus
         name: Some(name.to_string()),
         ..CustomerInput::default()
     };
-    let Ok(fields) = customers::validate(&probe, None) else {
+    let Ok(fields) = crate::customers::validate::validate(&probe, None) else {
         return Ok(None);
     };
     let found = customers::look_alikes(tx, &fields, None)?;

@@ -1,0 +1,221 @@
+//! A customer's fields checked before they are stored: required name, lengths, no control
+//! characters, business ID check digit, e-mail, country code and Finnish e-invoice address.
+
+use super::{BusinessId, Customer, CustomerInput};
+use crate::error::{has_control, has_control_in_lines, Error, FieldError, Result};
+use crate::register::tags;
+
+/// The customer's fields after validation, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub name: String,
+    pub business_id: Option<BusinessId>,
+    pub email: String,
+    pub phone: String,
+    pub website: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub einvoice_address: String,
+    pub einvoice_operator: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub owner_id: Option<i64>,
+    pub archived: bool,
+}
+
+/// The text fields with their largest number of characters, and whether they are many lines
+/// (only the notes). Every text field is here; a new one is added here too.
+fn text_fields(f: &Fields) -> [(&'static str, &str, usize, bool); 10] {
+    [
+        ("name", &f.name, 200, false),
+        ("email", &f.email, 254, false),
+        ("phone", &f.phone, 50, false),
+        ("website", &f.website, 200, false),
+        ("street", &f.street, 200, false),
+        ("postal_code", &f.postal_code, 20, false),
+        ("city", &f.city, 100, false),
+        ("einvoice_address", &f.einvoice_address, 40, false),
+        ("einvoice_operator", &f.einvoice_operator, 35, false),
+        ("notes", &f.notes, 10_000, true),
+    ]
+}
+
+pub(crate) fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.contains(char::is_whitespace)
+}
+
+/// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
+/// suffix of up to five characters) or an IBAN.
+fn is_einvoice_address(text: &str) -> bool {
+    // Both forms are ASCII; checking that first also keeps the byte slicing below on
+    // character boundaries whatever was typed.
+    if !text.is_ascii() {
+        return false;
+    }
+    let ovt = text.len() >= 12
+        && text.len() <= 17
+        && text.starts_with("0037")
+        && text[4..12].chars().all(|c| c.is_ascii_digit())
+        && text[12..].chars().all(|c| c.is_ascii_alphanumeric());
+    let iban = text.len() >= 15
+        && text.len() <= 34
+        && text[..2].chars().all(|c| c.is_ascii_uppercase())
+        && text[2..4].chars().all(|c| c.is_ascii_digit())
+        && text[4..].chars().all(|c| c.is_ascii_alphanumeric());
+    ovt || iban
+}
+
+/// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
+pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
+    let pick = |given: &Option<String>, old: Option<&str>| -> String {
+        given
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(old.unwrap_or(""))
+            .to_string()
+    };
+    let mut errors = Vec::new();
+    let name = pick(&input.name, base.map(|b| b.name.as_str()));
+    let business_id_text = match &input.business_id {
+        Some(t) => t.trim().to_string(),
+        None => base.and_then(|b| b.business_id.clone()).unwrap_or_default(),
+    };
+    let business_id = if business_id_text.is_empty() {
+        None
+    } else {
+        match BusinessId::parse(&business_id_text) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                errors.push(FieldError {
+                    field: "business_id",
+                    key: e.key(),
+                });
+                None
+            }
+        }
+    };
+    let mut country = pick(&input.country, base.map(|b| b.country.as_str())).to_ascii_uppercase();
+    if country.is_empty() {
+        country = "FI".into();
+    }
+    let fields = Fields {
+        name,
+        business_id,
+        email: pick(&input.email, base.map(|b| b.email.as_str())),
+        phone: pick(&input.phone, base.map(|b| b.phone.as_str())),
+        website: pick(&input.website, base.map(|b| b.website.as_str())),
+        street: pick(&input.street, base.map(|b| b.street.as_str())),
+        postal_code: pick(&input.postal_code, base.map(|b| b.postal_code.as_str())),
+        city: pick(&input.city, base.map(|b| b.city.as_str())),
+        country,
+        einvoice_address: pick(
+            &input.einvoice_address,
+            base.map(|b| b.einvoice_address.as_str()),
+        )
+        .replace(' ', ""),
+        einvoice_operator: pick(
+            &input.einvoice_operator,
+            base.map(|b| b.einvoice_operator.as_str()),
+        )
+        .replace(' ', ""),
+        notes: match &input.notes {
+            Some(n) => n.trim_end().to_string(),
+            None => base.map(|b| b.notes.clone()).unwrap_or_default(),
+        },
+        tags: match &input.tags {
+            Some(t) => match tags::normalise(t) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.extend(e.fields().iter().cloned());
+                    Vec::new()
+                }
+            },
+            None => base.map(|b| b.tags.clone()).unwrap_or_default(),
+        },
+        owner_id: match input.owner_id {
+            Some(o) => o,
+            None => base.and_then(|b| b.owner_id),
+        },
+        archived: input.archived.unwrap_or(base.is_some_and(|b| b.archived)),
+    };
+    if fields.name.is_empty() {
+        errors.push(FieldError {
+            field: "name",
+            key: "customers.name_required",
+        });
+    }
+    for (field, value, max, many_lines) in text_fields(&fields) {
+        if errors.iter().any(|e| e.field == field) {
+            continue;
+        }
+        // Notes are many lines; every other field is one, and refuses line breaks and NUL.
+        let control = if many_lines {
+            has_control_in_lines(value)
+        } else {
+            has_control(value)
+        };
+        if control {
+            errors.push(FieldError {
+                field,
+                key: "form.control_chars",
+            });
+        } else if value.chars().count() > max {
+            errors.push(FieldError {
+                field,
+                key: "form.too_long",
+            });
+        }
+    }
+    if !fields.email.is_empty()
+        && !is_email(&fields.email)
+        && !errors.iter().any(|e| e.field == "email")
+    {
+        errors.push(FieldError {
+            field: "email",
+            key: "customers.email_invalid",
+        });
+    }
+    if fields.country.len() != 2 || !fields.country.chars().all(|c| c.is_ascii_uppercase()) {
+        errors.push(FieldError {
+            field: "country",
+            key: "customers.country_invalid",
+        });
+    }
+    if !fields.einvoice_address.is_empty()
+        && !is_einvoice_address(&fields.einvoice_address)
+        && !errors.iter().any(|e| e.field == "einvoice_address")
+    {
+        errors.push(FieldError {
+            field: "einvoice_address",
+            key: "customers.einvoice_address_invalid",
+        });
+    }
+    if !fields.einvoice_operator.is_empty()
+        && !fields
+            .einvoice_operator
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    {
+        errors.push(FieldError {
+            field: "einvoice_operator",
+            key: "customers.einvoice_operator_invalid",
+        });
+    }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(Error::Validation {
+            key: "form.fix_errors",
+            fields: errors,
+        })
+    }
+}
