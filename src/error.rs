@@ -69,6 +69,41 @@ pub(crate) fn has_control_in_lines(text: &str) -> bool {
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// What is wrong with one text field, if anything: a control character (line breaks and tabs
+/// are fine in a field of `many_lines`), or more than `max` characters.
+pub(crate) fn text_error(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    many_lines: bool,
+) -> Option<FieldError> {
+    let control = if many_lines {
+        has_control_in_lines(value)
+    } else {
+        has_control(value)
+    };
+    let key = if control {
+        "form.control_chars"
+    } else if value.chars().count() > max {
+        "form.too_long"
+    } else {
+        return None;
+    };
+    Some(FieldError { field, key })
+}
+
+/// An e-mail address as far as a form can tell: something `@` a dotted domain, no spaces.
+pub(crate) fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.contains(char::is_whitespace)
+}
+
 impl Error {
     /// A validation error on one field; the field's reason is also the overall message.
     pub(crate) fn field(field: &'static str, key: &'static str) -> Error {

@@ -8,7 +8,7 @@ use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
-use crate::error::{has_control, has_control_in_lines, Error, FieldError, Result};
+use crate::error::{is_email, text_error, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
@@ -124,34 +124,19 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
             key: "contacts.name_required",
         });
     }
-    for (field, value, max) in [
-        ("first_name", &fields.first_name, 100),
-        ("last_name", &fields.last_name, 100),
-        ("email", &fields.email, 254),
-        ("phone", &fields.phone, 50),
-        ("title", &fields.title, 100),
-        ("notes", &fields.notes, 10_000),
+    // Every text field with its largest length; only the notes are many lines.
+    for (field, value, max, many_lines) in [
+        ("first_name", &fields.first_name, 100, false),
+        ("last_name", &fields.last_name, 100, false),
+        ("email", &fields.email, 254, false),
+        ("phone", &fields.phone, 50, false),
+        ("title", &fields.title, 100, false),
+        ("notes", &fields.notes, 10_000, true),
     ] {
-        // Notes are many lines; every other field is one, and refuses line breaks and NUL.
-        let control = if field == "notes" {
-            has_control_in_lines(value)
-        } else {
-            has_control(value)
-        };
-        if control {
-            errors.push(FieldError {
-                field,
-                key: "form.control_chars",
-            });
-        } else if value.chars().count() > max {
-            errors.push(FieldError {
-                field,
-                key: "form.too_long",
-            });
-        }
+        errors.extend(text_error(field, value, max, many_lines));
     }
     if !fields.email.is_empty()
-        && !crate::customers::validate::is_email(&fields.email)
+        && !is_email(&fields.email)
         && !errors.iter().any(|e| e.field == "email")
     {
         errors.push(FieldError {

@@ -2,7 +2,7 @@
 //! characters, business ID check digit, e-mail, country code and Finnish e-invoice address.
 
 use super::{BusinessId, Customer, CustomerInput};
-use crate::error::{has_control, has_control_in_lines, Error, FieldError, Result};
+use crate::error::{is_email, text_error, Error, FieldError, Result};
 use crate::register::tags;
 
 /// The customer's fields after validation, ready to store.
@@ -42,16 +42,6 @@ fn text_fields(f: &Fields) -> [(&'static str, &str, usize, bool); 10] {
     ]
 }
 
-pub(crate) fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !text.contains(char::is_whitespace)
-}
 
 /// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
 /// suffix of up to five characters) or an IBAN.
@@ -157,23 +147,7 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
         if errors.iter().any(|e| e.field == field) {
             continue;
         }
-        // Notes are many lines; every other field is one, and refuses line breaks and NUL.
-        let control = if many_lines {
-            has_control_in_lines(value)
-        } else {
-            has_control(value)
-        };
-        if control {
-            errors.push(FieldError {
-                field,
-                key: "form.control_chars",
-            });
-        } else if value.chars().count() > max {
-            errors.push(FieldError {
-                field,
-                key: "form.too_long",
-            });
-        }
+        errors.extend(text_error(field, value, max, many_lines));
     }
     if !fields.email.is_empty()
         && !is_email(&fields.email)
