@@ -10,6 +10,7 @@ use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
 use crate::log::view::event_list;
+use crate::register;
 use crate::views::{self, layout, Section};
 
 pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
@@ -119,7 +120,7 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let (customers, more_customers) = if q.is_empty() {
         (Vec::new(), false)
     } else {
-        customers::page(ctx.conn, &customer_query)?
+        register::list::page(ctx.conn, &customer_query)?
     };
     let mut contact_query = contacts::ListQuery::new(contacts::Sort::Name);
     contact_query.q = q.clone();
@@ -127,7 +128,7 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let (people, more_people) = if q.is_empty() {
         (Vec::new(), false)
     } else {
-        contacts::page(ctx.conn, &contact_query)?
+        register::list::page(ctx.conn, &contact_query)?
     };
     let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
     let frame = ctx.frame(Section::None);

@@ -287,7 +287,7 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
 
     let mut conn = minicrm::db::open(&db).unwrap();
     let fold = |s: &str| s.to_lowercase().replace(['ä', 'å'], "a").replace('ö', "o");
-    use minicrm::customers::list::{self as customers, Archived, ListQuery, Sort};
+    use minicrm::customers::list::{Archived, ListQuery, Sort};
     let all: Vec<(i64, String, String, String, String, String, String)> = conn
         .prepare(
             "SELECT id, name, number, coalesce(business_id, ''), email, phone, city FROM customers
@@ -311,7 +311,7 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
     let finds = |conn: &Connection, q: &str, id: i64| {
         let mut query = ListQuery::search(q, Sort::Name, 1000);
         query.filter.archived = Archived::All;
-        let (rows, _) = customers::page(conn, &query).unwrap();
+        let (rows, _) = minicrm::register::list::page(conn, &query).unwrap();
         rows.iter().any(|c| c.id.0 == id)
     };
     for (id, name, number, business_id, email, phone, city) in &all {
@@ -344,7 +344,7 @@ fn everything_is_found_by_the_search_and_the_schema_is_unchanged() {
                 continue;
             }
             let query = contacts::ListQuery::search(&q, contacts::Sort::Name, 1000);
-            let (rows, _) = contacts::page(&conn, &query).unwrap();
+            let (rows, _) = minicrm::register::list::page(&conn, &query).unwrap();
             assert!(
                 rows.iter().any(|p| p.id.0 == *id),
                 "{last}: not found by {q:?}"

@@ -1,11 +1,10 @@
 //! The contact list: what contacts declare to the shared register list.
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction};
+use rusqlite::{Connection, Row};
 
-use super::store::{self, from_row, COLUMNS};
-use super::{Contact, ContactId, ContactInput};
-use crate::auth::UserId;
+use super::store::{from_row, COLUMNS};
+use super::Contact;
 use crate::error::Result;
 use crate::http::form::Form;
 use crate::register::list::{self, id_param, Register, SortSpec};
@@ -53,24 +52,6 @@ impl Register for Contacts {
         from_row(row)
     }
 
-    fn edit_tags(
-        tx: &Transaction,
-        id: i64,
-        edit: &dyn Fn(&mut Vec<String>),
-        by: UserId,
-    ) -> Result<()> {
-        let Some(record) = store::by_id(tx, ContactId(id))? else {
-            return Ok(());
-        };
-        let mut tags = record.tags;
-        edit(&mut tags);
-        let input = ContactInput {
-            tags: Some(tags),
-            ..ContactInput::default()
-        };
-        store::update(tx, record.id, &input, Some(by))
-    }
-
     fn filter_from(q: &Form) -> Result<Filter> {
         Ok(Filter {
             customer_id: id_param(q, "customer_id")?,
@@ -85,14 +66,9 @@ impl Register for Contacts {
     }
 }
 
-/// One page of contacts and whether more follow.
-pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Contact>, bool)> {
-    list::page(conn, query)
-}
-
 /// The newest contacts, for the front page.
 pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
-    page(conn, &query).map(|(rows, _)| rows)
+    list::page(conn, &query).map(|(rows, _)| rows)
 }

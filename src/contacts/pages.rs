@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 use rusqlite::{Connection, Transaction};
 
-use super::list::{self, Contacts, ListQuery, Sort};
+use super::list::{Contacts, ListQuery, Sort};
 use super::store;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::auth::UserId;
@@ -171,6 +171,17 @@ impl Editable for Contacts {
         form_of(p)
     }
 
+    fn tags_of(row: &Contact) -> &[String] {
+        &row.tags
+    }
+
+    fn with_tags(tags: Vec<String>) -> ContactInput {
+        ContactInput {
+            tags: Some(tags),
+            ..ContactInput::default()
+        }
+    }
+
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Contact>> {
         Ok(store::by_id(conn, ContactId(id))?)
     }
@@ -272,7 +283,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         Vec::new()
     } else {
         let query = customer_list::ListQuery::search(&find, customer_list::Sort::Name, 20);
-        customer_list::page(ctx.conn, &query)?.0
+        register::list::page(ctx.conn, &query)?.0
     };
     let content = TabContent::load(ctx, |conn, limit, offset| {
         events::for_contact(conn, p.id.0, limit, offset)
@@ -497,7 +508,7 @@ fn customer_panel(
         Vec::new()
     } else {
         let query = ListQuery::search(&find, Sort::Name, 20);
-        list::page(ctx.conn, &query)?.0
+        register::list::page(ctx.conn, &query)?.0
     };
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);

@@ -2,11 +2,10 @@
 //! index, tags, filters and sorts).
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction};
+use rusqlite::{Connection, Row};
 
-use super::store::{self, from_row, COLUMNS};
-use super::{Customer, CustomerId, CustomerInput};
-use crate::auth::UserId;
+use super::store::{from_row, COLUMNS};
+use super::Customer;
 use crate::error::Result;
 use crate::http::form::Form;
 use crate::register::list::{self, id_param, unknown_value, Register, SortSpec};
@@ -90,24 +89,6 @@ impl Register for Customers {
         from_row(row)
     }
 
-    fn edit_tags(
-        tx: &Transaction,
-        id: i64,
-        edit: &dyn Fn(&mut Vec<String>),
-        by: UserId,
-    ) -> Result<()> {
-        let Some(record) = store::by_id(tx, CustomerId(id))? else {
-            return Ok(());
-        };
-        let mut tags = record.tags;
-        edit(&mut tags);
-        let input = CustomerInput {
-            tags: Some(tags),
-            ..CustomerInput::default()
-        };
-        store::update(tx, record.id, &input, Some(by))
-    }
-
     fn filter_from(q: &Form) -> Result<Filter> {
         Ok(Filter {
             owner_id: id_param(q, "owner_id")?,
@@ -129,15 +110,10 @@ impl Register for Customers {
     }
 }
 
-/// One page of customers and whether more follow.
-pub fn page(conn: &Connection, query: &ListQuery) -> rusqlite::Result<(Vec<Customer>, bool)> {
-    list::page(conn, query)
-}
-
 /// The newest customers, archived too, for the front page.
 pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
     query.filter.archived = Archived::All;
-    page(conn, &query).map(|(rows, _)| rows)
+    list::page(conn, &query).map(|(rows, _)| rows)
 }

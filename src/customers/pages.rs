@@ -186,6 +186,17 @@ impl Editable for Customers {
         form_of(c)
     }
 
+    fn tags_of(row: &Customer) -> &[String] {
+        &row.tags
+    }
+
+    fn with_tags(tags: Vec<String>) -> CustomerInput {
+        CustomerInput {
+            tags: Some(tags),
+            ..CustomerInput::default()
+        }
+    }
+
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Customer>> {
         Ok(store::by_id(conn, CustomerId(id))?)
     }

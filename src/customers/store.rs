@@ -416,8 +416,8 @@ pub(crate) fn names(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::customers::list::{page, ListQuery, Sort};
-    use crate::register::list;
+    use crate::customers::list::{ListQuery, Sort};
+    use crate::register::list::page;
 
     fn input(name: &str) -> CustomerInput {
         CustomerInput {

@@ -42,7 +42,6 @@ fn text_fields(f: &Fields) -> [(&'static str, &str, usize, bool); 10] {
     ]
 }
 
-
 /// A Finnish e-invoice address: OVT (`0037` + the business ID's eight digits + an optional
 /// suffix of up to five characters) or an IBAN.
 fn is_einvoice_address(text: &str) -> bool {

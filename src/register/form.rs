@@ -124,6 +124,9 @@ pub(crate) trait Editable: super::list::Register {
         Self::input_of(form)
     }
     fn values_of(row: &Self::Row) -> Form;
+    fn tags_of(row: &Self::Row) -> &[String];
+    /// An input that changes only the tags.
+    fn with_tags(tags: Vec<String>) -> Self::Input;
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Self::Row>>;
     /// Records that look like the one the input would add.
     fn look_alikes(tx: &Transaction, input: &Self::Input) -> Result<Vec<Self::Row>>;

@@ -4,9 +4,7 @@
 //! query-plan test all run the very same statement.
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction};
-
-use crate::auth::UserId;
+use rusqlite::{Connection, Row};
 
 use crate::error::{Error, Result};
 use crate::http::form::{page_params, Form};
@@ -44,14 +42,6 @@ pub trait Register: Sized + 'static {
     const SORTS: &'static [SortSpec<Self::Sort>];
 
     fn from_row(row: &Row) -> rusqlite::Result<Self::Row>;
-    /// Changes the tags of one record as an edit would (validated and logged); a record that
-    /// is gone is skipped.
-    fn edit_tags(
-        tx: &Transaction,
-        id: i64,
-        edit: &dyn Fn(&mut Vec<String>),
-        by: UserId,
-    ) -> Result<()>;
     /// The filters from the URL; a value the list does not know is an error.
     fn filter_from(query: &Form) -> Result<Self::Filter>;
     /// Appends the filters' conditions (` AND …`) and their arguments.
@@ -209,7 +199,7 @@ pub fn list_sql<R: Register>(query: &ListQuery<R>, broad: bool) -> (String, Vec<
 
 /// One page of a list. Asks for one row more than shown, so the caller knows whether a next
 /// page exists without counting.
-pub(crate) fn page<R: Register>(
+pub fn page<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
 ) -> rusqlite::Result<(Vec<R::Row>, bool)> {

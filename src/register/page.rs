@@ -4,6 +4,7 @@
 
 use maud::{html, Markup};
 
+use super::form::Editable;
 use super::list::{sort_key, Count, ListQuery, Register};
 use super::tags;
 use crate::db;
@@ -226,7 +227,7 @@ fn heading<R: Register>(
 
 /// Adds or removes one tag on the selected rows of a list (each change logged as any edit),
 /// then goes back to the list as it was.
-pub(crate) fn bulk_tags<R: Register>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn bulk_tags<R: Editable>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let ids = form.all("id");
     // No list page shows more rows than its largest page.
     if ids.len() > MAX_LIMIT as usize {
@@ -259,7 +260,13 @@ pub(crate) fn bulk_tags<R: Register>(ctx: &mut Ctx, form: Form) -> Result<Resp> 
     };
     db::write(ctx.conn, |tx| -> Result<()> {
         for id in &ids {
-            R::edit_tags(tx, *id, &edit, by)?;
+            // A record deleted meanwhile is skipped.
+            let Some(row) = R::by_id(tx, *id)? else {
+                continue;
+            };
+            let mut tags = R::tags_of(&row).to_vec();
+            edit(&mut tags);
+            R::update(tx, *id, &R::with_tags(tags), by)?;
         }
         Ok(())
     })?;
