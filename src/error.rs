@@ -92,6 +92,28 @@ pub(crate) fn text_error(
     Some(FieldError { field, key })
 }
 
+/// `value` when no field was rejected, else the validation error naming every rejected field.
+pub(crate) fn valid<T>(value: T, errors: Vec<FieldError>) -> Result<T> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::Validation {
+            key: "form.fix_errors",
+            fields: errors,
+        })
+    }
+}
+
+/// Adds the e-mail field's error, unless it is empty or already has one.
+pub(crate) fn check_email(errors: &mut Vec<FieldError>, field: &'static str, value: &str) {
+    if !value.is_empty() && !is_email(value) && !errors.iter().any(|e| e.field == field) {
+        errors.push(FieldError {
+            field,
+            key: "customers.email_invalid",
+        });
+    }
+}
+
 /// An e-mail address as far as a form can tell: something `@` a dotted domain, no spaces.
 pub(crate) fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {

@@ -8,7 +8,7 @@ use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
-use crate::error::{is_email, text_error, Error, FieldError, Result};
+use crate::error::{check_email, text_error, valid, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
@@ -135,23 +135,8 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
     ] {
         errors.extend(text_error(field, value, max, many_lines));
     }
-    if !fields.email.is_empty()
-        && !is_email(&fields.email)
-        && !errors.iter().any(|e| e.field == "email")
-    {
-        errors.push(FieldError {
-            field: "email",
-            key: "customers.email_invalid",
-        });
-    }
-    if errors.is_empty() {
-        Ok(fields)
-    } else {
-        Err(Error::Validation {
-            key: "form.fix_errors",
-            fields: errors,
-        })
-    }
+    check_email(&mut errors, "email", &fields.email);
+    valid(fields, errors)
 }
 
 fn event(

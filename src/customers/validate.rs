@@ -2,7 +2,7 @@
 //! characters, business ID check digit, e-mail, country code and Finnish e-invoice address.
 
 use super::{BusinessId, Customer, CustomerInput};
-use crate::error::{is_email, text_error, Error, FieldError, Result};
+use crate::error::{check_email, text_error, valid, FieldError, Result};
 use crate::register::tags;
 
 /// The customer's fields after validation, ready to store.
@@ -148,15 +148,7 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
         }
         errors.extend(text_error(field, value, max, many_lines));
     }
-    if !fields.email.is_empty()
-        && !is_email(&fields.email)
-        && !errors.iter().any(|e| e.field == "email")
-    {
-        errors.push(FieldError {
-            field: "email",
-            key: "customers.email_invalid",
-        });
-    }
+    check_email(&mut errors, "email", &fields.email);
     if fields.country.len() != 2 || !fields.country.chars().all(|c| c.is_ascii_uppercase()) {
         errors.push(FieldError {
             field: "country",
@@ -183,12 +175,5 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
             key: "customers.einvoice_operator_invalid",
         });
     }
-    if errors.is_empty() {
-        Ok(fields)
-    } else {
-        Err(Error::Validation {
-            key: "form.fix_errors",
-            fields: errors,
-        })
-    }
+    valid(fields, errors)
 }
