@@ -46,12 +46,26 @@ pub enum Error {
         key: &'static str,
         fields: Vec<FieldError>,
     },
+    /// Another write held the database for longer than a request waits (an import, say):
+    /// 503 with `Retry-After`, nothing written.
+    #[error("the database is busy")]
+    Busy,
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        if crate::db::is_busy(&e) {
+            Error::Busy
+        } else {
+            Error::Db(e)
+        }
+    }
 }
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
@@ -147,6 +161,7 @@ impl Error {
             Error::Timeout => 408,
             Error::Validation { .. } => 422,
             Error::Conflict { .. } => 409,
+            Error::Busy => 503,
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => 500,
         }
     }
@@ -166,6 +181,7 @@ impl Error {
             Error::Timeout => "timeout",
             Error::Validation { .. } => "validation",
             Error::Conflict { .. } => "conflict",
+            Error::Busy => "busy",
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => "internal",
         }
     }
@@ -187,6 +203,7 @@ impl Error {
             Error::UnsupportedMediaType => lang.t("error.unsupported_media_type").into(),
             Error::Timeout => lang.t("error.timeout").into(),
             Error::Validation { key, .. } | Error::Conflict { key, .. } => lang.t(key).into(),
+            Error::Busy => lang.t("error.busy").into(),
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => lang.t("error.internal").into(),
         }
     }
@@ -199,7 +216,8 @@ impl Error {
     }
 
     /// Whether this error is the server's fault (logged with its detail) rather than the input's.
+    /// A busy database is neither: it passes.
     pub(crate) fn is_internal(&self) -> bool {
-        self.status() >= 500
+        self.status() >= 500 && !matches!(self, Error::Busy)
     }
 }

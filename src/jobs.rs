@@ -4,6 +4,9 @@
 //! when they are due. What each job last did (start, finish, duration, error) and when it runs
 //! next is kept in memory in a shared [`Health`], which the settings page shows.
 //!
+//! Besides the jobs, the thread runs light work that must not wait for a job's interval after
+//! every turn ([`Jobs::after_each_turn`]): the WAL checkpoint once the server is idle.
+//!
 //! The first turn runs every job at once. A job that fails keeps its error and is tried again
 //! at its next turn; a job that panics is caught and recorded the same way, and the thread and
 //! the other jobs go on. The thread looks at the shutdown flag between turns, every [`POLL`].
@@ -24,6 +27,9 @@ pub(crate) const POLL: Duration = Duration::from_millis(200);
 
 /// What a job does at its turn: given the thread's own connection and the time of the turn.
 pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send>;
+
+/// Light work run after every turn (every `POLL`), never while a job runs.
+pub(crate) type TurnFn = Box<dyn FnMut(&mut Connection) + Send>;
 
 /// One job as seen from outside: its name, its last run and its next one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +90,7 @@ struct Job {
 pub(crate) struct Jobs {
     jobs: Vec<Job>,
     health: Arc<Health>,
+    after_turn: Vec<TurnFn>,
 }
 
 impl Default for Jobs {
@@ -97,6 +104,7 @@ impl Jobs {
         Jobs {
             jobs: Vec::new(),
             health: Arc::new(Health::default()),
+            after_turn: Vec::new(),
         }
     }
 
@@ -131,6 +139,16 @@ impl Jobs {
             run: Box::new(run),
             next: None,
         });
+        self
+    }
+
+    /// Registers light work to run after every turn, between the jobs (so never while one
+    /// runs). It reports its own failures; it is not shown as a job.
+    pub(crate) fn after_each_turn(
+        &mut self,
+        run: impl FnMut(&mut Connection) + Send + 'static,
+    ) -> &mut Jobs {
+        self.after_turn.push(Box::new(run));
         self
     }
 
@@ -185,6 +203,9 @@ impl Jobs {
             .spawn(move || {
                 while !shutdown.load(Ordering::SeqCst) {
                     self.run_due(&mut conn, Utc::now());
+                    for run in &mut self.after_turn {
+                        run(&mut conn);
+                    }
                     std::thread::sleep(POLL);
                 }
             })

@@ -741,3 +741,143 @@ fn cookies_are_secure_only_with_the_flag() {
         }
     }
 }
+
+/// An API token for the admin, made on the account page (shown once, in `#new-token`).
+fn admin_token(admin: &Client) -> String {
+    let resp = admin.post_form("/account", "/account/tokens", &[("name", "kiire")]);
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_write_held_by_another_program_never_makes_a_request_fail() {
+    let (server, admin) = TestServer::with_admin();
+    let token = admin_token(&admin);
+    let form = admin.get("/customers/new");
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    let outside = rusqlite::Connection::open(&server.db).unwrap();
+    // The session and the token are due for their last-seen write, so that every read below
+    // also tries to write.
+    outside
+        .execute_batch(
+            "UPDATE sessions SET last_seen_at = last_seen_at - 120;
+             UPDATE api_tokens SET last_used_at = NULL;",
+        )
+        .unwrap();
+    // Another program (an import, say) holds the write lock for the whole test.
+    outside
+        .execute_batch(
+            "BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('kiireinen', '1');",
+        )
+        .unwrap();
+
+    for path in ["/", "/customers", "/contacts", "/settings"] {
+        let page = admin.get(path);
+        assert_eq!(page.status, 200, "GET {path} while busy: {}", page.body);
+    }
+    let list = admin.api("GET", "/api/v1/customers", Some(&token), None);
+    assert_eq!(list.status, 200, "{}", list.body);
+    let me = admin.api("GET", "/api/v1/me", Some(&token), None);
+    assert_eq!(me.status, 200, "{}", me.body);
+
+    // A write waits a moment for its turn, then is told to try again: 503, not 500.
+    let page_write = admin.post_raw(
+        "/customers/new",
+        &[("csrf", csrf.as_str()), ("name", "Kiireetön Oy")],
+    );
+    assert_eq!(page_write.status, 503, "{}", page_write.body);
+    assert_eq!(page_write.header("retry-after"), Some("2"));
+    assert!(
+        page_write.body.contains("yritä hetken kuluttua uudelleen"),
+        "{}",
+        page_write.body
+    );
+    let api_write = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Kiireetön Oy"}"#),
+    );
+    assert_eq!(api_write.status, 503, "{}", api_write.body);
+    assert_eq!(api_write.header("retry-after"), Some("2"));
+    assert_eq!(api_write.json()["error"]["code"], "busy");
+
+    // Once the other program is done, the same write goes through.
+    outside.execute_batch("ROLLBACK").unwrap();
+    let again = admin.post_raw(
+        "/customers/new",
+        &[("csrf", csrf.as_str()), ("name", "Kiireetön Oy")],
+    );
+    assert_eq!(again.status, 303, "{}", again.body);
+    // And the last-seen bookkeeping skipped while busy is done again.
+    assert_eq!(
+        admin.api("GET", "/api/v1/me", Some(&token), None).status,
+        200
+    );
+    let used: Option<String> = outside
+        .query_row("SELECT last_used_at FROM api_tokens", [], |r| r.get(0))
+        .unwrap();
+    assert!(used.is_some());
+}
+
+/// `ADMIN_PASSWORD` hashed with argon2id at its default cost (19 MiB, two passes).
+const REAL_COST_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$VsZWS0WRqB46cG0tBWKFZw$q+TD0Vy59PuDvRLLAsqmAIJ75ee2VYQ/xEJpEQcJPlE";
+
+#[test]
+fn forty_parallel_wrong_passwords_get_at_most_five_real_checks() {
+    // Many workers, so that many logins really run at once. This is the only test of this
+    // file that checks passwords, so the process-wide count is this test's own.
+    let server = TestServer::start_with(|c| c.workers = 16);
+    server
+        .client()
+        .setup("Testi Oy", "fi", "admin", ADMIN_PASSWORD);
+    // The admin's password hashed at argon2's real cost (the tests otherwise hash cheaply), so
+    // that each check takes as long as in production and the logins really overlap.
+    rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .execute("UPDATE users SET password_hash = ?1", [REAL_COST_HASH])
+        .unwrap();
+    let attackers: Vec<(Client, String)> = (0..40)
+        .map(|_| {
+            let c = server.client();
+            let csrf = c.get("/login").csrf();
+            (c, csrf)
+        })
+        .collect();
+    let checks_before = minicrm::users::password::verifications();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(attackers.len()));
+    let threads: Vec<_> = attackers
+        .into_iter()
+        .map(|(c, csrf)| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                c.post_raw(
+                    "/login",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("username", "admin"),
+                        ("password", "väärä salasana"),
+                    ],
+                )
+                .status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let checks = minicrm::users::password::verifications() - checks_before;
+    let wrong = statuses.iter().filter(|&&s| s == 422).count();
+    let locked = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(wrong + locked, 40, "{statuses:?}");
+    assert!(checks <= 5, "{checks} passwords were checked: {statuses:?}");
+    assert_eq!(wrong, 5, "{statuses:?}");
+    // And the right password is locked out now too.
+    assert_eq!(server.client().login("admin", ADMIN_PASSWORD).status, 429);
+}

@@ -192,14 +192,26 @@ fn backup_while_serving_gives_a_consistent_copy() {
 
 #[test]
 fn copying_the_file_of_an_idle_server_is_a_complete_backup() {
-    let (server, admin) = TestServer::with_admin();
+    let (mut server, admin) = TestServer::with_admin();
     add_user(&admin, "bertta", "user", "bertan-salasana");
-    // Every acknowledged write is in the main file: no -wal or -journal beside it.
+    // Once the server has been idle for a moment, every acknowledged write is in the main
+    // file: the WAL beside it is empty (the `-shm` index beside it holds no data), and there
+    // is no rollback journal.
     let db_name = server.db.file_name().unwrap().to_string_lossy().to_string();
+    let wal = server.dir.path().join(format!("{db_name}-wal"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the WAL was not checkpointed while the server was idle"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let beside: Vec<String> = std::fs::read_dir(server.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.starts_with(&db_name) && n != &db_name)
+        .filter(|n| !n.ends_with("-wal") && !n.ends_with("-shm"))
         .collect();
     assert!(beside.is_empty(), "{beside:?}");
     let copy = server.dir.path().join("plain-copy.db");
@@ -225,6 +237,37 @@ fn copying_the_file_of_an_idle_server_is_a_complete_backup() {
         restored.client().login("bertta", "bertan-salasana").status,
         303
     );
+    // With the server stopped, the file is alone: SQLite removes the WAL at the last close.
+    server.stop();
+    let beside: Vec<String> = std::fs::read_dir(server.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(&db_name) && n != &db_name)
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+}
+
+#[test]
+fn a_command_on_a_busy_database_says_so_and_exits_1() {
+    let (server, _admin) = TestServer::with_admin();
+    // Another program holds the write lock longer than a command waits.
+    let outside = rusqlite::Connection::open(&server.db).unwrap();
+    outside
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('kiire', '1');")
+        .unwrap();
+    let out = minicrm(&server.db)
+        .args(["token", "create", "--user", "admin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the database is busy") && err.contains("Try again"),
+        "{err}"
+    );
+    assert!(!err.contains("went wrong"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    outside.execute_batch("ROLLBACK").unwrap();
 }
 
 #[test]

@@ -52,6 +52,9 @@ pub(crate) enum TokenCommand {
 
 /// A store error as one sentence, in English, field reasons included.
 fn sentence(err: Error) -> CliError {
+    if matches!(err, Error::Busy) {
+        return CliError::busy();
+    }
     let reasons: Vec<String> = err
         .fields()
         .iter()
@@ -194,6 +197,8 @@ pub(crate) fn backup(db_path: &Path, dest: &Path, force: bool) -> Result<(), Cli
         .unwrap_or_default();
     let partial = dest.with_file_name(format!(".{name}.partial"));
     let _ = std::fs::remove_file(&partial);
+    // `VACUUM INTO` writes only the copy, but `query_only` refuses it all the same.
+    conn.pragma_update(None, "query_only", false)?;
     db::backup::write_copy(&conn, &partial)
         .map_err(|e| CliError(format!("could not write {}: {e}", dest.display())))?;
     std::fs::rename(&partial, dest)?;

@@ -56,10 +56,40 @@ enum Command {
 #[derive(Debug)]
 pub(crate) struct CliError(pub String);
 
-impl<E: std::fmt::Display> From<E> for CliError {
-    fn from(e: E) -> CliError {
-        CliError(e.to_string())
+impl CliError {
+    /// Another write held the database longer than a command waits: say so, not "server error".
+    pub(crate) fn busy() -> CliError {
+        CliError(
+            "the database is busy with another write (the server or another minicrm command is \
+             importing, merging or saving); nothing was changed. Try again in a moment."
+                .into(),
+        )
     }
+}
+
+impl<E: std::error::Error + 'static> From<E> for CliError {
+    fn from(e: E) -> CliError {
+        if is_busy(&e) {
+            CliError::busy()
+        } else {
+            CliError(e.to_string())
+        }
+    }
+}
+
+/// Whether an error, or one it was caused by, is a busy database.
+fn is_busy(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.downcast_ref::<rusqlite::Error>()
+            .is_some_and(crate::db::is_busy)
+            || matches!(e.downcast_ref::<crate::Error>(), Some(crate::Error::Busy))
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 pub fn main() -> ExitCode {

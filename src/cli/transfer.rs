@@ -86,7 +86,7 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len as u64);
     if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
+        indicatif::ProgressStyle::with_template("{msg:8} {bar:40} {pos}/{len} rows ({eta} left)")
     {
         bar.set_style(style);
     }
@@ -140,9 +140,25 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
         by: None,
     };
     let bar = progress_bar(table.rows.len());
-    let result = import::run(&mut conn, kind, &table, &mapping, &options, &mut |done| {
-        bar.set_position(done as u64)
-    });
+    let mut phase = None;
+    let result = import::run(
+        &mut conn,
+        kind,
+        &table,
+        &mapping,
+        &options,
+        &mut |now, done| {
+            if phase != Some(now) {
+                phase = Some(now);
+                bar.set_message(match now {
+                    import::Phase::Check => "checking",
+                    import::Phase::Write => "writing",
+                });
+                bar.reset();
+            }
+            bar.set_position(done as u64)
+        },
+    );
     bar.finish_and_clear();
     let report = match result {
         Ok(report) => report,
@@ -151,6 +167,9 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
                 "{shown}: {}. Nothing was imported; fix the row, or use --skip-invalid to import the other rows.",
                 err.message(kind, Lang::En).trim_end_matches('.')
             )))
+        }
+        Err(ImportError::Db(crate::Error::Busy)) => {
+            return Err(CliError(format!("{shown}: {}", CliError::busy().0)))
         }
         Err(ImportError::Db(err)) => return Err(CliError(format!("{shown}: {err}; nothing was imported."))),
     };

@@ -171,11 +171,9 @@ pub(crate) fn create(
         check_link(tx, link)?;
     }
     let now = crate::now_rfc3339();
-    tx.execute(
-        "INSERT INTO contacts (first_name, last_name, email, phone, title, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, now],
-    )?;
+    tx.prepare_cached("INSERT INTO contacts (first_name, last_name, email, phone, title, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")?
+        .execute(params![fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, now])?;
     let id = ContactId(tx.last_insert_rowid());
     tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
     let lang = log::summary_lang(tx)?;
@@ -203,7 +201,8 @@ pub(crate) fn create(
     Ok(id)
 }
 
-fn check_link(conn: &Connection, link: &Link) -> Result<()> {
+/// The rules of one link: a short role without control characters, to a customer that exists.
+pub(crate) fn check_link(conn: &Connection, link: &Link) -> Result<()> {
     if link.role.trim().chars().count() > ROLE_MAX {
         return Err(Error::field("role", "form.too_long"));
     }
@@ -225,11 +224,9 @@ pub(crate) fn update(
 ) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let fields = validate(input, Some(&before))?;
-    tx.execute(
-        "UPDATE contacts SET first_name = ?2, last_name = ?3, email = ?4, phone = ?5, title = ?6, notes = ?7,
-            updated_at = ?8 WHERE id = ?1",
-        params![id.0, fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, crate::now_rfc3339()],
-    )?;
+    tx.prepare_cached("UPDATE contacts SET first_name = ?2, last_name = ?3, email = ?4, phone = ?5, title = ?6, notes = ?7,
+            updated_at = ?8 WHERE id = ?1")?
+        .execute(params![id.0, fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, crate::now_rfc3339()])?;
     if fields.tags != before.tags {
         tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
     }
@@ -341,11 +338,11 @@ pub(crate) fn link(
     if old.as_deref() == Some(role) {
         return Ok(());
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO customer_contacts (customer_id, contact_id, role) VALUES (?1, ?2, ?3)
          ON CONFLICT (customer_id, contact_id) DO UPDATE SET role = excluded.role",
-        params![customer.0, contact.0, role],
-    )?;
+    )?
+    .execute(params![customer.0, contact.0, role])?;
     let lang = log::summary_lang(tx)?;
     let name = person.full_name();
     let role_text = if role.is_empty() { "—" } else { role };

@@ -146,21 +146,20 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
         }
         None => {
             let (n, s) = next_number(tx, &settings.customer_number_prefix)?;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO settings(key, value) VALUES ('customer_number_last', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [s.to_string()],
-            )?;
+            )?
+            .execute([s.to_string()])?;
             (n, Some(s))
         }
     };
     let now = crate::now_rfc3339();
-    tx.execute(
-        "INSERT INTO customers (number, number_seq, name, name_key, business_id, email, phone, website, street,
+    tx.prepare_cached("INSERT INTO customers (number, number_seq, name, name_key, business_id, email, phone, website, street,
             postal_code, city, country, einvoice_address, einvoice_operator, notes, owner_id, archived,
             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)")?
+        .execute(params![
             number,
             seq,
             fields.name,
@@ -179,8 +178,7 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
             fields.owner_id,
             fields.archived,
             now,
-        ],
-    )?;
+        ])?;
     let id = CustomerId(tx.last_insert_rowid());
     tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
     let lang = settings.default_language;
@@ -283,12 +281,11 @@ pub(crate) fn update(
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let fields = validate(input, Some(&before))?;
     check_against_db(tx, &fields, Some(id))?;
-    tx.execute(
-        "UPDATE customers SET name = ?2, name_key = ?3, business_id = ?4, email = ?5, phone = ?6, website = ?7,
+    tx.prepare_cached("UPDATE customers SET name = ?2, name_key = ?3, business_id = ?4, email = ?5, phone = ?6, website = ?7,
             street = ?8, postal_code = ?9, city = ?10, country = ?11, einvoice_address = ?12,
             einvoice_operator = ?13, notes = ?14, owner_id = ?15, archived = ?16, updated_at = ?17
-         WHERE id = ?1",
-        params![
+         WHERE id = ?1")?
+        .execute(params![
             id.0,
             fields.name,
             name_key(&fields.name),
@@ -306,8 +303,7 @@ pub(crate) fn update(
             fields.owner_id,
             fields.archived,
             crate::now_rfc3339(),
-        ],
-    )?;
+        ])?;
     if fields.tags != before.tags {
         tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
     }

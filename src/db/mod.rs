@@ -1,16 +1,25 @@
 //! Opening the one SQLite file: the refusal of foreign and newer files, pragmas, migrations,
 //! and the transaction helper every write goes through.
 //!
-//! Journal mode is DELETE (a rollback journal), not WAL: every acknowledged write is then in the
-//! main file itself, so copying `minicrm.db` while the server is idle is a complete backup
-//! (invariant 1). Readers still run while a writer prepares its transaction; they wait only
-//! for the short moment of its commit (busy timeout).
+//! Concurrency (invariant 8): the journal mode is WAL, so a reader never waits for a writer nor
+//! a writer for a reader: a long backup, export or import dry run (all readers) holds nobody
+//! up. Writers take turns; a request's write waits at most [`REQUEST_BUSY_TIMEOUT`] for its
+//! turn and then fails with `Error::Busy` (503, try again), never a 500. A write that is only
+//! bookkeeping (a session's last-seen time) uses [`try_write`] and is skipped when another
+//! write is under way, so a page view never waits.
+//!
+//! Invariant 1 (a copy of the idle file is a complete backup) is kept by [`Checkpointer`]: once
+//! the server has been idle for a moment it moves the WAL's content into the main file and
+//! truncates the WAL to nothing (`wal_checkpoint(TRUNCATE)`, never waiting for anyone). With
+//! the server stopped SQLite does the same when the last connection closes and removes the WAL.
 
 pub mod backup;
 mod migrations;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -21,7 +30,11 @@ pub(crate) const APPLICATION_ID: i32 = 0x4D43_524D;
 /// The schema version this build writes and reads: 1 (schema.sql) plus every migration.
 pub(crate) const SCHEMA_VERSION: i32 = 1 + MIGRATIONS.len() as i32;
 pub(crate) const SCHEMA: &str = include_str!("../../schema.sql");
+/// How long a command-line or background write waits for another write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's write waits for another write to finish before it is answered with
+/// 503 and `Retry-After` ("writers wait at most a moment").
+pub(crate) const REQUEST_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a database file could not be opened; each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +50,7 @@ pub enum OpenError {
     #[error("cannot open {0}: {1}")]
     Io(PathBuf, std::io::Error),
     #[error("cannot open {0}: {1}")]
-    Sqlite(PathBuf, rusqlite::Error),
+    Sqlite(PathBuf, #[source] rusqlite::Error),
     #[error("could not write the safety copy before upgrading {0}, so it was not upgraded: {1}")]
     Snapshot(PathBuf, String),
 }
@@ -85,15 +98,35 @@ fn read_header(path: &Path) -> Result<Header, OpenError> {
     Ok(Header::Minicrm { version: be(60) })
 }
 
-/// Sets the per-connection pragmas every minicrm connection runs with.
+/// Sets the per-connection pragmas every minicrm connection runs with. `synchronous = FULL`
+/// makes every commit durable in WAL mode too.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // An import's row runs some 30 statements; a cache that holds them all keeps the write
+    // transaction (and so the time others wait for it) short.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
-         PRAGMA journal_mode = DELETE;
          PRAGMA synchronous = FULL;
          PRAGMA cache_size = -2000;",
     )
+}
+
+/// Puts the file in WAL mode (recorded in the file, so once is enough; a no-op when it is).
+fn use_wal(conn: &Connection, path: &Path) -> Result<(), OpenError> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| OpenError::Sqlite(path.into(), e))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(OpenError::Io(
+            path.into(),
+            std::io::Error::other(format!(
+                "the file system does not allow SQLite's WAL mode (the database stayed in {mode} mode)"
+            )),
+        ))
+    }
 }
 
 /// Opens (creating if missing) the database at `path`, migrating it to this build's schema.
@@ -119,6 +152,7 @@ pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connect
             }
             let mut conn = Connection::open(path).map_err(sqlite_err)?;
             configure(&conn).map_err(sqlite_err)?;
+            use_wal(&conn, path)?;
             let tx = conn.transaction().map_err(sqlite_err)?;
             tx.execute_batch(SCHEMA).map_err(sqlite_err)?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)
@@ -135,14 +169,20 @@ pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connect
             }
             let mut conn = Connection::open(path).map_err(sqlite_err)?;
             configure(&conn).map_err(sqlite_err)?;
+            // A file from before WAL is switched at its first open by this build.
+            use_wal(&conn, path)?;
             migrations::apply(&mut conn, version, migrations).map_err(sqlite_err)?;
             Ok(conn)
         }
     }
 }
 
-/// Opens an existing minicrm database read-only, without migrating it (for `backup` and
-/// `check`, which must work on any version this build can read).
+/// Opens an existing minicrm database for reading only, without migrating it (for `backup`,
+/// `check` and `export`, which must work on any version this build can read).
+///
+/// The connection is opened read-write, with `query_only` forbidding every write, so that when
+/// it is the last one to close SQLite can still remove the `-wal` and `-shm` files beside the
+/// database; a file this user may not write is opened read-only instead.
 pub(crate) fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
     match read_header(path)? {
         Header::Missing => Err(OpenError::Io(
@@ -159,18 +199,22 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
             supported: SCHEMA_VERSION,
         }),
         Header::Minicrm { .. } => {
-            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|e| OpenError::Sqlite(path.into(), e))?;
-            conn.busy_timeout(BUSY_TIMEOUT)
-                .map_err(|e| OpenError::Sqlite(path.into(), e))?;
+            let sqlite_err = |e| OpenError::Sqlite(path.into(), e);
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .or_else(|_| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+                .map_err(sqlite_err)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
+            conn.pragma_update(None, "query_only", true)
+                .map_err(sqlite_err)?;
             Ok(conn)
         }
     }
 }
 
 /// Opens another connection to a database that `open` has already checked and migrated:
-/// each server worker holds its own (a `Connection` is `Send` but not `Sync`).
-pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
+/// each server worker holds its own (a `Connection` is `Send` but not `Sync`). Its writes wait
+/// at most `busy_timeout` for another write.
+pub(crate) fn connect(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -178,7 +222,17 @@ pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
             | OpenFlags::SQLITE_OPEN_URI,
     )?;
     configure(&conn)?;
+    conn.busy_timeout(busy_timeout)?;
     Ok(conn)
+}
+
+/// Whether an error says that another connection holds the lock this one needed (after the
+/// busy timeout): the database is busy, not broken.
+pub(crate) fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
@@ -195,6 +249,111 @@ where
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
+}
+
+/// Runs `f` in one IMMEDIATE transaction if the write lock is free right now, without waiting;
+/// `Ok(None)` when another write holds it. For bookkeeping that may be skipped (a session's
+/// last-seen time), so that a read never waits for a write.
+pub(crate) fn try_write<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T, E>,
+) -> Result<Option<T>, E>
+where
+    E: From<rusqlite::Error>,
+{
+    let waits: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    conn.busy_timeout(Duration::ZERO)?;
+    // Holding the write lock, nothing in `f` or the commit waits for a lock any more.
+    let outcome = (|| {
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if is_busy(&e) => return Ok(None),
+            Err(e) => return Err(E::from(e)),
+        };
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(Some(value))
+    })();
+    conn.busy_timeout(Duration::from_millis(waits.max(0) as u64))?;
+    outcome
+}
+
+/// Moves what the WAL holds into the main file once the server is idle, so that a plain copy
+/// of `minicrm.db` taken while it is idle is a complete backup (invariant 1). Workers mark each
+/// request with [`Checkpointer::busy`]; the jobs thread calls [`Checkpointer::run_if_idle`]
+/// between its turns. The checkpoint never waits: with a reader or writer about, it gives up
+/// and is tried again at the next turn.
+pub(crate) struct Checkpointer {
+    wal: PathBuf,
+    /// Requests being answered now.
+    in_flight: AtomicUsize,
+    /// When the last request ended.
+    last: Mutex<Instant>,
+}
+
+/// How long the server must have been without a request before the WAL is checkpointed.
+const IDLE_BEFORE_CHECKPOINT: Duration = Duration::from_millis(300);
+
+/// A request in flight; dropping it ends it.
+pub(crate) struct InFlight<'a>(&'a Checkpointer);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Checkpointer {
+    pub(crate) fn new(db_path: &Path) -> Checkpointer {
+        let mut wal = db_path.as_os_str().to_owned();
+        wal.push("-wal");
+        Checkpointer {
+            wal: PathBuf::from(wal),
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Marks a request as in flight until the returned guard is dropped.
+    pub(crate) fn busy(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self)
+    }
+
+    /// Checkpoints when there is something in the WAL and no request has run for
+    /// [`IDLE_BEFORE_CHECKPOINT`]. Returns whether the WAL is now empty.
+    pub(crate) fn run_if_idle(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        let pending = std::fs::metadata(&self.wal).map(|m| m.len()).unwrap_or(0);
+        if pending == 0 {
+            return Ok(true);
+        }
+        let quiet = self
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed();
+        if self.in_flight.load(Ordering::SeqCst) > 0 || quiet < IDLE_BEFORE_CHECKPOINT {
+            return Ok(false);
+        }
+        checkpoint(conn)
+    }
+}
+
+/// `wal_checkpoint(TRUNCATE)` without waiting for anyone: copies the WAL into the main file and
+/// empties it, or, with a reader or writer about, copies what it can and reports `false`.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
+    let waits: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    conn.busy_timeout(Duration::ZERO)?;
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    conn.busy_timeout(Duration::from_millis(waits.max(0) as u64))?;
+    match result {
+        Ok(busy) => Ok(busy == 0),
+        Err(e) if is_busy(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Runs a list query that asked for one row more than a page (`limit + 1`) and returns the
@@ -251,7 +410,7 @@ mod tests {
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
-        assert_eq!(mode, "delete");
+        assert_eq!(mode, "wal");
         drop(conn);
         assert_eq!(
             read_header(&path).unwrap(),
@@ -299,6 +458,85 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn the_wal_is_emptied_once_idle_and_never_while_a_request_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        drop(open(&path).unwrap());
+        let mut server = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
+        let jobs = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
+        let wal = dir.path().join("w.db-wal");
+        let wal_len = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        let checkpointer = Checkpointer::new(&path);
+        {
+            let _request = checkpointer.busy();
+            write(&mut server, |tx| {
+                tx.execute("INSERT INTO settings(key, value) VALUES ('a', '1')", [])
+            })
+            .unwrap();
+            assert!(wal_len() > 0);
+            assert!(!checkpointer.run_if_idle(&jobs).unwrap());
+        }
+        // Just ended: not idle yet.
+        assert!(!checkpointer.run_if_idle(&jobs).unwrap());
+        *checkpointer.last.lock().unwrap() -= IDLE_BEFORE_CHECKPOINT;
+        // A reader in the middle of a snapshot keeps the WAL; the checkpoint does not wait.
+        let reader = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM settings;")
+            .unwrap();
+        assert!(!checkpointer.run_if_idle(&jobs).unwrap());
+        reader.execute_batch("COMMIT").unwrap();
+        assert!(checkpointer.run_if_idle(&jobs).unwrap());
+        assert_eq!(wal_len(), 0);
+        // The main file alone holds the write.
+        drop((server, jobs, reader));
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&path, &copy).unwrap();
+        let value: String = Connection::open(&copy)
+            .unwrap()
+            .query_row("SELECT value FROM settings WHERE key = 'a'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(value, "1");
+    }
+
+    #[test]
+    fn try_write_skips_instead_of_waiting_for_another_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        let mut holder = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
+        let mut other = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
+        let held = holder
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        let started = Instant::now();
+        let skipped = try_write(&mut other, |tx| {
+            tx.execute("INSERT INTO settings(key, value) VALUES ('b', '2')", [])
+        })
+        .unwrap();
+        assert_eq!(skipped, None);
+        assert!(started.elapsed() < REQUEST_BUSY_TIMEOUT);
+        let waits: i64 = other
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waits, REQUEST_BUSY_TIMEOUT.as_millis() as i64);
+        // A real write waits its time and then says busy.
+        let err = write(&mut other, |tx| {
+            tx.execute("INSERT INTO settings(key, value) VALUES ('b', '2')", [])
+        })
+        .unwrap_err();
+        assert!(matches!(crate::Error::from(err), crate::Error::Busy));
+        held.rollback().unwrap();
+        let done = try_write(&mut other, |tx| {
+            tx.execute("INSERT INTO settings(key, value) VALUES ('b', '2')", [])
+        })
+        .unwrap();
+        assert_eq!(done, Some(1));
     }
 
     #[test]

@@ -435,7 +435,7 @@ mod tests {
                 &table,
                 &mapping,
                 &Options::default(),
-                &mut |_| {},
+                &mut |_, _| {},
             )
             .unwrap();
             assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 1), "{lang:?}");

@@ -339,7 +339,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         &state.table,
         &state.mapping,
         &options,
-        &mut |_| {},
+        &mut |_, _| {},
     );
     let frame = ctx.frame(Section::Settings);
     match result {
@@ -363,6 +363,12 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                 lang.t("exchange.nothing_saved")
             );
             Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422))
+        }
+        Err(ImportError::Db(Error::Busy)) => {
+            // Another write held the database; the check pass already ran. 503, try again.
+            log::warn!("import of {}: the database is busy", kind.as_str());
+            let message = Error::Busy.message(lang);
+            Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(503))
         }
         Err(ImportError::Db(err)) => {
             log::error!("import of {}: {err}", kind.as_str());

@@ -25,6 +25,8 @@ pub(crate) fn redirect_to_login(path: &str, method: Method) -> Resp {
 pub(crate) fn render_error(ctx: &mut Ctx, err: &Error) -> Resp {
     if err.is_internal() {
         log::error!("{} {}: {err}", ctx.method_name(), ctx.path);
+    } else if matches!(err, Error::Busy) {
+        log::warn!("{} {}: {err}; answered 503", ctx.method_name(), ctx.path);
     }
     if ctx.is_api() {
         return json_error(err);
@@ -47,6 +49,7 @@ fn error_title(lang: Lang, err: &Error) -> &'static str {
         404 => lang.t("error.title_not_found"),
         403 => lang.t("error.title_forbidden"),
         500 => lang.t("error.title_internal"),
+        503 => lang.t("error.title_busy"),
         _ => lang.t("error.title_bad_request"),
     }
 }

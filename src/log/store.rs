@@ -137,25 +137,25 @@ pub(crate) fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str
 /// Appends one event in the caller's transaction and returns its id.
 pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
     let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
                              summary, amount, currency, reference, search_text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            at,
-            event.kind.as_str(),
-            event.customer_id,
-            event.contact_id,
-            event.document_id,
-            event.task_id,
-            event.user_id,
-            event.summary,
-            event.amount,
-            event.currency,
-            event.reference,
-            event.search_text,
-        ],
-    )?;
+    )?
+    .execute(params![
+        at,
+        event.kind.as_str(),
+        event.customer_id,
+        event.contact_id,
+        event.document_id,
+        event.task_id,
+        event.user_id,
+        event.summary,
+        event.amount,
+        event.currency,
+        event.reference,
+        event.search_text,
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 

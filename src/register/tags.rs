@@ -63,10 +63,8 @@ pub(crate) fn parse_list(text: &str) -> Vec<String> {
 }
 
 fn tag_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
-    tx.execute(
-        "INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
-        [name],
-    )?;
+    tx.prepare_cached("INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
+        .execute([name])?;
     tx.query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
 }
 
@@ -81,10 +79,10 @@ pub(crate) fn set(
     tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [owner])?;
     for tag in tags {
         let id = tag_id(tx, tag)?;
-        tx.execute(
-            &format!("INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"),
-            params![owner, id],
-        )?;
+        tx.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO {table}({column}, tag_id) VALUES (?1, ?2)"
+        ))?
+        .execute(params![owner, id])?;
     }
     Ok(())
 }

@@ -85,8 +85,9 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     let server = tiny_http::Server::from_listener_with_limits(listener, None, limits)
         .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
+    let checkpointer = Arc::new(db::Checkpointer::new(&config.db_path));
     let mut jobs = Jobs::new();
-    register_jobs(&mut jobs, &config);
+    register_jobs(&mut jobs, &config, checkpointer.clone());
     let app = Arc::new(App {
         allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
         jobs: jobs.health(),
@@ -95,16 +96,20 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
 
     let mut threads = Vec::new();
     for n in 0..app.config.workers.max(1) {
-        let conn =
-            db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
+        // A request's write waits a moment for another, then is answered 503 (never 500).
+        let conn = db::connect(&app.config.db_path, db::REQUEST_BUSY_TIMEOUT)
+            .map_err(|e| StartError::Other(e.to_string()))?;
         let (app, server, shutdown) = (app.clone(), server.clone(), shutdown.clone());
+        let checkpointer = checkpointer.clone();
         let thread = std::thread::Builder::new()
             .name(format!("worker-{n}"))
-            .spawn(move || worker(&app, &server, conn, &shutdown))
+            .spawn(move || worker(&app, &server, conn, &shutdown, &checkpointer))
             .map_err(|e| StartError::Other(e.to_string()))?;
         threads.push(thread);
     }
-    let conn = db::connect(&app.config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
+    // Background jobs keep no one waiting, so they may wait longer for their turn to write.
+    let conn = db::connect(&app.config.db_path, JOBS_BUSY_TIMEOUT)
+        .map_err(|e| StartError::Other(e.to_string()))?;
     threads.push(
         jobs.spawn(conn, shutdown.clone())
             .map_err(|e| StartError::Other(e.to_string()))?,
@@ -118,11 +123,22 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
 
 /// How often an idle worker looks at the shutdown flag.
 const POLL: Duration = Duration::from_millis(200);
+/// How long a background job's write waits for another write.
+const JOBS_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn worker(app: &App, server: &tiny_http::Server, mut conn: Connection, shutdown: &AtomicBool) {
+fn worker(
+    app: &App,
+    server: &tiny_http::Server,
+    mut conn: Connection,
+    shutdown: &AtomicBool,
+    checkpointer: &db::Checkpointer,
+) {
     while !shutdown.load(Ordering::SeqCst) {
         match server.recv_timeout(POLL) {
-            Ok(Some(request)) => handle(app, &mut conn, request),
+            Ok(Some(request)) => {
+                let _in_flight = checkpointer.busy();
+                handle(app, &mut conn, request)
+            }
             Ok(None) => {}
             Err(e) => {
                 log::error!("the listener failed: {e}");
@@ -276,6 +292,10 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
     if resp.header("cache-control").is_none() {
         add("Cache-Control", "no-store");
     }
+    // A busy database (`Error::Busy`, or an import that met one) is worth another try soon.
+    if resp.status == 503 && resp.header("retry-after").is_none() {
+        add("Retry-After", "2");
+    }
     for (name, value) in &resp.headers {
         add(name, value);
     }
@@ -299,9 +319,15 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
 /// The background jobs: the clean-up of expired sessions (and of the import page's uploads
 /// older than an hour) and the backup schedule, both looked at every `backup_check_every` (and
 /// at start). Each reads the settings at its turn, so a change on the settings page counts from
-/// the next turn.
-fn register_jobs(jobs: &mut Jobs, config: &ServeConfig) {
+/// the next turn. After every turn, the WAL is checkpointed once the server is idle (see
+/// `db::Checkpointer`).
+fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Checkpointer>) {
     let uploads = crate::exchange::uploads::dir(&config.db_path);
+    jobs.after_each_turn(move |conn| {
+        if let Err(e) = checkpointer.run_if_idle(conn) {
+            log::warn!("the idle checkpoint failed: {e}");
+        }
+    });
     jobs.every(
         "jobs.session_cleanup",
         config.backup_check_every,

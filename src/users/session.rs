@@ -23,15 +23,18 @@ pub(crate) fn resolve_session(ctx: &mut Ctx) -> Result<()> {
         now - session.last_seen_at > i64::from(ctx.settings.session_idle_hours) * 3_600
     };
     if expired {
-        crate::db::write(ctx.conn, |tx| {
+        // Bookkeeping: when another write holds the database, the row is left for the
+        // clean-up job; the browser is logged out all the same.
+        crate::db::try_write(ctx.conn, |tx| {
             store::delete_session(tx, &session.token_hash)
         })?;
         ctx.cookies_out.push(clear_cookie(SESSION_COOKIE));
         return Ok(());
     }
-    // One write a minute at most, not one per page view.
+    // One write a minute at most, not one per page view; skipped, never waited for, while
+    // another write holds the database, so a page view never waits or fails on it.
     if now - session.last_seen_at >= 60 {
-        crate::db::write(ctx.conn, |tx| {
+        crate::db::try_write(ctx.conn, |tx| {
             store::touch_session(tx, &session.token_hash, now)
         })?;
     }
@@ -49,7 +52,13 @@ pub(crate) fn resolve_bearer(ctx: &mut Ctx) -> Result<()> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(Error::Unauthorized)?;
-    ctx.user = Some(store::user_by_token(ctx.conn, token)?.ok_or(Error::Unauthorized)?);
+    let (user, token_id) = store::user_by_token(ctx.conn, token)?.ok_or(Error::Unauthorized)?;
+    // The token's last use is recorded at most once a minute, and skipped (never waited for)
+    // while another write holds the database.
+    if let Some(id) = token_id {
+        crate::db::try_write(ctx.conn, |tx| store::touch_token(tx, id))?;
+    }
+    ctx.user = Some(user);
     Ok(())
 }
 
@@ -62,6 +71,11 @@ pub(crate) enum LoginError {
 
 /// Checks a login against the lockout and the password, records the attempt, and on success
 /// starts a session and sets its cookie.
+///
+/// The lockout is atomic: one short IMMEDIATE transaction counts the recent failures and records
+/// this attempt as failed before the password is checked, so of any number of parallel attempts
+/// at most `lockout_attempts` get a real check. The slow argon2 check runs outside the write
+/// lock; a success then turns its own row into a success.
 pub(crate) fn login(
     ctx: &mut Ctx,
     username: &str,
@@ -70,26 +84,23 @@ pub(crate) fn login(
 ) -> Result<Result<User, LoginError>> {
     let settings = &ctx.settings;
     let since = crate::now_unix() - i64::from(settings.lockout_minutes) * 60;
-    let (by_user, by_ip) = store::recent_failures(ctx.conn, username, &ctx.ip, since)?;
     let limit = i64::from(settings.lockout_attempts);
     let ip = ctx.ip.clone();
-    let failed = |conn: &mut rusqlite::Connection| {
-        crate::db::write(conn, |tx| {
-            store::record_attempt(tx, username, None, &ip, false)
-        })
-    };
-    if by_user >= limit || by_ip >= limit {
+    let (attempt, locked) = crate::db::write(ctx.conn, |tx| {
+        let (by_user, by_ip) = store::recent_failures(tx, username, &ip, since)?;
+        let attempt = store::record_attempt(tx, username, None, &ip, false)?;
+        Ok::<_, Error>((attempt, by_user >= limit || by_ip >= limit))
+    })?;
+    if locked {
         let minutes = settings.lockout_minutes;
-        failed(ctx.conn)?;
         return Ok(Err(LoginError::LockedOut { minutes }));
     }
     let Some(user) = store::check_login(ctx.conn, username, password)? else {
-        failed(ctx.conn)?;
         return Ok(Err(LoginError::Wrong));
     };
     let remember_days = settings.remember_days;
     let token = crate::db::write(ctx.conn, |tx| {
-        store::record_attempt(tx, username, Some(user.id), &ctx.ip, true)?;
+        store::attempt_succeeded(tx, attempt, user.id)?;
         store::create_session(tx, user.id, remember)
     })?;
     let max_age = if remember {

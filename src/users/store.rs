@@ -467,8 +467,12 @@ pub(crate) fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()
     }
 }
 
-/// The active user a bearer token belongs to. Records the use at most once a minute.
-pub(crate) fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<User>> {
+/// The active user a bearer token belongs to, and the token's id when its last use is due to
+/// be recorded (at most once a minute; see [`touch_token`]).
+pub(crate) fn user_by_token(
+    conn: &Connection,
+    token: &str,
+) -> rusqlite::Result<Option<(User, Option<i64>)>> {
     let hash = token_hash(token);
     let found = conn
         .prepare_cached(&format!(
@@ -487,13 +491,15 @@ pub(crate) fn user_by_token(conn: &Connection, token: &str) -> rusqlite::Result<
     };
     let now = crate::now_rfc3339();
     // RFC 3339 text compares in time order; the first 16 characters are the minute.
-    if last.as_deref().map(|l| &l[..l.len().min(16)]) != Some(&now[..16]) {
-        conn.execute(
-            "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-    }
-    Ok(Some(user))
+    let due = last.as_deref().map(|l| &l[..l.len().min(16)]) != Some(&now[..16]);
+    Ok(Some((user, due.then_some(id))))
+}
+
+/// Records that a token was used now.
+pub(crate) fn touch_token(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?
+        .execute(params![id, crate::now_rfc3339()])?;
+    Ok(())
 }
 
 // ---- login attempts ----
@@ -506,17 +512,31 @@ pub(crate) struct LoginAttempt {
     pub success: bool,
 }
 
+/// Records a login attempt and returns its id.
 pub(crate) fn record_attempt(
     conn: &Connection,
     username: &str,
     user: Option<UserId>,
     ip: &str,
     success: bool,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let username: String = username.trim().chars().take(100).collect();
     conn.execute(
         "INSERT INTO login_attempts (at, username, user_id, ip, success) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![crate::now_unix(), username, user.map(|u| u.0), ip, success],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Turns an attempt recorded as failed before its password check into a success.
+pub(crate) fn attempt_succeeded(
+    conn: &Connection,
+    attempt: i64,
+    user: UserId,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE login_attempts SET success = 1, user_id = ?2 WHERE id = ?1",
+        params![attempt, user.0],
     )?;
     Ok(())
 }
