@@ -1,14 +1,14 @@
 //! Opening the one SQLite file: the refusal of foreign and newer files, pragmas, migrations,
 //! and the transaction helper every write goes through.
 //!
-//! Concurrency (invariant 8): the journal mode is WAL, so a reader never waits for a writer nor
+//! Concurrency (docs/ARCHITECTURE.md, "Concurrency"): the journal mode is WAL, so a reader never waits for a writer nor
 //! a writer for a reader: a long backup, export or import dry run (all readers) holds nobody
 //! up. Writers take turns; a request's write waits at most [`REQUEST_BUSY_TIMEOUT`] for its
 //! turn and then fails with `Error::Busy` (503, try again), never a 500. A write that is only
 //! bookkeeping (a session's last-seen time) uses [`try_write`] and is skipped when another
 //! write is under way, so a page view never waits.
 //!
-//! Invariant 1 (a copy of the idle file is a complete backup) is kept by [`Checkpointer`]: once
+//! "One file holds everything" (a copy of the idle file is a complete backup) is kept by [`Checkpointer`]: once
 //! the server has been idle for a moment it moves the WAL's content into the main file and
 //! truncates the WAL to nothing (`wal_checkpoint(TRUNCATE)`, never waiting for anyone). With
 //! the server stopped SQLite does the same when the last connection closes and removes the WAL.
@@ -279,7 +279,7 @@ where
 }
 
 /// Moves what the WAL holds into the main file once the server is idle, so that a plain copy
-/// of `minicrm.db` taken while it is idle is a complete backup (invariant 1). Workers mark each
+/// of `minicrm.db` taken while it is idle is a complete backup ("One file holds everything"). Workers mark each
 /// request with [`Checkpointer::busy`]; the jobs thread calls [`Checkpointer::run_if_idle`]
 /// between its turns. The checkpoint never waits: with a reader or writer about, it gives up
 /// and is tried again at the next turn.

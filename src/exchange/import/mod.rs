@@ -235,7 +235,7 @@ pub(crate) enum Phase {
 /// Imports the rows of `table` as `kind` with the columns of `mapping`. `progress` is called
 /// with the phase and the number of its rows done.
 ///
-/// Two passes, so that the write lock is held only while writing (invariant 8): first every row
+/// Two passes, so that the write lock is held only while writing (docs/ARCHITECTURE.md, "Concurrency"): first every row
 /// is checked against a read snapshot, without the write lock ([`Plan`]; a dry run stops
 /// there). A bad row then stops the import (unless `skip_invalid`) before anything waits for or
 /// blocks a writer. Then the rows are written in one transaction through the stores, which
