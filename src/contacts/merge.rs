@@ -3,6 +3,7 @@
 use maud::html;
 use rusqlite::{Connection, Transaction};
 
+use super::list::Contacts;
 use super::store;
 use super::{Contact, ContactId, ContactInput};
 use crate::error::{Error, Result};
@@ -54,18 +55,7 @@ pub(crate) fn merge(
     loser: ContactId,
     by: Option<UserId>,
 ) -> Result<()> {
-    if winner == loser {
-        return Err(Error::field("loser", "merge.same"));
-    }
-    let keep = store::by_id(tx, winner)?.ok_or(Error::NotFound)?;
-    let gone = store::by_id(tx, loser)?.ok_or(Error::NotFound)?;
-    merge::move_references(
-        tx,
-        ("contact_id", "customer_id"),
-        "contact_tags",
-        winner.0,
-        loser.0,
-    )?;
+    let (keep, gone) = merge::begin::<Contacts>(tx, winner.0, loser.0, "customer_id")?;
     let fill = merge::fill;
     let input = ContactInput {
         first_name: fill(&keep.first_name, &gone.first_name),

@@ -10,6 +10,7 @@ use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{check_email, text_error, valid, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent};
+use crate::register::form::{pick, pick_notes, pick_tags};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
@@ -92,13 +93,6 @@ pub(crate) fn check_link_count(links: &[Link]) -> Result<()> {
 }
 
 pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<Fields> {
-    let pick = |given: &Option<String>, old: Option<&str>| -> String {
-        given
-            .as_deref()
-            .map(str::trim)
-            .unwrap_or(old.unwrap_or(""))
-            .to_string()
-    };
     let mut errors = Vec::new();
     let fields = Fields {
         first_name: pick(&input.first_name, base.map(|b| b.first_name.as_str())),
@@ -106,17 +100,8 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
         email: pick(&input.email, base.map(|b| b.email.as_str())),
         phone: pick(&input.phone, base.map(|b| b.phone.as_str())),
         title: pick(&input.title, base.map(|b| b.title.as_str())),
-        notes: match &input.notes {
-            Some(n) => n.trim_end().to_string(),
-            None => base.map(|b| b.notes.clone()).unwrap_or_default(),
-        },
-        tags: match &input.tags {
-            Some(t) => tags::normalise(t).unwrap_or_else(|e| {
-                errors.extend(e.fields().iter().cloned());
-                Vec::new()
-            }),
-            None => base.map(|b| b.tags.clone()).unwrap_or_default(),
-        },
+        notes: pick_notes(&input.notes, base.map(|b| b.notes.as_str())),
+        tags: pick_tags(&input.tags, base.map(|b| b.tags.as_slice()), &mut errors),
     };
     if fields.first_name.is_empty() && fields.last_name.is_empty() {
         errors.push(FieldError {

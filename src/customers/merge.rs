@@ -5,6 +5,7 @@
 use maud::html;
 use rusqlite::{Connection, Transaction};
 
+use super::list::Customers;
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
 use crate::error::{Error, Result};
@@ -68,18 +69,7 @@ pub(crate) fn merge(
     loser: CustomerId,
     by: Option<UserId>,
 ) -> Result<()> {
-    if winner == loser {
-        return Err(Error::field("loser", "merge.same"));
-    }
-    let keep = store::by_id(tx, winner)?.ok_or(Error::NotFound)?;
-    let gone = store::by_id(tx, loser)?.ok_or(Error::NotFound)?;
-    merge::move_references(
-        tx,
-        ("customer_id", "contact_id"),
-        "customer_tags",
-        winner.0,
-        loser.0,
-    )?;
+    let (keep, gone) = merge::begin::<Customers>(tx, winner.0, loser.0, "contact_id")?;
     // The loser's business ID may move to the winner: free it first (it is unique).
     tx.execute(
         "UPDATE customers SET business_id = NULL WHERE id = ?1",

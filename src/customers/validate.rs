@@ -3,7 +3,7 @@
 
 use super::{BusinessId, Customer, CustomerInput};
 use crate::error::{check_email, text_error, valid, FieldError, Result};
-use crate::register::tags;
+use crate::register::form::{pick, pick_notes, pick_tags};
 
 /// The customer's fields after validation, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +65,6 @@ fn is_einvoice_address(text: &str) -> bool {
 
 /// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
 pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
-    let pick = |given: &Option<String>, old: Option<&str>| -> String {
-        given
-            .as_deref()
-            .map(str::trim)
-            .unwrap_or(old.unwrap_or(""))
-            .to_string()
-    };
     let mut errors = Vec::new();
     let name = pick(&input.name, base.map(|b| b.name.as_str()));
     let business_id_text = match &input.business_id {
@@ -116,20 +109,8 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
             base.map(|b| b.einvoice_operator.as_str()),
         )
         .replace(' ', ""),
-        notes: match &input.notes {
-            Some(n) => n.trim_end().to_string(),
-            None => base.map(|b| b.notes.clone()).unwrap_or_default(),
-        },
-        tags: match &input.tags {
-            Some(t) => match tags::normalise(t) {
-                Ok(t) => t,
-                Err(e) => {
-                    errors.extend(e.fields().iter().cloned());
-                    Vec::new()
-                }
-            },
-            None => base.map(|b| b.tags.clone()).unwrap_or_default(),
-        },
+        notes: pick_notes(&input.notes, base.map(|b| b.notes.as_str())),
+        tags: pick_tags(&input.tags, base.map(|b| b.tags.as_slice()), &mut errors),
         owner_id: match input.owner_id {
             Some(o) => o,
             None => base.and_then(|b| b.owner_id),

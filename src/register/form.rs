@@ -12,6 +12,39 @@ use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::views::{csrf_input, form_error, layout, Frame};
 
+/// A text field after an edit: the given value trimmed, or the stored one when not given (an
+/// API `PATCH` leaves out what it does not change).
+pub(crate) fn pick(given: &Option<String>, stored: Option<&str>) -> String {
+    given
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(stored.unwrap_or(""))
+        .to_string()
+}
+
+/// The notes after an edit: many lines, so only trailing space is trimmed.
+pub(crate) fn pick_notes(given: &Option<String>, stored: Option<&str>) -> String {
+    match given {
+        Some(n) => n.trim_end().to_string(),
+        None => stored.unwrap_or("").to_string(),
+    }
+}
+
+/// The tags after an edit, cleaned; a bad list adds its errors and keeps none.
+pub(crate) fn pick_tags(
+    given: &Option<Vec<String>>,
+    stored: Option<&[String]>,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> Vec<String> {
+    match given {
+        Some(t) => super::tags::normalise(t).unwrap_or_else(|e| {
+            errors.extend(e.fields().iter().cloned());
+            Vec::new()
+        }),
+        None => stored.map(<[String]>::to_vec).unwrap_or_default(),
+    }
+}
+
 /// What became of a save.
 pub(crate) enum Outcome<T, A> {
     Saved(T),

@@ -5,6 +5,7 @@
 use maud::{html, Markup};
 use rusqlite::Transaction;
 
+use super::form::Editable;
 use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
@@ -99,6 +100,25 @@ pub(crate) fn submit(
     db::write(ctx.conn, |tx| merge(tx, kept, removed, by))?;
     ctx.flash("flash.merged");
     Ok(Resp::redirect(&format!("{path}/{kept}")))
+}
+
+/// The start of every merge: the two records (`winner` kept, `loser` removed), after moving
+/// what points at `loser` to `winner` (see `move_references`; `other` is the column of the
+/// other side of a link, `contact_id` for customers). Merging a record with itself is refused.
+pub(crate) fn begin<R: Editable>(
+    tx: &Transaction,
+    winner: i64,
+    loser: i64,
+    other: &str,
+) -> Result<(R::Row, R::Row)> {
+    if winner == loser {
+        return Err(Error::field("loser", "merge.same"));
+    }
+    let keep = R::by_id(tx, winner)?.ok_or(Error::NotFound)?;
+    let gone = R::by_id(tx, loser)?.ok_or(Error::NotFound)?;
+    let (tags, own) = R::TAGS;
+    move_references(tx, (own, other), tags, winner, loser)?;
+    Ok((keep, gone))
 }
 
 /// Moves what points at `loser` to `winner` before `loser` goes: its links in
