@@ -221,6 +221,33 @@ fn an_over_limit_content_length_gets_413_at_once_and_the_connection_closes() {
 }
 
 #[test]
+fn a_form_or_json_body_over_a_mebibyte_is_refused_without_being_held_in_memory() {
+    // The default body limit (26 MiB) is for file uploads; anything else stops at 1 MiB.
+    let server = TestServer::start();
+    let body = "a".repeat(2 * 1024 * 1024);
+    for (path, content_type) in [
+        ("/login", "application/x-www-form-urlencoded"),
+        ("/api/v1/customers", "application/json"),
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            server.addr,
+            body.len()
+        );
+        let (_stream, answer) = send(server.addr, request.as_bytes());
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer:.200}");
+        if path.starts_with("/api/") {
+            assert!(answer.contains("\"too_large\""), "{answer:.400}");
+        }
+    }
+    // The import page, which takes files, still takes more than that.
+    assert_eq!(
+        minicrm::server::body_limit("/settings/import", 26 << 20),
+        26 << 20
+    );
+}
+
+#[test]
 fn expect_100_continue_still_gets_its_interim_answer() {
     let server = TestServer::start();
     let body = "username=a&password=b";

@@ -121,6 +121,19 @@ fn guard(ctx: &Ctx, route: &Route) -> Result<()> {
 /// check its CSRF token themselves; the route table gives them an empty form.
 const MULTIPART_PAGES: &[&str] = &["/settings/import"];
 
+/// The largest body of a request that uploads no file: forms and JSON are small, and a worker
+/// reads them into memory, so a huge one is refused (413) rather than held.
+const FORM_BODY_LIMIT: u64 = 1024 * 1024;
+
+/// The body limit of a request to `path`: the configured one for uploads, else the form limit.
+pub fn body_limit(path: &str, configured: u64) -> u64 {
+    if MULTIPART_PAGES.contains(&path) {
+        configured
+    } else {
+        configured.min(FORM_BODY_LIMIT)
+    }
+}
+
 /// Reads a posted form and checks its CSRF token; every page write passes here.
 fn read_form(ctx: &Ctx) -> Result<Form> {
     let multipart = ctx

@@ -168,7 +168,8 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
 
-    let body = match read_body(&mut request, &app.config) {
+    let limit = super::body_limit(&path, app.config.max_body);
+    let body = match read_body(&mut request, &app.config, limit) {
         Ok(body) => body,
         Err(err) => {
             let resp = bare_error(&path, &headers, &err);
@@ -209,8 +210,11 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
 
 /// Reads the request body: refused before reading when `Content-Length` is over the limit,
 /// cut off when a chunked body grows over it or does not arrive within the deadline.
-fn read_body(request: &mut tiny_http::Request, config: &ServeConfig) -> Result<Vec<u8>, Error> {
-    let limit = config.max_body;
+fn read_body(
+    request: &mut tiny_http::Request,
+    config: &ServeConfig,
+    limit: u64,
+) -> Result<Vec<u8>, Error> {
     // The connection's thread has read the body already, or given up on it.
     match request.body_error() {
         None => {}
