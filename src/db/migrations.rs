@@ -44,7 +44,7 @@ pub(super) fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{backup, open, open_with, schema_version};
+    use crate::db::{backup, open_with, schema_version};
 
     const TEST_STEPS: &[Migration] = &[
         Migration {
