@@ -270,7 +270,7 @@ fn paths() -> Value {
         id_filter("contact_id", "Only this contact's tasks."),
         query("due_from", "Dated on or after (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
         query("due_to", "Dated on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
-        query("sort", "due (default), -due, -created_at.", json!({"type": "string", "enum": ["due", "-due", "-created_at"]})),
+        query("sort", "due (default) or -due.", json!({"type": "string", "enum": ["due", "-due"]})),
     ]);
     let mut reminder_list = list_parameters();
     reminder_list.extend([

@@ -56,7 +56,6 @@ pub struct Filter {
 pub enum Sort {
     Due,
     DueDesc,
-    Newest,
 }
 
 pub type ListQuery = list::ListQuery<Tasks>;
@@ -83,15 +82,14 @@ impl Register for Tasks {
     type Sort = Sort;
     const PATH: &'static str = "/tasks";
     const TABLE: &'static str = "tasks";
-    const ALIAS: &'static str = "t";
+    const ALIAS: &'static str = "tk";
     const COLUMNS: &'static str = COLUMNS;
     const FTS: &'static str = "tasks_fts";
     const TAGS: (&'static str, &'static str) = ("task_tags", "task_id");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
-        SortSpec { sort: Sort::Due, key: "due", label: "tasks.sort_due", order_by: "t.due_date, t.due_time, t.id", by_id: false },
-        SortSpec { sort: Sort::DueDesc, key: "-due", label: "tasks.sort_due_desc", order_by: "t.due_date DESC, t.due_time DESC, t.id DESC", by_id: false },
-        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", order_by: "t.id DESC", by_id: true },
+        SortSpec { sort: Sort::Due, key: "due", label: "tasks.sort_due", order_by: "tk.due_date, tk.due_time, tk.id", by_id: false },
+        SortSpec { sort: Sort::DueDesc, key: "-due", label: "tasks.sort_due_desc", order_by: "tk.due_date DESC, tk.due_time DESC, tk.id DESC", by_id: false },
     ];
 
     fn from_row(row: &Row) -> rusqlite::Result<Task> {
@@ -126,15 +124,15 @@ impl Register for Tasks {
     fn filter_sql(filter: &Filter, sql: &mut String, args: &mut Vec<Value>) {
         let date = |d: NaiveDate| Value::Text(d.format("%Y-%m-%d").to_string());
         if let Some(user) = filter.assignee_id {
-            sql.push_str(" AND t.assignee_id = ?");
+            sql.push_str(" AND tk.assignee_id = ?");
             args.push(Value::Integer(user));
         }
         if let Some(customer) = filter.customer_id {
-            sql.push_str(" AND t.customer_id = ?");
+            sql.push_str(" AND tk.customer_id = ?");
             args.push(Value::Integer(customer));
         }
         if let Some(contact) = filter.contact_id {
-            sql.push_str(" AND t.contact_id = ?");
+            sql.push_str(" AND tk.contact_id = ?");
             args.push(Value::Integer(contact));
         }
         let status = match (filter.status, filter.when) {
@@ -143,8 +141,8 @@ impl Register for Tasks {
         };
         match status {
             Status::All => {}
-            Status::Open => sql.push_str(" AND t.done = 0"),
-            Status::Done => sql.push_str(" AND t.done = 1"),
+            Status::Open => sql.push_str(" AND tk.done = 0"),
+            Status::Done => sql.push_str(" AND tk.done = 1"),
         }
         let today = filter
             .today
@@ -152,32 +150,32 @@ impl Register for Tasks {
         match filter.when {
             When::Any => {}
             When::Overdue => {
-                sql.push_str(" AND t.due_date < ?");
+                sql.push_str(" AND tk.due_date < ?");
                 args.push(date(today));
             }
             When::Today => {
-                sql.push_str(" AND t.due_date = ?");
+                sql.push_str(" AND tk.due_date = ?");
                 args.push(date(today));
             }
             When::Week => {
                 let monday =
                     today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-                sql.push_str(" AND t.due_date BETWEEN ? AND ?");
+                sql.push_str(" AND tk.due_date BETWEEN ? AND ?");
                 args.push(date(monday));
                 args.push(date(monday + Duration::days(6)));
             }
         }
         if let Some(from) = filter.due_from {
-            sql.push_str(" AND t.due_date >= ?");
+            sql.push_str(" AND tk.due_date >= ?");
             args.push(date(from));
         }
         if let Some(to) = filter.due_to {
-            sql.push_str(" AND t.due_date <= ?");
+            sql.push_str(" AND tk.due_date <= ?");
             args.push(date(to));
         }
         if !filter.group.is_empty() {
             sql.push_str(
-                " AND t.group_id IN (SELECT g.id FROM task_groups g WHERE g.path = ? OR g.path LIKE ? ESCAPE '\\')",
+                " AND tk.group_id IN (SELECT g.id FROM task_groups g WHERE g.path = ? OR g.path LIKE ? ESCAPE '\\')",
             );
             args.push(Value::Text(filter.group.clone()));
             args.push(Value::Text(format!("{}/%", like_escape(&filter.group))));

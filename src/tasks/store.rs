@@ -11,16 +11,16 @@ use crate::log::{self, EventKind, NewEvent};
 use crate::register::list;
 use crate::users::UserId;
 
-pub(super) const COLUMNS: &str = "t.id, t.description, t.assignee_id, \
-    (SELECT g.path FROM task_groups g WHERE g.id = t.group_id), \
-    t.due_date, t.due_time, t.customer_id, t.contact_id, t.done_at, t.remind_days_before, \
-    t.created_at, t.updated_at, \
-    (SELECT u.name FROM users u WHERE u.id = t.assignee_id), \
-    (SELECT c.name FROM customers c WHERE c.id = t.customer_id), \
-    (SELECT trim(p.first_name || ' ' || p.last_name) FROM contacts p WHERE p.id = t.contact_id), \
+pub(super) const COLUMNS: &str = "tk.id, tk.description, tk.assignee_id, \
+    (SELECT g.path FROM task_groups g WHERE g.id = tk.group_id), \
+    tk.due_date, tk.due_time, tk.customer_id, tk.contact_id, tk.done_at, tk.remind_days_before, \
+    tk.created_at, tk.updated_at, \
+    (SELECT u.name FROM users u WHERE u.id = tk.assignee_id), \
+    (SELECT c.name FROM customers c WHERE c.id = tk.customer_id), \
+    (SELECT trim(p.first_name || ' ' || p.last_name) FROM contacts p WHERE p.id = tk.contact_id), \
     (SELECT group_concat(r.id || char(30) || r.kind || char(30) || r.remind_at || char(30) || \
        coalesce(r.delivered_at, '') || char(30) || coalesce(r.dismissed_at, ''), char(31)) \
-     FROM reminders r WHERE r.task_id = t.id)";
+     FROM reminders r WHERE r.task_id = tk.id)";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Task> {
     let reminders: Option<String> = r.get(15)?;
