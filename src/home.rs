@@ -17,6 +17,7 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_events = events::newest(ctx.conn, 10, 0)?;
     let newest_customers = customers::newest(ctx.conn, 10)?;
     let newest_contacts = contacts::newest(ctx.conn, 10)?;
+    let task_cards = crate::tasks::pages::front_cards(ctx)?;
     let frame = ctx.frame(Section::Front);
     let f = &frame;
     let greeting = f.lang.tf(
@@ -29,8 +30,7 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     let body = html! {
         h1 { (greeting) }
         div.grid {
-            section.card { h2 { (f.t("front.reminders")) } (views::empty(f.t("front.no_reminders"))) }
-            section.card { h2 { (f.t("front.tasks")) } (views::empty(f.t("front.no_tasks"))) }
+            (task_cards(f))
             section.card {
                 h2 { (f.t("front.newest_customers")) }
                 @if newest_customers.is_empty() {
@@ -62,10 +62,7 @@ pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
     if section == Section::Log {
         return log_page(ctx);
     }
-    let (title, empty) = match section {
-        Section::Documents => ("nav.documents", "section.no_documents"),
-        _ => ("nav.tasks", "front.no_tasks"),
-    };
+    let (title, empty) = ("nav.documents", "section.no_documents");
     let frame = ctx.frame(section);
     let f = &frame;
     let body = html! {

@@ -39,6 +39,7 @@ pub mod contacts;
 pub mod customers;
 mod exchange;
 mod home;
+pub mod tasks;
 pub mod users;
 
 // Core: used by every feature, uses none.

@@ -26,6 +26,10 @@ pub(crate) struct Settings {
     pub customer_number_prefix: String,
     /// The zone every time is shown in; times are stored in UTC.
     pub time_zone: Tz,
+    /// A new task's reminder lead time in days (0: no advance reminder).
+    pub remind_days_before: u32,
+    /// When the working day starts, in the company's time zone: reminders go out then.
+    pub workday_start: chrono::NaiveTime,
 }
 
 impl Default for Settings {
@@ -41,6 +45,8 @@ impl Default for Settings {
             backup_keep: 7,
             customer_number_prefix: String::new(),
             time_zone: chrono_tz::Europe::Helsinki,
+            remind_days_before: 1,
+            workday_start: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time"),
         }
     }
 }
@@ -53,6 +59,7 @@ pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("lockout_minutes", 1, 24 * 60),
     ("backup_interval_hours", 0, 24 * 365),
     ("backup_keep", 1, 1000),
+    ("remind_days_before", 0, 365),
 ];
 
 /// Reads every setting in one query (it runs on every request).
@@ -79,7 +86,16 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         time_zone: get("time_zone")
             .and_then(|v| parse_time_zone(&v))
             .unwrap_or(d.time_zone),
+        remind_days_before: number("remind_days_before", d.remind_days_before),
+        workday_start: get("workday_start")
+            .and_then(|v| parse_time(&v))
+            .unwrap_or(d.workday_start),
     })
+}
+
+/// A time of day written `HH:MM` (or `H:MM`).
+pub(crate) fn parse_time(text: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
 }
 
 /// A time zone of the tz database by its name (`Europe/Helsinki`), in any letter case.
@@ -122,6 +138,11 @@ impl Settings {
                 self.customer_number_prefix.clone(),
             ),
             ("time_zone", self.time_zone.name().into()),
+            ("remind_days_before", self.remind_days_before.to_string()),
+            (
+                "workday_start",
+                self.workday_start.format("%H:%M").to_string(),
+            ),
         ]
     }
 
@@ -150,6 +171,7 @@ impl Settings {
             "lockout_attempts" => &mut self.lockout_attempts,
             "lockout_minutes" => &mut self.lockout_minutes,
             "backup_interval_hours" => &mut self.backup_interval_hours,
+            "remind_days_before" => &mut self.remind_days_before,
             _ => &mut self.backup_keep,
         };
         *slot = value;
@@ -160,6 +182,15 @@ impl Settings {
     pub(crate) fn set_time_zone(&mut self, text: &str) -> Result<()> {
         self.time_zone =
             parse_time_zone(text).ok_or(Error::field("time_zone", "settings.time_zone_invalid"))?;
+        Ok(())
+    }
+
+    /// Sets the start of the working day from form text `HH:MM`.
+    pub(crate) fn set_workday_start(&mut self, text: &str) -> Result<()> {
+        self.workday_start = parse_time(text).ok_or(Error::field(
+            "workday_start",
+            "settings.workday_start_invalid",
+        ))?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
 use minicrm::register::list::{list_sql, sort_key};
+use minicrm::tasks::list::{self as tasks, Tasks};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
@@ -34,6 +35,9 @@ const BIG: &[&str] = &[
     "customer_contacts",
     "customer_tags",
     "contact_tags",
+    "tk",
+    "tasks",
+    "reminders",
 ];
 
 fn log_search_sql() -> String {
@@ -231,8 +235,63 @@ fn check_all(conn: &Connection, statements: &[Statement]) -> Vec<(String, String
     failures
 }
 
+/// Every filter and sort combination of the task list (statuses × windows × one narrowing).
+fn task_queries(user: i64, customer: i64) -> Vec<(String, tasks::ListQuery)> {
+    let mut out = Vec::new();
+    let sorts = [tasks::Sort::Due, tasks::Sort::DueDesc];
+    let statuses = [tasks::Status::All, tasks::Status::Open, tasks::Status::Done];
+    let whens = [
+        tasks::When::Any,
+        tasks::When::Overdue,
+        tasks::When::Today,
+        tasks::When::Week,
+    ];
+    for sort in sorts {
+        for status in statuses {
+            for when in whens {
+                for narrow in ["", "assignee", "customer", "contact", "group", "q"] {
+                    let mut q = tasks::ListQuery::search("", sort, 50);
+                    q.filter.status = status;
+                    q.filter.when = when;
+                    q.filter.today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1);
+                    match narrow {
+                        "assignee" => q.filter.assignee_id = Some(user),
+                        "customer" => q.filter.customer_id = Some(customer),
+                        "contact" => q.filter.contact_id = Some(1),
+                        "group" => q.filter.group = "Myynti".into(),
+                        "q" => q.q = "soita".into(),
+                        _ => {}
+                    }
+                    let name = format!(
+                        "tasks sort={} status={status:?} when={when:?} {narrow}",
+                        sort_key::<Tasks>(sort)
+                    );
+                    out.push((name, q));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn statements(owner: i64, customer: i64) -> Vec<Statement> {
     let mut out = Vec::new();
+    for (name, query) in task_queries(owner, customer) {
+        let (sql, args) = list_sql(&query, false);
+        let f = &query.filter;
+        let filtered = !query.q.is_empty()
+            || f.assignee_id.is_some()
+            || f.customer_id.is_some()
+            || f.contact_id.is_some()
+            || !f.group.is_empty()
+            || f.when != tasks::When::Any;
+        out.push(Statement {
+            name,
+            sql,
+            args,
+            filtered,
+        });
+    }
     for (name, query) in customer_queries(owner) {
         let (sql, args) = list_sql(&query, false);
         let filtered =
@@ -278,7 +337,7 @@ fn assert_good_list_plans(conn: &Connection) {
         )
         .unwrap();
     let statements = statements(owner, customer);
-    assert_eq!(statements.len(), 120 + 32);
+    assert_eq!(statements.len(), 120 + 32 + 2 * 3 * 4 * 6);
     let failures = check_all(conn, &statements);
     let unexpected: Vec<&String> = failures
         .iter()

@@ -20,6 +20,7 @@ const NUMBER_FIELDS: &[(&str, &str)] = &[
     ("lockout_minutes", "settings.lockout_minutes"),
     ("backup_interval_hours", "settings.backup_interval_hours"),
     ("backup_keep", "settings.backup_keep"),
+    ("remind_days_before", "settings.remind_days_before"),
 ];
 
 /// The form label of a setting, also used to name it in the log.
@@ -29,6 +30,7 @@ fn label_of(key: &str) -> &'static str {
         "default_language" => "settings.default_language",
         "customer_number_prefix" => "settings.customer_number_prefix",
         "time_zone" => "settings.time_zone",
+        "workday_start" => "settings.workday_start",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -57,6 +59,10 @@ fn settings_form_values(s: &Settings) -> Form {
             s.customer_number_prefix.clone(),
         ),
         ("time_zone".to_string(), s.time_zone.name().to_string()),
+        (
+            "workday_start".to_string(),
+            s.workday_start.format("%H:%M").to_string(),
+        ),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -121,7 +127,16 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             errors.extend(e.fields().iter().cloned());
         }
     }
+    if form.has("workday_start") {
+        if let Err(e) = after.set_workday_start(form.get("workday_start")) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
     for (key, _) in NUMBER_FIELDS {
+        // A form from before a setting existed keeps it as it is.
+        if !form.has(key) {
+            continue;
+        }
         if let Err(e) = after.set_number(key, form.get(key)) {
             errors.extend(e.fields().iter().cloned());
         }
@@ -191,10 +206,16 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus
                 }
                 fieldset {
                     legend { (f.t("backups.title")) }
-                    @for (key, label) in &NUMBER_FIELDS[4..] {
+                    @for (key, label) in &NUMBER_FIELDS[4..6] {
                         (Field::text(key, label, values.get(key)).kind("number").required().render(f, errors))
                     }
                     p.hint { (f.t("settings.backup_interval_hint")) }
+                }
+                fieldset {
+                    legend { (f.t("nav.tasks")) }
+                    (Field::text("remind_days_before", "settings.remind_days_before", values.get("remind_days_before")).kind("number").required().hint("settings.remind_days_before_hint").render(f, errors))
+                    (Field::text("workday_start", "settings.workday_start", values.get("workday_start")).kind("time").required().render(f, errors))
+                    p { a href="/settings/task-groups" { (f.t("tasks.groups_title")) } }
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }

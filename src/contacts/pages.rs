@@ -14,7 +14,7 @@ use crate::customers::{Customer, CustomerId};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
-use crate::http::{Ctx, Resp};
+use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
@@ -285,7 +285,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         let query = customer_list::ListQuery::search(&find, customer_list::Sort::Name, 20);
         register::list::page(ctx.conn, &query)?.0
     };
-    let content = TabContent::load(ctx, |conn, limit, offset| {
+    let content = TabContent::load(ctx, CardOf::Contact(p.id.0), |conn, limit, offset| {
         events::for_contact(conn, p.id.0, limit, offset)
     })?;
     let tab = content.tab();

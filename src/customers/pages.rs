@@ -11,7 +11,7 @@ use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
-use crate::http::{Ctx, Resp};
+use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{Editable, FormPage, LookAlike};
@@ -321,7 +321,7 @@ pub(crate) fn card(
     status: u16,
 ) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let content = TabContent::load(ctx, |conn, limit, offset| {
+    let content = TabContent::load(ctx, CardOf::Customer(c.id.0), |conn, limit, offset| {
         events::for_customer(conn, c.id.0, limit, offset)
     })?;
     let tab = content.tab();

@@ -59,6 +59,12 @@ impl Form {
         }
     }
 
+    /// Sets `name` to `value`, replacing every value it had.
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.pairs.retain(|(n, _)| n != name);
+        self.pairs.push((name.to_string(), value.into()));
+    }
+
     /// A checkbox: present with any value.
     pub(crate) fn checked(&self, name: &str) -> bool {
         self.has(name)

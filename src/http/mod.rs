@@ -24,4 +24,32 @@ pub(crate) struct App {
     pub allowed_hosts: Vec<String>,
     /// The background jobs' last and next runs, written by the jobs thread.
     pub jobs: Arc<jobs::Health>,
+    /// What features above the core hand in to core pages (set by the server).
+    pub hooks: Hooks,
+}
+
+/// The record a card shows, for a module that hands in one of its tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CardOf {
+    Customer(i64),
+    Contact(i64),
+}
+
+/// A tab's content, loaded, waiting for the page's frame to be drawn.
+pub(crate) type TabView = Box<dyn Fn(&crate::views::Frame) -> maud::Markup>;
+
+/// Loads a card's tab for the record.
+pub(crate) type TabHook = fn(&mut Ctx<'_>, CardOf) -> crate::error::Result<TabView>;
+
+/// How many reminders wait for the user (the badge in the header).
+pub(crate) type CountHook = fn(&rusqlite::Connection, i64) -> rusqlite::Result<i64>;
+
+/// Features' contributions to the core's pages, so that the core names no feature: the server
+/// fills them in at start (`server/run.rs`).
+#[derive(Default)]
+pub(crate) struct Hooks {
+    /// The Tasks tab of the customer and contact cards.
+    pub tasks_tab: Option<TabHook>,
+    /// The number on the reminder badge.
+    pub reminder_count: Option<CountHook>,
 }

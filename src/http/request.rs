@@ -193,7 +193,13 @@ impl<'a> Ctx<'a> {
     /// What the layout shows for this request: language, user, CSRF token, the one-time message.
     pub(crate) fn frame(&mut self, section: Section) -> Frame {
         let flash = self.take_flash();
+        // The badge is a nicety: a failure to count leaves it out rather than failing the page.
+        let reminders = match (self.app.hooks.reminder_count, &self.user) {
+            (Some(count), Some(user)) => count(self.conn, user.id.0).unwrap_or(0),
+            _ => 0,
+        };
         Frame {
+            reminders,
             lang: self.lang,
             user: self.user.clone(),
             csrf: self.csrf_token(),

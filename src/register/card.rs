@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::http::form::page_params;
-use crate::http::Ctx;
+use crate::http::{CardOf, Ctx, TabView};
 use crate::log::view::event_list;
 use crate::log::Event;
 use crate::views::{empty, pager, CardTab, Frame};
@@ -22,13 +22,15 @@ pub(crate) enum TabContent {
         limit: i64,
     },
     Documents,
-    Tasks,
+    /// The tasks of the record, handed in by the tasks module (none without it).
+    Tasks(Option<TabView>),
 }
 
 impl TabContent {
     /// The tab the URL asks for, loaded; `events(conn, limit, offset)` reads the record's log.
     pub(crate) fn load(
-        ctx: &Ctx,
+        ctx: &mut Ctx,
+        of: CardOf,
         events: impl FnOnce(&Connection, i64, i64) -> rusqlite::Result<Vec<Event>>,
     ) -> Result<TabContent> {
         Ok(match CardTab::parse(ctx.query.get("tab")) {
@@ -42,7 +44,10 @@ impl TabContent {
                 }
             }
             CardTab::Documents => TabContent::Documents,
-            CardTab::Tasks => TabContent::Tasks,
+            CardTab::Tasks => match ctx.app.hooks.tasks_tab {
+                Some(load) => TabContent::Tasks(Some(load(ctx, of)?)),
+                None => TabContent::Tasks(None),
+            },
         })
     }
 
@@ -51,7 +56,7 @@ impl TabContent {
             TabContent::Details => CardTab::Details,
             TabContent::Log { .. } => CardTab::Log,
             TabContent::Documents => CardTab::Documents,
-            TabContent::Tasks => CardTab::Tasks,
+            TabContent::Tasks(_) => CardTab::Tasks,
         }
     }
 
@@ -68,7 +73,8 @@ impl TabContent {
                 (pager(f, &format!("{base}?tab=log"), *offset, *limit, events.len() as i64 > *limit))
             }),
             TabContent::Documents => Some(empty(f.t("section.no_documents"))),
-            TabContent::Tasks => Some(empty(f.t("front.no_tasks"))),
+            TabContent::Tasks(Some(view)) => Some(view(f)),
+            TabContent::Tasks(None) => Some(empty(f.t("front.no_tasks"))),
         }
     }
 }

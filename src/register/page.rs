@@ -55,6 +55,9 @@ pub(crate) trait Listed: Register {
     /// The pages' order when the URL names none (the API's is newest first).
     const PAGE_SORT: Self::Sort;
     const HEADINGS: &'static [Column<Self::Sort>];
+    /// Whether the list has tags, a CSV export, a duplicate finder and bulk tagging (a register
+    /// without them, such as tasks, says `false`).
+    const SHARED_ACTIONS: bool = true;
 
     fn extra(ctx: &mut Ctx, query: &ListQuery<Self>, rows: &[Self::Row]) -> Result<Self::Extra>;
     /// Follows the heading (": Yritys Oy" when the list is one customer's).
@@ -120,6 +123,7 @@ fn list_page<R: Listed>(
 ) -> Markup {
     let path = R::PATH;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let can_tag = can_write && R::SHARED_ACTIONS;
     let base = with_param(url, path, &["offset", "select"], "");
     let mut tag_options = vec![("", f.t("customers.any_tag"))];
     tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
@@ -141,22 +145,28 @@ fn list_page<R: Listed>(
                 label for="f-q" { (f.t("customers.search")) }
                 input #f-q type="search" name="q" value=(query.q) placeholder=(f.t(R::SEARCH_HINT));
             }
-            (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
+            @if R::SHARED_ACTIONS {
+                (select(f, "tag", "customers.tags", &tag_options, &query.tag, &[]))
+            }
             (R::filters(f, query, extra))
             (select(f, "sort", "sort.label", &sort_options, sort_key::<R>(query.sort), &[]))
             button type="submit" { (f.t("search.button")) }
         }
-        p.actions {
-            a href=(export) { (f.t("customers.export_csv")) }
-            (R::more_actions(f, query))
-            " · " a href=(format!("{path}/duplicates")) { (f.t("duplicates.title")) }
+        @if R::SHARED_ACTIONS {
+            p.actions {
+                a href=(export) { (f.t("customers.export_csv")) }
+                (R::more_actions(f, query))
+                " · " a href=(format!("{path}/duplicates")) { (f.t("duplicates.title")) }
+            }
+        } @else {
+            p.actions { (R::more_actions(f, query)) }
         }
         @if rows.is_empty() {
             (views::empty(f.t(if filtered { "customers.nothing_found" } else { "list.empty" })))
         } @else {
             p.count role="status" { (count_text(f, count)) }
             form #bulk method="post" action=(format!("{path}/tags")) {
-                @if can_write {
+                @if can_tag {
                     (csrf_input(f))
                     input type="hidden" name="back" value=(base);
                     div.bulk {
@@ -170,7 +180,7 @@ fn list_page<R: Listed>(
                 }
                 div.table-wrap { table.list {
                     thead { tr {
-                        @if can_write { th { span.visually-hidden { (f.t("bulk.select")) } } }
+                        @if can_tag { th { span.visually-hidden { (f.t("bulk.select")) } } }
                         @for column in R::HEADINGS {
                             (heading::<R>(f, url, path, query.sort, column))
                         }
@@ -178,7 +188,7 @@ fn list_page<R: Listed>(
                     tbody {
                         @for row in &rows {
                             tr.inactive[row.inactive] {
-                                @if can_write {
+                                @if can_tag {
                                     td { input type="checkbox" name="id" value=(row.id) checked[all_selected] aria-label=(format!("{} {}", f.t("bulk.select"), row.name)); }
                                 }
                                 @for cell in &row.cells {

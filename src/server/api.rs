@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::http::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::{Ctx, Resp};
 use crate::views::{self, Section};
-use crate::{contacts, customers, exchange, users};
+use crate::{contacts, customers, exchange, tasks, users};
 
 /// Paths relative to `/api/v1`.
 #[rustfmt::skip]
@@ -31,6 +31,13 @@ pub static API: &[Route] = &[
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::api::get(c, p.id(0)?)),
     route(Patch, "/contacts/{id}", Writer, |c, p, _| contacts::api::patch(c, p.id(0)?)),
     route(Delete, "/contacts/{id}", Writer, |c, p, _| contacts::api::delete(c, p.id(0)?)),
+    route(Get, "/tasks", LoggedIn, |c, _, _| tasks::api::list(c)),
+    route(Post, "/tasks", Writer, |c, _, _| tasks::api::create(c)),
+    route(Get, "/tasks/{id}", LoggedIn, |c, p, _| tasks::api::get(c, p.id(0)?)),
+    route(Patch, "/tasks/{id}", Writer, |c, p, _| tasks::api::patch(c, p.id(0)?)),
+    route(Delete, "/tasks/{id}", Writer, |c, p, _| tasks::api::delete(c, p.id(0)?)),
+    route(Get, "/reminders", LoggedIn, |c, _, _| tasks::api::reminders(c)),
+    route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::api::dismiss(c, p.id(0)?)),
 ];
 
 /// Every route of the OpenAPI document with its summary, parameters and answers.

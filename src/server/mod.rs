@@ -51,6 +51,17 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
     if path == "/_test/panic" && ctx.app.config.test_routes {
         panic!("a handler panicked on purpose");
     }
+    // Tests set the reminder job's clock: deliver what is due at `now` (RFC 3339).
+    if path == "/_test/reminders/deliver" && ctx.app.config.test_routes {
+        let now = chrono::DateTime::parse_from_rfc3339(ctx.query.get("now"))
+            .map_err(|_| Error::BadRequest("`now` is an RFC 3339 time.".into()))?
+            .with_timezone(&chrono::Utc);
+        let delivered = crate::tasks::reminders::deliver_due(ctx.conn, now)?;
+        return Ok(Resp::json(
+            200,
+            &serde_json::json!({ "delivered": delivered }),
+        ));
+    }
     if path == "/favicon.ico" {
         return Resp::asset("favicon.svg").ok_or(Error::NotFound);
     }

@@ -169,6 +169,64 @@ fn contact_input_schema() -> Value {
     })
 }
 
+fn task_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "description", "assignee_id", "due_date", "status", "reminders", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "description": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "assignee_id": {"type": "integer", "description": "The user who does the task."},
+            "group": {"type": ["string", "null"], "description": "The group's path, such as Sales/Calls."},
+            "due_date": {"type": "string", "format": "date"},
+            "due_time": {"type": ["string", "null"], "description": "HH:MM, or null."},
+            "customer_id": {"type": ["integer", "null"]},
+            "contact_id": {"type": ["integer", "null"]},
+            "status": {"type": "string", "enum": ["open", "done"]},
+            "done_at": {"type": ["string", "null"], "format": "date-time"},
+            "remind_days_before": {"type": ["integer", "null"], "minimum": 0, "maximum": 365},
+            "reminders": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["before", "due"]},
+                "remind_at": {"type": "string", "format": "date-time"},
+                "delivered_at": {"type": ["string", "null"]}, "dismissed_at": {"type": ["string", "null"]}
+            }}},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
+fn task_input_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "On POST `description`, `assignee_id` and `due_date` are required; a missing `remind_days_before` is the company's default and null is no advance reminder. A group must exist (settings). On PATCH only the given fields change; null clears a nullable one; `status` marks the task done (its undelivered reminders go) or reopens it; a new date or time reschedules the reminders.",
+        "properties": {
+            "description": {"type": "string"}, "assignee_id": {"type": "integer"},
+            "group": {"type": ["string", "null"]}, "due_date": {"type": "string", "format": "date"},
+            "due_time": {"type": ["string", "null"]}, "customer_id": {"type": ["integer", "null"]},
+            "contact_id": {"type": ["integer", "null"]}, "remind_days_before": {"type": ["integer", "null"]},
+            "status": {"type": "string", "enum": ["open", "done"]}
+        }
+    })
+}
+
+fn reminder_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "task_id", "kind", "remind_at", "description", "due_date"],
+        "properties": {
+            "id": {"type": "integer"}, "task_id": {"type": "integer"}, "user_id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["before", "due"]},
+            "remind_at": {"type": "string", "format": "date-time"},
+            "delivered_at": {"type": ["string", "null"]}, "dismissed_at": {"type": ["string", "null"]},
+            "description": {"type": "string"}, "due_date": {"type": "string", "format": "date"},
+            "due_time": {"type": ["string", "null"]},
+            "customer_id": {"type": ["integer", "null"]}, "customer_name": {"type": ["string", "null"]},
+            "contact_id": {"type": ["integer", "null"]}, "contact_name": {"type": ["string", "null"]}
+        }
+    })
+}
+
 fn paths() -> Value {
     let not_found = || error_response("No such item");
     let invalid = || error_response("Validation failed; `fields` names the fields");
@@ -199,6 +257,28 @@ fn paths() -> Value {
             "sort",
             "-created_at (default), created_at, name, -name.",
             json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name"]}),
+        ),
+    ]);
+    let mut task_list = list_parameters();
+    task_list.extend([
+        query("q", "Matches the description by word prefix.", json!({"type": "string"})),
+        query("assignee_id", "Only this user's tasks; `me` is the caller.", json!({"type": "string"})),
+        query("status", "open, done or all (default).", json!({"type": "string", "enum": ["open", "done", "all"]})),
+        query("when", "overdue (open, dated before today), today or week (this Monday to Sunday), in the company's time zone.", json!({"type": "string", "enum": ["overdue", "today", "week"]})),
+        query("group", "A group's path; its subgroups count too.", json!({"type": "string"})),
+        id_filter("customer_id", "Only this customer's tasks."),
+        id_filter("contact_id", "Only this contact's tasks."),
+        query("due_from", "Dated on or after (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+        query("due_to", "Dated on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+        query("sort", "due (default) or -due.", json!({"type": "string", "enum": ["due", "-due"]})),
+    ]);
+    let mut reminder_list = list_parameters();
+    reminder_list.extend([
+        id_filter("user_id", "Whose reminders; the caller's by default."),
+        query(
+            "state",
+            "pending (not delivered yet), delivered, or all (default).",
+            json!({"type": "string", "enum": ["pending", "delivered", "all"]}),
         ),
     ]);
     let vcard = || json!({"description": "vCard 4.0", "content": {"text/vcard": {}}});
@@ -251,6 +331,27 @@ fn paths() -> Value {
                 vec![id_filter("customer_id", "Only this customer's contacts.")], None,
                 vec![("200", vcard()), ("400", error_response("A bad parameter")), ("404", not_found())], false)
         },
+        "/tasks": {
+            "get": op("Tasks, by date unless `sort` says otherwise.", task_list, None,
+                vec![("200", json_body(page_of("Task"), "A page of tasks")), ("400", error_response("A bad parameter"))], false),
+            "post": op("Create a task; its reminders are scheduled and the log records it.", vec![], Some(task_input_schema()),
+                vec![("201", json_body(schema_ref("Task"), "The new task")), ("422", invalid())], true)
+        },
+        "/tasks/{id}": {
+            "get": op("One task with its reminders.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Task"), "The task")), ("404", not_found())], false),
+            "patch": op("Change the given fields, mark done or reopen; reminders follow.", vec![path_id("id")], Some(task_input_schema()),
+                vec![("200", json_body(schema_ref("Task"), "The changed task")), ("404", not_found()), ("422", invalid())], true),
+            "delete": op("Delete a task and its reminders; its log events stay.", vec![path_id("id")], None,
+                vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
+        },
+        "/reminders": {
+            "get": op("Reminders whose time has come and that are not dismissed, newest first, with their task.", reminder_list, None,
+                vec![("200", json_body(page_of("Reminder"), "A page of reminders")), ("400", error_response("A bad parameter"))], false)
+        },
+        "/reminders/{id}/dismiss": {
+            "post": op("Dismiss one of the caller's reminders.", vec![path_id("id")], None,
+                vec![("204", json!({"description": "Dismissed"})), ("404", not_found())], true)
+        },
         "/openapi.json": {"get": op("This document.", vec![], None, vec![("200", json!({"description": "The OpenAPI document"}))], false)},
         "/docs": {"get": op("This document as a readable page.", vec![], None, vec![("200", json!({"description": "An HTML page"}))], false)}
     })
@@ -284,6 +385,8 @@ pub(crate) fn document() -> Value {
                 },
                 "Customer": customer_schema(),
                 "Contact": contact_schema(),
+                "Task": task_schema(),
+                "Reminder": reminder_schema(),
                 "Link": {"type": "object", "required": ["customer_id"], "properties": {"customer_id": {"type": "integer"}, "role": {"type": "string"}}},
                 "Error": {
                     "type": "object",

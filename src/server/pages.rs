@@ -8,8 +8,9 @@ use crate::customers::list::Customers;
 use crate::http::Method::{Get, Post};
 use crate::register::form;
 use crate::register::page::{self, bulk_tags};
+use crate::tasks::list::Tasks;
 use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, users};
+use crate::{admin, contacts, customers, exchange, home, tasks, users};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -21,7 +22,17 @@ pub static PAGES: &[Route] = &[
     route(Get, "/", LoggedIn, |c, _, _| home::front(c)),
     route(Get, "/search", LoggedIn, |c, _, _| home::search(c)),
     route(Get, "/documents", LoggedIn, |c, _, _| home::section(c, Section::Documents)),
-    route(Get, "/tasks", LoggedIn, |c, _, _| home::section(c, Section::Tasks)),
+    route(Get, "/tasks", LoggedIn, |c, _, _| tasks::pages::list_page(c)),
+    route(Get, "/tasks/new", Writer, |c, _, _| tasks::pages::new_form(c)),
+    route(Post, "/tasks/new", Writer, |c, _, f| form::create::<Tasks>(c, f)),
+    route(Get, "/tasks/{id}", LoggedIn, |c, p, _| tasks::pages::card(c, p.id(0)?)),
+    route(Get, "/tasks/{id}/edit", Writer, |c, p, _| form::edit_form::<Tasks>(c, p.id(0)?)),
+    route(Post, "/tasks/{id}/edit", Writer, |c, p, f| form::save::<Tasks>(c, p.id(0)?, f)),
+    route(Post, "/tasks/{id}/done", Writer, |c, p, f| tasks::pages::set_done(c, p.id(0)?, true, f)),
+    route(Post, "/tasks/{id}/reopen", Writer, |c, p, f| tasks::pages::set_done(c, p.id(0)?, false, f)),
+    route(Get, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete_confirm(c, p.id(0)?)),
+    route(Post, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete(c, p.id(0)?)),
+    route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::pages::dismiss(c, p.id(0)?)),
     route(Get, "/log", LoggedIn, |c, _, _| home::section(c, Section::Log)),
     route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
@@ -68,6 +79,9 @@ pub static PAGES: &[Route] = &[
     route(Post, "/settings/users/new", Admin, |c, _, f| users::pages::user_create(c, f)),
     route(Get, "/settings/users/{id}", Admin, |c, p, _| users::pages::user_edit(c, p.id(0)?)),
     route(Post, "/settings/users/{id}", Admin, |c, p, f| users::pages::user_save(c, p.id(0)?, f)),
+    route(Get, "/settings/task-groups", Admin, |c, _, _| tasks::pages::groups_page(c)),
+    route(Post, "/settings/task-groups", Admin, |c, _, f| tasks::pages::add_group(c, f)),
+    route(Post, "/settings/task-groups/{id}/delete", Admin, |c, p, _| tasks::pages::delete_group(c, p.id(0)?)),
     route(Get, "/settings/logins", Admin, |c, _, _| users::pages::login_history(c)),
     route(Get, "/settings/import", Admin, |c, _, _| exchange::pages::import_form(c)),
     route(Post, "/settings/import", Admin, |c, _, f| exchange::pages::import_submit(c, f)),

@@ -91,6 +91,10 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     let app = Arc::new(App {
         allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
         jobs: jobs.health(),
+        hooks: crate::http::Hooks {
+            tasks_tab: Some(crate::tasks::pages::card_tab),
+            reminder_count: Some(crate::tasks::reminders::badge_count),
+        },
         config,
     });
 
@@ -367,4 +371,12 @@ fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Ch
             Ok(())
         },
     );
+    // Reminders whose time has come, each delivered once; the first turn at start delivers
+    // the ones missed while the server was down.
+    jobs.every("jobs.reminders", REMINDER_EVERY, |conn, now| {
+        crate::tasks::reminders::deliver_due(conn, now).map(|_| ())
+    });
 }
+
+/// How often the reminder job looks for reminders whose time has come.
+const REMINDER_EVERY: Duration = Duration::from_secs(30);

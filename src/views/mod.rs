@@ -46,6 +46,8 @@ pub(crate) struct Frame {
     pub search: String,
     /// The company's time zone, which every time on the page is shown in.
     pub tz: Tz,
+    /// Delivered reminders the user has not dismissed (the header's badge).
+    pub reminders: i64,
 }
 
 impl Frame {
@@ -110,6 +112,12 @@ pub(crate) fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
                             }
                         }
                         div.tools {
+                        @if f.reminders > 0 {
+                            a.reminder-badge href="/#reminders" title=(f.t("reminders.badge")) {
+                                span.visually-hidden { (f.t("reminders.badge")) ": " }
+                                span.count { (f.reminders) }
+                            }
+                        }
                         form.search role="search" method="get" action="/search" {
                             label.visually-hidden for="global-search" { (f.t("search.label")) }
                             input #global-search type="search" name="q" value=(f.search) placeholder=(f.t("search.placeholder"));

@@ -1,0 +1,75 @@
+//! `/api/v1/tasks` and `/api/v1/reminders`.
+
+use chrono::Utc;
+
+use super::list::{Sort, Tasks};
+use super::reminders::{self, State};
+use super::store;
+use super::TaskInput;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::page_params;
+use crate::http::{Ctx, Resp};
+use crate::register::{self, list::id_param, list::unknown_value};
+
+pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
+    super::pages::prepare_query(ctx, false)?;
+    register::api_list::<Tasks>(ctx, Sort::Due)
+}
+
+pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let input: TaskInput = ctx.json()?;
+    let id = db::write(ctx.conn, |tx| {
+        store::create(tx, &input, Some(by), Utc::now())
+    })?;
+    let created = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    Ok(Resp::json(201, &created).with_header("Location", format!("/api/v1/tasks/{id}")))
+}
+
+pub(crate) fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let t = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    Ok(Resp::json(200, &t))
+}
+
+/// Changes the given fields; `status` marks the task done or reopens it.
+pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    let input: TaskInput = ctx.json()?;
+    db::write(ctx.conn, |tx| {
+        store::update(tx, id, &input, Some(by), Utc::now())
+    })?;
+    get(ctx, id)
+}
+
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| store::delete(tx, id, Some(by)))?;
+    Ok(Resp::new(204, "application/json", Vec::new()))
+}
+
+/// `GET /reminders?user_id=&state=`: reminders whose time has come and that are not dismissed.
+pub(crate) fn reminders(ctx: &mut Ctx) -> Result<Resp> {
+    let user = match id_param(&ctx.query, "user_id")? {
+        Some(id) => id,
+        None => ctx.user()?.id.0,
+    };
+    let state = match ctx.query.get("state") {
+        "" | "all" => State::All,
+        "pending" => State::Pending,
+        "delivered" => State::Delivered,
+        _ => return Err(unknown_value("state")),
+    };
+    let (limit, offset) = page_params(&ctx.query)?;
+    let mut items = reminders::of_user(ctx.conn, user, state, Utc::now(), limit + 1, offset)?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Ok(register::list_answer(&items, more, offset, limit))
+}
+
+/// `POST /reminders/{id}/dismiss`: one of the caller's own reminders.
+pub(crate) fn dismiss(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let me = ctx.user()?.id.0;
+    reminders::dismiss(ctx.conn, id, me, Utc::now())?;
+    Ok(Resp::new(204, "application/json", Vec::new()))
+}

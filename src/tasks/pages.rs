@@ -1,0 +1,721 @@
+//! Task pages: the list (mine or everyone's; open, done, overdue, today, this week; by group,
+//! customer, person), the add and edit forms (pre-filled from a card), a task's page with
+//! one-click done/reopen, delete, the cards' Tasks tab, the front page's cards, and the groups
+//! in settings.
+
+use chrono::{NaiveDate, Utc};
+use maud::{html, Markup};
+use rusqlite::{Connection, Transaction};
+
+use super::list::{ListQuery, Sort, Status, Tasks};
+use super::reminders::{self, DueReminder, State};
+use super::store::{self, Group};
+use super::{Task, TaskInput};
+use crate::auth::{User, UserId};
+use crate::customers::CustomerId;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::form::Form;
+use crate::http::{CardOf, Ctx, Resp, TabView};
+use crate::i18n::Lang;
+use crate::register::form::{Editable, FormPage};
+use crate::register::page::{Column, ListRow, Listed};
+use crate::register::{self, list};
+use crate::views::{self, csrf_input, detail, layout, select, textarea, Field, Frame, Section};
+
+/// The company's today.
+pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
+    Utc::now()
+        .with_timezone(&ctx.settings.time_zone)
+        .date_naive()
+}
+
+/// Fills in what the list's URL leaves to the server: `assignee_id=me` is the user, `today`
+/// is the company's, and the page shows open tasks unless it says otherwise.
+pub(crate) fn prepare_query(ctx: &mut Ctx, page: bool) -> Result<()> {
+    let me = ctx.user()?.id.0;
+    if ctx.query.get("assignee_id") == "me" {
+        ctx.query.set("assignee_id", me.to_string());
+    }
+    if page && !ctx.query.has("status") {
+        ctx.query.set("status", "open");
+    }
+    let today = today(ctx).format("%Y-%m-%d").to_string();
+    ctx.query.set("today", today);
+    Ok(())
+}
+
+/// `GET /tasks`.
+pub(crate) fn list_page(ctx: &mut Ctx) -> Result<Resp> {
+    prepare_query(ctx, true)?;
+    register::page::list::<Tasks>(ctx)
+}
+
+/// The users an assignee is chosen from: (id, name), active ones by name.
+fn users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
+    let mut all = crate::users::store::users_page(conn, 1000, 0)?;
+    all.retain(|u| u.active);
+    Ok(all)
+}
+
+/// What the list loads besides its rows.
+pub(crate) struct TasksExtra {
+    today: NaiveDate,
+    lang: Lang,
+    csrf: String,
+    can_write: bool,
+    users: Vec<User>,
+    groups: Vec<Group>,
+    me: i64,
+    back: String,
+}
+
+fn time_of(t: &Task) -> String {
+    match &t.due_time {
+        Some(time) => format!("{} {time}", t.due_date),
+        None => t.due_date.clone(),
+    }
+}
+
+fn is_overdue(t: &Task, today: NaiveDate) -> bool {
+    !t.is_done() && t.due_date < today.format("%Y-%m-%d").to_string()
+}
+
+/// The one-click done / reopen button.
+fn toggle_button(lang: Lang, csrf: &str, t: &Task, back: &str) -> Markup {
+    let (action, label) = if t.is_done() {
+        ("reopen", "tasks.reopen")
+    } else {
+        ("done", "tasks.mark_done")
+    };
+    html! {
+        form.inline-form method="post" action=(format!("/tasks/{}/{action}", t.id)) {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="back" value=(back);
+            button.link type="submit" { (lang.t(label)) }
+        }
+    }
+}
+
+/// Where the task is for: its customer and contact, as links.
+fn for_whom(t: &Task) -> Markup {
+    html! {
+        @if let (Some(id), Some(name)) = (t.customer_id, &t.customer_name) {
+            a href=(format!("/customers/{id}")) { (name) }
+        }
+        @if let (Some(id), Some(name)) = (t.contact_id, &t.contact_name) {
+            @if t.customer_id.is_some() { ", " }
+            a href=(format!("/contacts/{id}")) { (name) }
+        }
+    }
+}
+
+fn date_cell(t: &Task, today: NaiveDate, lang: Lang) -> Markup {
+    html! {
+        @if is_overdue(t, today) {
+            span.overdue { (time_of(t)) " " span.badge { (lang.t("tasks.overdue")) } }
+        } @else {
+            (time_of(t))
+        }
+    }
+}
+
+impl Listed for Tasks {
+    type Extra = TasksExtra;
+    const SECTION: Section = Section::Tasks;
+    const TITLE: &'static str = "nav.tasks";
+    const ADD: &'static str = "tasks.add";
+    const SEARCH_HINT: &'static str = "tasks.search_hint";
+    const PAGE_SORT: Sort = Sort::Due;
+    const SHARED_ACTIONS: bool = false;
+    const HEADINGS: &'static [Column<Sort>] = &[
+        Column::sorted("tasks.due", Sort::Due, Some(Sort::DueDesc)),
+        Column::plain("tasks.description"),
+        Column::plain("tasks.assignee"),
+        Column::plain("tasks.group"),
+        Column::plain("tasks.customer"),
+        Column::plain("tasks.status"),
+    ];
+
+    fn extra(ctx: &mut Ctx, _: &ListQuery, _: &[Task]) -> Result<TasksExtra> {
+        let query = ctx.query.encode_without(&["today"]);
+        Ok(TasksExtra {
+            today: today(ctx),
+            lang: ctx.lang,
+            csrf: ctx.csrf_token(),
+            can_write: ctx.user.as_ref().is_some_and(|u| u.role.can_write()),
+            users: users(ctx.conn)?,
+            groups: store::groups(ctx.conn)?,
+            me: ctx.user()?.id.0,
+            back: if query.is_empty() {
+                "/tasks".into()
+            } else {
+                format!("/tasks?{query}")
+            },
+        })
+    }
+
+    fn filters(f: &Frame, query: &ListQuery, extra: &TasksExtra) -> Markup {
+        let me = extra.me.to_string();
+        let ids: Vec<String> = extra.users.iter().map(|u| u.id.0.to_string()).collect();
+        let mut people = vec![
+            ("", f.t("tasks.everyone")),
+            (me.as_str(), f.t("tasks.mine")),
+        ];
+        for (u, id) in extra.users.iter().zip(&ids) {
+            if u.id.0 != extra.me {
+                people.push((id.as_str(), u.name.as_str()));
+            }
+        }
+        let assignee = query
+            .filter
+            .assignee_id
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let status = match query.filter.status {
+            Status::All => "all",
+            Status::Open => "open",
+            Status::Done => "done",
+        };
+        let when = match query.filter.when {
+            super::list::When::Any => "",
+            super::list::When::Overdue => "overdue",
+            super::list::When::Today => "today",
+            super::list::When::Week => "week",
+        };
+        let mut groups = vec![("", f.t("tasks.any_group"))];
+        groups.extend(
+            extra
+                .groups
+                .iter()
+                .map(|g| (g.path.as_str(), g.path.as_str())),
+        );
+        html! {
+            (select(f, "assignee_id", "tasks.assignee", &people, &assignee, &[]))
+            (select(f, "status", "tasks.status", &[("open", f.t("tasks.open")), ("done", f.t("tasks.done")), ("all", f.t("tasks.all"))], status, &[]))
+            (select(f, "when", "tasks.when", &[("", f.t("tasks.any_time")), ("overdue", f.t("tasks.overdue")), ("today", f.t("tasks.today")), ("week", f.t("tasks.this_week"))], when, &[]))
+            (select(f, "group", "tasks.group", &groups, &query.filter.group, &[]))
+            @if let Some(id) = query.filter.customer_id { input type="hidden" name="customer_id" value=(id); }
+            @if let Some(id) = query.filter.contact_id { input type="hidden" name="contact_id" value=(id); }
+        }
+    }
+
+    fn more_actions(f: &Frame, _: &ListQuery) -> Markup {
+        html! {
+            a href="/tasks?assignee_id=me" { (f.t("tasks.mine")) } " · "
+            a href="/tasks?when=overdue" { (f.t("tasks.overdue")) } " · "
+            a href="/tasks?when=today" { (f.t("tasks.today")) } " · "
+            a href="/tasks?when=week" { (f.t("tasks.this_week")) } " · "
+            a href="/tasks?status=done" { (f.t("tasks.done")) }
+        }
+    }
+
+    fn row(t: Task, extra: &TasksExtra) -> ListRow {
+        let lang = extra.lang;
+        ListRow {
+            id: t.id,
+            name: t.description.clone(),
+            inactive: t.is_done(),
+            cells: vec![
+                date_cell(&t, extra.today, lang),
+                html! { a href=(format!("/tasks/{}", t.id)) { (t.description) } },
+                html! { (t.assignee_name) },
+                html! { (t.group.clone().unwrap_or_default()) },
+                for_whom(&t),
+                html! {
+                    (lang.t(if t.is_done() { "tasks.done" } else { "tasks.open" }))
+                    @if extra.can_write { " " (toggle_button(lang, &extra.csrf, &t, &extra.back)) }
+                },
+            ],
+        }
+    }
+}
+
+fn input_of(form: &Form) -> TaskInput {
+    let opt_text = |name: &str| {
+        let v = form.get(name).trim();
+        Some((!v.is_empty()).then(|| v.to_string()))
+    };
+    let opt_id = |name: &str| Some(form.get(name).trim().parse::<i64>().ok());
+    TaskInput {
+        description: Some(form.get("description").to_string()),
+        assignee_id: form.get("assignee_id").trim().parse().ok(),
+        group: opt_text("group"),
+        due_date: Some(form.get("due_date").to_string()),
+        due_time: opt_text("due_time"),
+        customer_id: opt_id("customer_id"),
+        contact_id: opt_id("contact_id"),
+        remind_days_before: match form.get("remind_days_before").trim() {
+            "" => Some(None),
+            // Not a number: out of range, so the form says so at the field.
+            v => Some(Some(v.parse().unwrap_or(-1))),
+        },
+        status: None,
+    }
+}
+
+fn form_of(t: &Task) -> Form {
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    Form::from_pairs([
+        ("description", t.description.clone()),
+        ("assignee_id", t.assignee_id.to_string()),
+        ("group", t.group.clone().unwrap_or_default()),
+        ("due_date", t.due_date.clone()),
+        ("due_time", t.due_time.clone().unwrap_or_default()),
+        ("customer_id", opt(t.customer_id)),
+        ("contact_id", opt(t.contact_id)),
+        ("remind_days_before", opt(t.remind_days_before)),
+    ])
+}
+
+/// `GET /tasks/new`, pre-filled from the URL (`customer_id`, `contact_id`, `due_date`).
+pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
+    let me = ctx.user()?.id.0;
+    let mut customer = ctx.query.get("customer_id").to_string();
+    let contact = ctx.query.get("contact_id").to_string();
+    // A task from a contact's card is for the contact's (first) customer.
+    if customer.is_empty() {
+        if let Ok(id) = contact.parse::<i64>() {
+            if let Some(p) =
+                crate::contacts::store::by_id(ctx.conn, crate::contacts::ContactId(id))?
+            {
+                if let Some(l) = p.customers.first() {
+                    customer = l.customer_id.to_string();
+                }
+            }
+        }
+    }
+    let values = Form::from_pairs([
+        ("assignee_id", me.to_string()),
+        ("customer_id", customer),
+        ("contact_id", contact),
+        ("due_date", {
+            let d = ctx.query.get("due_date");
+            if d.is_empty() {
+                today(ctx).format("%Y-%m-%d").to_string()
+            } else {
+                d.to_string()
+            }
+        }),
+        (
+            "remind_days_before",
+            ctx.settings.remind_days_before.to_string(),
+        ),
+    ]);
+    Tasks::form_page(ctx, None, &values, None, &[])
+}
+
+impl Editable for Tasks {
+    type Input = TaskInput;
+    const CREATED: &'static str = "flash.task_created";
+
+    fn input_of(form: &Form) -> TaskInput {
+        input_of(form)
+    }
+
+    fn values_of(t: &Task) -> Form {
+        form_of(t)
+    }
+
+    fn tags_of(_: &Task) -> &[String] {
+        &[]
+    }
+
+    fn with_tags(_: Vec<String>) -> TaskInput {
+        TaskInput::default()
+    }
+
+    fn by_id(conn: &Connection, id: i64) -> Result<Option<Task>> {
+        Ok(store::by_id(conn, id)?)
+    }
+
+    fn look_alikes(_: &Transaction, _: &TaskInput) -> Result<Vec<Task>> {
+        Ok(Vec::new())
+    }
+
+    fn create(tx: &Transaction, input: &TaskInput, by: UserId) -> Result<i64> {
+        store::create(tx, input, Some(by), Utc::now())
+    }
+
+    fn update(tx: &Transaction, id: i64, input: &TaskInput, by: UserId) -> Result<()> {
+        store::update(tx, id, input, Some(by), Utc::now())
+    }
+
+    fn form_page(
+        ctx: &mut Ctx,
+        existing: Option<&Task>,
+        values: &Form,
+        error: Option<&Error>,
+        _: &[Task],
+    ) -> Result<Resp> {
+        let people = users(ctx.conn)?;
+        let groups = store::groups(ctx.conn)?;
+        let customer = match values.get("customer_id").parse::<i64>() {
+            Ok(id) => crate::customers::store::by_id(ctx.conn, CustomerId(id))?,
+            Err(_) => None,
+        };
+        let contacts = match &customer {
+            Some(c) => crate::contacts::store::of_customer(ctx.conn, c.id)?,
+            None => Vec::new(),
+        };
+        let frame = ctx.frame(Section::Tasks);
+        let f = &frame;
+        let errors = error.map(Error::fields).unwrap_or_default();
+        let ids: Vec<String> = people.iter().map(|u| u.id.0.to_string()).collect();
+        let people: Vec<(&str, &str)> = people
+            .iter()
+            .zip(&ids)
+            .map(|(u, id)| (id.as_str(), u.name.as_str()))
+            .collect();
+        let mut group_options = vec![("", f.t("tasks.no_group"))];
+        group_options.extend(groups.iter().map(|g| (g.path.as_str(), g.path.as_str())));
+        let contact_ids: Vec<String> = contacts.iter().map(|(p, _)| p.id.0.to_string()).collect();
+        let names: Vec<String> = contacts.iter().map(|(p, _)| p.full_name()).collect();
+        let mut contact_options = vec![("", f.t("tasks.no_contact"))];
+        contact_options.extend(
+            contact_ids
+                .iter()
+                .map(String::as_str)
+                .zip(names.iter().map(String::as_str)),
+        );
+        let fields = html! {
+            (textarea(f, "description", "tasks.description", values.get("description"), errors))
+            (select(f, "assignee_id", "tasks.assignee", &people, values.get("assignee_id"), errors))
+            (select(f, "group", "tasks.group", &group_options, values.get("group"), errors))
+            (Field::text("due_date", "tasks.due_date", values.get("due_date")).kind("date").required().render(f, errors))
+            (Field::text("due_time", "tasks.due_time", values.get("due_time")).kind("time").hint("tasks.due_time_hint").render(f, errors))
+            @if let Some(c) = &customer {
+                input type="hidden" name="customer_id" value=(c.id.0);
+                p { (f.t("tasks.customer")) ": " a href=(format!("/customers/{}", c.id.0)) { (c.name) } }
+                (select(f, "contact_id", "tasks.contact", &contact_options, values.get("contact_id"), errors))
+            } @else {
+                (Field::text("customer_id", "tasks.customer_id", values.get("customer_id")).kind("number").hint("tasks.customer_id_hint").render(f, errors))
+                @if !values.get("contact_id").is_empty() {
+                    input type="hidden" name="contact_id" value=(values.get("contact_id"));
+                }
+            }
+            (Field::text("remind_days_before", "tasks.remind_days_before", values.get("remind_days_before")).kind("number").hint("tasks.remind_days_before_hint").render(f, errors))
+        };
+        let (title, action, cancel) = match existing {
+            Some(t) => (
+                f.t("tasks.edit").to_string(),
+                format!("/tasks/{}/edit", t.id),
+                format!("/tasks/{}", t.id),
+            ),
+            None => (
+                f.t("tasks.add").to_string(),
+                "/tasks/new".into(),
+                "/tasks".into(),
+            ),
+        };
+        let page = FormPage {
+            title,
+            action,
+            cancel,
+            error,
+            warning: "duplicates.contact_warning",
+            alikes: Vec::new(),
+            fields,
+        };
+        Ok(register::form::form_page(f, page))
+    }
+}
+
+/// `GET /tasks/{id}`: the task, its reminders, and its buttons.
+pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let t = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    let today = today(ctx);
+    let frame = ctx.frame(Section::Tasks);
+    let f = &frame;
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    let base = format!("/tasks/{id}");
+    let body = html! {
+        div.title-row {
+            h1 { (f.t("tasks.task")) ": " (t.description.lines().next().unwrap_or("")) }
+            @if can_write {
+                div.actions {
+                    (toggle_button(f.lang, &f.csrf, &t, &base))
+                    a.button href=(format!("{base}/edit")) { (f.t("tasks.edit")) }
+                    a.button.danger href=(format!("{base}/delete")) { (f.t("tasks.delete")) }
+                }
+            }
+        }
+        section.card {
+            dl {
+                dt { (f.t("tasks.due")) } dd { (date_cell(&t, today, f.lang)) }
+                (detail(f, "tasks.assignee", &t.assignee_name))
+                (detail(f, "tasks.group", t.group.as_deref().unwrap_or("")))
+                dt { (f.t("tasks.status")) } dd { (f.t(if t.is_done() { "tasks.done" } else { "tasks.open" })) }
+                @if t.customer_id.is_some() || t.contact_id.is_some() {
+                    dt { (f.t("tasks.customer")) } dd { (for_whom(&t)) }
+                }
+                (detail(f, "tasks.remind_days_before", &t.remind_days_before.map(|d| d.to_string()).unwrap_or_default()))
+            }
+            p.notes { (t.description) }
+        }
+        section.card #reminders {
+            h2 { (f.t("tasks.reminders")) }
+            @if t.reminders.is_empty() {
+                (views::empty(f.t("tasks.no_reminders")))
+            } @else {
+                ul.plain {
+                    @for r in &t.reminders {
+                        li {
+                            (f.t(if r.kind == "before" { "tasks.reminder_before" } else { "tasks.reminder_due" })) ": "
+                            (f.datetime_text(&r.remind_at))
+                            @if r.delivered_at.is_some() { " — " (f.t("tasks.delivered")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("tasks.task"), body)))
+}
+
+/// Where to go after a one-click change: the `back` field when it is one of our pages.
+fn back_to(form: &Form, id: i64) -> String {
+    let back = form.get("back");
+    let ours = ["/tasks", "/customers/", "/contacts/", "/?", "/#"];
+    if (back == "/" || ours.iter().any(|p| back.starts_with(p))) && !back.contains("//") {
+        back.to_string()
+    } else {
+        format!("/tasks/{id}")
+    }
+}
+
+/// `POST /tasks/{id}/done` and `/reopen`: one click.
+pub(crate) fn set_done(ctx: &mut Ctx, id: i64, done: bool, form: Form) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| {
+        store::set_done(tx, id, done, Some(by), Utc::now())
+    })?;
+    ctx.flash(if done {
+        "flash.task_done"
+    } else {
+        "flash.task_reopened"
+    });
+    Ok(Resp::redirect(&back_to(&form, id)))
+}
+
+pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let t = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    let frame = ctx.frame(Section::Tasks);
+    let f = &frame;
+    let body = html! {
+        div.narrow {
+            h1 { (f.t("tasks.delete")) ": " (t.description.lines().next().unwrap_or("")) }
+            form method="post" action=(format!("/tasks/{id}/delete")) {
+                (csrf_input(f))
+                button.danger type="submit" { (f.t("tasks.delete_confirm")) }
+                " " a href=(format!("/tasks/{id}")) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, f.t("tasks.delete"), body)))
+}
+
+pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let by = ctx.user()?.id;
+    db::write(ctx.conn, |tx| store::delete(tx, id, Some(by)))?;
+    ctx.flash("flash.task_deleted");
+    Ok(Resp::redirect("/tasks"))
+}
+
+/// A short table of tasks with their one-click buttons.
+fn task_table(f: &Frame, tasks: &[Task], today: NaiveDate, back: &str) -> Markup {
+    let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+    html! {
+        div.table-wrap { table.list {
+            thead { tr {
+                th { (f.t("tasks.due")) } th { (f.t("tasks.description")) } th { (f.t("tasks.assignee")) }
+                th { (f.t("tasks.customer")) } th { (f.t("tasks.status")) }
+            } }
+            tbody {
+                @for t in tasks {
+                    tr.inactive[t.is_done()] {
+                        td { (date_cell(t, today, f.lang)) }
+                        td { a href=(format!("/tasks/{}", t.id)) { (t.description) } }
+                        td { (t.assignee_name) }
+                        td { (for_whom(t)) }
+                        td {
+                            (f.t(if t.is_done() { "tasks.done" } else { "tasks.open" }))
+                            @if can_write { " " (toggle_button(f.lang, &f.csrf, t, back)) }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// The Tasks tab of a customer's or a contact's card (handed to the core as a hook).
+pub(crate) fn card_tab(ctx: &mut Ctx, of: CardOf) -> Result<TabView> {
+    let mut query = ListQuery::new(Sort::DueDesc);
+    query.limit = 100;
+    let (base, new) = match of {
+        CardOf::Customer(id) => {
+            query.filter.customer_id = Some(id);
+            (
+                format!("/customers/{id}?tab=tasks"),
+                format!("/tasks/new?customer_id={id}"),
+            )
+        }
+        CardOf::Contact(id) => {
+            query.filter.contact_id = Some(id);
+            (
+                format!("/contacts/{id}?tab=tasks"),
+                format!("/tasks/new?contact_id={id}"),
+            )
+        }
+    };
+    let list_link = match of {
+        CardOf::Customer(id) => format!("/tasks?customer_id={id}&status=all"),
+        CardOf::Contact(id) => format!("/tasks?contact_id={id}&status=all"),
+    };
+    let (tasks, more) = list::page(ctx.conn, &query)?;
+    let today = today(ctx);
+    Ok(Box::new(move |f: &Frame| {
+        let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+        html! {
+            section.card #tasks {
+                div.title-row {
+                    h2 { (f.t("nav.tasks")) }
+                    @if can_write { a.button.primary href=(new) { (f.t("tasks.add")) } }
+                }
+                @if tasks.is_empty() {
+                    (views::empty(f.t("front.no_tasks")))
+                } @else {
+                    (task_table(f, &tasks, today, &base))
+                    @if more { p { a href=(list_link) { (f.t("tasks.all_of_these")) } } }
+                }
+            }
+        }
+    }))
+}
+
+/// The front page's cards: my due reminders (to dismiss) and my overdue and upcoming tasks.
+pub(crate) fn front_cards(ctx: &mut Ctx) -> Result<TabView> {
+    let me = ctx.user()?.id.0;
+    let due: Vec<DueReminder> =
+        reminders::of_user(ctx.conn, me, State::Delivered, Utc::now(), 20, 0)?;
+    let today = today(ctx);
+    let mut query = ListQuery::new(Sort::Due);
+    query.filter.assignee_id = Some(me);
+    query.filter.status = Status::Open;
+    query.limit = 10;
+    let (mine, more) = list::page(ctx.conn, &query)?;
+    Ok(Box::new(move |f: &Frame| {
+        let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
+        html! {
+            section.card #reminders {
+                h2 { (f.t("front.reminders")) }
+                @if due.is_empty() {
+                    (views::empty(f.t("front.no_reminders")))
+                } @else {
+                    ul.plain.reminders {
+                        @for r in &due {
+                            li.reminder {
+                                a href=(format!("/tasks/{}", r.task_id)) { (r.due_date) " " (r.description) }
+                                @if let Some(name) = &r.customer_name { " — " (name) }
+                                @if let Some(name) = &r.contact_name { ", " (name) }
+                                " "
+                                form.inline-form method="post" action=(format!("/reminders/{}/dismiss", r.id)) {
+                                    (csrf_input(f))
+                                    button.link type="submit" { (f.t("reminders.dismiss")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card #my-tasks {
+                div.title-row {
+                    h2 { (f.t("front.tasks")) }
+                    @if can_write { a.button href="/tasks/new" { (f.t("tasks.add")) } }
+                }
+                @if mine.is_empty() {
+                    (views::empty(f.t("front.no_tasks")))
+                } @else {
+                    ul.plain {
+                        @for t in &mine {
+                            li {
+                                (date_cell(t, today, f.lang)) " "
+                                a href=(format!("/tasks/{}", t.id)) { (t.description) }
+                                @if can_write { " " (toggle_button(f.lang, &f.csrf, t, "/")) }
+                            }
+                        }
+                    }
+                    @if more { p { a href="/tasks?assignee_id=me" { (f.t("tasks.all_mine")) } } }
+                }
+            }
+        }
+    }))
+}
+
+/// `POST /reminders/{id}/dismiss`.
+pub(crate) fn dismiss(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    let me = ctx.user()?.id.0;
+    reminders::dismiss(ctx.conn, id, me, Utc::now())?;
+    Ok(Resp::redirect("/#reminders"))
+}
+
+// ---- groups, in settings ----
+
+/// `GET /settings/task-groups`.
+pub(crate) fn groups_page(ctx: &mut Ctx) -> Result<Resp> {
+    groups_view(ctx, None)
+}
+
+fn groups_view(ctx: &mut Ctx, error: Option<&Error>) -> Result<Resp> {
+    let groups = store::groups(ctx.conn)?;
+    let frame = ctx.frame(Section::Settings);
+    let f = &frame;
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let body = html! {
+        h1 { (f.t("tasks.groups_title")) }
+        p.hint { (f.t("tasks.groups_hint")) }
+        @if groups.is_empty() {
+            (views::empty(f.t("tasks.no_groups")))
+        } @else {
+            ul.plain.groups {
+                @for g in &groups {
+                    li {
+                        (g.path) " "
+                        form.inline-form method="post" action=(format!("/settings/task-groups/{}/delete", g.id)) {
+                            (csrf_input(f))
+                            button.link type="submit" { (f.t("tasks.delete_group")) }
+                        }
+                    }
+                }
+            }
+        }
+        (views::form_error(f, error))
+        form method="post" action="/settings/task-groups" novalidate {
+            (csrf_input(f))
+            (Field::text("path", "tasks.group_path", "").required().hint("tasks.group_path_hint").render(f, errors))
+            button.primary type="submit" { (f.t("tasks.add_group")) }
+        }
+    };
+    let status = error.map(Error::status).unwrap_or(200);
+    Ok(Resp::html(layout(f, f.t("tasks.groups_title"), body)).with_status(status))
+}
+
+/// `POST /settings/task-groups`.
+pub(crate) fn add_group(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    match db::write(ctx.conn, |tx| store::add_group(tx, form.get("path"))) {
+        Ok(()) => {
+            ctx.flash("flash.saved");
+            Ok(Resp::redirect("/settings/task-groups"))
+        }
+        Err(err @ Error::Validation { .. }) => groups_view(ctx, Some(&err)),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /settings/task-groups/{id}/delete`.
+pub(crate) fn delete_group(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    db::write(ctx.conn, |tx| store::delete_group(tx, id))?;
+    ctx.flash("flash.saved");
+    Ok(Resp::redirect("/settings/task-groups"))
+}

@@ -1,0 +1,411 @@
+//! Tasks and reminders over real HTTP: the API's shapes, reminders scheduled on save, dropped
+//! when done and rescheduled on a new date, none for a past date; delivery exactly once (the
+//! test sets the job's clock through a test route) also across a restart; the front page, the
+//! header's badge and dismissing; the cards' Tasks tab; the log; readonly users cannot create.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use common::*;
+
+fn token(client: &Client) -> String {
+    let resp = client.post_form("/account", "/account/tokens", &[("name", "testit")]);
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A date `days` from today (UTC; the tests stay days away from midnight's ambiguity).
+fn day(days: i64) -> String {
+    (Utc::now() + Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+struct Setup {
+    server: TestServer,
+    admin: Client,
+    token: String,
+    me: i64,
+    customer: i64,
+}
+
+fn setup() -> Setup {
+    let (server, admin) = TestServer::with_admin();
+    let token = token(&admin);
+    let me = admin.api("GET", "/api/v1/me", Some(&token), None).json()["id"]
+        .as_i64()
+        .unwrap();
+    let c = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Asiakas Oy"}"#),
+    );
+    assert_eq!(c.status, 201, "{}", c.body);
+    let customer = c.json()["id"].as_i64().unwrap();
+    Setup {
+        server,
+        admin,
+        token,
+        me,
+        customer,
+    }
+}
+
+fn create(s: &Setup, body: Value) -> Value {
+    let resp = s.admin.api(
+        "POST",
+        "/api/v1/tasks",
+        Some(&s.token),
+        Some(&body.to_string()),
+    );
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.json()
+}
+
+fn patch(s: &Setup, id: i64, body: Value) -> Value {
+    let resp = s.admin.api(
+        "PATCH",
+        &format!("/api/v1/tasks/{id}"),
+        Some(&s.token),
+        Some(&body.to_string()),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    resp.json()
+}
+
+fn kinds(task: &Value) -> Vec<String> {
+    task["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn deliver(s: &Setup, now: &str) -> i64 {
+    let resp = s.admin.get(&format!(
+        "/_test/reminders/deliver?now={}",
+        now.replace('+', "%2B")
+    ));
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    resp.json()["delivered"].as_i64().unwrap()
+}
+
+fn far_future() -> String {
+    (Utc::now() + Duration::days(400)).to_rfc3339()
+}
+
+#[test]
+fn a_task_has_the_spec_shape_and_reminders_before_and_on_the_day() {
+    let s = setup();
+    let t = create(
+        &s,
+        json!({"description": "Soita tarjouksesta", "assignee_id": s.me, "due_date": day(10),
+               "due_time": "14:00", "customer_id": s.customer, "remind_days_before": 2}),
+    );
+    for key in [
+        "id",
+        "description",
+        "assignee_id",
+        "group",
+        "due_date",
+        "due_time",
+        "customer_id",
+        "contact_id",
+        "status",
+        "done_at",
+        "remind_days_before",
+        "reminders",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(t.get(key).is_some(), "{key} missing in {t}");
+    }
+    assert_eq!(t["status"], "open");
+    assert_eq!(t["due_time"], "14:00");
+    assert_eq!(kinds(&t), ["before", "due"]);
+    // The default lead time is one day; null is no advance reminder.
+    let d = create(
+        &s,
+        json!({"description": "B", "assignee_id": s.me, "due_date": day(10)}),
+    );
+    assert_eq!(d["remind_days_before"], 1);
+    assert_eq!(kinds(&d), ["before", "due"]);
+    let n = create(
+        &s,
+        json!({"description": "C", "assignee_id": s.me, "due_date": day(10), "remind_days_before": null}),
+    );
+    assert_eq!(kinds(&n), ["due"]);
+    // Required fields and bad values are 422s at their fields.
+    let bad = s.admin.api(
+        "POST",
+        "/api/v1/tasks",
+        Some(&s.token),
+        Some(r#"{"due_date": "2026-13-40", "due_time": "25:00"}"#),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let fields = &bad.json()["error"]["fields"];
+    for f in ["description", "assignee_id", "due_date", "due_time"] {
+        assert!(fields.get(f).is_some(), "{f}: {fields}");
+    }
+    // Lists filter by person, customer and state.
+    let mine = s.admin.api(
+        "GET",
+        &format!("/api/v1/tasks?assignee_id=me&customer_id={}", s.customer),
+        Some(&s.token),
+        None,
+    );
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(mine.json()["items"].as_array().unwrap().len(), 1);
+    let bad = s
+        .admin
+        .api("GET", "/api/v1/tasks?status=maybe", Some(&s.token), None);
+    assert_eq!(bad.status, 400);
+}
+
+#[test]
+fn a_past_task_gets_no_reminders_and_is_overdue() {
+    let s = setup();
+    let t = create(
+        &s,
+        json!({"description": "Kävin", "assignee_id": s.me, "due_date": day(-3)}),
+    );
+    assert!(kinds(&t).is_empty(), "{t}");
+    let overdue = s
+        .admin
+        .api("GET", "/api/v1/tasks?when=overdue", Some(&s.token), None);
+    assert_eq!(overdue.json()["items"].as_array().unwrap().len(), 1);
+    let page = s.admin.get("/tasks?when=overdue");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("class=\"overdue\""), "{}", page.body);
+}
+
+#[test]
+fn done_drops_undelivered_reminders_reopen_and_a_new_date_reschedule_them() {
+    let s = setup();
+    let t = create(
+        &s,
+        json!({"description": "A", "assignee_id": s.me, "due_date": day(10)}),
+    );
+    let id = t["id"].as_i64().unwrap();
+    let done = patch(&s, id, json!({"status": "done"}));
+    assert_eq!(done["status"], "done");
+    assert!(done["done_at"].is_string());
+    assert!(kinds(&done).is_empty(), "{done}");
+    let open = patch(&s, id, json!({"status": "open"}));
+    assert_eq!(kinds(&open), ["before", "due"]);
+    let old = open["reminders"][1]["remind_at"].clone();
+    let moved = patch(&s, id, json!({"due_date": day(20)}));
+    assert_eq!(kinds(&moved), ["before", "due"]);
+    assert_ne!(moved["reminders"][1]["remind_at"], old);
+    // One click on the page marks it done, and the log of the customer has it all.
+    let t = create(
+        &s,
+        json!({"description": "B", "assignee_id": s.me, "due_date": day(5), "customer_id": s.customer}),
+    );
+    let id = t["id"].as_i64().unwrap();
+    let resp = s.admin.post_form(
+        "/tasks",
+        &format!("/tasks/{id}/done"),
+        &[("back", "/tasks")],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let t = s
+        .admin
+        .api("GET", &format!("/api/v1/tasks/{id}"), Some(&s.token), None)
+        .json();
+    assert_eq!(t["status"], "done");
+    assert!(kinds(&t).is_empty());
+    let del = s.admin.api(
+        "DELETE",
+        &format!("/api/v1/tasks/{id}"),
+        Some(&s.token),
+        None,
+    );
+    assert_eq!(del.status, 204);
+    let log = s.admin.get(&format!("/customers/{}?tab=log", s.customer));
+    for label in ["Tehtävä lisätty", "Tehtävä tehty", "Tehtävä poistettu"] {
+        assert!(log.body.contains(label), "{label} not in the log");
+    }
+}
+
+#[test]
+fn each_reminder_is_delivered_once_also_across_a_restart() {
+    let mut s = setup();
+    create(
+        &s,
+        json!({"description": "Muista", "assignee_id": s.me, "due_date": day(10), "customer_id": s.customer}),
+    );
+    let now = far_future();
+    assert_eq!(deliver(&s, &now), 2);
+    assert_eq!(deliver(&s, &now), 0);
+    let listed = s
+        .admin
+        .api(
+            "GET",
+            "/api/v1/reminders?state=delivered",
+            Some(&s.token),
+            None,
+        )
+        .json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["description"], "Muista");
+    assert_eq!(items[0]["customer_id"], s.customer);
+    assert!(items[0]["task_id"].is_i64());
+    // Restarted on the same file, nothing is delivered again.
+    s.server.stop();
+    let db = s.server.db.clone();
+    let again = TestServer::start_with(|c| c.db_path = db);
+    let client = again.client();
+    assert_eq!(client.login("admin", ADMIN_PASSWORD).status, 303);
+    let resp = client.get(&format!(
+        "/_test/reminders/deliver?now={}",
+        now.replace('+', "%2B")
+    ));
+    assert_eq!(resp.json()["delivered"], 0);
+    let log = client.get(&format!("/customers/{}?tab=log", s.customer));
+    assert_eq!(log.body.matches("Muistutus toimitettu").count(), 2);
+}
+
+#[test]
+fn the_front_page_and_the_badge_show_delivered_reminders_until_dismissed() {
+    let s = setup();
+    create(
+        &s,
+        json!({"description": "Etusivulle", "assignee_id": s.me, "due_date": day(10)}),
+    );
+    let front = s.admin.get("/");
+    assert!(front.body.contains("Etusivulle"), "my tasks lists it");
+    assert!(!front.body.contains("reminder-badge"));
+    assert_eq!(deliver(&s, &far_future()), 2);
+    let page = s.admin.get("/customers");
+    assert!(
+        page.body.contains("<span class=\"count\">2</span>"),
+        "{}",
+        page.body
+    );
+    let front = s.admin.get("/");
+    let first = front
+        .body
+        .split("action=\"/reminders/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let resp = s
+        .admin
+        .post_form("/", &format!("/reminders/{first}/dismiss"), &[]);
+    assert_eq!(resp.status, 303);
+    let page = s.admin.get("/customers");
+    assert!(
+        page.body.contains("<span class=\"count\">1</span>"),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn the_cards_tasks_tab_lists_the_tasks_and_offers_a_prefilled_form() {
+    let s = setup();
+    create(
+        &s,
+        json!({"description": "Kortille", "assignee_id": s.me, "due_date": day(3), "customer_id": s.customer}),
+    );
+    let card = s.admin.get(&format!("/customers/{}?tab=tasks", s.customer));
+    assert_eq!(card.status, 200);
+    assert!(card.body.contains("Kortille"));
+    let new = format!("/tasks/new?customer_id={}", s.customer);
+    assert!(card.body.contains(&new), "{}", card.body);
+    let form = s.admin.get(&new);
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Asiakas Oy"));
+    let resp = s.admin.post_form(
+        &new,
+        "/tasks/new",
+        &[
+            ("description", "Lomakkeelta"),
+            ("assignee_id", &s.me.to_string()),
+            ("due_date", &day(4)),
+            ("due_time", ""),
+            ("customer_id", &s.customer.to_string()),
+            ("contact_id", ""),
+            ("group", ""),
+            ("remind_days_before", "1"),
+        ],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let listed = s.admin.get(&format!("/tasks?customer_id={}", s.customer));
+    assert!(listed.body.contains("Lomakkeelta"));
+}
+
+#[test]
+fn a_group_filter_takes_the_subgroups_too() {
+    let s = setup();
+    let resp = s.admin.post_form(
+        "/settings/task-groups",
+        "/settings/task-groups",
+        &[("path", "Myynti/Puhelut")],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    create(
+        &s,
+        json!({"description": "Puhelu", "assignee_id": s.me, "due_date": day(2), "group": "Myynti/Puhelut"}),
+    );
+    create(
+        &s,
+        json!({"description": "Muu", "assignee_id": s.me, "due_date": day(2)}),
+    );
+    let sales = s
+        .admin
+        .api("GET", "/api/v1/tasks?group=Myynti", Some(&s.token), None)
+        .json();
+    let items = sales["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["group"], "Myynti/Puhelut");
+    let unknown = s.admin.api(
+        "POST",
+        "/api/v1/tasks",
+        Some(&s.token),
+        Some(
+            &json!({"description": "X", "assignee_id": s.me, "due_date": day(2), "group": "Ei"})
+                .to_string(),
+        ),
+    );
+    assert_eq!(unknown.status, 422);
+}
+
+#[test]
+fn a_readonly_user_cannot_create_a_task() {
+    let s = setup();
+    add_user(&s.admin, "lukija", "readonly", ADMIN_PASSWORD);
+    let reader = s.server.client();
+    assert_eq!(reader.login("lukija", ADMIN_PASSWORD).status, 303);
+    assert_eq!(reader.get("/tasks").status, 200);
+    let resp = reader.post_form(
+        "/tasks",
+        "/tasks/new",
+        &[("description", "Ei saa"), ("due_date", &day(2))],
+    );
+    assert_eq!(resp.status, 403);
+    let reader_token = token(&reader);
+    let resp = reader.api(
+        "POST",
+        "/api/v1/tasks",
+        Some(&reader_token),
+        Some(&json!({"description": "Ei", "assignee_id": s.me, "due_date": day(2)}).to_string()),
+    );
+    assert_eq!(resp.status, 403);
+}
