@@ -19,6 +19,7 @@ use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
     confirm_box, look_alike_warning, save_checking, Editable, FormPage, LookAlike, Outcome,
+    Taggable,
 };
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
@@ -114,38 +115,6 @@ impl Listed for Contacts {
     }
 }
 
-fn form_of(p: &Contact) -> Form {
-    Form::from_pairs([
-        ("first_name", p.first_name.clone()),
-        ("last_name", p.last_name.clone()),
-        ("email", p.email.clone()),
-        ("phone", p.phone.clone()),
-        ("title", p.title.clone()),
-        ("notes", p.notes.clone()),
-        ("tags", p.tags.join(", ")),
-    ])
-}
-
-fn input_of(form: &Form) -> ContactInput {
-    let text = |name: &str| Some(form.get(name).to_string());
-    let customer: Option<i64> = form.get("customer_id").parse().ok();
-    ContactInput {
-        first_name: text("first_name"),
-        last_name: text("last_name"),
-        email: text("email"),
-        phone: text("phone"),
-        title: text("title"),
-        notes: text("notes"),
-        tags: Some(tags::parse_list(form.get("tags"))),
-        customers: customer.map(|id| {
-            vec![Link {
-                customer_id: id,
-                role: form.get("role").to_string(),
-            }]
-        }),
-    }
-}
-
 pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let values = Form::from_pairs([("customer_id", ctx.query.get("customer_id").to_string())]);
     Contacts::form_page(ctx, None, &values, None, &[])
@@ -156,30 +125,43 @@ impl Editable for Contacts {
     const CREATED: &'static str = "flash.contact_created";
 
     fn input_of(form: &Form) -> ContactInput {
-        input_of(form)
+        let text = |name: &str| Some(form.get(name).to_string());
+        let customer: Option<i64> = form.get("customer_id").parse().ok();
+        ContactInput {
+            first_name: text("first_name"),
+            last_name: text("last_name"),
+            email: text("email"),
+            phone: text("phone"),
+            title: text("title"),
+            notes: text("notes"),
+            tags: Some(tags::parse_list(form.get("tags"))),
+            customers: customer.map(|id| {
+                vec![Link {
+                    customer_id: id,
+                    role: form.get("role").to_string(),
+                }]
+            }),
+        }
     }
 
     /// The edit form does not show the contact's customers, so an edit leaves them be.
     fn edit_input_of(form: &Form) -> ContactInput {
         ContactInput {
             customers: None,
-            ..input_of(form)
+            ..Self::input_of(form)
         }
     }
 
     fn values_of(p: &Contact) -> Form {
-        form_of(p)
-    }
-
-    fn tags_of(row: &Contact) -> &[String] {
-        &row.tags
-    }
-
-    fn with_tags(tags: Vec<String>) -> ContactInput {
-        ContactInput {
-            tags: Some(tags),
-            ..ContactInput::default()
-        }
+        Form::from_pairs([
+            ("first_name", p.first_name.clone()),
+            ("last_name", p.last_name.clone()),
+            ("email", p.email.clone()),
+            ("phone", p.phone.clone()),
+            ("title", p.title.clone()),
+            ("notes", p.notes.clone()),
+            ("tags", p.tags.join(", ")),
+        ])
     }
 
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Contact>> {
@@ -691,4 +673,17 @@ pub(crate) fn unlink(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result
     })?;
     ctx.flash("flash.contact_unlinked");
     Ok(Resp::redirect(&back_to(&form, id)))
+}
+
+impl Taggable for Contacts {
+    fn tags_of(row: &Contact) -> &[String] {
+        &row.tags
+    }
+
+    fn with_tags(tags: Vec<String>) -> ContactInput {
+        ContactInput {
+            tags: Some(tags),
+            ..ContactInput::default()
+        }
+    }
 }

@@ -14,7 +14,7 @@ use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
-use crate::register::form::{Editable, FormPage, LookAlike};
+use crate::register::form::{Editable, FormPage, LookAlike, Taggable};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -122,52 +122,6 @@ impl Listed for Customers {
     }
 }
 
-/// A customer's fields as form values.
-fn form_of(c: &Customer) -> Form {
-    Form::from_pairs([
-        ("name", c.name.clone()),
-        ("business_id", c.business_id.clone().unwrap_or_default()),
-        ("email", c.email.clone()),
-        ("phone", c.phone.clone()),
-        ("website", c.website.clone()),
-        ("street", c.street.clone()),
-        ("postal_code", c.postal_code.clone()),
-        ("city", c.city.clone()),
-        ("country", c.country.clone()),
-        ("einvoice_address", c.einvoice_address.clone()),
-        ("einvoice_operator", c.einvoice_operator.clone()),
-        ("notes", c.notes.clone()),
-        ("tags", c.tags.join(", ")),
-        (
-            "owner_id",
-            c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
-        ),
-    ])
-}
-
-/// A form's values as input for the store.
-fn input_of(form: &Form) -> CustomerInput {
-    let text = |name: &str| Some(form.get(name).to_string());
-    CustomerInput {
-        number: None,
-        name: text("name"),
-        business_id: text("business_id"),
-        email: text("email"),
-        phone: text("phone"),
-        website: text("website"),
-        street: text("street"),
-        postal_code: text("postal_code"),
-        city: text("city"),
-        country: text("country"),
-        einvoice_address: text("einvoice_address"),
-        einvoice_operator: text("einvoice_operator"),
-        notes: text("notes"),
-        tags: Some(tags::parse_list(form.get("tags"))),
-        owner_id: Some(form.get("owner_id").parse().ok()),
-        archived: None,
-    }
-}
-
 pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let me = ctx.user()?.id.0.to_string();
     let values = Form::from_pairs([("country", "FI".to_string()), ("owner_id", me)]);
@@ -178,23 +132,50 @@ impl Editable for Customers {
     type Input = CustomerInput;
     const CREATED: &'static str = "flash.customer_created";
 
+    /// A form's values as input for the store.
     fn input_of(form: &Form) -> CustomerInput {
-        input_of(form)
-    }
-
-    fn values_of(c: &Customer) -> Form {
-        form_of(c)
-    }
-
-    fn tags_of(row: &Customer) -> &[String] {
-        &row.tags
-    }
-
-    fn with_tags(tags: Vec<String>) -> CustomerInput {
+        let text = |name: &str| Some(form.get(name).to_string());
         CustomerInput {
-            tags: Some(tags),
-            ..CustomerInput::default()
+            number: None,
+            name: text("name"),
+            business_id: text("business_id"),
+            email: text("email"),
+            phone: text("phone"),
+            website: text("website"),
+            street: text("street"),
+            postal_code: text("postal_code"),
+            city: text("city"),
+            country: text("country"),
+            einvoice_address: text("einvoice_address"),
+            einvoice_operator: text("einvoice_operator"),
+            notes: text("notes"),
+            tags: Some(tags::parse_list(form.get("tags"))),
+            owner_id: Some(form.get("owner_id").parse().ok()),
+            archived: None,
         }
+    }
+
+    /// A customer's fields as form values.
+    fn values_of(c: &Customer) -> Form {
+        Form::from_pairs([
+            ("name", c.name.clone()),
+            ("business_id", c.business_id.clone().unwrap_or_default()),
+            ("email", c.email.clone()),
+            ("phone", c.phone.clone()),
+            ("website", c.website.clone()),
+            ("street", c.street.clone()),
+            ("postal_code", c.postal_code.clone()),
+            ("city", c.city.clone()),
+            ("country", c.country.clone()),
+            ("einvoice_address", c.einvoice_address.clone()),
+            ("einvoice_operator", c.einvoice_operator.clone()),
+            ("notes", c.notes.clone()),
+            ("tags", c.tags.join(", ")),
+            (
+                "owner_id",
+                c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+            ),
+        ])
     }
 
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Customer>> {
@@ -428,4 +409,17 @@ pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     db::write(ctx.conn, |tx| store::delete(tx, CustomerId(id), Some(by)))?;
     ctx.flash("flash.customer_deleted");
     Ok(Resp::redirect("/customers"))
+}
+
+impl Taggable for Customers {
+    fn tags_of(row: &Customer) -> &[String] {
+        &row.tags
+    }
+
+    fn with_tags(tags: Vec<String>) -> CustomerInput {
+        CustomerInput {
+            tags: Some(tags),
+            ..CustomerInput::default()
+        }
+    }
 }

@@ -157,9 +157,6 @@ pub(crate) trait Editable: super::list::Register {
         Self::input_of(form)
     }
     fn values_of(row: &Self::Row) -> Form;
-    fn tags_of(row: &Self::Row) -> &[String];
-    /// An input that changes only the tags.
-    fn with_tags(tags: Vec<String>) -> Self::Input;
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Self::Row>>;
     /// Records that look like the one the input would add.
     fn look_alikes(tx: &Transaction, input: &Self::Input) -> Result<Vec<Self::Row>>;
@@ -173,6 +170,13 @@ pub(crate) trait Editable: super::list::Register {
         error: Option<&Error>,
         alikes: &[Self::Row],
     ) -> Result<Resp>;
+}
+
+/// A register whose records carry tags, so its lists can tag selected rows in bulk.
+pub(crate) trait Taggable: Editable {
+    fn tags_of(row: &Self::Row) -> &[String];
+    /// An input that changes only the tags.
+    fn with_tags(tags: Vec<String>) -> Self::Input;
 }
 
 /// `POST {PATH}/new`: adds the record unless it looks like one already there (then asks).

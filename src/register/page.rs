@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::form::Editable;
+use super::form::Taggable;
 use super::list::{sort_key, Count, ListQuery, Register};
 use super::tags;
 use crate::db;
@@ -237,7 +237,7 @@ fn heading<R: Register>(
 
 /// Adds or removes one tag on the selected rows of a list (each change logged as any edit),
 /// then goes back to the list as it was.
-pub(crate) fn bulk_tags<R: Editable>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+pub(crate) fn bulk_tags<R: Taggable>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let ids = form.all("id");
     // No list page shows more rows than its largest page.
     if ids.len() > MAX_LIMIT as usize {

@@ -231,43 +231,6 @@ impl Listed for Tasks {
     }
 }
 
-fn input_of(form: &Form) -> TaskInput {
-    let opt_text = |name: &str| {
-        let v = form.get(name).trim();
-        Some((!v.is_empty()).then(|| v.to_string()))
-    };
-    let opt_id = |name: &str| Some(form.get(name).trim().parse::<i64>().ok());
-    TaskInput {
-        description: Some(form.get("description").to_string()),
-        assignee_id: form.get("assignee_id").trim().parse().ok(),
-        group: opt_text("group"),
-        due_date: Some(form.get("due_date").to_string()),
-        due_time: opt_text("due_time"),
-        customer_id: opt_id("customer_id"),
-        contact_id: opt_id("contact_id"),
-        remind_days_before: match form.get("remind_days_before").trim() {
-            "" => Some(None),
-            // Not a number: out of range, so the form says so at the field.
-            v => Some(Some(v.parse().unwrap_or(-1))),
-        },
-        status: None,
-    }
-}
-
-fn form_of(t: &Task) -> Form {
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    Form::from_pairs([
-        ("description", t.description.clone()),
-        ("assignee_id", t.assignee_id.to_string()),
-        ("group", t.group.clone().unwrap_or_default()),
-        ("due_date", t.due_date.clone()),
-        ("due_time", t.due_time.clone().unwrap_or_default()),
-        ("customer_id", opt(t.customer_id)),
-        ("contact_id", opt(t.contact_id)),
-        ("remind_days_before", opt(t.remind_days_before)),
-    ])
-}
-
 /// `GET /tasks/new`, pre-filled from the URL (`customer_id`, `contact_id`, `due_date`).
 pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     let me = ctx.user()?.id.0;
@@ -310,19 +273,40 @@ impl Editable for Tasks {
     const CREATED: &'static str = "flash.task_created";
 
     fn input_of(form: &Form) -> TaskInput {
-        input_of(form)
+        let opt_text = |name: &str| {
+            let v = form.get(name).trim();
+            Some((!v.is_empty()).then(|| v.to_string()))
+        };
+        let opt_id = |name: &str| Some(form.get(name).trim().parse::<i64>().ok());
+        TaskInput {
+            description: Some(form.get("description").to_string()),
+            assignee_id: form.get("assignee_id").trim().parse().ok(),
+            group: opt_text("group"),
+            due_date: Some(form.get("due_date").to_string()),
+            due_time: opt_text("due_time"),
+            customer_id: opt_id("customer_id"),
+            contact_id: opt_id("contact_id"),
+            remind_days_before: match form.get("remind_days_before").trim() {
+                "" => Some(None),
+                // Not a number: out of range, so the form says so at the field.
+                v => Some(Some(v.parse().unwrap_or(-1))),
+            },
+            status: None,
+        }
     }
 
     fn values_of(t: &Task) -> Form {
-        form_of(t)
-    }
-
-    fn tags_of(_: &Task) -> &[String] {
-        &[]
-    }
-
-    fn with_tags(_: Vec<String>) -> TaskInput {
-        TaskInput::default()
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        Form::from_pairs([
+            ("description", t.description.clone()),
+            ("assignee_id", t.assignee_id.to_string()),
+            ("group", t.group.clone().unwrap_or_default()),
+            ("due_date", t.due_date.clone()),
+            ("due_time", t.due_time.clone().unwrap_or_default()),
+            ("customer_id", opt(t.customer_id)),
+            ("contact_id", opt(t.contact_id)),
+            ("remind_days_before", opt(t.remind_days_before)),
+        ])
     }
 
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Task>> {
