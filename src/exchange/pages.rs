@@ -115,6 +115,34 @@ pub(crate) fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
     download(out, CSV_TYPE, &dated_name(ctx.lang, Kind::Contacts, "csv"))
 }
 
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `GET /customers.xlsx?…` — the customer list's current filter as an Excel workbook.
+pub(crate) fn customers_xlsx(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = customer_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::customers_xlsx(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(
+        out,
+        XLSX_TYPE,
+        &dated_name(ctx.lang, Kind::Customers, "xlsx"),
+    )
+}
+
+/// `GET /contacts.xlsx?…` — the contact list's current filter as an Excel workbook.
+pub(crate) fn contacts_xlsx(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = contact_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::contacts_xlsx(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(
+        out,
+        XLSX_TYPE,
+        &dated_name(ctx.lang, Kind::Contacts, "xlsx"),
+    )
+}
+
 /// `GET /contacts/{id}.vcf` (also under `/api/v1`).
 pub(crate) fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     ctx.user()?;
@@ -420,7 +448,7 @@ fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
             }
             div.field {
                 label for="f-file" { (f.t("exchange.file")) }
-                input #f-file type="file" name="file" required accept=".csv,.txt,.vcf,.vcard,text/csv,text/vcard" aria-describedby="f-file-hint";
+                input #f-file type="file" name="file" required accept=".csv,.txt,.tsv,.xlsx,.xlsm,.ods,.xls,.vcf,.vcard,text/csv,text/vcard" aria-describedby="f-file-hint";
                 p.hint #f-file-hint { (f.t("exchange.file_hint")) }
             }
             button.primary type="submit" name="step" value="preview" { (f.t("exchange.preview_button")) }
@@ -429,7 +457,9 @@ fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
         p { (f.t("exchange.export_intro")) }
         ul {
             li { a href="/customers.csv?archived=all" download { (f.t("exchange.export_customers")) } }
+            li { a href="/customers.xlsx?archived=all" download { (f.t("exchange.export_customers_xlsx")) } }
             li { a href="/contacts.csv" download { (f.t("exchange.export_contacts")) } }
+            li { a href="/contacts.xlsx" download { (f.t("exchange.export_contacts_xlsx")) } }
             li { a href="/contacts.vcf" download { (f.t("exchange.export_vcard")) } }
         }
     };
@@ -459,7 +489,7 @@ fn counts(f: &Frame, key: &str, report: &Report) -> String {
 fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Markup {
     let row_heading = match format {
         Format::Vcard => f.t("exchange.line"),
-        Format::Csv => f.t("exchange.row"),
+        Format::Csv | Format::Sheet => f.t("exchange.row"),
     };
     html! {
         @if !report.skipped.is_empty() {
@@ -517,6 +547,14 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 ("rows", &t.rows.len().to_string()),
             ],
         )
+    } else if t.format == Format::Sheet {
+        f.lang.tf(
+            "exchange.sheet_summary",
+            &[
+                ("file", &clip(&s.file_name)),
+                ("rows", &t.rows.len().to_string()),
+            ],
+        )
     } else {
         let sep = match t.delimiter {
             b'\t' => "tab".to_string(),
@@ -528,6 +566,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 ("file", &clip(&s.file_name)),
                 ("rows", &t.rows.len().to_string()),
                 ("sep", &sep),
+                ("charset", t.charset.name()),
             ],
         )
     };

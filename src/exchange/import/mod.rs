@@ -78,7 +78,9 @@ impl RowError {
     /// "Row 3: Business ID "1234567-8": The check digit … ".
     pub(crate) fn message(&self, kind: Kind, lang: Lang) -> String {
         let place = match self.format {
-            Format::Csv => lang.tf("exchange.at_row", &[("row", &self.line.to_string())]),
+            Format::Csv | Format::Sheet => {
+                lang.tf("exchange.at_row", &[("row", &self.line.to_string())])
+            }
             Format::Vcard => lang.tf("exchange.at_card", &[("line", &self.line.to_string())]),
         };
         format!("{place}: {}", self.reason(kind, lang))
