@@ -189,7 +189,22 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
             } else {
                 "card on line"
             };
-            writeln!(stdout, "{place} {}: {verb} {}", o.line, o.label)?;
+            let changes: Vec<String> = o
+                .changes
+                .iter()
+                .map(|c| format!("{}: {:?} → {:?}", c.field.key(), c.old, c.new))
+                .collect();
+            if changes.is_empty() {
+                writeln!(stdout, "{place} {}: {verb} {}", o.line, o.label)?;
+            } else {
+                writeln!(
+                    stdout,
+                    "{place} {}: {verb} {} ({})",
+                    o.line,
+                    o.label,
+                    changes.join(", ")
+                )?;
+            }
         }
     }
     if !report.skipped.is_empty() {

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use super::export::{self, Spill};
 use super::fields::{Field, Kind, Mapping};
-use super::import::{self, Action, ImportError, Options, Report};
+use super::import::{self, Action, Change, ImportError, Options, Report};
 use super::table::{Format, Table};
 use super::uploads;
 use crate::contacts::list as contact_list;
@@ -337,10 +337,6 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         skip_invalid: form.checked("skip_invalid"),
     };
     let step = form.get("step");
-    if step != "dry_run" && step != "import" {
-        let frame = ctx.frame(Section::Settings);
-        return Ok(Resp::html(preview_view(&frame, &state, None, None)));
-    }
     let lang = ctx.lang;
     let refused = if state.mapping.is_empty() {
         Some(lang.t("exchange.no_mapped_columns").to_string())
@@ -352,6 +348,37 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             )
         })
     };
+    if step != "dry_run" && step != "import" {
+        // The preview: with a usable mapping, what each row would do (a dry run that reports
+        // the bad rows instead of stopping at them).
+        let report = match refused {
+            Some(_) => None,
+            None => {
+                let options = Options {
+                    dry_run: true,
+                    skip_invalid: true,
+                    by: Some(by),
+                };
+                let mut noop = |_, _| {};
+                import::run(
+                    ctx.conn,
+                    kind,
+                    &state.table,
+                    &state.mapping,
+                    &options,
+                    &mut noop,
+                )
+                .ok()
+            }
+        };
+        let frame = ctx.frame(Section::Settings);
+        return Ok(Resp::html(preview_view(
+            &frame,
+            &state,
+            report.as_ref(),
+            None,
+        )));
+    }
     if let Some(message) = refused {
         let frame = ctx.frame(Section::Settings);
         return Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422));
@@ -466,11 +493,39 @@ fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
     layout(f, f.t("exchange.title"), body)
 }
 
-fn action_label(action: Action) -> &'static str {
-    match action {
-        Action::Created => "exchange.action_created",
-        Action::Updated => "exchange.action_updated",
-        Action::Unchanged => "exchange.action_unchanged",
+/// What a row will do (a dry run, the preview) or did (the import).
+fn action_label(action: Action, done: bool) -> &'static str {
+    match (action, done) {
+        (Action::Created, false) => "exchange.action_created",
+        (Action::Updated, false) => "exchange.action_updated",
+        (Action::Created, true) => "exchange.done_created",
+        (Action::Updated, true) => "exchange.done_updated",
+        (Action::Unchanged, _) => "exchange.action_unchanged",
+    }
+}
+
+/// A changed value as the page shows it: yes/no in words, an empty one as a dash.
+fn shown_value(f: &Frame, field: Field, text: &str) -> String {
+    match (field, text) {
+        (_, "") => "–".into(),
+        (Field::Archived, "yes") => f.t("exchange.yes").into(),
+        (Field::Archived, "no") => f.t("exchange.no").into(),
+        _ => clip(text),
+    }
+}
+
+/// An update's changes: "Puhelin: 040 1 → 050 2" a line each.
+fn changes_cell(f: &Frame, changes: &[Change]) -> Markup {
+    html! {
+        @for (i, c) in changes.iter().enumerate() {
+            @if i > 0 { br; }
+            span.change {
+                (f.t(c.field.label_key())) ": "
+                del { (shown_value(f, c.field, &c.old)) }
+                " → "
+                ins { (shown_value(f, c.field, &c.new)) }
+            }
+        }
     }
 }
 
@@ -502,10 +557,15 @@ fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Marku
         }
         @if !report.outcomes.is_empty() {
             table {
-                thead { tr { th.num { (row_heading) } th { (f.t("exchange.action")) } th { (f.t("customers.name")) } } }
+                thead { tr { th.num { (row_heading) } th { (f.t("exchange.action")) } th { (f.t("customers.name")) } th { (f.t("exchange.changes")) } } }
                 tbody {
                     @for o in report.outcomes.iter().take(REPORT_ROWS) {
-                        tr { td.num { (o.line) } td { (f.t(action_label(o.action))) } td { (o.label) } }
+                        tr {
+                            td.num { (o.line) }
+                            td { (f.t(action_label(o.action, !report.dry_run))) }
+                            td { (o.label) }
+                            td { (changes_cell(f, &o.changes)) }
+                        }
                     }
                 }
             }
