@@ -194,7 +194,9 @@ fn settings_are_saved_logged_and_bad_numbers_come_back_at_the_field() {
     // Logged in the company's language of the moment, naming the settings by their labels.
     let log = admin.get("/log").body;
     assert!(
-        log.contains("Asetuksia muutettiin: Yrityksen nimi, Oletuskieli, Kirjaa ulos"),
+        log.contains(
+            "Asetuksia muutettiin: Yrityksen nimi, Oletuskieli, Automaattinen uloskirjaus"
+        ),
         "{log}"
     );
 }

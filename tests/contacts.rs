@@ -627,7 +627,7 @@ fn unlinking_removes_the_contact_from_the_customer_but_keeps_the_contact() {
     let page = admin.get(&card);
     assert_eq!(
         flash(&page.body).as_deref(),
-        Some("Kontaktin liitos poistettiin.")
+        Some("Kontakti irrotettiin asiakkaasta.")
     );
     assert!(!page.body.contains(&format!("href=\"/contacts/{id}\"")));
     assert!(page.body.contains("Ei vielä kontakteja."));

@@ -977,7 +977,7 @@ fn deleting_a_customer_needs_an_admin_and_goes_through_the_confirmation_page() {
         page.body
     );
     assert!(
-        page.body.contains("Sen 1 kontaktia jäävät rekisteriin"),
+        page.body.contains("Sen kontakti jää rekisteriin"),
         "{}",
         page.body
     );

@@ -136,7 +136,13 @@ pub(crate) fn user(db_path: &Path, cmd: UserCommand) -> Result<(), CliError> {
             );
         }
         UserCommand::List => {
-            for u in store::users_page(&conn, i64::MAX, 0)? {
+            let users = store::users_page(&conn, i64::MAX, 0)?;
+            if users.is_empty() {
+                eprintln!(
+                    "minicrm: no users yet: add the first with `minicrm user add`, or open the server in a browser to set it up."
+                );
+            }
+            for u in users {
                 let state = if u.active { "active" } else { "inactive" };
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{state}",

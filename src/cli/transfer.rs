@@ -24,8 +24,9 @@ pub(crate) struct ImportArgs {
     /// What the file holds.
     #[arg(value_enum)]
     kind: ImportKind,
-    /// A CSV file (UTF-8, `;` or `,`, column names in English or Finnish on the first row),
-    /// or for contacts a vCard file (.vcf).
+    /// A CSV file (UTF-8, Windows-1252 or UTF-16; `;`, `,` or tab; column names in English or
+    /// Finnish on the first row), an Excel or OpenDocument spreadsheet (.xlsx, .ods: its first
+    /// sheet), or for contacts a vCard file (.vcf).
     file: PathBuf,
     /// Report what would be created and updated, and write nothing.
     #[arg(long)]
@@ -51,6 +52,8 @@ pub(crate) enum ExportWhat {
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ExportFormat {
     Csv,
+    /// An Excel workbook (.xlsx), one sheet.
+    Xlsx,
     Vcard,
     Ics,
     Json,
@@ -73,7 +76,7 @@ pub(crate) struct ExportArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// The language of the CSV header row: `en` writes the API's field names (business_id, …),
+    /// The language of the CSV or Excel header row: `en` writes the API's field names (business_id, …),
     /// `fi` the Finnish labels (Y-tunnus, …). Both import back.
     #[arg(long, value_enum, default_value = "en")]
     lang: HeaderLang,
@@ -127,7 +130,7 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
         )));
     }
     let ignored = mapping.ignored(&table.headers);
-    if !ignored.is_empty() && table.format == Format::Csv {
+    if !ignored.is_empty() && table.format != Format::Vcard {
         eprintln!(
             "minicrm: note: these columns are not recognised and not imported: {}",
             ignored.join(", ")
@@ -181,19 +184,34 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
                 import::Action::Updated => "would update",
                 import::Action::Unchanged => "unchanged",
             };
-            let place = if table.format == Format::Csv {
+            let place = if table.format != Format::Vcard {
                 "row"
             } else {
                 "card on line"
             };
-            writeln!(stdout, "{place} {}: {verb} {}", o.line, o.label)?;
+            let changes: Vec<String> = o
+                .changes
+                .iter()
+                .map(|c| format!("{}: {:?} → {:?}", c.field.key(), c.old, c.new))
+                .collect();
+            if changes.is_empty() {
+                writeln!(stdout, "{place} {}: {verb} {}", o.line, o.label)?;
+            } else {
+                writeln!(
+                    stdout,
+                    "{place} {}: {verb} {} ({})",
+                    o.line,
+                    o.label,
+                    changes.join(", ")
+                )?;
+            }
         }
     }
     if !report.skipped.is_empty() {
         for err in &report.skipped {
             eprintln!("minicrm: skipped {}", err.message(kind, Lang::En));
         }
-        if !report.dry_run && table.format == Format::Csv {
+        if !report.dry_run && table.format != Format::Vcard {
             let path = args
                 .report
                 .clone()
@@ -277,11 +295,11 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
     match (kind, args.format) {
         (_, ExportFormat::Ics) => {
             return Err(CliError(
-                "the ics format is only for tasks; use --format csv or json.".into(),
+                "the ics format is only for tasks; use --format csv, xlsx or json.".into(),
             ))
         }
         (Kind::Customers, ExportFormat::Vcard) => return Err(CliError(
-            "the vcard format is only for contacts; export customers with --format csv or json."
+            "the vcard format is only for contacts; export customers with --format csv, xlsx or json."
                 .into(),
         )),
         _ => {}
@@ -299,6 +317,12 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
         match (kind, args.format) {
             (Kind::Customers, ExportFormat::Json) => {
                 export::customers_json(&conn, &customer_query, out)
+            }
+            (Kind::Customers, ExportFormat::Xlsx) => {
+                export::customers_xlsx(&conn, &customer_query, lang, out)
+            }
+            (Kind::Contacts, ExportFormat::Xlsx) => {
+                export::contacts_xlsx(&conn, &contact_query, lang, out)
             }
             (Kind::Customers, _) => export::customers_csv(&conn, &customer_query, lang, out),
             (Kind::Contacts, ExportFormat::Json) => {

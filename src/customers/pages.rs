@@ -393,7 +393,7 @@ pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let body = html! {
         div.narrow {
             h1 { (f.t("customers.delete")) ": " (c.name) }
-            p { (f.lang.tf("customers.delete_explain", &[("contacts", &people.to_string())])) }
+            p { (f.lang.tf(match people { 0 => "customers.delete_explain_none", 1 => "customers.delete_explain_one", _ => "customers.delete_explain_many" }, &[("contacts", &people.to_string())])) }
             form method="post" action=(format!("/customers/{id}/delete")) {
                 (csrf_input(f))
                 button.danger type="submit" { (f.t("customers.delete_confirm")) }

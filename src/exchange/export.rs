@@ -168,44 +168,35 @@ pub(crate) fn excel_safe(text: String) -> String {
     }
 }
 
-/// Customers as CSV; returns how many.
-pub(crate) fn customers_csv<W: Write>(
+/// Customers as rows of text, the header first (the cells as stored: each format guards them
+/// as it needs); returns how many customers.
+fn customer_rows(
     conn: &Connection,
     query: &customer_list::ListQuery,
     lang: Lang,
-    out: W,
+    row: &mut dyn FnMut(Vec<String>) -> Result<()>,
 ) -> Result<usize> {
     let fields = Kind::Customers.export_fields();
-    let mut w = csv_writer(out)?;
-    w.write_record(fields.iter().map(|f| f.header(lang)))
-        .map_err(csv_err)?;
-    let n = for_each(conn, query, |c| {
-        w.write_record(
-            fields
-                .iter()
-                .map(|f| excel_safe(customer_cell(c, *f, lang))),
-        )
-        .map_err(csv_err)
-    })?;
-    w.flush()?;
-    Ok(n)
+    row(fields.iter().map(|f| f.header(lang).to_string()).collect())?;
+    for_each(conn, query, |c| {
+        row(fields.iter().map(|f| customer_cell(c, *f, lang)).collect())
+    })
 }
 
-/// Contacts as CSV; returns how many. `customer` holds the linked customers' numbers (several
-/// separated by ` | `, with the roles in `role` in the same order), `organisation` the first
-/// one's name for reading (the import links by `customer` when it is there).
-pub(crate) fn contacts_csv<W: Write>(
+/// Contacts as rows of text, the header first; returns how many. `customer` holds the linked
+/// customers' numbers (several separated by ` | `, with the roles in `role` in the same
+/// order), `organisation` the first one's name for reading (the import links by `customer`
+/// when it is there).
+fn contact_rows(
     conn: &Connection,
     query: &contact_list::ListQuery,
     lang: Lang,
-    out: W,
+    row: &mut dyn FnMut(Vec<String>) -> Result<()>,
 ) -> Result<usize> {
     let fields = Kind::Contacts.export_fields();
-    let mut w = csv_writer(out)?;
-    w.write_record(fields.iter().map(|f| f.header(lang)))
-        .map_err(csv_err)?;
+    row(fields.iter().map(|f| f.header(lang).to_string()).collect())?;
     let mut names = CustomerNames::new(conn);
-    let n = for_each(conn, query, |p| {
+    for_each(conn, query, |p| {
         let mut numbers = Vec::new();
         let mut roles = Vec::new();
         let mut organisation = String::new();
@@ -238,12 +229,130 @@ pub(crate) fn contacts_csv<W: Write>(
                 Field::Role => roles.clone(),
                 _ => String::new(),
             })
-            .map(excel_safe)
             .collect();
-        w.write_record(&record).map_err(csv_err)
+        row(record)
+    })
+}
+
+/// Rows as CSV for Excel: BOM, `;`, formula-like cells guarded ([`excel_safe`]).
+fn write_csv<W: Write>(
+    out: W,
+    rows: impl FnOnce(&mut dyn FnMut(Vec<String>) -> Result<()>) -> Result<usize>,
+) -> Result<usize> {
+    let mut w = csv_writer(out)?;
+    let n = rows(&mut |record| {
+        w.write_record(record.into_iter().map(excel_safe))
+            .map_err(csv_err)
     })?;
     w.flush()?;
     Ok(n)
+}
+
+/// Customers as CSV; returns how many.
+pub(crate) fn customers_csv<W: Write>(
+    conn: &Connection,
+    query: &customer_list::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    write_csv(out, |row| customer_rows(conn, query, lang, row))
+}
+
+/// Contacts as CSV; returns how many.
+pub(crate) fn contacts_csv<W: Write>(
+    conn: &Connection,
+    query: &contact_list::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    write_csv(out, |row| contact_rows(conn, query, lang, row))
+}
+
+/// The most rows an Excel sheet holds, the header included.
+const XLSX_MAX_ROWS: u32 = 1_048_576;
+/// The most characters an Excel cell holds.
+const XLSX_MAX_CHARS: usize = 32_767;
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Internal(format!("xlsx: {e}"))
+}
+
+/// Rows as an Excel workbook of one sheet named `sheet`: every cell a text cell (so nothing is
+/// run as a formula and `040 123` keeps its zero), the header bold and frozen. The workbook is
+/// built in memory, then written to `out`.
+fn write_xlsx<W: Write>(
+    mut out: W,
+    sheet: &str,
+    rows: impl FnOnce(&mut dyn FnMut(Vec<String>) -> Result<()>) -> Result<usize>,
+) -> Result<usize> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet).map_err(xlsx_err)?;
+    let mut next: u32 = 0;
+    let n = rows(&mut |record| {
+        if next >= XLSX_MAX_ROWS {
+            return Err(Error::Internal(
+                "more rows than an Excel sheet holds; export as CSV".into(),
+            ));
+        }
+        for (column, text) in record.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let text = match text.char_indices().nth(XLSX_MAX_CHARS) {
+                Some((at, _)) => &text[..at],
+                None => text.as_str(),
+            };
+            let column = column as u16;
+            if next == 0 {
+                ws.write_string_with_format(next, column, text, &bold)
+            } else {
+                ws.write_string(next, column, text)
+            }
+            .map_err(xlsx_err)?;
+        }
+        next += 1;
+        Ok(())
+    })?;
+    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    ws.autofit();
+    let bytes = book.save_to_buffer().map_err(xlsx_err)?;
+    out.write_all(&bytes)?;
+    Ok(n)
+}
+
+fn sheet_name(kind: Kind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (Kind::Customers, Lang::Fi) => "Asiakkaat",
+        (Kind::Customers, Lang::En) => "Customers",
+        (Kind::Contacts, Lang::Fi) => "Kontaktit",
+        (Kind::Contacts, Lang::En) => "Contacts",
+    }
+}
+
+/// Customers as an Excel workbook (`.xlsx`); returns how many.
+pub(crate) fn customers_xlsx<W: Write>(
+    conn: &Connection,
+    query: &customer_list::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    write_xlsx(out, sheet_name(Kind::Customers, lang), |row| {
+        customer_rows(conn, query, lang, row)
+    })
+}
+
+/// Contacts as an Excel workbook (`.xlsx`); returns how many.
+pub(crate) fn contacts_xlsx<W: Write>(
+    conn: &Connection,
+    query: &contact_list::ListQuery,
+    lang: Lang,
+    out: W,
+) -> Result<usize> {
+    write_xlsx(out, sheet_name(Kind::Contacts, lang), |row| {
+        contact_rows(conn, query, lang, row)
+    })
 }
 
 /// A JSON array, one item a line.
@@ -440,6 +549,45 @@ mod tests {
             .unwrap();
             assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 1), "{lang:?}");
         }
+    }
+
+    #[test]
+    fn xlsx_export_opens_back_and_imports_unchanged() {
+        let (_d, mut conn) = crate::db::temporary();
+        let input = CustomerInput {
+            name: Some("=Äijälä Oy".into()),
+            business_id: Some("0112038-9".into()),
+            phone: Some("040 123 4567".into()),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| customers::create(tx, &input, None)).unwrap();
+        let mut query = customer_list::ListQuery::new(customer_list::Sort::Name);
+        query.filter.archived = customer_list::Archived::All;
+        let mut out = Vec::new();
+        assert_eq!(
+            customers_xlsx(&conn, &query, Lang::Fi, &mut out).unwrap(),
+            1
+        );
+        let table = crate::exchange::read_file("asiakkaat.xlsx", &out).unwrap();
+        assert_eq!(table.headers[0], Field::Number.header(Lang::Fi));
+        let mapping = Mapping::detect(Kind::Customers, &table.headers);
+        let name = mapping.column(Field::Name).unwrap();
+        let phone = mapping.column(Field::Phone).unwrap();
+        // Text cells: no formula guard needed, the phone number's zero kept.
+        assert_eq!(
+            (table.rows[0].cell(name), table.rows[0].cell(phone)),
+            ("=Äijälä Oy", "040 123 4567")
+        );
+        let r = import::run(
+            &mut conn,
+            Kind::Customers,
+            &table,
+            &mapping,
+            &Options::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 1));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Moving data in and out: CSV import and export of customers and contacts (Finnish Excel
 //! writes `;` and a BOM), and vCard export and import of contacts.
 //!
-//! - `table` reads a CSV file into rows, `vcard` reads and writes vCards;
+//! - `table` reads a CSV file into rows (UTF-8, Windows-1252 or UTF-16), `sheet` the first
+//!   sheet of an `.xlsx` or `.ods` file, `vcard` reads and writes vCards;
 //! - `fields` maps column headers (English or Finnish) to fields;
 //! - `import` applies rows through the stores, in one transaction (dry runs roll it back);
 //! - `export` writes CSV, JSON and vCard a batch of rows at a time;
@@ -12,6 +13,7 @@ pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod import;
 pub(crate) mod pages;
+pub(crate) mod sheet;
 pub(crate) mod table;
 pub(crate) mod uploads;
 pub(crate) mod vcard;
@@ -25,13 +27,20 @@ pub(crate) fn is_vcard(name: &str, bytes: &[u8]) -> bool {
     lower.ends_with(".vcf") || lower.ends_with(".vcard") || table::looks_like_vcard(bytes)
 }
 
-/// Reads an uploaded or given file: a vCard file or CSV.
+/// Reads an uploaded or given file: a spreadsheet, a vCard file or CSV. Text files are decoded
+/// first (UTF-8, UTF-16 or Windows-1252, `table::decode`).
 pub(crate) fn read_file(name: &str, bytes: &[u8]) -> Result<Table, ParseError> {
-    if is_vcard(name, bytes) {
-        vcard::read(bytes)
-    } else {
-        table::read_csv(bytes)
+    if sheet::is_sheet(name, bytes) {
+        return sheet::read(bytes);
     }
+    let (text, charset) = table::decode(bytes);
+    let mut table = if is_vcard(name, &text) {
+        vcard::read(&text)?
+    } else {
+        table::read_csv(&text)?
+    };
+    table.charset = charset;
+    Ok(table)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use super::export::{self, Spill};
 use super::fields::{Field, Kind, Mapping};
-use super::import::{self, Action, ImportError, Options, Report};
+use super::import::{self, Action, Change, ImportError, Options, Report};
 use super::table::{Format, Table};
 use super::uploads;
 use crate::contacts::list as contact_list;
@@ -113,6 +113,34 @@ pub(crate) fn contacts_csv(ctx: &mut Ctx) -> Result<Resp> {
     let mut out = Spill::new();
     export::contacts_csv(ctx.conn, &query, ctx.lang, &mut out)?;
     download(out, CSV_TYPE, &dated_name(ctx.lang, Kind::Contacts, "csv"))
+}
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `GET /customers.xlsx?…` — the customer list's current filter as an Excel workbook.
+pub(crate) fn customers_xlsx(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = customer_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::customers_xlsx(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(
+        out,
+        XLSX_TYPE,
+        &dated_name(ctx.lang, Kind::Customers, "xlsx"),
+    )
+}
+
+/// `GET /contacts.xlsx?…` — the contact list's current filter as an Excel workbook.
+pub(crate) fn contacts_xlsx(ctx: &mut Ctx) -> Result<Resp> {
+    ctx.user()?;
+    let query = contact_query(&ctx.query)?;
+    let mut out = Spill::new();
+    export::contacts_xlsx(ctx.conn, &query, ctx.lang, &mut out)?;
+    download(
+        out,
+        XLSX_TYPE,
+        &dated_name(ctx.lang, Kind::Contacts, "xlsx"),
+    )
 }
 
 /// `GET /contacts/{id}.vcf` (also under `/api/v1`).
@@ -309,10 +337,6 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         skip_invalid: form.checked("skip_invalid"),
     };
     let step = form.get("step");
-    if step != "dry_run" && step != "import" {
-        let frame = ctx.frame(Section::Settings);
-        return Ok(Resp::html(preview_view(&frame, &state, None, None)));
-    }
     let lang = ctx.lang;
     let refused = if state.mapping.is_empty() {
         Some(lang.t("exchange.no_mapped_columns").to_string())
@@ -324,6 +348,37 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             )
         })
     };
+    if step != "dry_run" && step != "import" {
+        // The preview: with a usable mapping, what each row would do (a dry run that reports
+        // the bad rows instead of stopping at them).
+        let report = match refused {
+            Some(_) => None,
+            None => {
+                let options = Options {
+                    dry_run: true,
+                    skip_invalid: true,
+                    by: Some(by),
+                };
+                let mut noop = |_, _| {};
+                import::run(
+                    ctx.conn,
+                    kind,
+                    &state.table,
+                    &state.mapping,
+                    &options,
+                    &mut noop,
+                )
+                .ok()
+            }
+        };
+        let frame = ctx.frame(Section::Settings);
+        return Ok(Resp::html(preview_view(
+            &frame,
+            &state,
+            report.as_ref(),
+            None,
+        )));
+    }
     if let Some(message) = refused {
         let frame = ctx.frame(Section::Settings);
         return Ok(Resp::html(preview_view(&frame, &state, None, Some(&message))).with_status(422));
@@ -420,7 +475,7 @@ fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
             }
             div.field {
                 label for="f-file" { (f.t("exchange.file")) }
-                input #f-file type="file" name="file" required accept=".csv,.txt,.vcf,.vcard,text/csv,text/vcard" aria-describedby="f-file-hint";
+                input #f-file type="file" name="file" required accept=".csv,.txt,.tsv,.xlsx,.xlsm,.ods,.xls,.vcf,.vcard,text/csv,text/vcard" aria-describedby="f-file-hint";
                 p.hint #f-file-hint { (f.t("exchange.file_hint")) }
             }
             button.primary type="submit" name="step" value="preview" { (f.t("exchange.preview_button")) }
@@ -429,18 +484,48 @@ fn upload_view(f: &Frame, kind: Kind, error: Option<&str>) -> Markup {
         p { (f.t("exchange.export_intro")) }
         ul {
             li { a href="/customers.csv?archived=all" download { (f.t("exchange.export_customers")) } }
+            li { a href="/customers.xlsx?archived=all" download { (f.t("exchange.export_customers_xlsx")) } }
             li { a href="/contacts.csv" download { (f.t("exchange.export_contacts")) } }
+            li { a href="/contacts.xlsx" download { (f.t("exchange.export_contacts_xlsx")) } }
             li { a href="/contacts.vcf" download { (f.t("exchange.export_vcard")) } }
         }
     };
     layout(f, f.t("exchange.title"), body)
 }
 
-fn action_label(action: Action) -> &'static str {
-    match action {
-        Action::Created => "exchange.action_created",
-        Action::Updated => "exchange.action_updated",
-        Action::Unchanged => "exchange.action_unchanged",
+/// What a row will do (a dry run, the preview) or did (the import).
+fn action_label(action: Action, done: bool) -> &'static str {
+    match (action, done) {
+        (Action::Created, false) => "exchange.action_created",
+        (Action::Updated, false) => "exchange.action_updated",
+        (Action::Created, true) => "exchange.done_created",
+        (Action::Updated, true) => "exchange.done_updated",
+        (Action::Unchanged, _) => "exchange.action_unchanged",
+    }
+}
+
+/// A changed value as the page shows it: yes/no in words, an empty one as a dash.
+fn shown_value(f: &Frame, field: Field, text: &str) -> String {
+    match (field, text) {
+        (_, "") => "–".into(),
+        (Field::Archived, "yes") => f.t("exchange.yes").into(),
+        (Field::Archived, "no") => f.t("exchange.no").into(),
+        _ => clip(text),
+    }
+}
+
+/// An update's changes: "Puhelin: 040 1 → 050 2" a line each.
+fn changes_cell(f: &Frame, changes: &[Change]) -> Markup {
+    html! {
+        @for (i, c) in changes.iter().enumerate() {
+            @if i > 0 { br; }
+            span.change {
+                (f.t(c.field.label_key())) ": "
+                del { (shown_value(f, c.field, &c.old)) }
+                " → "
+                ins { (shown_value(f, c.field, &c.new)) }
+            }
+        }
     }
 }
 
@@ -459,7 +544,7 @@ fn counts(f: &Frame, key: &str, report: &Report) -> String {
 fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Markup {
     let row_heading = match format {
         Format::Vcard => f.t("exchange.line"),
-        Format::Csv => f.t("exchange.row"),
+        Format::Csv | Format::Sheet => f.t("exchange.row"),
     };
     html! {
         @if !report.skipped.is_empty() {
@@ -472,10 +557,15 @@ fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Marku
         }
         @if !report.outcomes.is_empty() {
             table {
-                thead { tr { th.num { (row_heading) } th { (f.t("exchange.action")) } th { (f.t("customers.name")) } } }
+                thead { tr { th.num { (row_heading) } th { (f.t("exchange.action")) } th { (f.t("customers.name")) } th { (f.t("exchange.changes")) } } }
                 tbody {
                     @for o in report.outcomes.iter().take(REPORT_ROWS) {
-                        tr { td.num { (o.line) } td { (f.t(action_label(o.action))) } td { (o.label) } }
+                        tr {
+                            td.num { (o.line) }
+                            td { (f.t(action_label(o.action, !report.dry_run))) }
+                            td { (o.label) }
+                            td { (changes_cell(f, &o.changes)) }
+                        }
                     }
                 }
             }
@@ -517,6 +607,14 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 ("rows", &t.rows.len().to_string()),
             ],
         )
+    } else if t.format == Format::Sheet {
+        f.lang.tf(
+            "exchange.sheet_summary",
+            &[
+                ("file", &clip(&s.file_name)),
+                ("rows", &t.rows.len().to_string()),
+            ],
+        )
     } else {
         let sep = match t.delimiter {
             b'\t' => "tab".to_string(),
@@ -528,6 +626,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                 ("file", &clip(&s.file_name)),
                 ("rows", &t.rows.len().to_string()),
                 ("sep", &sep),
+                ("charset", t.charset.name()),
             ],
         )
     };

@@ -1,9 +1,12 @@
 //! Reading an uploaded file into rows: CSV as Excel writes it (UTF-8 with or without BOM, `;`
-//! or `,`), strict about broken quotes and foreign encodings, with the row numbers Excel shows.
+//! or `,`; Finnish Excel's "CSV (luetteloerotin)" in Windows-1252; "Unicode text", UTF-16 with
+//! tabs), strict about broken quotes, with the row numbers Excel shows.
 //!
 //! The reader is hand-written rather than the `csv` crate's because that one accepts a broken
-//! quote silently (the rest of the file becomes one value) and cannot tell which row had bytes
-//! that are not UTF-8.
+//! quote silently (the rest of the file becomes one value). The encoding is found first
+//! ([`decode`]) and the text read as UTF-8 after it.
+
+use std::borrow::Cow;
 
 use crate::i18n::Lang;
 
@@ -18,6 +21,70 @@ pub(crate) const MAX_ROWS: usize = 100_000;
 pub(crate) enum Format {
     Csv,
     Vcard,
+    /// A spreadsheet (`.xlsx`, `.ods`): its first sheet, rows numbered as the program shows.
+    Sheet,
+}
+
+/// The character set a text file was in (the preview names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Charset {
+    Utf8,
+    /// Excel's "Unicode text": UTF-16 (little-endian, with a BOM), tabs between the columns.
+    Utf16,
+    /// Bytes that are not UTF-8: Windows-1252, the encoding of Finnish Excel's plain CSV (a
+    /// superset of Latin-1, so ISO-8859-1 files read right too).
+    Windows1252,
+}
+
+impl Charset {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            Charset::Utf16 => "UTF-16",
+            Charset::Windows1252 => "Windows-1252",
+        }
+    }
+}
+
+/// Whether bytes without a BOM look like UTF-16LE text: ASCII-range characters, so every
+/// second byte of the start is zero.
+fn looks_like_utf16le(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512) & !1];
+    if head.len() < 4 {
+        return false;
+    }
+    let zeros = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let even_zeros = head.iter().step_by(2).filter(|&&b| b == 0).count();
+    zeros * 4 >= head.len() && even_zeros == 0
+}
+
+/// The bytes as UTF-8 (without a BOM) and the charset they were in: UTF-16 by its BOM (or its
+/// zero bytes), UTF-8 when they are valid UTF-8, else Windows-1252, which has a character for
+/// (nearly) every byte. Never fails: a stray byte shows as `\u{FFFD}` rather than refusing.
+pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, Charset) {
+    let utf16 = if bytes.starts_with(b"\xFF\xFE") || looks_like_utf16le(bytes) {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(encoding) = utf16 {
+        // `decode` takes the BOM off.
+        let (text, _, _) = encoding.decode(bytes);
+        return (Cow::Owned(text.into_owned().into_bytes()), Charset::Utf16);
+    }
+    let bytes = strip_bom(bytes);
+    if std::str::from_utf8(bytes).is_ok() {
+        return (Cow::Borrowed(bytes), Charset::Utf8);
+    }
+    let text = encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0;
+    (
+        Cow::Owned(text.into_owned().into_bytes()),
+        Charset::Windows1252,
+    )
 }
 
 /// One record. `line` is the row number as Excel shows it (the header is row 1) for CSV, the
@@ -44,6 +111,8 @@ impl Row {
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
     pub format: Format,
+    /// The text file's charset (UTF-8 for vCards and spreadsheets).
+    pub charset: Charset,
     pub delimiter: u8,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
@@ -54,12 +123,14 @@ pub(crate) struct Table {
 pub(crate) enum ParseError {
     Empty,
     NoHeader,
-    /// Bytes that are not UTF-8 (Latin-1 or Windows-1252 from an old Excel) on this row/line.
+    /// Bytes that are not UTF-8 on this line of a vCard (a CSV file is decoded first).
     NotUtf8 {
         format: Format,
         line: usize,
         byte: u8,
     },
+    /// A spreadsheet that could not be opened (damaged, encrypted, not a workbook).
+    BadSheet,
     /// A quoted value opened on this row is never closed.
     UnclosedQuote {
         line: usize,
@@ -87,22 +158,11 @@ impl ParseError {
         match self {
             ParseError::Empty => lang.t("exchange.empty_file").into(),
             ParseError::NoHeader => lang.t("exchange.no_header").into(),
-            ParseError::NotUtf8 {
-                format: Format::Csv,
-                line,
-                byte,
-            } => lang.tf(
-                "exchange.not_utf8",
-                &[("row", &n(line)), ("byte", &format!("0x{byte:02X}"))],
-            ),
-            ParseError::NotUtf8 {
-                format: Format::Vcard,
-                line,
-                byte,
-            } => lang.tf(
-                "exchange.vcard_not_utf8",
-                &[("line", &n(line)), ("byte", &format!("0x{byte:02X}"))],
-            ),
+            // The byte itself is for the log, not for people.
+            ParseError::NotUtf8 { line, .. } => {
+                lang.tf("exchange.vcard_not_utf8", &[("line", &n(line))])
+            }
+            ParseError::BadSheet => lang.t("exchange.bad_sheet").into(),
             ParseError::UnclosedQuote { line } => {
                 lang.tf("exchange.unclosed_quote", &[("row", &n(line))])
             }
@@ -164,10 +224,12 @@ pub(crate) fn detect_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
-/// Reads a CSV file: header row and data rows. Rows whose cells are all empty are skipped
-/// (Excel leaves them at the end), and so are blank lines, which still count as rows.
+/// Reads a CSV file in any of the charsets of [`decode`]: header row and data rows. Rows whose
+/// cells are all empty are skipped (Excel leaves them at the end), and so are blank lines,
+/// which still count as rows.
 pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
-    let mut bytes = strip_bom(bytes);
+    let (decoded, charset) = decode(bytes);
+    let mut bytes: &[u8] = &decoded;
     let mut delimiter = None;
     // Excel's own hint line, `sep=;`, which Excel itself does not show as a row.
     if bytes.len() >= 5
@@ -196,6 +258,7 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     let rows = records.collect();
     Ok(Table {
         format: Format::Csv,
+        charset,
         delimiter,
         headers,
         rows,
@@ -408,29 +471,39 @@ mod tests {
     }
 
     #[test]
-    fn latin1_bytes_name_their_row() {
-        let mut bytes = b"nimi;kaupunki\nA;Espoo\nB;Jyv".to_vec();
-        bytes.push(0xE4); // "ä" in Latin-1 / Windows-1252
-        bytes.extend_from_slice(b"skyl\xE4\n");
-        let err = read_csv(&bytes).unwrap_err();
+    fn windows_1252_and_utf16_files_are_read() {
+        // Finnish Excel's "CSV (luetteloerotin)": Windows-1252, `;`.
+        let mut bytes = b"nimi;kaupunki\r\nA;Espoo\r\nB;Jyv".to_vec();
+        bytes.push(0xE4); // "ä" in Windows-1252
+        bytes.extend_from_slice(b"skyl\xE4 \x80\r\n"); // and "€"
+        let t = read_csv(&bytes).unwrap();
+        assert_eq!(t.charset, Charset::Windows1252);
         assert_eq!(
-            err,
-            ParseError::NotUtf8 {
-                format: Format::Csv,
-                line: 3,
-                byte: 0xE4
-            }
+            cells(&t),
+            vec![vec!["A", "Espoo"], vec!["B", "Jyväskylä €"]]
         );
-        assert!(
-            err.message(Lang::En).contains("Row 3"),
-            "{}",
-            err.message(Lang::En)
-        );
-        assert!(
-            err.message(Lang::Fi).contains("3"),
-            "{}",
-            err.message(Lang::Fi)
-        );
+        assert_eq!(t.rows[1].line, 3);
+        // Excel's "Unicode text": UTF-16LE with a BOM and tabs.
+        let text = "Nimi\tY-tunnus\r\nÄijälä Oy\t0112038-9\r\n";
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let t = read_csv(&utf16).unwrap();
+        assert_eq!((t.charset, t.delimiter), (Charset::Utf16, b'\t'));
+        assert_eq!(t.headers, ["Nimi", "Y-tunnus"]);
+        assert_eq!(cells(&t), vec![vec!["Äijälä Oy", "0112038-9"]]);
+        // Without the BOM too, and big-endian with one.
+        let t = read_csv(&utf16[2..]).unwrap();
+        assert_eq!(cells(&t), vec![vec!["Äijälä Oy", "0112038-9"]]);
+        let mut be = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_eq!(read_csv(&be).unwrap().headers, ["Nimi", "Y-tunnus"]);
+        // UTF-8 stays UTF-8.
+        let t = read_csv("nimi\nÄijälä\n".as_bytes()).unwrap();
+        assert_eq!((t.charset, t.rows[0].cell(0)), (Charset::Utf8, "Äijälä"));
     }
 
     #[test]

@@ -485,6 +485,7 @@ pub(crate) fn to_table(cards: Vec<Card>) -> Table {
         .collect();
     Table {
         format: Format::Vcard,
+        charset: super::table::Charset::Utf8,
         delimiter: b',',
         headers: COLUMNS.iter().map(|c| c.to_string()).collect(),
         rows,

@@ -131,10 +131,9 @@ fn list_page<R: Listed>(
     let filtered = !query.q.is_empty() || !query.tag.is_empty();
     // Without JavaScript "select all" reloads the page with every box ticked.
     let all_selected = url.get("select") == "all";
-    let export = format!(
-        "{path}.csv?{}",
-        url.encode_without(&["offset", "limit", "select"])
-    );
+    let filter = url.encode_without(&["offset", "limit", "select"]);
+    let export = format!("{path}.csv?{filter}");
+    let export_xlsx = format!("{path}.xlsx?{filter}");
     html! {
         div.title-row {
             h1 { (f.t(R::TITLE)) @if let Some(sub) = R::subtitle(extra) { ": " (sub) } }
@@ -155,6 +154,8 @@ fn list_page<R: Listed>(
         @if R::SHARED_ACTIONS {
             p.actions {
                 a href=(export) { (f.t("customers.export_csv")) }
+                " · "
+                a href=(export_xlsx) { (f.t("customers.export_xlsx")) }
                 (R::more_actions(f, query))
                 " · " a href=(format!("{path}/duplicates")) { (f.t("duplicates.title")) }
             }

@@ -34,6 +34,16 @@ impl Target for Apply<'_> {
         customer_by_name(self.tx, name)
     }
 
+    fn customer_look_alike(
+        &self,
+        row: &crate::customers::validate::Fields,
+    ) -> Result<Option<Customer>, Fail> {
+        Ok(pick_look_alike(
+            row,
+            customers::look_alikes(self.tx, row, None)?,
+        ))
+    }
+
     fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, Fail> {
         Ok(contacts::by_email(self.tx, email)?)
     }

@@ -51,6 +51,171 @@ pub(crate) struct Outcome {
     pub action: Action,
     /// The customer's or contact's name, to show in a report.
     pub label: String,
+    /// What an update changes, field by field (empty for a new one).
+    pub changes: Vec<Change>,
+}
+
+/// One field an update changes: the value stored and the value it gets. `Archived` holds
+/// `yes`/`no`, tags are joined with `, `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub field: Field,
+    pub old: String,
+    pub new: String,
+}
+
+/// A value in the form two spellings of the same thing share: phone numbers without spaces
+/// and with `0` for `+358`, e-mail addresses in lower case, web addresses without the scheme,
+/// `www.` and a trailing `/`, other text with single spaces.
+pub(crate) fn normalised(field: Field, text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match field {
+        Field::Phone => {
+            let digits: String = text
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '/'))
+                .collect();
+            match digits
+                .strip_prefix("+358")
+                .or_else(|| digits.strip_prefix("00358"))
+            {
+                Some(rest) => format!("0{}", rest.trim_start_matches('0')),
+                None => digits,
+            }
+        }
+        Field::Email => text.to_lowercase(),
+        Field::Website => {
+            let lower = text.to_lowercase();
+            let bare = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"))
+                .unwrap_or(&lower);
+            let bare = bare.strip_prefix("www.").unwrap_or(bare);
+            bare.trim_end_matches('/').to_string()
+        }
+        Field::BusinessId => BusinessId::parse(&text)
+            .map(|b| b.as_str().to_string())
+            .unwrap_or(text),
+        Field::Country => text.to_uppercase(),
+        _ => text,
+    }
+}
+
+/// Takes out of `given` a value that is the stored one in another spelling, so it changes
+/// nothing.
+fn keep_stored(field: Field, given: &mut Option<String>, stored: &str) {
+    if given
+        .as_deref()
+        .is_some_and(|g| normalised(field, g) == normalised(field, stored))
+    {
+        *given = None;
+    }
+}
+
+/// The fields that differ between two versions, as text.
+fn changes(pairs: &[(Field, String, String)]) -> Vec<Change> {
+    pairs
+        .iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(field, old, new)| Change {
+            field: *field,
+            old: old.clone(),
+            new: new.clone(),
+        })
+        .collect()
+}
+
+fn customer_changes(
+    now: &crate::customers::validate::Fields,
+    after: &crate::customers::validate::Fields,
+) -> Vec<Change> {
+    let bid = |f: &crate::customers::validate::Fields| {
+        f.business_id
+            .as_ref()
+            .map(|b| b.as_str().to_string())
+            .unwrap_or_default()
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    changes(&[
+        (Field::Name, now.name.clone(), after.name.clone()),
+        (Field::BusinessId, bid(now), bid(after)),
+        (Field::Email, now.email.clone(), after.email.clone()),
+        (Field::Phone, now.phone.clone(), after.phone.clone()),
+        (Field::Website, now.website.clone(), after.website.clone()),
+        (Field::Street, now.street.clone(), after.street.clone()),
+        (
+            Field::PostalCode,
+            now.postal_code.clone(),
+            after.postal_code.clone(),
+        ),
+        (Field::City, now.city.clone(), after.city.clone()),
+        (Field::Country, now.country.clone(), after.country.clone()),
+        (
+            Field::EinvoiceAddress,
+            now.einvoice_address.clone(),
+            after.einvoice_address.clone(),
+        ),
+        (
+            Field::EinvoiceOperator,
+            now.einvoice_operator.clone(),
+            after.einvoice_operator.clone(),
+        ),
+        (Field::Tags, now.tags.join(", "), after.tags.join(", ")),
+        (Field::Notes, now.notes.clone(), after.notes.clone()),
+        (
+            Field::Archived,
+            yes_no(now.archived),
+            yes_no(after.archived),
+        ),
+    ])
+}
+
+fn contact_changes(now: &contacts::Fields, after: &contacts::Fields) -> Vec<Change> {
+    changes(&[
+        (
+            Field::FirstName,
+            now.first_name.clone(),
+            after.first_name.clone(),
+        ),
+        (
+            Field::LastName,
+            now.last_name.clone(),
+            after.last_name.clone(),
+        ),
+        (Field::Email, now.email.clone(), after.email.clone()),
+        (Field::Phone, now.phone.clone(), after.phone.clone()),
+        (Field::Title, now.title.clone(), after.title.clone()),
+        (Field::Tags, now.tags.join(", "), after.tags.join(", ")),
+        (Field::Notes, now.notes.clone(), after.notes.clone()),
+    ])
+}
+
+/// The customer a row without a matching business ID or number is, by the look-alike rules of
+/// the forms: the same folded name (`Kahvila Äijälä Oy` = `KAHVILA AIJALA`), unless its
+/// business ID or e-mail address says it is another one. Of several, the one with the same
+/// e-mail address, else the oldest.
+fn pick_look_alike(
+    row: &crate::customers::validate::Fields,
+    candidates: Vec<Customer>,
+) -> Option<Customer> {
+    let key = crate::customers::name_key(&row.name);
+    if key.is_empty() {
+        return None;
+    }
+    let same_email =
+        |c: &Customer| !row.email.is_empty() && c.email.eq_ignore_ascii_case(&row.email);
+    let mut fitting: Vec<Customer> = candidates
+        .into_iter()
+        .filter(|c| crate::customers::name_key(&c.name) == key)
+        .filter(|c| match (&row.business_id, &c.business_id) {
+            (Some(a), Some(b)) => a.as_str() == b,
+            _ => true,
+        })
+        .filter(|c| row.email.is_empty() || c.email.is_empty() || same_email(c))
+        .collect();
+    // Stored ones first (new ones in a plan have negative ids), then in the order made.
+    fitting.sort_by_key(|c| (!same_email(c), c.id.0 < 0, c.id.0.abs()));
+    fitting.into_iter().next()
 }
 
 /// What was wrong with one row.
@@ -78,7 +243,9 @@ impl RowError {
     /// "Row 3: Business ID "1234567-8": The check digit … ".
     pub(crate) fn message(&self, kind: Kind, lang: Lang) -> String {
         let place = match self.format {
-            Format::Csv => lang.tf("exchange.at_row", &[("row", &self.line.to_string())]),
+            Format::Csv | Format::Sheet => {
+                lang.tf("exchange.at_row", &[("row", &self.line.to_string())])
+            }
             Format::Vcard => lang.tf("exchange.at_card", &[("line", &self.line.to_string())]),
         };
         format!("{place}: {}", self.reason(kind, lang))
@@ -304,7 +471,7 @@ fn import_rows(
             Kind::Contacts => contact_row(target, &cells, options.by),
         };
         match result {
-            Ok((action, label)) => {
+            Ok((action, label, changes)) => {
                 target.end_row(true)?;
                 match action {
                     Action::Created => report.created += 1,
@@ -315,6 +482,7 @@ fn import_rows(
                     line: row.line,
                     action,
                     label,
+                    changes,
                 });
             }
             Err(Fail::Row(problem)) => {
@@ -345,6 +513,11 @@ trait Target {
     fn customer_by_business_id(&self, bid: &BusinessId) -> Result<Option<Customer>, Fail>;
     fn customer_by_number(&self, number: &str) -> Result<Option<Customer>, Fail>;
     fn customer_by_name(&self, name: &str) -> Result<Option<CustomerId>, Fail>;
+    /// The customer a row is by the forms' look-alike rules ([`pick_look_alike`]).
+    fn customer_look_alike(
+        &self,
+        row: &crate::customers::validate::Fields,
+    ) -> Result<Option<Customer>, Fail>;
     fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, Fail>;
     /// Creates a customer and returns its name as stored.
     fn create_customer(
@@ -442,18 +615,17 @@ pub(crate) fn parse_yes_no(text: &str) -> Option<bool> {
     }
 }
 
-fn customer_row(
-    target: &mut impl Target,
-    cells: &Cells,
-    by: Option<UserId>,
-) -> Result<(Action, String), Fail> {
+/// What a row did, the name it shows and the fields it changed.
+type Done = (Action, String, Vec<Change>);
+
+fn customer_row(target: &mut impl Target, cells: &Cells, by: Option<UserId>) -> Result<Done, Fail> {
     let archived = match cells.get(Field::Archived) {
         Some(text) => {
             Some(parse_yes_no(text).ok_or_else(|| Fail::Row(Problem::BadYesNo(quote(text))))?)
         }
         None => None,
     };
-    let input = CustomerInput {
+    let mut input = CustomerInput {
         number: cells.text(Field::Number),
         name: cells.text(Field::Name),
         business_id: cells.text(Field::BusinessId),
@@ -485,22 +657,50 @@ fn customer_row(
             existing = target.customer_by_number(number)?;
         }
     }
+    // Else the one that looks the same, as the forms warn of (name, e-mail). The name it was
+    // found by is another spelling of the stored one, which stays.
+    if existing.is_none() {
+        if let Ok(row) = crate::customers::validate::validate(&input, None) {
+            existing = target.customer_look_alike(&row)?;
+            if existing.is_some() {
+                input.name = None;
+            }
+        }
+    }
     match existing {
         None => {
             let name = target.create_customer(&input, by, &values)?;
-            Ok((Action::Created, name))
+            Ok((Action::Created, name, Vec::new()))
         }
         Some(before) => {
+            // Another spelling of what is stored is no change.
+            keep_stored(Field::Name, &mut input.name, &before.name);
+            keep_stored(Field::Email, &mut input.email, &before.email);
+            keep_stored(Field::Phone, &mut input.phone, &before.phone);
+            keep_stored(Field::Website, &mut input.website, &before.website);
+            keep_stored(Field::Street, &mut input.street, &before.street);
+            keep_stored(
+                Field::PostalCode,
+                &mut input.postal_code,
+                &before.postal_code,
+            );
+            keep_stored(Field::City, &mut input.city, &before.city);
+            keep_stored(Field::Country, &mut input.country, &before.country);
+            if let Some(bid) = &before.business_id {
+                keep_stored(Field::BusinessId, &mut input.business_id, bid);
+            }
             let after = crate::customers::validate::validate(&input, Some(&before))
                 .map_err(|e| store_fail(e, &values))?;
-            let same =
-                crate::customers::validate::validate(&CustomerInput::default(), Some(&before))
-                    .is_ok_and(|now| now == after);
-            if same {
-                return Ok((Action::Unchanged, before.name));
+            let now =
+                crate::customers::validate::validate(&CustomerInput::default(), Some(&before));
+            if now.as_ref().is_ok_and(|now| *now == after) {
+                return Ok((Action::Unchanged, before.name, Vec::new()));
             }
+            let changed = now
+                .map(|now| customer_changes(&now, &after))
+                .unwrap_or_default();
             target.update_customer(&before, &input, by, &values)?;
-            Ok((Action::Updated, after.name))
+            Ok((Action::Updated, after.name, changed))
         }
     }
 }
@@ -595,11 +795,7 @@ fn apply_links(
     Ok(changed)
 }
 
-fn contact_row(
-    target: &mut impl Target,
-    cells: &Cells,
-    by: Option<UserId>,
-) -> Result<(Action, String), Fail> {
+fn contact_row(target: &mut impl Target, cells: &Cells, by: Option<UserId>) -> Result<Done, Fail> {
     let mut input = ContactInput {
         first_name: cells.text(Field::FirstName),
         last_name: cells.text(Field::LastName),
@@ -642,13 +838,21 @@ fn contact_row(
         None => {
             let created = target.create_contact(&input, by, &values)?;
             apply_links(target, &created, &links, by, &values)?;
-            Ok((Action::Created, created.full_name()))
+            Ok((Action::Created, created.full_name(), Vec::new()))
         }
         Some(before) => {
+            keep_stored(Field::Phone, &mut input.phone, &before.phone);
+            keep_stored(Field::Email, &mut input.email, &before.email);
+            keep_stored(Field::FirstName, &mut input.first_name, &before.first_name);
+            keep_stored(Field::LastName, &mut input.last_name, &before.last_name);
+            keep_stored(Field::Title, &mut input.title, &before.title);
             let after =
                 contacts::validate(&input, Some(&before)).map_err(|e| store_fail(e, &values))?;
-            let same = contacts::validate(&ContactInput::default(), Some(&before))
-                .is_ok_and(|now| now == after);
+            let now = contacts::validate(&ContactInput::default(), Some(&before));
+            let same = now.as_ref().is_ok_and(|now| *now == after);
+            let changed = now
+                .map(|now| contact_changes(&now, &after))
+                .unwrap_or_default();
             if !same {
                 target.update_contact(&before, &input, by, &values)?;
             }
@@ -658,7 +862,7 @@ fn contact_row(
             } else {
                 Action::Updated
             };
-            Ok((action, after.full_name()))
+            Ok((action, after.full_name(), changed))
         }
     }
 }

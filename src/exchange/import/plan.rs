@@ -18,6 +18,8 @@ pub(super) struct Plan<'a> {
     /// Business ID and number → id, for `customers`.
     by_business_id: HashMap<String, i64>,
     by_number: HashMap<String, i64>,
+    /// Folded name → ids, for `customers`.
+    by_name: HashMap<String, Vec<i64>>,
     contacts: HashMap<i64, Contact>,
     /// Lower-cased e-mail → the lowest id, for the contacts created in the plan.
     new_by_email: HashMap<String, i64>,
@@ -39,6 +41,7 @@ impl<'a> Plan<'a> {
             customers: HashMap::new(),
             by_business_id: HashMap::new(),
             by_number: HashMap::new(),
+            by_name: HashMap::new(),
             contacts: HashMap::new(),
             new_by_email: HashMap::new(),
             next_id: -1,
@@ -63,6 +66,9 @@ impl<'a> Plan<'a> {
             if self.by_number.get(&old.number) == Some(&id) {
                 self.by_number.remove(&old.number);
             }
+            if let Some(ids) = self.by_name.get_mut(&crate::customers::name_key(&old.name)) {
+                ids.retain(|&other| other != id);
+            }
         }
         if let Some(c) = customer {
             if let Some(bid) = &c.business_id {
@@ -71,6 +77,10 @@ impl<'a> Plan<'a> {
             if !c.number.is_empty() {
                 self.by_number.insert(c.number.clone(), id);
             }
+            self.by_name
+                .entry(crate::customers::name_key(&c.name))
+                .or_default()
+                .push(id);
             self.customers.insert(id, c);
         }
     }
@@ -214,6 +224,24 @@ impl Target for Plan<'_> {
     fn customer_by_name(&self, name: &str) -> Result<Option<CustomerId>, Fail> {
         // Only a contact import asks, and it creates or changes no customers.
         customer_by_name(self.conn, name)
+    }
+
+    fn customer_look_alike(
+        &self,
+        row: &crate::customers::validate::Fields,
+    ) -> Result<Option<Customer>, Fail> {
+        // Stored ones as the plan has them, and the ones the plan made or renamed.
+        let mut candidates: Vec<Customer> = customers::look_alikes(self.conn, row, None)?
+            .into_iter()
+            .map(|c| self.customers.get(&c.id.0).cloned().unwrap_or(c))
+            .collect();
+        let key = crate::customers::name_key(&row.name);
+        for id in self.by_name.get(&key).into_iter().flatten() {
+            if !candidates.iter().any(|c| c.id.0 == *id) {
+                candidates.extend(self.customers.get(id).cloned());
+            }
+        }
+        Ok(pick_look_alike(row, candidates))
     }
 
     fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, Fail> {

@@ -29,8 +29,8 @@ fn creates_then_matches_by_business_id_and_number() {
     let c = customers::by_number(&conn, "1001").unwrap().unwrap();
     assert_eq!(c.tags, ["Tampere", "VIP"]);
     let r = import(&mut conn, Kind::Customers, CUSTOMERS, &Options::default()).unwrap();
-    // The second "Muu Oy" has no business ID nor number: a new customer.
-    assert_eq!((r.created, r.updated, r.unchanged), (1, 0, 1));
+    // "Muu Oy" has no business ID nor number: it is the one of the same name.
+    assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 2));
     let r = import(
         &mut conn,
         Kind::Customers,
@@ -49,7 +49,52 @@ fn creates_then_matches_by_business_id_and_number() {
         ["Tampere", "VIP"],
         "an empty cell or a missing column changes nothing"
     );
-    assert_eq!(count(&conn, "customers"), 3);
+    assert_eq!(count(&conn, "customers"), 2);
+}
+
+#[test]
+fn rows_without_ids_match_by_name_within_the_file_and_in_the_register() {
+    let (_d, mut conn) = crate::db::temporary();
+    // The same company twice in one file: created once, then updated (dry run and import
+    // agree).
+    let csv = "name;phone;email\nAlfa Oy;040 1;\nALFA;+358 40 1;a@alfa.fi\nAlfa Oy;;b@other.fi\n";
+    let dry = import(
+        &mut conn,
+        Kind::Customers,
+        csv,
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let r = import(&mut conn, Kind::Customers, csv, &Options::default()).unwrap();
+    assert_eq!((r.created, r.updated, r.unchanged), (2, 1, 0));
+    assert_eq!((dry.created, dry.updated, dry.unchanged), (2, 1, 0));
+    // Row 3 only adds the e-mail: the phone is the same number written otherwise.
+    assert_eq!(
+        r.outcomes[1].changes,
+        [Change {
+            field: Field::Email,
+            old: String::new(),
+            new: "a@alfa.fi".into()
+        }]
+    );
+    let r = import(&mut conn, Kind::Customers, csv, &Options::default()).unwrap();
+    assert_eq!((r.created, r.updated, r.unchanged), (0, 0, 3));
+    assert_eq!(count(&conn, "customers"), 2);
+}
+
+#[test]
+fn normalised_values_compare_spellings() {
+    assert_eq!(normalised(Field::Phone, "+358 50 555 1234"), "0505551234");
+    assert_eq!(normalised(Field::Phone, "050-555 1234"), "0505551234");
+    assert_eq!(
+        normalised(Field::Website, "https://www.Example.fi/"),
+        "example.fi"
+    );
+    assert_eq!(normalised(Field::Email, " A@B.fi"), "a@b.fi");
+    assert_eq!(normalised(Field::City, "Ylä  Ii"), "Ylä Ii");
 }
 
 #[test]
