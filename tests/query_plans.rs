@@ -14,7 +14,7 @@ use std::time::Instant;
 use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
-use minicrm::register::list::{list_sql, sort_key};
+use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
@@ -135,6 +135,50 @@ fn plan_problem(rows: &[(i64, String)], filtered: bool) -> Option<String> {
     None
 }
 
+/// A position in a list of `sort`: a cursor with keys of the right kinds, one with a NULL
+/// first key where the first key may be NULL (imported numbers), and none.
+fn cursors(keys: usize, nullable: bool) -> Vec<(&'static str, Option<Cursor>)> {
+    let values = |first: Value| -> Vec<Value> {
+        let mut v = vec![first];
+        for i in 1..keys {
+            v.push(if i + 1 == keys {
+                Value::Integer(700)
+            } else {
+                Value::Text("Virtanen".into())
+            });
+        }
+        v
+    };
+    let first = if keys == 1 {
+        Value::Integer(700)
+    } else if nullable {
+        Value::Integer(1500)
+    } else {
+        Value::Text("Mäki".into())
+    };
+    let mut out = vec![("", None)];
+    for (name, before) in [("after", false), ("before", true)] {
+        out.push((
+            name,
+            Some(Cursor {
+                keys: values(first.clone()),
+                before,
+            }),
+        ));
+        if nullable {
+            let label = if before { "before-null" } else { "after-null" };
+            out.push((
+                label,
+                Some(Cursor {
+                    keys: values(Value::Null),
+                    before,
+                }),
+            ));
+        }
+    }
+    out
+}
+
 /// Every filter and sort combination of the customer list.
 fn customer_queries(owner: i64) -> Vec<(String, ListQuery)> {
     let mut out = Vec::new();
@@ -149,16 +193,24 @@ fn customer_queries(owner: i64) -> Vec<(String, ListQuery)> {
                         Sort::Newest,
                         Sort::Oldest,
                     ] {
-                        let mut query = ListQuery::search(q, sort, 51);
-                        query.tag = tag.into();
-                        query.filter.owner_id = owner_id;
-                        query.filter.archived = archived;
-                        let name = format!(
-                            "customers q={q:?} tag={tag:?} owner={owner_id:?} archived={} sort={}",
-                            archived.as_str(),
-                            sort_key::<Customers>(sort)
-                        );
-                        out.push((name, query));
+                        let (keys, nullable) = match sort {
+                            Sort::Name | Sort::NameDesc => (2, false),
+                            Sort::Number => (3, true),
+                            Sort::Newest | Sort::Oldest => (1, false),
+                        };
+                        for (at, cursor) in cursors(keys, nullable) {
+                            let mut query = ListQuery::search(q, sort, 51);
+                            query.tag = tag.into();
+                            query.filter.owner_id = owner_id;
+                            query.filter.archived = archived;
+                            query.cursor = cursor;
+                            let name = format!(
+                                "customers q={q:?} tag={tag:?} owner={owner_id:?} archived={} sort={} {at}",
+                                archived.as_str(),
+                                sort_key::<Customers>(sort)
+                            );
+                            out.push((name, query));
+                        }
                     }
                 }
             }
@@ -179,14 +231,21 @@ fn contact_queries(customer: i64) -> Vec<(String, contacts::ListQuery)> {
                     contacts::Sort::Newest,
                     contacts::Sort::Oldest,
                 ] {
-                    let mut query = contacts::ListQuery::search(q, sort, 51);
-                    query.tag = tag.into();
-                    query.filter.customer_id = customer_id;
-                    let name = format!(
-                        "contacts q={q:?} customer={customer_id:?} tag={tag:?} sort={}",
-                        sort_key::<Contacts>(sort)
-                    );
-                    out.push((name, query));
+                    let keys = match sort {
+                        contacts::Sort::Name | contacts::Sort::NameDesc => 3,
+                        contacts::Sort::Newest | contacts::Sort::Oldest => 1,
+                    };
+                    for (at, cursor) in cursors(keys, false) {
+                        let mut query = contacts::ListQuery::search(q, sort, 51);
+                        query.tag = tag.into();
+                        query.filter.customer_id = customer_id;
+                        query.cursor = cursor;
+                        let name = format!(
+                            "contacts q={q:?} customer={customer_id:?} tag={tag:?} sort={} {at}",
+                            sort_key::<Contacts>(sort)
+                        );
+                        out.push((name, query));
+                    }
                 }
             }
         }
@@ -199,7 +258,12 @@ struct Statement {
     name: String,
     sql: String,
     args: Vec<Value>,
+    /// Narrowed by a search, an owner or a customer: it may sort what it finds (a search at
+    /// most `SEARCH_CAP` matches).
     filtered: bool,
+    /// The first key column the statement's position must seek to (`name>?`), when it has a
+    /// position and walks an index.
+    seeks: Option<String>,
 }
 
 /// Checks each statement's plan; returns the names of those that fail, each with its reason,
@@ -212,8 +276,25 @@ fn check_all(conn: &Connection, statements: &[Statement]) -> Vec<(String, String
         if let Some(problem) = plan_problem(&rows, s.filtered) {
             reasons.push(problem);
         }
-        if s.sql.to_ascii_lowercase().contains("count(") {
+        if s.sql.to_ascii_lowercase().contains("count(") && !s.name.starts_with("count ") {
             reasons.push("counts rows".into());
+        }
+        if let Some(column) = &s.seeks {
+            // The walk starts at the position: the driving table's line names the column
+            // with a bound (`name>?`, `number_seq=?` for the NULLs), not only the equalities.
+            let driving = rows
+                .iter()
+                .find(|(parent, d)| {
+                    *parent == 0 && (d.starts_with("SEARCH") || d.starts_with("SCAN"))
+                })
+                .map(|(_, d)| d.as_str())
+                .unwrap_or("");
+            if !["<?", ">?", "=?"]
+                .iter()
+                .any(|op| driving.contains(&format!("{column}{op}")))
+            {
+                reasons.push(format!("does not seek to its position ({column})"));
+            }
         }
         if !reasons.is_empty() {
             let plan: Vec<&String> = rows.iter().map(|(_, d)| d).collect();
@@ -231,29 +312,108 @@ fn check_all(conn: &Connection, statements: &[Statement]) -> Vec<(String, String
     failures
 }
 
+/// The search of a query as the list makes it (the plans do not depend on the words).
+fn search_of(q: &str) -> Search {
+    if q.is_empty() {
+        Search::All
+    } else {
+        Search::Match {
+            query: format!("\"{q}\"*"),
+            many: false,
+        }
+    }
+}
+
+/// The column a statement with a position seeks to, as the plan names it.
+/// (A search starts from its matches and a narrow filter from its few rows: they sort. So may
+/// an owner's list, in the orders no owner index gives.)
+fn seek_column(q: &str, narrow: bool, first_key: &str, tag: bool) -> Option<String> {
+    if !q.is_empty() || narrow {
+        return None;
+    }
+    Some(match (first_key, tag) {
+        ("id", true) => "customer_id".into(),
+        ("id", false) => "id".into(),
+        (column, _) => column.into(),
+    })
+}
+
 fn statements(owner: i64, customer: i64) -> Vec<Statement> {
     let mut out = Vec::new();
     for (name, query) in customer_queries(owner) {
-        let (sql, args) = list_sql(&query, false);
-        let filtered =
-            !query.q.is_empty() || !query.tag.is_empty() || query.filter.owner_id.is_some();
-        out.push(Statement {
-            name,
-            sql,
-            args,
-            filtered,
-        });
+        let search = search_of(&query.q);
+        let filtered = !query.q.is_empty() || query.filter.owner_id.is_some();
+        let first_key = match query.sort {
+            Sort::Name | Sort::NameDesc => "name",
+            Sort::Number => "number_seq",
+            Sort::Newest | Sort::Oldest => "id",
+        };
+        let statements = list_sql(&query, &search);
+        let phases = statements.len();
+        for (i, (sql, args)) in statements.into_iter().enumerate() {
+            let seeks = query.cursor.as_ref().and_then(|_| {
+                seek_column(
+                    &query.q,
+                    query.filter.owner_id.is_some(),
+                    first_key,
+                    !query.tag.is_empty(),
+                )
+            });
+            out.push(Statement {
+                name: format!("{name} {}/{phases}", i + 1),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
     }
     for (name, query) in contact_queries(customer) {
-        let (sql, args) = list_sql(&query, false);
-        let filtered =
-            !query.q.is_empty() || !query.tag.is_empty() || query.filter.customer_id.is_some();
-        out.push(Statement {
-            name,
-            sql,
-            args,
-            filtered,
-        });
+        let search = search_of(&query.q);
+        let narrow = query.filter.customer_id.is_some();
+        let filtered = !query.q.is_empty() || narrow;
+        let first_key = match query.sort {
+            contacts::Sort::Name | contacts::Sort::NameDesc => "last_name",
+            _ => "id",
+        };
+        for (sql, args) in list_sql(&query, &search) {
+            let seeks = query.cursor.as_ref().and_then(|_| {
+                seek_column(&query.q, narrow, first_key, !query.tag.is_empty()).map(|c| {
+                    if c == "customer_id" {
+                        "contact_id".into()
+                    } else {
+                        c
+                    }
+                })
+            });
+            out.push(Statement {
+                name: name.clone(),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
     }
     out
 }
@@ -278,7 +438,10 @@ fn assert_good_list_plans(conn: &Connection) {
         )
         .unwrap();
     let statements = statements(owner, customer);
-    assert_eq!(statements.len(), 120 + 32);
+    // 120 customer and 32 contact combinations, each without a position, after and before a
+    // row (and after and before a NULL number), plus the two-step walks across the NULLs and
+    // each combination's count.
+    assert_eq!(statements.len(), 120 * 3 + 24 * 4 + 120 + 32 * 4);
     let failures = check_all(conn, &statements);
     let unexpected: Vec<&String> = failures
         .iter()

@@ -54,8 +54,9 @@ const COLUMNS: &[Column<Sort>] = &[
 
 pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    let count = register::list::count(ctx.conn, &query)?;
+    let (page, count) = register::list::page_and_count(ctx.conn, &query)?;
+    let (previous, next, many) = (page.previous_before(), page.next_after(), page.many);
+    let rows = page.rows;
     let names = customer_names(ctx, &rows)?;
     let all_tags = tags::all(ctx.conn)?;
     let url = ctx.query.clone();
@@ -73,7 +74,7 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
         None => "/contacts.vcf".into(),
     };
     let actions = html! {
-        a href=(format!("/contacts.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
+        a href=(format!("/contacts.csv?{}", url.encode_without(&["offset", "after", "before", "limit", "select"]))) { (f.t("customers.export_csv")) }
         " · " a href=(vcard) { (f.t("contacts.export_vcard")) }
         " · " a href="/contacts/duplicates" { (f.t("duplicates.title")) }
     };
@@ -109,7 +110,9 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
             actions,
             columns: COLUMNS,
             rows,
-            more,
+            previous,
+            next,
+            many,
             count,
             query: &query,
             url: &url,

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::list::{self, ListQuery, Sort};
+use super::list::{ListQuery, Sort};
 use super::store;
 use super::{Customer, CustomerId, CustomerInput};
 use crate::db;
@@ -76,8 +76,9 @@ const COLUMNS: &[Column<Sort>] = &[
 
 pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     let query = ListQuery::from_form(&ctx.query, Sort::Name)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    let count = register::list::count(ctx.conn, &query)?;
+    let (page, count) = register::list::page_and_count(ctx.conn, &query)?;
+    let (previous, next, many) = (page.previous_before(), page.next_after(), page.many);
+    let rows = page.rows;
     let users = all_users(ctx)?;
     let all_tags = tags::all(ctx.conn)?;
     let url = ctx.query.clone();
@@ -98,7 +99,7 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
         (select(f, "archived", "customers.show", &archived_options, query.filter.archived.as_str(), &[]))
     };
     let actions = html! {
-        a href=(format!("/customers.csv?{}", url.encode_without(&["offset", "limit", "select"]))) { (f.t("customers.export_csv")) }
+        a href=(format!("/customers.csv?{}", url.encode_without(&["offset", "after", "before", "limit", "select"]))) { (f.t("customers.export_csv")) }
         " · " a href="/customers/duplicates" { (f.t("duplicates.title")) }
     };
     let rows = rows
@@ -128,7 +129,9 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
             actions,
             columns: COLUMNS,
             rows,
-            more,
+            previous,
+            next,
+            many,
             count,
             query: &query,
             url: &url,

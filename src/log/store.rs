@@ -3,7 +3,7 @@
 //! one), which makes "every change is in the log" hold by construction. Events are never edited
 //! or deleted (a trigger refuses deletes).
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 /// What happened. The string forms are the API's `kind` values.
@@ -227,60 +227,138 @@ pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64
     Ok(tx.last_insert_rowid())
 }
 
-/// Adds a full-text condition on `alias.id` against the FTS table `fts` for the search text
-/// `q` to a list query. Text with no words (only punctuation) finds nothing, not everything.
+/// The most matches a list search considers when it cannot take them in the index's own order
+/// (any sort but by id): the newest this many, sorted. More than this and the list says so and
+/// asks for a narrower search, instead of reading and sorting every match.
+pub const SEARCH_CAP: i64 = 1000;
+
+/// How many indexed words one typed word may stand for as a prefix (`lasku` → `lasku`,
+/// `laskun`, `laskut`, …) before it is left to the index to find them all.
+const MAX_EXPANSION: usize = 16;
+
+/// Turns free text into an FTS5 query that cannot be a syntax error and stays cheap on a big
+/// index: every word must match, and
 ///
-/// `broad` is for a search that matches a large share of the rows: then the list should walk
-/// its order index and keep the rows that match (`+` keeps SQLite from driving the query from
-/// the matches), instead of reading every match and sorting them all.
-pub(crate) fn add_fts_filter(
-    sql: &mut String,
-    args: &mut Vec<rusqlite::types::Value>,
-    q: &str,
+/// - a word of one letter matches that word only (`a`; as a prefix it would gather half the
+///   index into memory);
+/// - with `short_prefixes` (the index has prefix indexes of 2 and 3 characters, as the
+///   registers' do) a word of two or three letters is a prefix the index answers directly
+///   (`"oy"*`);
+/// - a longer word (or, without short prefixes, any word of three letters or more) is a prefix
+///   written out as the indexed words it begins (`("lasku" OR "laskun")`), found in the
+///   index's vocabulary; FTS5 would otherwise merge the postings of all of them in memory
+///   before returning the first row, which takes a quarter of a second and tens of MiB for a
+///   common word in a log of millions of events. When more than `MAX_EXPANSION` words share
+///   the prefix, the index does it after all;
+/// - without short prefixes a word of two letters matches that word only.
+///
+/// `None`: the text has no words (only punctuation) and so matches nothing.
+pub(crate) fn fts_match(
+    conn: &rusqlite::Connection,
     fts: &str,
-    alias: &str,
-    broad: bool,
-) {
-    match fts_query(q) {
-        Some(query) => {
-            let plus = if broad { "+" } else { "" };
-            sql.push_str(&format!(
-                " AND {plus}{alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
-            ));
-            args.push(rusqlite::types::Value::Text(query));
-        }
-        None if !q.trim().is_empty() => sql.push_str(" AND 0"),
-        None => {}
+    text: &str,
+    short_prefixes: bool,
+) -> rusqlite::Result<Option<String>> {
+    let mut terms = Vec::new();
+    for word in words(text) {
+        let letters = word.chars().count();
+        let term = if letters == 1 || (!short_prefixes && letters == 2) {
+            format!("\"{word}\"")
+        } else if short_prefixes && letters <= 3 {
+            format!("\"{word}\"*")
+        } else {
+            match fold(word) {
+                Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"*")),
+                None => format!("\"{word}\"*"),
+            }
+        };
+        terms.push(term);
     }
+    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
 }
 
-/// How many matches make a search "broad" (see `add_fts_filter`): below it, sorting the
-/// matches is cheaper than walking an index; above it, walking is.
-pub(crate) const BROAD_SEARCH: i64 = 1000;
+/// The words of a search text: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
 
-/// Whether the search text matches at least `BROAD_SEARCH` rows of the FTS table `fts`
-/// (counting stops there, so this is cheap whatever the answer).
-pub(crate) fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Result<bool> {
-    let Some(query) = fts_query(q) else {
-        return Ok(false);
-    };
+/// The indexed words that begin with `prefix`, as an FTS5 OR of exact words; `None` when there
+/// are none or more than `MAX_EXPANSION` of them.
+fn expansion(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    prefix: &str,
+) -> rusqlite::Result<Option<String>> {
+    // The vocabulary of the index, one row per occurrence; `term >= x LIMIT 1` is a seek, so
+    // stepping from word to word costs a seek each, whatever the number of occurrences.
+    let vocab = format!("{fts}_vocabulary");
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {fts}, instance)"
+    ))?;
+    let mut next = conn.prepare_cached(&format!(
+        "SELECT term FROM temp.{vocab} WHERE term >= ?1 LIMIT 1"
+    ))?;
+    let mut found: Vec<String> = Vec::new();
+    let mut from = prefix.to_string();
+    while found.len() <= MAX_EXPANSION {
+        let term: Option<String> = next.query_row([&from], |r| r.get(0)).optional()?;
+        match term {
+            Some(term) if term.starts_with(prefix) => {
+                // The next word after `term`: no word holds the byte 0, so `term` + 0x01 is
+                // the least text above `term` and below any longer word it begins.
+                from = format!("{term}\u{1}");
+                found.push(term);
+            }
+            _ => break,
+        }
+    }
+    if found.len() > MAX_EXPANSION {
+        return Ok(None);
+    }
+    if found.is_empty() {
+        // Nothing begins so, or the word was folded differently from the tokenizer: the
+        // index answers (cheaply, when nothing matches).
+        return Ok(None);
+    }
+    let alternatives: Vec<String> = found.iter().map(|t| format!("\"{t}\"")).collect();
+    Ok(Some(format!("({})", alternatives.join(" OR "))))
+}
+
+/// A word as the index keeps it (`unicode61 remove_diacritics 2`): lower case, the accents of
+/// Latin letters taken off. `None` for a letter this does not know how the tokenizer folds;
+/// the caller then leaves the prefix to the index.
+fn fold(word: &str) -> Option<String> {
+    const FROM: &str =
+        "àáâãäåāăąçćĉċčďèéêëēĕėęěĝğġģĥìíîïĩīĭįĵķĺļľñńņňòóôõöōŏőŕŗřśŝşšţťùúûüũūŭůűųŵýÿŷźżž";
+    const TO: &str =
+        "aaaaaaaaacccccdeeeeeeeeegggghiiiiiiiijklllnnnnoooooooorrrssssttuuuuuuuuuuwyyyzzz";
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if let Some(i) = FROM.chars().position(|f| f == c) {
+            out.push(TO.chars().nth(i)?);
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Whether the FTS query `query` matches more than `SEARCH_CAP` rows of `fts` (counting stops
+/// there, so this is cheap whatever the answer).
+pub(crate) fn matches_many(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    query: &str,
+) -> rusqlite::Result<bool> {
     let n: i64 = conn
         .prepare_cached(&format!(
             "SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
         ))?
-        .query_row(params![query, BROAD_SEARCH], |r| r.get(0))?;
-    Ok(n >= BROAD_SEARCH)
-}
-
-/// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
-/// prefix term (`"asiak"*`), all of which must match.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+        .query_row(params![query, SEARCH_CAP + 1], |r| r.get(0))?;
+    Ok(n > SEARCH_CAP)
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
@@ -295,6 +373,32 @@ pub fn search_sql() -> String {
     )
 }
 
+/// The SQL of a page of matches older (`older`) or newer than the event `?2`, nearest first.
+/// The rowid bound goes to the index, which starts there.
+pub fn search_from_sql(older: bool) -> String {
+    let (cmp, order) = if older { ("<", "DESC") } else { (">", "ASC") };
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events_fts JOIN events e ON e.id = events_fts.rowid
+         WHERE events_fts MATCH ?1 AND events_fts.rowid {cmp} ?2 ORDER BY events_fts.rowid {order} LIMIT ?3"
+    )
+}
+
+/// The SQL of a page of the whole log older (`older`) or newer than the event `?1`.
+pub fn newest_from_sql(older: bool) -> String {
+    let (cmp, order) = if older { ("<", "DESC") } else { (">", "ASC") };
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id {cmp} ?1 ORDER BY e.id {order} LIMIT ?2"
+    )
+}
+
+/// The FTS query of a log search (the log's index has no prefix indexes; see `fts_match`).
+pub(crate) fn log_match(
+    conn: &rusqlite::Connection,
+    text: &str,
+) -> rusqlite::Result<Option<String>> {
+    fts_match(conn, "events_fts", text, false)
+}
+
 /// Events matching a full-text query, newest first.
 pub fn search(
     conn: &rusqlite::Connection,
@@ -302,12 +406,116 @@ pub fn search(
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<Vec<Event>> {
-    let Some(query) = fts_query(text) else {
+    let Some(query) = log_match(conn, text)? else {
         return Ok(Vec::new());
     };
     conn.prepare_cached(&search_sql())?
         .query_map(params![query, limit, offset], event_from_row)?
         .collect()
+}
+
+/// Where a page of the log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// The first events after skipping this many (bounded: see `http::form::DEEP_OFFSET`).
+    Offset(i64),
+    /// The events older than this one (the next page).
+    After(i64),
+    /// The events newer than this one (the previous page).
+    Before(i64),
+}
+
+/// One page of the log, newest first, and whether there are events on either side of it.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// Older events follow (a next page).
+    pub older: bool,
+    /// Newer events come before (a previous page).
+    pub newer: bool,
+}
+
+/// A page of the log, or of the events matching `text` when it is not empty. Paging by
+/// position (`After`, `Before`) costs the same at any depth; an `Offset` past
+/// `DEEP_OFFSET` into a log longer than that is refused with the cursor to use instead.
+pub(crate) fn page(
+    conn: &rusqlite::Connection,
+    text: &str,
+    limit: i64,
+    position: Position,
+) -> crate::error::Result<EventPage> {
+    use crate::http::form::{deep_offset_error, DEEP_OFFSET};
+    let text = text.trim();
+    let query = if text.is_empty() {
+        None
+    } else {
+        match log_match(conn, text)? {
+            Some(q) => Some(q),
+            None => {
+                return Ok(EventPage {
+                    events: Vec::new(),
+                    older: false,
+                    newer: false,
+                })
+            }
+        }
+    };
+    let ask = limit + 1;
+    let run = |sql: &str, args: Vec<rusqlite::types::Value>| -> rusqlite::Result<Vec<Event>> {
+        conn.prepare_cached(sql)?
+            .query_map(rusqlite::params_from_iter(args), event_from_row)?
+            .collect()
+    };
+    use rusqlite::types::Value::{Integer, Text};
+    let (mut events, older, newer) = match position {
+        Position::Offset(offset) => {
+            if offset > DEEP_OFFSET {
+                let probe = match &query {
+                    Some(q) => run(&search_sql(), vec![Text(q.clone()), Integer(1), Integer(DEEP_OFFSET)])?,
+                    None => run(
+                        &format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"),
+                        vec![Integer(1), Integer(DEEP_OFFSET)],
+                    )?,
+                };
+                if !probe.is_empty() {
+                    return Err(deep_offset_error());
+                }
+            }
+            let events = match &query {
+                Some(q) => run(&search_sql(), vec![Text(q.clone()), Integer(ask), Integer(offset)])?,
+                None => run(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"),
+                    vec![Integer(ask), Integer(offset)],
+                )?,
+            };
+            let older = events.len() as i64 > limit;
+            (events, older, offset > 0)
+        }
+        Position::After(id) | Position::Before(id) => {
+            let is_after = matches!(position, Position::After(_));
+            let mut events = match &query {
+                Some(q) => run(
+                    &search_from_sql(is_after),
+                    vec![Text(q.clone()), Integer(id), Integer(ask)],
+                )?,
+                None => run(&newest_from_sql(is_after), vec![Integer(id), Integer(ask)])?,
+            };
+            let beyond = events.len() as i64 > limit;
+            events.truncate(limit.max(0) as usize);
+            if is_after {
+                (events, beyond, true)
+            } else {
+                events.reverse();
+                (events, true, beyond)
+            }
+        }
+    };
+    events.truncate(limit.max(0) as usize);
+    Ok(EventPage {
+        events,
+        older,
+        newer,
+    })
 }
 
 /// The SQL of `for_customer`.

@@ -19,19 +19,10 @@ where
     R::Row: serde::Serialize,
 {
     let query = ListQuery::<R>::from_form(&ctx.query, newest)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    Ok(list_answer(&rows, more, query.offset, query.limit))
-}
-
-/// `{"items": [...], "next_offset": n|null}`.
-pub(crate) fn list_answer<T: serde::Serialize>(
-    items: &[T],
-    more: bool,
-    offset: i64,
-    limit: i64,
-) -> Resp {
-    Resp::json(
+    let page = list::page_at(ctx.conn, &query)?;
+    let next_offset = (page.more && query.cursor.is_none()).then_some(query.offset + query.limit);
+    Ok(Resp::json(
         200,
-        &json!({"items": items, "next_offset": more.then_some(offset + limit)}),
-    )
+        &json!({"items": page.rows, "next_offset": next_offset, "next_after": page.next_after()}),
+    ))
 }

@@ -10,6 +10,7 @@ use crate::db;
 use crate::error::Result;
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
+use crate::log::store::SEARCH_CAP;
 use crate::views::{self, csrf_input, select, tag_datalist, Frame};
 
 /// A column of a list: its heading, and the sorts a click on it asks for (ascending, then
@@ -56,7 +57,11 @@ pub(crate) struct ListPage<'a, R: Register> {
     pub actions: Markup,
     pub columns: &'a [Column<R::Sort>],
     pub rows: Vec<ListRow>,
-    pub more: bool,
+    /// The `before=` of the previous page and the `after=` of the next, when there are such.
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The search matches more rows than a list sorts (`Page::many`).
+    pub many: bool,
     pub count: Count,
     pub query: &'a ListQuery<R>,
     /// The request's query string, to keep the filters in sort and page links.
@@ -90,7 +95,7 @@ pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
     let path = R::PATH;
     let query = p.query;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
-    let base = with_param(p.url, path, &["offset", "select"], "");
+    let base = with_param(p.url, path, &["offset", "after", "before", "select"], "");
     let mut tag_options = vec![("", f.t("customers.any_tag"))];
     tag_options.extend(p.all_tags.iter().map(|t| (t.as_str(), t.as_str())));
     let sort_options: Vec<(&str, &str)> = R::SORTS.iter().map(|s| (s.key, f.t(s.label))).collect();
@@ -117,6 +122,9 @@ pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
             (views::empty(f.t(if filtered { "customers.nothing_found" } else { "list.empty" })))
         } @else {
             p.count role="status" { (count_text(f, p.count)) }
+            @if p.many {
+                p.hint { (f.lang.tf("search.too_many", &[("n", &f.lang.number(SEARCH_CAP))])) }
+            }
             form #bulk method="post" action=(format!("{path}/tags")) {
                 @if can_write {
                     (csrf_input(f))
@@ -152,7 +160,11 @@ pub(crate) fn list_page<R: Register>(f: &Frame, p: ListPage<R>) -> Markup {
                 } }
             }
         }
-        (views::pager(f, &base, query.offset, query.limit, p.more))
+        (views::pager_links(
+            f,
+            p.previous.as_deref().map(|c| views::with_query(&base, "before", c)),
+            p.next.as_deref().map(|c| views::with_query(&base, "after", c)),
+        ))
     }
 }
 
@@ -177,7 +189,7 @@ fn heading<R: Register>(
     let href = with_param(
         url,
         path,
-        &["sort", "offset"],
+        &["sort", "offset", "after", "before"],
         &format!("sort={}", sort_key::<R>(next)),
     );
     html! {
