@@ -1,4 +1,4 @@
-//! Duplicate contacts: the scan (same e-mail, or the same name) and the merge (admin).
+//! Duplicate contacts: the list (same e-mail, or the same name) and the merge (admin).
 
 use maud::html;
 use rusqlite::{params, Connection, Transaction};
@@ -13,25 +13,41 @@ use crate::register::merge::{self, Candidate, MergeLog};
 use crate::users::UserId;
 use crate::views::{layout, Section};
 
-/// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups.
+/// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups of
+/// each, at most 20 contacts a group. The keys come from `contact_duplicates`, which the
+/// triggers keep as contacts change: no scan of the register.
 pub(crate) fn duplicate_groups(
     conn: &Connection,
     limit: i64,
 ) -> rusqlite::Result<Vec<Vec<Contact>>> {
     let mut id_groups: Vec<Vec<i64>> = Vec::new();
-    let mut by_email = conn.prepare(
-        "SELECT group_concat(id) FROM contacts WHERE email <> '' GROUP BY email COLLATE NOCASE HAVING count(*) > 1 LIMIT ?1",
-    )?;
-    let mut by_name = conn.prepare(
-        "SELECT group_concat(id) FROM contacts GROUP BY last_name COLLATE NOCASE, first_name COLLATE NOCASE
-         HAVING count(*) > 1 LIMIT ?1",
-    )?;
-    for stmt in [&mut by_email, &mut by_name] {
-        for ids in stmt.query_map([limit], |r| r.get::<_, String>(0))? {
-            let mut ids: Vec<i64> = ids?.split(',').filter_map(|i| i.parse().ok()).collect();
-            ids.sort_unstable();
-            ids.truncate(20);
-            if !id_groups.contains(&ids) {
+    for (kind, members) in [
+        (
+            "email",
+            "SELECT id FROM contacts WHERE email = ?1 COLLATE NOCASE AND email <> '' ORDER BY id LIMIT 20",
+        ),
+        (
+            "name",
+            "SELECT id FROM contacts WHERE last_name = ?1 COLLATE NOCASE AND first_name = ?2 COLLATE NOCASE
+             ORDER BY id LIMIT 20",
+        ),
+    ] {
+        let keys: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT key, key2 FROM contact_duplicates WHERE kind = ?1 ORDER BY key, key2 LIMIT ?2",
+            )?
+            .query_map(params![kind, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (key, key2) in keys {
+            let mut stmt = conn.prepare_cached(members)?;
+            let ids: Vec<i64> = if kind == "name" {
+                stmt.query_map(params![key, key2], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            } else {
+                stmt.query_map(params![key], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            if ids.len() > 1 && !id_groups.contains(&ids) {
                 id_groups.push(ids);
             }
         }

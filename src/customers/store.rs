@@ -732,6 +732,55 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_list_follows_renames_and_archiving() {
+        let (_d, mut conn) = db();
+        let mut ids = Vec::new();
+        for name in ["Cee Oy", "Aa Oy", "Bee Oy", "Dee Oy"] {
+            let c = CustomerInput {
+                tags: Some(vec!["VIP".into()]),
+                ..input(name)
+            };
+            ids.push(crate::db::write(&mut conn, |tx| create(tx, &c, None)).unwrap());
+        }
+        crate::db::write(&mut conn, |tx| create(tx, &input("Ab Oy"), None)).unwrap();
+        let rename = CustomerInput {
+            name: Some("Ää Oy".into()),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, ids[1], &rename, None)).unwrap();
+        let archive = CustomerInput {
+            archived: Some(true),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, ids[3], &archive, None)).unwrap();
+        let listed = |sort: Sort, archived: crate::customers::list::Archived| -> Vec<String> {
+            let mut query = ListQuery::search("", sort, 10);
+            query.tag = "vip".into();
+            query.filter.archived = archived;
+            page(&conn, &query)
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        use crate::customers::list::Archived;
+        assert_eq!(
+            listed(Sort::Name, Archived::Active),
+            ["Bee Oy", "Cee Oy", "Ää Oy"]
+        );
+        assert_eq!(
+            listed(Sort::NameDesc, Archived::All),
+            ["Ää Oy", "Dee Oy", "Cee Oy", "Bee Oy"]
+        );
+        assert_eq!(listed(Sort::Number, Archived::Archived), ["Dee Oy"]);
+        assert_eq!(
+            listed(Sort::Newest, Archived::Active),
+            ["Bee Oy", "Ää Oy", "Cee Oy"]
+        );
+    }
+
+    #[test]
     fn numbers_without_a_running_part_page_by_position_too() {
         let (_d, mut conn) = db();
         for (name, number) in [
