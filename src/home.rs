@@ -130,7 +130,9 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
 pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();
     let found = events::search(ctx.conn, &q, 20, 0)?;
-    let mut customer_query = customers::ListQuery::new(customers::Sort::Name);
+    // The newest matches first: the index gives them in that order, so the page reads ten
+    // rows however many match; the links go to the whole lists, sorted by name.
+    let mut customer_query = customers::ListQuery::new(customers::Sort::Newest);
     customer_query.q = q.clone();
     customer_query.filter.archived = customers::Archived::All;
     customer_query.limit = 10;
@@ -139,7 +141,7 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     } else {
         customers::page(ctx.conn, &customer_query)?
     };
-    let mut contact_query = contacts::ListQuery::new(contacts::Sort::Name);
+    let mut contact_query = contacts::ListQuery::new(contacts::Sort::Newest);
     contact_query.q = q.clone();
     contact_query.limit = 10;
     let (people, more_people) = if q.is_empty() {

@@ -87,6 +87,10 @@ impl Register for Contacts {
     fn narrow(filter: &Filter) -> bool {
         filter.customer_id.is_some()
     }
+
+    fn filter_needs_table(filter: &Filter) -> bool {
+        filter.customer_id.is_some()
+    }
 }
 
 /// One page of contacts and whether more follow.

@@ -128,6 +128,10 @@ impl Register for Customers {
         }
     }
 
+    fn filter_needs_table(filter: &Filter) -> bool {
+        filter.owner_id.is_some()
+    }
+
     fn tag_filter_sql(filter: &Filter, sql: &mut String) {
         match filter.archived {
             Archived::Active => sql.push_str(" AND x.archived = 0"),

@@ -126,6 +126,11 @@ pub trait Register: Sized + 'static {
     fn narrow(_filter: &Self::Filter) -> bool {
         false
     }
+    /// Whether some filter needs the register's own table, beyond what `tag_filter_sql`
+    /// answers from the tag table: otherwise counting a tag's list reads the tag table alone.
+    fn filter_needs_table(_filter: &Self::Filter) -> bool {
+        true
+    }
 }
 
 fn spec<R: Register>(sort: R::Sort) -> &'static SortSpec<R::Sort> {
@@ -367,11 +372,13 @@ fn key_sql<R: Register>(driver: Driver, key: &Key) -> String {
     }
 }
 
-/// ` FROM … WHERE …` of a list, without position, order and page.
+/// ` FROM … WHERE …` of a list, without position, order and page. `rows`: the statement
+/// reads the records (a count or a probe of a tag's list may not need to).
 fn from_where<R: Register>(
     query: &ListQuery<R>,
     search: &Search,
     driver: Driver,
+    rows: bool,
 ) -> (String, Vec<Value>) {
     let (table, a, fts) = (R::TABLE, R::ALIAS, R::FTS);
     let (tags, column) = R::TAGS;
@@ -381,11 +388,19 @@ fn from_where<R: Register>(
         Driver::Table => format!(" FROM {table} {a} WHERE 1 = 1"),
         Driver::Tag => {
             args.push(Value::Text(tag.to_string()));
-            let mut sql = format!(
-                " FROM {tags} x CROSS JOIN {table} {a} ON {a}.id = x.{column} \
-                 WHERE x.tag_id = (SELECT id FROM tags WHERE name = ?)"
-            );
+            let tag_only = !rows && !R::filter_needs_table(&query.filter);
+            let mut sql = if tag_only {
+                format!(" FROM {tags} x WHERE x.tag_id = (SELECT id FROM tags WHERE name = ?)")
+            } else {
+                format!(
+                    " FROM {tags} x CROSS JOIN {table} {a} ON {a}.id = x.{column} \
+                     WHERE x.tag_id = (SELECT id FROM tags WHERE name = ?)"
+                )
+            };
             R::tag_filter_sql(&query.filter, &mut sql);
+            if tag_only {
+                return (sql, args);
+            }
             sql
         }
         Driver::Stream => {
@@ -471,19 +486,59 @@ fn positions(
 /// The statements of a list page, run in turn until the page is full (one, but for a
 /// position that crosses NULL keys): SQL and arguments, the last two of which are the limit
 /// and the offset. Each selects `COLUMNS` and then the row's sort keys (for its cursor).
+///
+/// A list that sorts what it finds (a search's matches in any order but by id, or a narrow
+/// filter's few rows) sorts only the ids and keys, in a subquery, and reads the whole rows of
+/// the page alone: `COLUMNS` has subqueries (the tags) that would otherwise run for every row
+/// sorted.
 pub fn list_sql<R: Register>(query: &ListQuery<R>, search: &Search) -> Vec<(String, Vec<Value>)> {
     let spec = spec::<R>(query.sort);
     let driver = driver(query, search);
     let keys: Vec<String> = spec.keys.iter().map(|k| key_sql::<R>(driver, k)).collect();
     let reversed = query.cursor.as_ref().is_some_and(|c| c.before);
     let desc = spec.desc != reversed;
-    let order: Vec<String> = keys
-        .iter()
-        .map(|k| if desc { format!("{k} DESC") } else { k.clone() })
-        .collect();
-    let (from_where, args) = from_where(query, search, driver);
-    let head = format!("SELECT {}, {}{from_where}", R::COLUMNS, keys.join(", "));
-    let tail = format!(" ORDER BY {} LIMIT ? OFFSET ?", order.join(", "));
+    let order = |keys: &[String]| -> String {
+        keys.iter()
+            .map(|k| if desc { format!("{k} DESC") } else { k.clone() })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (from_where, args) = from_where(query, search, driver, true);
+    let sorts = driver == Driver::Table
+        && (matches!(search, Search::Match { .. }) || R::narrow(&query.filter));
+    let (a, table) = (R::ALIAS, R::TABLE);
+    let (head, tail) = if sorts {
+        let aliased: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} AS k{i}"))
+            .collect();
+        let outer: Vec<String> = spec
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                if k.nocase {
+                    format!("pg.k{i} COLLATE NOCASE")
+                } else {
+                    format!("pg.k{i}")
+                }
+            })
+            .collect();
+        (
+            format!("SELECT {a}.id AS page_id, {}{from_where}", aliased.join(", ")),
+            format!(
+                " ORDER BY {} LIMIT ? OFFSET ?) AS pg CROSS JOIN {table} {a} ON {a}.id = pg.page_id ORDER BY {}",
+                order(&keys),
+                order(&outer)
+            ),
+        )
+    } else {
+        (
+            format!("SELECT {}, {}{from_where}", R::COLUMNS, keys.join(", ")),
+            format!(" ORDER BY {} LIMIT ? OFFSET ?", order(&keys)),
+        )
+    };
     let page = [Value::Integer(query.limit), Value::Integer(query.offset)];
     let statements = match &query.cursor {
         None => vec![(String::new(), Vec::new())],
@@ -497,12 +552,40 @@ pub fn list_sql<R: Register>(query: &ListQuery<R>, search: &Search) -> Vec<(Stri
                 sql.push_str(&format!(" AND {condition}"));
             }
             sql.push_str(&tail);
+            if sorts {
+                let plain: Vec<String> = (0..keys.len()).map(|i| format!("pg.k{i}")).collect();
+                sql = format!("SELECT {}, {} FROM ({sql}", R::COLUMNS, plain.join(", "));
+            }
             let mut all = args.clone();
             all.extend(condition_args);
             all.extend(page.iter().cloned());
             (sql, all)
         })
         .collect()
+}
+
+/// The SQL of "is there a row at `offset`": the list's walk, reading no row.
+fn probe_sql<R: Register>(query: &ListQuery<R>, search: &Search) -> (String, Vec<Value>) {
+    let spec = spec::<R>(query.sort);
+    let driver = driver(query, search);
+    let order: Vec<String> = spec
+        .keys
+        .iter()
+        .map(|k| {
+            let k = key_sql::<R>(driver, k);
+            if spec.desc {
+                format!("{k} DESC")
+            } else {
+                k
+            }
+        })
+        .collect();
+    let (from_where, mut args) = from_where(query, search, driver, false);
+    args.push(Value::Integer(DEEP_OFFSET));
+    (
+        format!("SELECT 1{from_where} ORDER BY {} LIMIT 1 OFFSET ?", order.join(", ")),
+        args,
+    )
 }
 
 /// One page of a list and where it is.
@@ -558,10 +641,7 @@ fn page_with<R: Register>(
     let nkeys = spec::<R>(query.sort).keys.len();
     if query.cursor.is_none() && query.offset > DEEP_OFFSET {
         // Answer only when the list ends before the offset walk would get long.
-        let mut probe = query.clone();
-        probe.offset = DEEP_OFFSET;
-        probe.limit = 1;
-        let (sql, args) = list_sql(&probe, search).remove(0);
+        let (sql, args) = probe_sql(query, search);
         let found = conn
             .prepare_cached(&sql)?
             .query(rusqlite::params_from_iter(args))?
@@ -636,7 +716,7 @@ pub const COUNT_BOUND: i64 = 1000;
 /// The SQL of `count`: the list's own conditions, at most `COUNT_BOUND + 1` rows.
 pub fn count_sql<R: Register>(query: &ListQuery<R>, search: &Search) -> (String, Vec<Value>) {
     let driver = driver(query, search);
-    let (from_where, mut args) = from_where(query, search, driver);
+    let (from_where, mut args) = from_where(query, search, driver, false);
     args.push(Value::Integer(COUNT_BOUND + 1));
     (
         format!("SELECT count(*) FROM (SELECT 1{from_where} LIMIT ?)"),
