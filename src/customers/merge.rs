@@ -5,18 +5,18 @@
 use maud::html;
 use rusqlite::{params, Connection, Transaction};
 
-use super::store;
+use super::store::{self, COLUMNS};
 use super::{Customer, CustomerId, CustomerInput};
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind};
-use crate::register::merge::{self, Candidate, MergeLog};
+use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
 use crate::views::{layout, Section};
 
 /// Groups of customers that share a folded name or an e-mail address, at most `limit` groups
-/// of each, at most 20 customers a group. The keys come from `customer_duplicates`, which the
+/// of each, at most `GROUP_SIZE` customers a group. The keys come from `customer_duplicates`, which the
 /// triggers keep as customers change, so this reads a few index entries whatever the size of
 /// the register.
 pub(crate) fn duplicate_groups(
@@ -24,33 +24,33 @@ pub(crate) fn duplicate_groups(
     limit: i64,
 ) -> rusqlite::Result<Vec<Vec<Customer>>> {
     let mut groups = Vec::new();
+    let members = |condition: &str| {
+        format!(
+            "SELECT {COLUMNS} FROM customers c WHERE {condition} ORDER BY c.id LIMIT {GROUP_SIZE}"
+        )
+    };
     for (kind, members) in [
-        (
-            "name",
-            "SELECT id FROM customers WHERE name_key = ?1 ORDER BY id LIMIT 20",
-        ),
+        ("name", members("c.name_key = ?1")),
         (
             "email",
-            "SELECT id FROM customers WHERE email = ?1 COLLATE NOCASE AND email <> '' ORDER BY id LIMIT 20",
+            members("c.email = ?1 COLLATE NOCASE AND c.email <> ''"),
         ),
     ] {
         let keys: Vec<String> = conn
-            .prepare_cached("SELECT key FROM customer_duplicates WHERE kind = ?1 ORDER BY key LIMIT ?2")?
+            .prepare_cached(
+                "SELECT key FROM customer_duplicates WHERE kind = ?1 ORDER BY key LIMIT ?2",
+            )?
             .query_map(params![kind, limit], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare_cached(&members)?;
         for key in keys {
-            let ids: Vec<i64> = conn
-                .prepare_cached(members)?
-                .query_map([&key], |r| r.get(0))?
+            let group: Vec<Customer> = stmt
+                .query_map([&key], store::from_row)?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut group = Vec::new();
-            for id in ids {
-                group.extend(store::by_id(conn, CustomerId(id))?);
-            }
             if group.len() > 1
-                && !groups.iter().any(|g: &Vec<Customer>| {
-                    g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id))
-                })
+                && !groups
+                    .iter()
+                    .any(|g: &Vec<Customer>| g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id)))
             {
                 groups.push(group);
             }
@@ -155,7 +155,7 @@ pub(crate) fn merge(
 }
 
 pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
+    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 50)?
         .into_iter()
         .map(|group| {
             group

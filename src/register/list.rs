@@ -439,22 +439,13 @@ fn from_where<R: Register>(
     (sql, args)
 }
 
-/// `keys[from..]` beyond `values[from..]` in the direction of `op` (`>` or `<`), compared
-/// column by column.
-fn beyond(keys: &[String], values: &[Value], op: &str, from: usize) -> (String, Vec<Value>) {
-    let (k, v) = (&keys[from], &values[from]);
-    if from + 1 == keys.len() {
-        return (format!("{k} {op} ?"), vec![v.clone()]);
-    }
-    let (rest, rest_args) = beyond(keys, values, op, from + 1);
-    let mut args = vec![v.clone(), v.clone()];
-    args.extend(rest_args);
-    (format!("({k} {op} ? OR ({k} = ? AND {rest}))"), args)
-}
-
-/// The conditions, in walking order, that take the rows past the cursor: usually one, whose
-/// first column bound (`k >= ?`) lets the index seek to the cursor. A first key that may be
-/// NULL (NULL sorts first) needs two when the walk crosses from the NULLs to the rest or back.
+/// The conditions, in walking order, that take the rows past the cursor, each an index range
+/// that starts at the cursor: first the rows that tie with it on every key but the last
+/// (`name = ? AND id > ?`), then those that tie on one key fewer, and so on, then the rows
+/// beyond its first key (`name > ?`). A single condition `name >= ? AND (…)` would seek to the
+/// first key only and then step over every row that ties on it (thirty thousand Virtanens).
+/// A first key that may be NULL (NULL sorts first) is compared with `IS NULL`, and the walk
+/// toward the NULLs ends with them.
 fn positions(
     keys: &[String],
     nullable: bool,
@@ -462,29 +453,40 @@ fn positions(
     greater: bool,
 ) -> Vec<(String, Vec<Value>)> {
     let op = if greater { ">" } else { "<" };
-    let k = &keys[0];
-    if keys.len() == 1 {
-        return vec![(format!("{k} {op} ?"), vec![values[0].clone()])];
-    }
-    if nullable && values[0] == Value::Null {
-        let (rest, args) = beyond(keys, values, op, 1);
-        let mut out = vec![(format!("{k} IS NULL AND {rest}"), args)];
-        if greater {
-            out.push((format!("{k} IS NOT NULL"), Vec::new()));
+    let first_null = nullable && values[0] == Value::Null;
+    let mut out = Vec::new();
+    for depth in (0..keys.len()).rev() {
+        let mut parts = Vec::new();
+        let mut args = Vec::new();
+        for (i, (k, v)) in keys.iter().zip(values).enumerate().take(depth) {
+            if i == 0 && first_null {
+                parts.push(format!("{k} IS NULL"));
+            } else {
+                parts.push(format!("{k} = ?"));
+                args.push(v.clone());
+            }
         }
-        return out;
+        let k = &keys[depth];
+        if depth == 0 && first_null {
+            // Beyond NULL: every non-NULL key, or nothing below it.
+            if !greater {
+                continue;
+            }
+            parts.push(format!("{k} IS NOT NULL"));
+        } else {
+            parts.push(format!("{k} {op} ?"));
+            args.push(values[depth].clone());
+        }
+        out.push((parts.join(" AND "), args));
     }
-    let (rest, mut args) = beyond(keys, values, op, 0);
-    args.insert(0, values[0].clone());
-    let mut out = vec![(format!("{k} {op}= ? AND {rest}"), args)];
-    if nullable && !greater {
-        out.push((format!("{k} IS NULL"), Vec::new()));
+    if nullable && !first_null && !greater {
+        out.push((format!("{} IS NULL", keys[0]), Vec::new()));
     }
     out
 }
 
-/// The statements of a list page, run in turn until the page is full (one, but for a
-/// position that crosses NULL keys): SQL and arguments, the last two of which are the limit
+/// The statements of a list page, run in turn until the page is full (one without a
+/// position, one per key with one; see `positions`): SQL and arguments, the last two of which are the limit
 /// and the offset. Each selects `COLUMNS` and then the row's sort keys (for its cursor).
 ///
 /// A list that sorts what it finds (a search's matches in any order but by id, or a narrow
@@ -583,7 +585,10 @@ fn probe_sql<R: Register>(query: &ListQuery<R>, search: &Search) -> (String, Vec
     let (from_where, mut args) = from_where(query, search, driver, false);
     args.push(Value::Integer(DEEP_OFFSET));
     (
-        format!("SELECT 1{from_where} ORDER BY {} LIMIT 1 OFFSET ?", order.join(", ")),
+        format!(
+            "SELECT 1{from_where} ORDER BY {} LIMIT 1 OFFSET ?",
+            order.join(", ")
+        ),
         args,
     )
 }
