@@ -320,9 +320,11 @@ fn search_of(q: &str) -> Search {
     if q.is_empty() {
         Search::All
     } else {
+        // Many matches: in id order past the newest the list walks the full-text index.
         Search::Match {
             query: format!("\"{q}\"*"),
-            many: false,
+            newest: "[3,2,1]".into(),
+            many: true,
         }
     }
 }

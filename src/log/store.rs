@@ -227,10 +227,9 @@ pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64
     Ok(tx.last_insert_rowid())
 }
 
-/// The most matches a list search considers when it cannot take them in the index's own order
-/// (any sort but by id): the newest this many, sorted. More than this and the list says so and
-/// asks for a narrower search, instead of reading and sorting every match.
-pub const SEARCH_CAP: i64 = 1000;
+/// The most matches a list search sorts: the newest this many. More than this and the list
+/// says so and asks for a narrower search, instead of reading and sorting every match.
+pub const SEARCH_CAP: i64 = 500;
 
 /// How many indexed words one typed word may stand for as a prefix (`lasku` → `lasku`,
 /// `laskun`, `laskut`, …) before it is left to the index to find them all.
@@ -239,18 +238,17 @@ const MAX_EXPANSION: usize = 16;
 /// Turns free text into an FTS5 query that cannot be a syntax error and stays cheap on a big
 /// index: every word must match, and
 ///
-/// - a word of one letter matches that word only (`a`; as a prefix it would gather half the
-///   index into memory);
-/// - with `short_prefixes` (the index has prefix indexes of 2 and 3 characters, as the
-///   registers' do) a word of two or three letters is a prefix the index answers directly
-///   (`"oy"*`);
-/// - a longer word (or, without short prefixes, any word of three letters or more) is a prefix
-///   written out as the indexed words it begins (`("lasku" OR "laskun")`), found in the
-///   index's vocabulary; FTS5 would otherwise merge the postings of all of them in memory
-///   before returning the first row, which takes a quarter of a second and tens of MiB for a
-///   common word in a log of millions of events. When more than `MAX_EXPANSION` words share
-///   the prefix, the index does it after all;
-/// - without short prefixes a word of two letters matches that word only.
+/// - a word of one letter matches that word only (`a`; as a prefix it would gather the
+///   postings of every word in `a` into memory before the first row: a fifth of a second and
+///   a hundred MiB in a big register);
+/// - with `short_prefixes` (the registers' indexes, which have prefix indexes of 2 and 3
+///   characters) any longer word is a prefix (`"oy"*`), which the index answers from its
+///   prefix index or by merging the postings of the words it begins;
+/// - without (the log: ten million events, no prefix index) a word of two letters matches
+///   that word only, and a longer one the indexed words it begins, written out
+///   (`("lasku" OR "laskun")`, found in the index's vocabulary) when there are at most
+///   `MAX_EXPANSION` of them, else that word only: merging the postings of every word that
+///   begins `lahti` takes 20 ms and megabytes there, for each statement that asks.
 ///
 /// `None`: the text has no words (only punctuation) and so matches nothing.
 pub(crate) fn fts_match(
@@ -264,11 +262,12 @@ pub(crate) fn fts_match(
         let letters = word.chars().count();
         let term = if letters == 1 || (!short_prefixes && letters == 2) {
             format!("\"{word}\"")
-        } else if short_prefixes && letters <= 3 {
+        } else if short_prefixes {
             format!("\"{word}\"*")
         } else {
             match fold(word) {
-                Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"*")),
+                Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"")),
+                // A letter this does not fold as the tokenizer does: the index finds it.
                 None => format!("\"{word}\"*"),
             }
         };
@@ -284,7 +283,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The indexed words that begin with `prefix`, as an FTS5 OR of exact words; `None` when there
-/// are none or more than `MAX_EXPANSION` of them.
+/// are more than `MAX_EXPANSION` of them.
 fn expansion(
     conn: &rusqlite::Connection,
     fts: &str,
@@ -317,9 +316,7 @@ fn expansion(
         return Ok(None);
     }
     if found.is_empty() {
-        // Nothing begins so, or the word was folded differently from the tokenizer: the
-        // index answers (cheaply, when nothing matches).
-        return Ok(None);
+        return Ok(Some(format!("\"{prefix}\"")));
     }
     let alternatives: Vec<String> = found.iter().map(|t| format!("\"{t}\"")).collect();
     Ok(Some(format!("({})", alternatives.join(" OR "))))
@@ -346,19 +343,19 @@ fn fold(word: &str) -> Option<String> {
     Some(out)
 }
 
-/// Whether the FTS query `query` matches more than `SEARCH_CAP` rows of `fts` (counting stops
-/// there, so this is cheap whatever the answer).
-pub(crate) fn matches_many(
+/// The ids of the newest `SEARCH_CAP + 1` rows of `fts` that the FTS query `query` matches,
+/// newest first: the list of a search in any order but by id sorts these (and says there are
+/// more when there are `SEARCH_CAP + 1`). One read of the index serves the page and its count.
+pub(crate) fn newest_matches(
     conn: &rusqlite::Connection,
     fts: &str,
     query: &str,
-) -> rusqlite::Result<bool> {
-    let n: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
-        ))?
-        .query_row(params![query, SEARCH_CAP + 1], |r| r.get(0))?;
-    Ok(n > SEARCH_CAP)
+) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(&format!(
+        "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+    ))?
+    .query_map(params![query, SEARCH_CAP + 1], |r| r.get(0))?
+    .collect()
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \

@@ -10,9 +10,10 @@
 //!   `offset` still works up to `DEEP_OFFSET`; past that a list longer than that refuses it.
 //! - A tag's list walks the tag table's own index in list order: the tag tables keep copies of
 //!   the sort columns (`name`, `archived`, …, kept by triggers) for that.
-//! - A search in id order walks the full-text index in id order. In any other order it sorts
-//!   its matches; when there are more than `SEARCH_CAP`, only the newest that many, and the
-//!   list says the search should be narrower (`Page::many`). An export sees every match.
+//! - A search reads the ids of its newest `SEARCH_CAP` matches from the full-text index once,
+//!   and the list sorts those; when there are more, the list says the search should be
+//!   narrower (`Page::many`). Past them, in id order, the list walks the full-text index in id
+//!   order and so reaches every match. An export sees every match in any order.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, Transaction};
@@ -21,7 +22,7 @@ use crate::auth::UserId;
 
 use crate::error::{Error, Result};
 use crate::http::form::{deep_offset_error, page_params, Form, DEEP_OFFSET};
-use crate::log::store::{fts_match, matches_many, SEARCH_CAP};
+use crate::log::store::{fts_match, newest_matches, SEARCH_CAP};
 
 /// One column of a list's order.
 pub struct Key {
@@ -315,8 +316,13 @@ pub enum Search {
     All,
     /// Text without words: no row.
     Nothing,
-    /// The FTS5 query, and whether it matches more than `SEARCH_CAP` rows.
-    Match { query: String, many: bool },
+    /// The FTS5 query; the ids of its newest `SEARCH_CAP` matches as a JSON array; and
+    /// whether it matches more than those.
+    Match {
+        query: String,
+        newest: String,
+        many: bool,
+    },
 }
 
 /// The search of a list's text (`log::store::fts_match`), with whether it matches many.
@@ -327,8 +333,15 @@ pub fn search<R: Register>(conn: &Connection, q: &str) -> rusqlite::Result<Searc
     Ok(match fts_match(conn, R::FTS, q, true)? {
         None => Search::Nothing,
         Some(query) => {
-            let many = matches_many(conn, R::FTS, &query)?;
-            Search::Match { query, many }
+            let mut ids = newest_matches(conn, R::FTS, &query)?;
+            let many = ids.len() as i64 > SEARCH_CAP;
+            ids.truncate(SEARCH_CAP as usize);
+            let newest = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+            Search::Match {
+                query,
+                newest,
+                many,
+            }
         }
     })
 }
@@ -346,9 +359,17 @@ enum Driver {
 
 fn driver<R: Register>(query: &ListQuery<R>, search: &Search) -> Driver {
     let tag = !query.tag.trim().is_empty();
+    let spec = spec::<R>(query.sort);
+    // In id order the index gives every match; the newest `SEARCH_CAP` already read serve
+    // the first pages newest first (and all of them when there are no more).
+    let within_newest =
+        spec.desc && query.cursor.is_none() && query.offset + query.limit < SEARCH_CAP;
     match search {
-        Search::Match { .. }
-            if spec::<R>(query.sort).by_id() && !tag && !R::narrow(&query.filter) =>
+        Search::Match { many, .. }
+            if spec.by_id()
+                && !tag
+                && !R::narrow(&query.filter)
+                && (query.complete || (*many && !within_newest)) =>
         {
             Driver::Stream
         }
@@ -416,16 +437,15 @@ fn from_where<R: Register>(
         Search::All => {}
         Search::Nothing => sql.push_str(" AND 0"),
         Search::Match { .. } if driver == Driver::Stream => {}
-        Search::Match { query: text, .. } => {
-            let cap = if query.complete {
-                String::new()
-            } else {
-                format!(" ORDER BY rowid DESC LIMIT {SEARCH_CAP}")
-            };
+        Search::Match { query: text, .. } if query.complete => {
             sql.push_str(&format!(
-                " AND {a}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?{cap})"
+                " AND {a}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
             ));
             args.push(Value::Text(text.clone()));
+        }
+        Search::Match { newest, .. } => {
+            sql.push_str(&format!(" AND {a}.id IN (SELECT value FROM json_each(?))"));
+            args.push(Value::Text(newest.clone()));
         }
     }
     R::filter_sql(&query.filter, &mut sql, &mut args);
@@ -735,7 +755,7 @@ fn count_with<R: Register>(
     search: &Search,
 ) -> Result<Count> {
     if matches!(search, Search::Match { many: true, .. }) && !query.complete {
-        return Ok(Count::AtLeast(COUNT_BOUND));
+        return Ok(Count::AtLeast(SEARCH_CAP));
     }
     let (sql, args) = count_sql(query, search);
     let n: i64 = conn
