@@ -686,3 +686,58 @@ fn timings() {
         println!("{ms:9.2} ms {rows:3} rows  {name}\n             {plan:?}");
     }
 }
+
+/// The duplicate finders read the kept keys and each key's records by an index; the
+/// triggers that keep the keys look records up the same ways.
+#[test]
+fn the_duplicate_finders_read_indexes_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = Connection::open(&db).unwrap();
+    let text = |s: &str| Value::Text(s.into());
+    let checks: Vec<(&str, Vec<Value>, &str)> = vec![
+        (
+            "SELECT key FROM customer_duplicates WHERE kind = ?1 ORDER BY key LIMIT ?2",
+            vec![text("name"), Value::Integer(50)],
+            "SEARCH customer_duplicates USING PRIMARY KEY (kind=?)",
+        ),
+        (
+            "SELECT key, key2 FROM contact_duplicates WHERE kind = ?1 ORDER BY key, key2 LIMIT ?2",
+            vec![text("name"), Value::Integer(50)],
+            "SEARCH contact_duplicates USING PRIMARY KEY (kind=?)",
+        ),
+        (
+            "SELECT c.id FROM customers c WHERE c.name_key = ?1 ORDER BY c.id LIMIT 10",
+            vec![text("virtanen")],
+            "customers_name_key (name_key=?)",
+        ),
+        (
+            "SELECT c.id FROM customers c WHERE c.email = ?1 COLLATE NOCASE AND c.email <> '' ORDER BY c.id LIMIT 10",
+            vec![text("a@b.fi")],
+            "customers_email (email=?)",
+        ),
+        (
+            "SELECT p.id FROM contacts p WHERE p.last_name = ?1 COLLATE NOCASE AND p.first_name = ?2 COLLATE NOCASE ORDER BY p.id LIMIT 10",
+            vec![text("Virtanen"), text("Matti")],
+            "contacts_by_name (last_name=? AND first_name=?)",
+        ),
+        (
+            "SELECT p.id FROM contacts p WHERE p.email = ?1 COLLATE NOCASE AND p.email <> '' ORDER BY p.id LIMIT 10",
+            vec![text("a@b.fi")],
+            "contacts_email (email=?)",
+        ),
+    ];
+    for (sql, args, expected) in checks {
+        let lines = plan(&conn, sql, &args);
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "{sql}: {lines:#?}"
+        );
+        assert!(full_scans(&lines).is_empty(), "{sql}: {lines:#?}");
+    }
+    // The triggers kept the keys as the demo data went in.
+    let keys: i64 = conn
+        .query_row("SELECT count(*) FROM customer_duplicates", [], |r| r.get(0))
+        .unwrap();
+    assert!(keys > 0);
+}
