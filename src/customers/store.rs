@@ -781,6 +781,33 @@ mod tests {
     }
 
     #[test]
+    fn a_search_sees_every_write_since_it_was_last_read() {
+        let (dir, mut conn) = db();
+        let found = |conn: &Connection| -> Vec<String> {
+            page(conn, &ListQuery::search("kahvila", Sort::Name, 10))
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        crate::db::write(&mut conn, |tx| create(tx, &input("Kahvila Yksi"), None)).unwrap();
+        assert_eq!(found(&conn), ["Kahvila Yksi"]);
+        assert_eq!(found(&conn), ["Kahvila Yksi"]);
+        // A write on this connection, outside `db::write` too.
+        conn.execute(
+            "UPDATE customers SET name = 'Kahvila Uusi' WHERE name = 'Kahvila Yksi'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(found(&conn), ["Kahvila Uusi"]);
+        // And one by another connection.
+        let mut other = crate::db::open(&dir.path().join("c.db")).unwrap();
+        crate::db::write(&mut other, |tx| create(tx, &input("Kahvila Kaksi"), None)).unwrap();
+        assert_eq!(found(&conn), ["Kahvila Kaksi", "Kahvila Uusi"]);
+    }
+
+    #[test]
     fn numbers_without_a_running_part_page_by_position_too() {
         let (_d, mut conn) = db();
         for (name, number) in [
