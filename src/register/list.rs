@@ -345,6 +345,8 @@ pub fn search<R: Register>(conn: &Connection, q: &str) -> rusqlite::Result<Searc
 
 /// A search's newest matches as read at a state of the database.
 struct Recent {
+    /// The connection (its address) and its file.
+    conn: usize,
     path: String,
     fts: &'static str,
     query: String,
@@ -374,13 +376,14 @@ fn recent_or_read(
     query: &str,
 ) -> rusqlite::Result<(String, bool)> {
     let path = conn.path().unwrap_or("").to_string();
+    let me = std::ptr::from_ref(conn) as usize;
     let version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
     let state = (version, conn.total_changes());
     let hit = RECENT.with(|recent| {
         let mut recent = recent.borrow_mut();
         let at = recent
             .iter()
-            .position(|r| r.fts == fts && r.query == query && r.path == path)?;
+            .position(|r| r.conn == me && r.fts == fts && r.query == query && r.path == path)?;
         let entry = recent.remove(at);
         let found = (entry.state == state).then(|| (entry.newest.clone(), entry.many));
         if found.is_some() {
@@ -401,6 +404,7 @@ fn recent_or_read(
             recent.remove(0);
         }
         recent.push(Recent {
+            conn: me,
             path,
             fts,
             query: query.to_string(),
