@@ -1,6 +1,7 @@
--- minicrm schema, version 1: the whole schema of a new database.
--- Later changes are numbered migrations in src/db/migrations.rs; PRAGMA user_version records
--- the version and PRAGMA application_id marks the file as a minicrm database.
+-- minicrm schema: the whole schema of a new database, at the latest version. Older databases
+-- get there by the numbered migrations in src/db/migrations.rs from version 1
+-- (tests/fixtures/schema_v1.sql); PRAGMA user_version records the version and PRAGMA
+-- application_id marks the file as a minicrm database.
 -- Times are RFC 3339 UTC text ('2026-11-22T09:15:00Z') unless a column says it holds unix seconds.
 
 -- Company-wide settings as key/value pairs; src/settings/store.rs knows the keys and defaults.
@@ -160,9 +161,35 @@ CREATE INDEX customers_email ON customers(email COLLATE NOCASE) WHERE email <> '
 CREATE TABLE customer_tags (
     customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
     tag_id      INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    -- Copies of the customer's columns of the same names (see the triggers below).
+    archived    INTEGER NOT NULL DEFAULT 0,
+    name        TEXT NOT NULL DEFAULT '',
+    number_seq  INTEGER,
+    number      TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (customer_id, tag_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX customer_tags_by_tag ON customer_tags(tag_id, customer_id);
+-- A tag's list walks one of these indexes in list order (src/register/list.rs): the link
+-- table keeps copies of the customer's sort columns, which the triggers below keep equal.
+CREATE INDEX customer_tags_by_tag_archived ON customer_tags(tag_id, archived, customer_id);
+CREATE INDEX customer_tags_by_name ON customer_tags(tag_id, archived, name COLLATE NOCASE, customer_id);
+CREATE INDEX customer_tags_by_name_all ON customer_tags(tag_id, name COLLATE NOCASE, customer_id);
+CREATE INDEX customer_tags_by_number ON customer_tags(tag_id, archived, number_seq, number, customer_id);
+CREATE INDEX customer_tags_by_number_all ON customer_tags(tag_id, number_seq, number, customer_id);
+CREATE TRIGGER customer_tags_copy AFTER INSERT ON customer_tags
+BEGIN
+    UPDATE customer_tags SET (archived, name, number_seq, number) =
+        (SELECT archived, name, number_seq, number FROM customers WHERE id = new.customer_id)
+    WHERE customer_id = new.customer_id AND tag_id = new.tag_id;
+END;
+CREATE TRIGGER customers_tag_copies AFTER UPDATE OF archived, name, number_seq, number ON customers
+WHEN old.archived IS NOT new.archived OR old.name IS NOT new.name
+    OR old.number_seq IS NOT new.number_seq OR old.number IS NOT new.number
+BEGIN
+    UPDATE customer_tags SET archived = new.archived, name = new.name,
+        number_seq = new.number_seq, number = new.number
+    WHERE customer_id = new.id;
+END;
 
 CREATE TABLE contacts (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -182,9 +209,25 @@ CREATE INDEX contacts_email ON contacts(email COLLATE NOCASE) WHERE email <> '';
 CREATE TABLE contact_tags (
     contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
     tag_id     INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    -- Copies of the contact's columns of the same names, for a tag's list in name order.
+    last_name  TEXT NOT NULL DEFAULT '',
+    first_name TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (contact_id, tag_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX contact_tags_by_tag ON contact_tags(tag_id, contact_id);
+CREATE INDEX contact_tags_by_name ON contact_tags(tag_id, last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact_id);
+CREATE TRIGGER contact_tags_copy AFTER INSERT ON contact_tags
+BEGIN
+    UPDATE contact_tags SET (last_name, first_name) =
+        (SELECT last_name, first_name FROM contacts WHERE id = new.contact_id)
+    WHERE contact_id = new.contact_id AND tag_id = new.tag_id;
+END;
+CREATE TRIGGER contacts_tag_copies AFTER UPDATE OF last_name, first_name ON contacts
+WHEN old.last_name IS NOT new.last_name OR old.first_name IS NOT new.first_name
+BEGIN
+    UPDATE contact_tags SET last_name = new.last_name, first_name = new.first_name
+    WHERE contact_id = new.id;
+END;
 
 -- A contact belongs to any number of customers, with a role in each ("CEO", "Board member").
 CREATE TABLE customer_contacts (
@@ -194,6 +237,90 @@ CREATE TABLE customer_contacts (
     PRIMARY KEY (customer_id, contact_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id);
+
+-- The duplicate finder's candidates: the keys more than one record has (a customer's folded
+-- name or e-mail; a contact's full name or e-mail), kept by the triggers as records change,
+-- so the finder reads a short table instead of grouping the whole register. Keys are
+-- lower case, as the NOCASE indexes the members are found by compare them.
+CREATE TABLE customer_duplicates (
+    kind TEXT NOT NULL CHECK (kind IN ('name', 'email')),
+    key  TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER customers_duplicates_insert AFTER INSERT ON customers
+BEGIN
+    INSERT OR IGNORE INTO customer_duplicates(kind, key)
+        SELECT 'name', new.name_key WHERE new.name_key <> ''
+            AND EXISTS (SELECT 1 FROM customers WHERE name_key = new.name_key AND id <> new.id);
+    INSERT OR IGNORE INTO customer_duplicates(kind, key)
+        SELECT 'email', lower(new.email) WHERE new.email <> ''
+            AND EXISTS (SELECT 1 FROM customers WHERE email = new.email COLLATE NOCASE AND email <> '' AND id <> new.id);
+END;
+CREATE TRIGGER customers_duplicates_delete AFTER DELETE ON customers
+BEGIN
+    DELETE FROM customer_duplicates WHERE kind = 'name' AND key = old.name_key
+        AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE name_key = old.name_key LIMIT 2)) < 2;
+    DELETE FROM customer_duplicates WHERE kind = 'email' AND key = lower(old.email)
+        AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE email = old.email COLLATE NOCASE AND email <> '' LIMIT 2)) < 2;
+END;
+CREATE TRIGGER customers_duplicates_update AFTER UPDATE OF name_key, email ON customers
+WHEN old.name_key IS NOT new.name_key OR lower(old.email) IS NOT lower(new.email)
+BEGIN
+    DELETE FROM customer_duplicates WHERE kind = 'name' AND key = old.name_key
+        AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE name_key = old.name_key LIMIT 2)) < 2;
+    DELETE FROM customer_duplicates WHERE kind = 'email' AND key = lower(old.email)
+        AND (SELECT count(*) FROM (SELECT 1 FROM customers WHERE email = old.email COLLATE NOCASE AND email <> '' LIMIT 2)) < 2;
+    INSERT OR IGNORE INTO customer_duplicates(kind, key)
+        SELECT 'name', new.name_key WHERE new.name_key <> ''
+            AND EXISTS (SELECT 1 FROM customers WHERE name_key = new.name_key AND id <> new.id);
+    INSERT OR IGNORE INTO customer_duplicates(kind, key)
+        SELECT 'email', lower(new.email) WHERE new.email <> ''
+            AND EXISTS (SELECT 1 FROM customers WHERE email = new.email COLLATE NOCASE AND email <> '' AND id <> new.id);
+END;
+
+CREATE TABLE contact_duplicates (
+    kind TEXT NOT NULL CHECK (kind IN ('name', 'email')),
+    -- The last name, or the e-mail address.
+    key  TEXT NOT NULL,
+    -- The first name; '' for an e-mail address.
+    key2 TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (kind, key, key2)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER contacts_duplicates_insert AFTER INSERT ON contacts
+BEGIN
+    INSERT OR IGNORE INTO contact_duplicates(kind, key, key2)
+        SELECT 'name', lower(new.last_name), lower(new.first_name)
+        WHERE EXISTS (SELECT 1 FROM contacts WHERE last_name = new.last_name COLLATE NOCASE
+            AND first_name = new.first_name COLLATE NOCASE AND id <> new.id);
+    INSERT OR IGNORE INTO contact_duplicates(kind, key, key2)
+        SELECT 'email', lower(new.email), '' WHERE new.email <> ''
+            AND EXISTS (SELECT 1 FROM contacts WHERE email = new.email COLLATE NOCASE AND email <> '' AND id <> new.id);
+END;
+CREATE TRIGGER contacts_duplicates_delete AFTER DELETE ON contacts
+BEGIN
+    DELETE FROM contact_duplicates WHERE kind = 'name' AND key = lower(old.last_name) AND key2 = lower(old.first_name)
+        AND (SELECT count(*) FROM (SELECT 1 FROM contacts WHERE last_name = old.last_name COLLATE NOCASE
+            AND first_name = old.first_name COLLATE NOCASE LIMIT 2)) < 2;
+    DELETE FROM contact_duplicates WHERE kind = 'email' AND key = lower(old.email) AND key2 = ''
+        AND (SELECT count(*) FROM (SELECT 1 FROM contacts WHERE email = old.email COLLATE NOCASE AND email <> '' LIMIT 2)) < 2;
+END;
+CREATE TRIGGER contacts_duplicates_update AFTER UPDATE OF last_name, first_name, email ON contacts
+WHEN lower(old.last_name) IS NOT lower(new.last_name) OR lower(old.first_name) IS NOT lower(new.first_name)
+    OR lower(old.email) IS NOT lower(new.email)
+BEGIN
+    DELETE FROM contact_duplicates WHERE kind = 'name' AND key = lower(old.last_name) AND key2 = lower(old.first_name)
+        AND (SELECT count(*) FROM (SELECT 1 FROM contacts WHERE last_name = old.last_name COLLATE NOCASE
+            AND first_name = old.first_name COLLATE NOCASE LIMIT 2)) < 2;
+    DELETE FROM contact_duplicates WHERE kind = 'email' AND key = lower(old.email) AND key2 = ''
+        AND (SELECT count(*) FROM (SELECT 1 FROM contacts WHERE email = old.email COLLATE NOCASE AND email <> '' LIMIT 2)) < 2;
+    INSERT OR IGNORE INTO contact_duplicates(kind, key, key2)
+        SELECT 'name', lower(new.last_name), lower(new.first_name)
+        WHERE EXISTS (SELECT 1 FROM contacts WHERE last_name = new.last_name COLLATE NOCASE
+            AND first_name = new.first_name COLLATE NOCASE AND id <> new.id);
+    INSERT OR IGNORE INTO contact_duplicates(kind, key, key2)
+        SELECT 'email', lower(new.email), '' WHERE new.email <> ''
+            AND EXISTS (SELECT 1 FROM contacts WHERE email = new.email COLLATE NOCASE AND email <> '' AND id <> new.id);
+END;
 
 -- Search indexes: word-prefix search, case- and accent-insensitive (`jarvinen*` finds
 -- `Järvinen`). Contentless: they hold only the index; the triggers keep them in step.

@@ -5,10 +5,10 @@ use maud::html;
 
 use crate::contacts::list as contacts;
 use crate::customers::list as customers;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
-use crate::log::store as events;
+use crate::log::store::{self as events, Position};
 use crate::log::view::event_list;
 use crate::register;
 use crate::views::{self, layout, Section};
@@ -72,27 +72,46 @@ pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t(title), body)))
 }
 
-/// The customer log: newest first, or the events matching the search box.
+/// The customer log: newest first, or the events matching the search box. It pages by
+/// position (`after=` / `before=` an event id), which costs the same at any depth.
 fn log_page(ctx: &mut Ctx) -> Result<Resp> {
     let (limit, offset) = page_params(&ctx.query)?;
-    let q = ctx.query.get("q").trim().to_string();
-    let list = if q.is_empty() {
-        events::newest(ctx.conn, limit + 1, offset)?
-    } else {
-        events::search(ctx.conn, &q, limit + 1, offset)?
+    let event_id = |name: &str| -> Result<Option<i64>> {
+        match ctx.query.get(name) {
+            "" => Ok(None),
+            v => v
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::BadRequest(format!("`{name}` must be the id of an event."))),
+        }
     };
-    let more = list.len() as i64 > limit;
-    let list = &list[..list.len().min(limit as usize)];
+    let position = match (event_id("after")?, event_id("before")?, offset) {
+        (None, None, offset) => Position::Offset(offset),
+        (Some(id), None, 0) => Position::After(id),
+        (None, Some(id), 0) => Position::Before(id),
+        _ => {
+            return Err(Error::BadRequest(
+                "Give one of `after`, `before` and `offset`.".into(),
+            ))
+        }
+    };
+    let q = ctx.query.get("q").trim().to_string();
+    let page = events::page(ctx.conn, &q, limit, position)?;
     let frame = ctx.frame(Section::Log);
     let f = &frame;
-    let base = if q.is_empty() {
+    let base = ctx.query.encode_without(&["offset", "after", "before"]);
+    let base = if base.is_empty() {
         "/log".to_string()
     } else {
-        format!(
-            "/log?{}",
-            serde_urlencoded::to_string([("q", &q)]).unwrap_or_default()
-        )
+        format!("/log?{base}")
     };
+    let id_of = |e: Option<&events::Event>| e.map(|e| e.id.to_string());
+    let previous = id_of(page.events.first())
+        .filter(|_| page.newer)
+        .map(|id| views::with_query(&base, "before", &id));
+    let next = id_of(page.events.last())
+        .filter(|_| page.older)
+        .map(|id| views::with_query(&base, "after", &id));
     let body = html! {
         h1 { (f.t("nav.log")) }
         form.inline role="search" method="get" action="/log" {
@@ -100,8 +119,8 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
             input #log-q type="search" name="q" value=(q);
             button type="submit" { (f.t("search.button")) }
         }
-        (event_list(f, list))
-        (views::pager(f, &base, offset, limit, more))
+        (event_list(f, &page.events))
+        (views::pager_links(f, previous, next))
     };
     Ok(Resp::html(layout(f, f.t("nav.log"), body)))
 }
@@ -110,7 +129,9 @@ fn log_page(ctx: &mut Ctx) -> Result<Resp> {
 pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();
     let found = events::search(ctx.conn, &q, 20, 0)?;
-    let mut customer_query = customers::ListQuery::new(customers::Sort::Name);
+    // The newest matches first: the index gives them in that order, so the page reads ten
+    // rows however many match; the links go to the whole lists, sorted by name.
+    let mut customer_query = customers::ListQuery::new(customers::Sort::Newest);
     customer_query.q = q.clone();
     customer_query.filter.archived = customers::Archived::All;
     customer_query.limit = 10;
@@ -119,7 +140,7 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     } else {
         register::list::page(ctx.conn, &customer_query)?
     };
-    let mut contact_query = contacts::ListQuery::new(contacts::Sort::Name);
+    let mut contact_query = contacts::ListQuery::new(contacts::Sort::Newest);
     contact_query.q = q.clone();
     contact_query.limit = 10;
     let (people, more_people) = if q.is_empty() {

@@ -1401,8 +1401,12 @@ fn long_lists_page_with_next_and_previous_links_and_limit_and_offset() {
     assert_eq!(names[0], "Asiakas 01");
     assert_eq!(names[49], "Asiakas 50");
     assert_eq!(pager_link(&first.body, "prev"), None);
+    // The pager goes by position (the last row's sort keys), not by offset.
     let next = pager_link(&first.body, "next").expect("a next link");
-    assert!(next.contains("offset=50"), "{next}");
+    assert!(
+        next.contains("after=") && !next.contains("offset"),
+        "{next}"
+    );
     let second = admin.get(&next);
     assert_eq!(second.status, 200);
     assert_eq!(
@@ -1417,7 +1421,10 @@ fn long_lists_page_with_next_and_previous_links_and_limit_and_offset() {
     );
     assert_eq!(pager_link(&second.body, "next"), None);
     let prev = pager_link(&second.body, "prev").expect("a previous link");
-    assert_eq!(list_names(&admin.get(&prev).body).len(), 50);
+    assert!(prev.contains("before="), "{prev}");
+    let back = admin.get(&prev);
+    assert_eq!(list_names(&back.body), names);
+    assert_eq!(pager_link(&back.body, "prev"), None);
 
     // limit and offset, kept with the filters in the pager's links.
     let page = admin.get("/customers?limit=10&offset=20&sort=name");
@@ -1427,13 +1434,20 @@ fn long_lists_page_with_next_and_previous_links_and_limit_and_offset() {
     assert_eq!(names[9], "Asiakas 30");
     let next = pager_link(&page.body, "next").unwrap();
     assert!(
-        next.contains("offset=30") && next.contains("limit=10") && next.contains("sort=name"),
+        next.contains("after=") && next.contains("limit=10") && next.contains("sort=name"),
         "{next}"
     );
     assert_eq!(list_names(&admin.get(&next).body)[0], "Asiakas 31");
     let prev = pager_link(&page.body, "prev").unwrap();
-    assert!(prev.contains("offset=10"), "{prev}");
+    assert!(
+        prev.contains("before=") && !prev.contains("offset"),
+        "{prev}"
+    );
     assert_eq!(list_names(&admin.get(&prev).body)[0], "Asiakas 11");
+    // A position that is not one of this list's is a 400, and so is one with an offset.
+    assert_eq!(admin.get("/customers?after=%5B1%5D&sort=name").status, 400);
+    assert_eq!(admin.get("/customers?after=nonsense").status, 400);
+    assert_eq!(admin.get(&format!("{next}&offset=10")).status, 400);
     // Exactly a page's worth: no next link. Past the end: empty, no error.
     let last = admin.get("/customers?limit=5&offset=50");
     assert_eq!(list_names(&last.body).len(), 5);

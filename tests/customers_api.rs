@@ -233,6 +233,77 @@ fn creating_a_customer_answers_201_with_the_assigned_number_and_every_field() {
 }
 
 #[test]
+fn lists_page_by_position_with_after_and_refuse_an_offset_too_deep_to_walk() {
+    let (server, _admin, api) = setup();
+    for name in ["Bravo Oy", "alfa Oy", "Charlie Oy", "Delta Oy", "Echo Oy"] {
+        api.customer(json!({ "name": name }));
+    }
+    for sort in ["name", "-name", "number", "created_at", "-created_at"] {
+        let everything = names(&api.get(&format!("/customers?sort={sort}")), "name");
+        let mut seen = Vec::new();
+        let mut path = format!("/customers?sort={sort}&limit=2");
+        loop {
+            let page = api.get(&path);
+            seen.extend(names(&page, "name"));
+            assert_eq!(page["next_offset"].is_null(), path.contains("after="));
+            match page["next_after"].as_str() {
+                Some(after) => {
+                    let after = percent_encoding::utf8_percent_encode(
+                        after,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    path = format!("/customers?sort={sort}&limit=2&after={after}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, everything, "{sort}");
+    }
+    // A position needs the keys of its sort; not with an offset.
+    for bad in [
+        "?after=12",
+        "?sort=name&after=%5B1%5D",
+        "?after=%5B9%5D&offset=2",
+    ] {
+        error_of(
+            &api.call("GET", &format!("/customers{bad}"), None),
+            400,
+            "bad_request",
+        );
+    }
+    // An offset is walked row by row: past 10 000 rows a longer list refuses it and names the
+    // cursor; a shorter one answers an empty page.
+    let conn = rusqlite::Connection::open(&server.db).unwrap();
+    conn.execute_batch("BEGIN").unwrap();
+    for i in 0..10_005 {
+        conn.execute(
+            "INSERT INTO customers(number, number_seq, name, name_key, created_at, updated_at)
+             VALUES (?1, ?1, ?2, ?2, '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z')",
+            rusqlite::params![100_000 + i, format!("Asiakas {i}")],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    let deep = api.call("GET", "/customers?offset=10001", None);
+    let error = error_of(&deep, 400, "bad_request");
+    assert!(
+        error["message"].as_str().unwrap().contains("`after`"),
+        "{error}"
+    );
+    assert_eq!(
+        api.get("/customers?offset=10000")["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    assert!(api.get("/contacts?offset=20000")["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
 fn customer_list_is_newest_first_and_pages_with_next_offset() {
     let (_server, _admin, api) = setup();
     for name in ["Bravo Oy", "alfa Oy", "Charlie Oy", "Delta Oy", "Echo Oy"] {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
-use minicrm::register::list::{list_sql, sort_key};
+use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
 use minicrm::tasks::list::{self as tasks, Tasks};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -139,6 +139,50 @@ fn plan_problem(rows: &[(i64, String)], filtered: bool) -> Option<String> {
     None
 }
 
+/// A position in a list of `sort`: a cursor with keys of the right kinds, one with a NULL
+/// first key where the first key may be NULL (imported numbers), and none.
+fn cursors(keys: usize, nullable: bool) -> Vec<(&'static str, Option<Cursor>)> {
+    let values = |first: Value| -> Vec<Value> {
+        let mut v = vec![first];
+        for i in 1..keys {
+            v.push(if i + 1 == keys {
+                Value::Integer(700)
+            } else {
+                Value::Text("Virtanen".into())
+            });
+        }
+        v
+    };
+    let first = if keys == 1 {
+        Value::Integer(700)
+    } else if nullable {
+        Value::Integer(1500)
+    } else {
+        Value::Text("Mäki".into())
+    };
+    let mut out = vec![("", None)];
+    for (name, before) in [("after", false), ("before", true)] {
+        out.push((
+            name,
+            Some(Cursor {
+                keys: values(first.clone()),
+                before,
+            }),
+        ));
+        if nullable {
+            let label = if before { "before-null" } else { "after-null" };
+            out.push((
+                label,
+                Some(Cursor {
+                    keys: values(Value::Null),
+                    before,
+                }),
+            ));
+        }
+    }
+    out
+}
+
 /// Every filter and sort combination of the customer list.
 fn customer_queries(owner: i64) -> Vec<(String, ListQuery)> {
     let mut out = Vec::new();
@@ -153,16 +197,24 @@ fn customer_queries(owner: i64) -> Vec<(String, ListQuery)> {
                         Sort::Newest,
                         Sort::Oldest,
                     ] {
-                        let mut query = ListQuery::search(q, sort, 51);
-                        query.tag = tag.into();
-                        query.filter.owner_id = owner_id;
-                        query.filter.archived = archived;
-                        let name = format!(
-                            "customers q={q:?} tag={tag:?} owner={owner_id:?} archived={} sort={}",
-                            archived.as_str(),
-                            sort_key::<Customers>(sort)
-                        );
-                        out.push((name, query));
+                        let (keys, nullable) = match sort {
+                            Sort::Name | Sort::NameDesc => (2, false),
+                            Sort::Number => (3, true),
+                            Sort::Newest | Sort::Oldest => (1, false),
+                        };
+                        for (at, cursor) in cursors(keys, nullable) {
+                            let mut query = ListQuery::search(q, sort, 51);
+                            query.tag = tag.into();
+                            query.filter.owner_id = owner_id;
+                            query.filter.archived = archived;
+                            query.cursor = cursor;
+                            let name = format!(
+                                "customers q={q:?} tag={tag:?} owner={owner_id:?} archived={} sort={} {at}",
+                                archived.as_str(),
+                                sort_key::<Customers>(sort)
+                            );
+                            out.push((name, query));
+                        }
                     }
                 }
             }
@@ -183,14 +235,21 @@ fn contact_queries(customer: i64) -> Vec<(String, contacts::ListQuery)> {
                     contacts::Sort::Newest,
                     contacts::Sort::Oldest,
                 ] {
-                    let mut query = contacts::ListQuery::search(q, sort, 51);
-                    query.tag = tag.into();
-                    query.filter.customer_id = customer_id;
-                    let name = format!(
-                        "contacts q={q:?} customer={customer_id:?} tag={tag:?} sort={}",
-                        sort_key::<Contacts>(sort)
-                    );
-                    out.push((name, query));
+                    let keys = match sort {
+                        contacts::Sort::Name | contacts::Sort::NameDesc => 3,
+                        contacts::Sort::Newest | contacts::Sort::Oldest => 1,
+                    };
+                    for (at, cursor) in cursors(keys, false) {
+                        let mut query = contacts::ListQuery::search(q, sort, 51);
+                        query.tag = tag.into();
+                        query.filter.customer_id = customer_id;
+                        query.cursor = cursor;
+                        let name = format!(
+                            "contacts q={q:?} customer={customer_id:?} tag={tag:?} sort={} {at}",
+                            sort_key::<Contacts>(sort)
+                        );
+                        out.push((name, query));
+                    }
                 }
             }
         }
@@ -203,7 +262,12 @@ struct Statement {
     name: String,
     sql: String,
     args: Vec<Value>,
+    /// Narrowed by a search, an owner or a customer: it may sort what it finds (a search at
+    /// most `SEARCH_CAP` matches).
     filtered: bool,
+    /// The first key column the statement's position must seek to (`name>?`), when it has a
+    /// position and walks an index.
+    seeks: Option<String>,
 }
 
 /// Checks each statement's plan; returns the names of those that fail, each with its reason,
@@ -216,8 +280,28 @@ fn check_all(conn: &Connection, statements: &[Statement]) -> Vec<(String, String
         if let Some(problem) = plan_problem(&rows, s.filtered) {
             reasons.push(problem);
         }
-        if s.sql.to_ascii_lowercase().contains("count(") {
+        if s.sql.to_ascii_lowercase().contains("count(") && !s.name.starts_with("count ") {
             reasons.push("counts rows".into());
+        }
+        if let Some(column) = &s.seeks {
+            // The walk starts at the position: the driving table's line names the column
+            // with a bound (`name>?`, `number_seq=?` for the NULLs), not only the equalities;
+            // or it finds the one row a unique key (the customer number) names.
+            let driving = rows
+                .iter()
+                .find(|(parent, d)| {
+                    *parent == 0 && (d.starts_with("SEARCH") || d.starts_with("SCAN"))
+                })
+                .map(|(_, d)| d.as_str())
+                .unwrap_or("");
+            let unique = driving.contains("sqlite_autoindex_customers_1 (number=?)");
+            if !unique
+                && !["<?", ">?", "=?"]
+                    .iter()
+                    .any(|op| driving.contains(&format!("{column}{op}")))
+            {
+                reasons.push(format!("does not seek to its position ({column})"));
+            }
         }
         if !reasons.is_empty() {
             let plan: Vec<&String> = rows.iter().map(|(_, d)| d).collect();
@@ -274,10 +358,37 @@ fn task_queries(user: i64, customer: i64) -> Vec<(String, tasks::ListQuery)> {
     out
 }
 
+/// The search of a query as the list makes it (the plans do not depend on the words).
+fn search_of(q: &str) -> Search {
+    if q.is_empty() {
+        Search::All
+    } else {
+        // Many matches: in id order past the newest the list walks the full-text index.
+        Search::Match {
+            query: format!("\"{q}\"*"),
+            newest: "[3,2,1]".into(),
+            many: true,
+        }
+    }
+}
+
+/// The column a statement with a position seeks to, as the plan names it.
+/// (A search starts from its matches and a narrow filter from its few rows: they sort. So may
+/// an owner's list, in the orders no owner index gives.)
+fn seek_column(q: &str, narrow: bool, first_key: &str, tag: bool) -> Option<String> {
+    if !q.is_empty() || narrow {
+        return None;
+    }
+    Some(match (first_key, tag) {
+        ("id", true) => "customer_id".into(),
+        ("id", false) => "id".into(),
+        (column, _) => column.into(),
+    })
+}
+
 fn statements(owner: i64, customer: i64) -> Vec<Statement> {
     let mut out = Vec::new();
     for (name, query) in task_queries(owner, customer) {
-        let (sql, args) = list_sql(&query, false);
         let f = &query.filter;
         let filtered = !query.q.is_empty()
             || f.assignee_id.is_some()
@@ -285,34 +396,90 @@ fn statements(owner: i64, customer: i64) -> Vec<Statement> {
             || f.contact_id.is_some()
             || !f.group.is_empty()
             || f.when != tasks::When::Any;
-        out.push(Statement {
-            name,
-            sql,
-            args,
-            filtered,
-        });
+        for (sql, args) in list_sql(&query, &search_of(&query.q)) {
+            out.push(Statement {
+                name: name.clone(),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
     }
     for (name, query) in customer_queries(owner) {
-        let (sql, args) = list_sql(&query, false);
-        let filtered =
-            !query.q.is_empty() || !query.tag.is_empty() || query.filter.owner_id.is_some();
-        out.push(Statement {
-            name,
-            sql,
-            args,
-            filtered,
-        });
+        let search = search_of(&query.q);
+        let filtered = !query.q.is_empty() || query.filter.owner_id.is_some();
+        let first_key = match query.sort {
+            Sort::Name | Sort::NameDesc => "name",
+            Sort::Number => "number_seq",
+            Sort::Newest | Sort::Oldest => "id",
+        };
+        let statements = list_sql(&query, &search);
+        let phases = statements.len();
+        for (i, (sql, args)) in statements.into_iter().enumerate() {
+            let seeks = query.cursor.as_ref().and_then(|_| {
+                seek_column(
+                    &query.q,
+                    query.filter.owner_id.is_some(),
+                    first_key,
+                    !query.tag.is_empty(),
+                )
+            });
+            out.push(Statement {
+                name: format!("{name} {}/{phases}", i + 1),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
     }
     for (name, query) in contact_queries(customer) {
-        let (sql, args) = list_sql(&query, false);
-        let filtered =
-            !query.q.is_empty() || !query.tag.is_empty() || query.filter.customer_id.is_some();
-        out.push(Statement {
-            name,
-            sql,
-            args,
-            filtered,
-        });
+        let search = search_of(&query.q);
+        let narrow = query.filter.customer_id.is_some();
+        let filtered = !query.q.is_empty() || narrow;
+        let first_key = match query.sort {
+            contacts::Sort::Name | contacts::Sort::NameDesc => "last_name",
+            _ => "id",
+        };
+        for (sql, args) in list_sql(&query, &search) {
+            let seeks = query.cursor.as_ref().and_then(|_| {
+                seek_column(&query.q, narrow, first_key, !query.tag.is_empty()).map(|c| {
+                    if c == "customer_id" {
+                        "contact_id".into()
+                    } else {
+                        c
+                    }
+                })
+            });
+            out.push(Statement {
+                name: name.clone(),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
     }
     out
 }
@@ -337,7 +504,9 @@ fn assert_good_list_plans(conn: &Connection) {
         )
         .unwrap();
     let statements = statements(owner, customer);
-    assert_eq!(statements.len(), 120 + 32 + 2 * 3 * 4 * 6);
+    // 120 customer and 32 contact combinations, each without a position, after and before a
+    // row (and a NULL number), one statement per key for a position, and each one's count.
+    assert!(statements.len() > 900, "{}", statements.len());
     let failures = check_all(conn, &statements);
     let unexpected: Vec<&String> = failures
         .iter()
@@ -456,6 +625,39 @@ fn log_search_uses_the_full_text_index_and_the_card_its_index() {
     );
     assert!(full_scans(&search).is_empty(), "{search:#?}");
 
+    // Pages by position: the full-text index with a rowid bound, or the log's own key.
+    for older in [true, false] {
+        let search = plan(
+            &conn,
+            &minicrm::log::store::search_from_sql(older),
+            &[
+                Value::Text("\"virtanen\"".into()),
+                Value::Integer(700),
+                Value::Integer(51),
+            ],
+        );
+        assert!(
+            search
+                .iter()
+                .any(|l| l.starts_with("SCAN events_fts VIRTUAL TABLE")),
+            "{search:#?}"
+        );
+        assert!(full_scans(&search).is_empty(), "{search:#?}");
+        let log = plan(
+            &conn,
+            &minicrm::log::store::newest_from_sql(older),
+            &[Value::Integer(700), Value::Integer(51)],
+        );
+        assert_eq!(
+            log,
+            [format!(
+                "SEARCH e USING INTEGER PRIMARY KEY (rowid{}?)",
+                if older { "<" } else { ">" }
+            )],
+            "{log:#?}"
+        );
+    }
+
     let card = plan(
         &conn,
         &for_customer_sql(),
@@ -544,4 +746,59 @@ fn timings() {
     for (ms, rows, name, plan) in &times {
         println!("{ms:9.2} ms {rows:3} rows  {name}\n             {plan:?}");
     }
+}
+
+/// The duplicate finders read the kept keys and each key's records by an index; the
+/// triggers that keep the keys look records up the same ways.
+#[test]
+fn the_duplicate_finders_read_indexes_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = Connection::open(&db).unwrap();
+    let text = |s: &str| Value::Text(s.into());
+    let checks: Vec<(&str, Vec<Value>, &str)> = vec![
+        (
+            "SELECT key FROM customer_duplicates WHERE kind = ?1 ORDER BY key LIMIT ?2",
+            vec![text("name"), Value::Integer(50)],
+            "SEARCH customer_duplicates USING PRIMARY KEY (kind=?)",
+        ),
+        (
+            "SELECT key, key2 FROM contact_duplicates WHERE kind = ?1 ORDER BY key, key2 LIMIT ?2",
+            vec![text("name"), Value::Integer(50)],
+            "SEARCH contact_duplicates USING PRIMARY KEY (kind=?)",
+        ),
+        (
+            "SELECT c.id FROM customers c WHERE c.name_key = ?1 ORDER BY c.id LIMIT 10",
+            vec![text("virtanen")],
+            "customers_name_key (name_key=?)",
+        ),
+        (
+            "SELECT c.id FROM customers c WHERE c.email = ?1 COLLATE NOCASE AND c.email <> '' ORDER BY c.id LIMIT 10",
+            vec![text("a@b.fi")],
+            "customers_email (email=?)",
+        ),
+        (
+            "SELECT p.id FROM contacts p WHERE p.last_name = ?1 COLLATE NOCASE AND p.first_name = ?2 COLLATE NOCASE ORDER BY p.id LIMIT 10",
+            vec![text("Virtanen"), text("Matti")],
+            "contacts_by_name (last_name=? AND first_name=?)",
+        ),
+        (
+            "SELECT p.id FROM contacts p WHERE p.email = ?1 COLLATE NOCASE AND p.email <> '' ORDER BY p.id LIMIT 10",
+            vec![text("a@b.fi")],
+            "contacts_email (email=?)",
+        ),
+    ];
+    for (sql, args, expected) in checks {
+        let lines = plan(&conn, sql, &args);
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "{sql}: {lines:#?}"
+        );
+        assert!(full_scans(&lines).is_empty(), "{sql}: {lines:#?}");
+    }
+    // The triggers kept the keys as the demo data went in.
+    let keys: i64 = conn
+        .query_row("SELECT count(*) FROM customer_duplicates", [], |r| r.get(0))
+        .unwrap();
+    assert!(keys > 0);
 }

@@ -7,7 +7,7 @@ use super::store::{from_row, COLUMNS};
 use super::Contact;
 use crate::error::Result;
 use crate::http::form::Form;
-use crate::register::list::{self, id_param, Register, SortSpec};
+use crate::register::list::{self, id_param, Key, Register, SortSpec, ID};
 
 /// The contact register, as the list machinery sees it.
 pub struct Contacts;
@@ -42,10 +42,10 @@ impl Register for Contacts {
     const TAGS: (&'static str, &'static str) = ("contact_tags", "contact_id");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
-        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", order_by: "p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id", by_id: false },
-        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", order_by: "p.last_name COLLATE NOCASE DESC, p.first_name COLLATE NOCASE DESC, p.id DESC", by_id: false },
-        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", order_by: "p.id DESC", by_id: true },
-        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", order_by: "p.id", by_id: true },
+        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", keys: &[Key::nocase("last_name"), Key::nocase("first_name"), ID], desc: false },
+        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", keys: &[Key::nocase("last_name"), Key::nocase("first_name"), ID], desc: true },
+        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", keys: &[ID], desc: true },
+        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", keys: &[ID], desc: false },
     ];
 
     fn from_row(row: &Row) -> rusqlite::Result<Contact> {
@@ -64,10 +64,18 @@ impl Register for Contacts {
             args.push(Value::Integer(customer));
         }
     }
+
+    fn narrow(filter: &Filter) -> bool {
+        filter.customer_id.is_some()
+    }
+
+    fn filter_needs_table(filter: &Filter) -> bool {
+        filter.customer_id.is_some()
+    }
 }
 
 /// The newest contacts, for the front page.
-pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Contact>> {
+pub(crate) fn newest(conn: &Connection, limit: i64) -> Result<Vec<Contact>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
     list::page(conn, &query).map(|(rows, _)| rows)

@@ -1,49 +1,61 @@
-//! Duplicate contacts: the scan (same e-mail, or the same name) and the merge (admin).
+//! Duplicate contacts: the list (same e-mail, or the same name) and the merge (admin).
 
 use maud::html;
-use rusqlite::{Connection, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 use super::list::Contacts;
-use super::store;
+use super::store::{self, COLUMNS};
 use super::{Contact, ContactId, ContactInput};
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind};
-use crate::register::merge::{self, Candidate, MergeLog};
+use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
 use crate::views::{layout, Section};
 
-/// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups.
+/// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups of
+/// each, at most `GROUP_SIZE` contacts a group. The keys come from `contact_duplicates`,
+/// which the triggers keep as contacts change: no scan of the register.
 pub(crate) fn duplicate_groups(
     conn: &Connection,
     limit: i64,
 ) -> rusqlite::Result<Vec<Vec<Contact>>> {
-    let mut id_groups: Vec<Vec<i64>> = Vec::new();
-    let mut by_email = conn.prepare(
-        "SELECT group_concat(id) FROM contacts WHERE email <> '' GROUP BY email COLLATE NOCASE HAVING count(*) > 1 LIMIT ?1",
-    )?;
-    let mut by_name = conn.prepare(
-        "SELECT group_concat(id) FROM contacts GROUP BY last_name COLLATE NOCASE, first_name COLLATE NOCASE
-         HAVING count(*) > 1 LIMIT ?1",
-    )?;
-    for stmt in [&mut by_email, &mut by_name] {
-        for ids in stmt.query_map([limit], |r| r.get::<_, String>(0))? {
-            let mut ids: Vec<i64> = ids?.split(',').filter_map(|i| i.parse().ok()).collect();
-            ids.sort_unstable();
-            ids.truncate(20);
-            if !id_groups.contains(&ids) {
-                id_groups.push(ids);
+    let members = |condition: &str| {
+        format!(
+            "SELECT {COLUMNS} FROM contacts p WHERE {condition} ORDER BY p.id LIMIT {GROUP_SIZE}"
+        )
+    };
+    let mut groups: Vec<Vec<Contact>> = Vec::new();
+    for (kind, members) in [
+        (
+            "email",
+            members("p.email = ?1 COLLATE NOCASE AND p.email <> '' AND ?2 = ''"),
+        ),
+        (
+            "name",
+            members("p.last_name = ?1 COLLATE NOCASE AND p.first_name = ?2 COLLATE NOCASE"),
+        ),
+    ] {
+        let keys: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT key, key2 FROM contact_duplicates WHERE kind = ?1 ORDER BY key, key2 LIMIT ?2",
+            )?
+            .query_map(params![kind, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare_cached(&members)?;
+        for (key, key2) in keys {
+            let group: Vec<Contact> = stmt
+                .query_map(params![key, key2], store::from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            if group.len() > 1
+                && !groups
+                    .iter()
+                    .any(|g| g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id)))
+            {
+                groups.push(group);
             }
         }
-    }
-    let mut groups = Vec::new();
-    for ids in id_groups {
-        let mut group = Vec::new();
-        for id in ids {
-            group.extend(store::by_id(conn, ContactId(id))?);
-        }
-        groups.push(group);
     }
     Ok(groups)
 }
@@ -94,7 +106,7 @@ pub(crate) fn merge(
 }
 
 pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
+    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 50)?
         .into_iter()
         .map(|group| {
             group

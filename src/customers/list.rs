@@ -8,7 +8,7 @@ use super::store::{from_row, COLUMNS};
 use super::Customer;
 use crate::error::Result;
 use crate::http::form::Form;
-use crate::register::list::{self, id_param, unknown_value, Register, SortSpec};
+use crate::register::list::{self, id_param, unknown_value, Key, Register, SortSpec, ID};
 
 /// The customer register, as the list machinery sees it.
 pub struct Customers;
@@ -78,11 +78,11 @@ impl Register for Customers {
     const TAGS: (&'static str, &'static str) = ("customer_tags", "customer_id");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
-        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", order_by: "c.name COLLATE NOCASE, c.id", by_id: false },
-        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", order_by: "c.name COLLATE NOCASE DESC, c.id DESC", by_id: false },
-        SortSpec { sort: Sort::Number, key: "number", label: "sort.number", order_by: "c.number_seq, c.number, c.id", by_id: false },
-        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", order_by: "c.id DESC", by_id: true },
-        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", order_by: "c.id", by_id: true },
+        SortSpec { sort: Sort::Name, key: "name", label: "sort.name", keys: &[Key::nocase("name"), ID], desc: false },
+        SortSpec { sort: Sort::NameDesc, key: "-name", label: "sort.name_desc", keys: &[Key::nocase("name"), ID], desc: true },
+        SortSpec { sort: Sort::Number, key: "number", label: "sort.number", keys: &[Key::nullable("number_seq"), Key::plain("number"), ID], desc: false },
+        SortSpec { sort: Sort::Newest, key: "-created_at", label: "sort.newest", keys: &[ID], desc: true },
+        SortSpec { sort: Sort::Oldest, key: "created_at", label: "sort.oldest", keys: &[ID], desc: false },
     ];
 
     fn from_row(row: &Row) -> rusqlite::Result<Customer> {
@@ -108,10 +108,22 @@ impl Register for Customers {
             args.push(Value::Integer(owner));
         }
     }
+
+    fn filter_needs_table(filter: &Filter) -> bool {
+        filter.owner_id.is_some()
+    }
+
+    fn tag_filter_sql(filter: &Filter, sql: &mut String) {
+        match filter.archived {
+            Archived::Active => sql.push_str(" AND x.archived = 0"),
+            Archived::Archived => sql.push_str(" AND x.archived = 1"),
+            Archived::All => {}
+        }
+    }
 }
 
 /// The newest customers, archived too, for the front page.
-pub(crate) fn newest(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Customer>> {
+pub(crate) fn newest(conn: &Connection, limit: i64) -> Result<Vec<Customer>> {
     let mut query = ListQuery::new(Sort::Newest);
     query.limit = limit;
     query.filter.archived = Archived::All;

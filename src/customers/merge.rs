@@ -1,62 +1,60 @@
-//! Duplicates: the scan that lists likely duplicate customers, and the merge (admin) that
+//! Duplicates: the list of likely duplicate customers, and the merge (admin) that
 //! joins two into one. Everything that points at the one removed moves to the one kept:
 //! contact links, tags, log events; empty fields of the kept one are filled from the other.
 
 use maud::html;
-use rusqlite::{Connection, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 use super::list::Customers;
-use super::store;
+use super::store::{self, COLUMNS};
 use super::{Customer, CustomerId, CustomerInput};
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind};
-use crate::register::merge::{self, Candidate, MergeLog};
+use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
 use crate::views::{layout, Section};
 
-/// Groups of customers that share a folded name or an e-mail address, at most `limit` groups.
+/// Groups of customers that share a folded name or an e-mail address, at most `limit` groups
+/// of each, at most `GROUP_SIZE` customers a group. The keys come from `customer_duplicates`, which the
+/// triggers keep as customers change, so this reads a few index entries whatever the size of
+/// the register.
 pub(crate) fn duplicate_groups(
     conn: &Connection,
     limit: i64,
 ) -> rusqlite::Result<Vec<Vec<Customer>>> {
     let mut groups = Vec::new();
-    let keys: Vec<(String, bool)> = {
-        let mut by_name = conn.prepare(
-            "SELECT name_key FROM customers WHERE name_key <> '' GROUP BY name_key HAVING count(*) > 1 LIMIT ?1",
-        )?;
-        let mut keys: Vec<(String, bool)> = by_name
-            .query_map([limit], |r| Ok((r.get(0)?, true)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut by_email = conn.prepare(
-            "SELECT lower(email) FROM customers WHERE email <> '' GROUP BY email COLLATE NOCASE HAVING count(*) > 1 LIMIT ?1",
-        )?;
-        for key in by_email.query_map([limit], |r| Ok((r.get(0)?, false)))? {
-            keys.push(key?);
-        }
-        keys
+    let members = |condition: &str| {
+        format!(
+            "SELECT {COLUMNS} FROM customers c WHERE {condition} ORDER BY c.id LIMIT {GROUP_SIZE}"
+        )
     };
-    for (key, is_name) in keys {
-        let sql = if is_name {
-            "SELECT id FROM customers WHERE name_key = ?1 ORDER BY id LIMIT 20"
-        } else {
-            "SELECT id FROM customers WHERE email = ?1 COLLATE NOCASE ORDER BY id LIMIT 20"
-        };
-        let ids: Vec<i64> = conn
-            .prepare_cached(sql)?
-            .query_map([&key], |r| r.get(0))?
+    for (kind, members) in [
+        ("name", members("c.name_key = ?1")),
+        (
+            "email",
+            members("c.email = ?1 COLLATE NOCASE AND c.email <> ''"),
+        ),
+    ] {
+        let keys: Vec<String> = conn
+            .prepare_cached(
+                "SELECT key FROM customer_duplicates WHERE kind = ?1 ORDER BY key LIMIT ?2",
+            )?
+            .query_map(params![kind, limit], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut group = Vec::new();
-        for id in ids {
-            group.extend(store::by_id(conn, CustomerId(id))?);
-        }
-        if group.len() > 1
-            && !groups
-                .iter()
-                .any(|g: &Vec<Customer>| g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id)))
-        {
-            groups.push(group);
+        let mut stmt = conn.prepare_cached(&members)?;
+        for key in keys {
+            let group: Vec<Customer> = stmt
+                .query_map([&key], store::from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            if group.len() > 1
+                && !groups
+                    .iter()
+                    .any(|g: &Vec<Customer>| g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id)))
+            {
+                groups.push(group);
+            }
         }
     }
     Ok(groups)
@@ -131,7 +129,7 @@ pub(crate) fn merge(
 }
 
 pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 100)?
+    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 50)?
         .into_iter()
         .map(|group| {
             group
@@ -231,4 +229,70 @@ pub(crate) fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     merge::submit(ctx, &form, "/customers", |tx, kept, removed, by| {
         merge(tx, CustomerId(kept), CustomerId(removed), Some(by))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    fn names(groups: &[Vec<Customer>]) -> Vec<Vec<String>> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|c| c.name.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_duplicate_list_follows_creates_edits_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(&dir.path().join("d.db")).unwrap();
+        let mut add = |name: &str, email: &str| {
+            let input = CustomerInput {
+                name: Some(name.into()),
+                email: Some(email.into()),
+                ..CustomerInput::default()
+            };
+            db::write(&mut conn, |tx| store::create(tx, &input, None)).unwrap()
+        };
+        let a = add("Alfa Oy", "info@alfa.fi");
+        let b = add("Alfa Ab", "");
+        let c = add("Beeta Oy", "INFO@alfa.fi");
+        let d = add("Gamma Oy", "");
+        assert_eq!(
+            names(&duplicate_groups(&conn, 10).unwrap()),
+            [vec!["Alfa Oy", "Alfa Ab"], vec!["Alfa Oy", "Beeta Oy"]]
+        );
+        // A rename makes a new pair and ends one; a changed address ends the other.
+        let edit = |conn: &mut Connection, id, input: CustomerInput| {
+            db::write(conn, |tx| store::update(tx, id, &input, None)).unwrap()
+        };
+        edit(
+            &mut conn,
+            b,
+            CustomerInput {
+                name: Some("Gamma Ky".into()),
+                ..CustomerInput::default()
+            },
+        );
+        edit(
+            &mut conn,
+            c,
+            CustomerInput {
+                email: Some("toinen@beeta.fi".into()),
+                ..CustomerInput::default()
+            },
+        );
+        assert_eq!(
+            names(&duplicate_groups(&conn, 10).unwrap()),
+            [vec!["Gamma Ky", "Gamma Oy"]]
+        );
+        db::write(&mut conn, |tx| store::delete(tx, d, None)).unwrap();
+        assert!(duplicate_groups(&conn, 10).unwrap().is_empty());
+        let keys: i64 = conn
+            .query_row("SELECT count(*) FROM customer_duplicates", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(keys, 0);
+        let _ = a;
+    }
 }

@@ -438,49 +438,215 @@ mod tests {
         assert_eq!(by_id(&conn, c).unwrap().unwrap().number, "AS-1003");
     }
 
+    /// Every page of `query`, going forward by position from the first.
+    fn pages_by_position(conn: &Connection, query: &ListQuery) -> Vec<Vec<String>> {
+        let mut query = query.clone();
+        let mut pages = Vec::new();
+        loop {
+            let page = list::page_at(conn, &query).unwrap();
+            pages.push(page.rows.iter().map(|c| c.name.clone()).collect());
+            match (page.more, page.last) {
+                (true, Some(keys)) => {
+                    query.cursor = Some(list::Cursor {
+                        keys,
+                        before: false,
+                    })
+                }
+                _ => return pages,
+            }
+        }
+    }
+
     #[test]
-    fn a_broad_search_walks_the_order_index_and_finds_the_same_rows() {
+    fn pages_by_position_are_the_pages_by_offset_in_every_order() {
         let (_d, mut conn) = crate::db::temporary();
         for n in 0..30 {
-            let name = format!("Yritys {n:02} Oy");
+            // Names that tie, so the id decides between them.
+            let name = format!("Yritys {:02} Oy", n % 12);
             crate::db::write(&mut conn, |tx| create(tx, &input(&name), None)).unwrap();
         }
-        let mut query = ListQuery::search("oy", Sort::Name, 10);
-        query.offset = 5;
-        let run = |broad: bool| -> Vec<String> {
-            let (sql, args) = list::list_sql(&query, broad);
-            // (parent, detail): parent 0 is the main query, not the tags' subquery.
-            let plan: Vec<(i64, String)> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
-                .query_map(rusqlite::params_from_iter(args.clone()), |r| {
-                    Ok((r.get(1)?, r.get(3)?))
-                })
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            if broad {
-                assert!(
-                    plan.iter()
-                        .any(|(p, l)| *p == 0 && l.contains("customers_by_name")),
-                    "{plan:?}"
-                );
-                assert!(
-                    !plan
-                        .iter()
-                        .any(|(p, l)| *p == 0 && l.contains("TEMP B-TREE")),
-                    "{plan:?}"
-                );
+        for sort in [
+            Sort::Name,
+            Sort::NameDesc,
+            Sort::Number,
+            Sort::Newest,
+            Sort::Oldest,
+        ] {
+            for q in ["", "oy", "yritys 0"] {
+                let mut query = ListQuery::search(q, sort, 7);
+                let by_position = pages_by_position(&conn, &query);
+                let mut by_offset = Vec::new();
+                loop {
+                    let (rows, more) = page(&conn, &query).unwrap();
+                    by_offset.push(rows.into_iter().map(|c| c.name).collect::<Vec<_>>());
+                    if !more {
+                        break;
+                    }
+                    query.offset += 7;
+                }
+                assert_eq!(by_position, by_offset, "{sort:?} {q:?}");
+                // Back from the last page: the one before it.
+                if by_position.len() > 1 {
+                    let mut last = ListQuery::search(q, sort, 7);
+                    last.offset = 7 * (by_position.len() as i64 - 1);
+                    let at_last = list::page_at(&conn, &last).unwrap();
+                    last.offset = 0;
+                    last.cursor = Some(list::Cursor {
+                        keys: at_last.first.unwrap(),
+                        before: true,
+                    });
+                    let back = list::page_at(&conn, &last).unwrap();
+                    let names: Vec<String> = back.rows.into_iter().map(|c| c.name).collect();
+                    assert_eq!(names, by_position[by_position.len() - 2], "{sort:?} {q:?}");
+                    assert!(back.more);
+                    assert_eq!(back.earlier, by_position.len() > 2);
+                }
             }
-            crate::db::page_of(&conn, &sql, args, 10, from_row)
+        }
+    }
+
+    #[test]
+    fn a_tag_list_follows_renames_and_archiving() {
+        let (_d, mut conn) = crate::db::temporary();
+        let mut ids = Vec::new();
+        for name in ["Cee Oy", "Aa Oy", "Bee Oy", "Dee Oy"] {
+            let c = CustomerInput {
+                tags: Some(vec!["VIP".into()]),
+                ..input(name)
+            };
+            ids.push(crate::db::write(&mut conn, |tx| create(tx, &c, None)).unwrap());
+        }
+        crate::db::write(&mut conn, |tx| create(tx, &input("Ab Oy"), None)).unwrap();
+        let rename = CustomerInput {
+            name: Some("Ää Oy".into()),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, ids[1], &rename, None)).unwrap();
+        let archive = CustomerInput {
+            archived: Some(true),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, ids[3], &archive, None)).unwrap();
+        let listed = |sort: Sort, archived: crate::customers::list::Archived| -> Vec<String> {
+            let mut query = ListQuery::search("", sort, 10);
+            query.tag = "vip".into();
+            query.filter.archived = archived;
+            page(&conn, &query)
                 .unwrap()
                 .0
                 .into_iter()
                 .map(|c| c.name)
                 .collect()
         };
-        assert_eq!(run(true), run(false));
-        assert_eq!(run(true)[0], "Yritys 05 Oy");
+        use crate::customers::list::Archived;
+        assert_eq!(
+            listed(Sort::Name, Archived::Active),
+            ["Bee Oy", "Cee Oy", "Ää Oy"]
+        );
+        assert_eq!(
+            listed(Sort::NameDesc, Archived::All),
+            ["Ää Oy", "Dee Oy", "Cee Oy", "Bee Oy"]
+        );
+        assert_eq!(listed(Sort::Number, Archived::Archived), ["Dee Oy"]);
+        assert_eq!(
+            listed(Sort::Newest, Archived::Active),
+            ["Bee Oy", "Ää Oy", "Cee Oy"]
+        );
+    }
+
+    #[test]
+    fn a_search_sees_every_write_since_it_was_last_read() {
+        let (dir, mut conn) = crate::db::temporary();
+        let found = |conn: &Connection| -> Vec<String> {
+            page(conn, &ListQuery::search("kahvila", Sort::Name, 10))
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        crate::db::write(&mut conn, |tx| create(tx, &input("Kahvila Yksi"), None)).unwrap();
+        assert_eq!(found(&conn), ["Kahvila Yksi"]);
+        assert_eq!(found(&conn), ["Kahvila Yksi"]);
+        // A write on this connection, outside `db::write` too.
+        conn.execute(
+            "UPDATE customers SET name = 'Kahvila Uusi' WHERE name = 'Kahvila Yksi'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(found(&conn), ["Kahvila Uusi"]);
+        // And one by another connection.
+        let mut other = crate::db::open(&dir.path().join("minicrm.db")).unwrap();
+        crate::db::write(&mut other, |tx| create(tx, &input("Kahvila Kaksi"), None)).unwrap();
+        assert_eq!(found(&conn), ["Kahvila Kaksi", "Kahvila Uusi"]);
+    }
+
+    #[test]
+    fn numbers_without_a_running_part_page_by_position_too() {
+        let (_d, mut conn) = crate::db::temporary();
+        for (name, number) in [
+            ("A", Some("X-7")),
+            ("B", None),
+            ("C", Some("X-3")),
+            ("D", None),
+            ("E", Some("Y-1")),
+        ] {
+            let c = CustomerInput {
+                number: number.map(str::to_string),
+                ..input(name)
+            };
+            crate::db::write(&mut conn, |tx| create(tx, &c, None)).unwrap();
+        }
+        let query = ListQuery::search("", Sort::Number, 2);
+        let pages = pages_by_position(&conn, &query);
+        assert_eq!(pages, [vec!["C", "A"], vec!["E", "B"], vec!["D"]]);
+        // And back: before the first row of the last page, across the NULLs.
+        let mut back = query.clone();
+        back.cursor = Some(list::Cursor {
+            keys: vec![1002.into(), "1002".to_string().into(), 4.into()],
+            before: true,
+        });
+        let names: Vec<String> = list::page_at(&conn, &back)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["E", "B"]);
+    }
+
+    #[test]
+    fn a_search_matching_more_than_the_cap_sorts_only_the_newest() {
+        let (_d, conn) = crate::db::temporary();
+        let n = crate::log::store::SEARCH_CAP + 5;
+        conn.execute_batch("BEGIN").unwrap();
+        for i in 0..n {
+            conn.execute(
+                "INSERT INTO customers(number, number_seq, name, name_key, created_at, updated_at)
+                 VALUES (?1, ?1, ?2, ?2, '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z')",
+                params![5000 + i, format!("Yhtiö {i:04} Oy")],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let by_name = list::page_at(&conn, &ListQuery::search("oy", Sort::Name, 3)).unwrap();
+        assert!(by_name.many);
+        let names: Vec<String> = by_name.rows.into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["Yhtiö 0005 Oy", "Yhtiö 0006 Oy", "Yhtiö 0007 Oy"]);
+        // In id order the index gives every match, to the last.
+        let mut oldest = ListQuery::search("oy", Sort::Oldest, 3);
+        let first = list::page_at(&conn, &oldest).unwrap();
+        assert_eq!(first.rows[0].name, "Yhtiö 0000 Oy");
+        oldest.offset = n - 2;
+        let (rows, more) = page(&conn, &oldest).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(!more);
+        // An export sees every match in any order.
+        let mut all = ListQuery::search("oy", Sort::Name, 3);
+        all.complete = true;
+        let everything = list::page_at(&conn, &all).unwrap();
+        assert!(!everything.many);
+        assert_eq!(everything.rows[0].name, "Yhtiö 0000 Oy");
     }
 
     #[test]

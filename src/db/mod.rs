@@ -16,9 +16,10 @@
 pub mod backup;
 mod migrations;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -98,18 +99,27 @@ fn read_header(path: &Path) -> Result<Header, OpenError> {
     Ok(Header::Minicrm { version: be(60) })
 }
 
+/// Page cache per connection, in KiB. The server holds one connection per worker plus the jobs
+/// thread, so this times nine is what SQLite keeps cached at most; the operating system's file
+/// cache holds the rest of a big database.
+pub(crate) const CACHE_KIB: i64 = 2000;
+
 /// Sets the per-connection pragmas every minicrm connection runs with. `synchronous = FULL`
-/// makes every commit durable in WAL mode too.
+/// makes every commit durable in WAL mode too. Memory stays bounded: a small page cache,
+/// temporary tables and sorts that spill to a file past it (`temp_store`), and no
+/// memory-mapped reads (mapped pages would count as the server's own memory).
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // An import's row runs some 30 statements; a cache that holds them all keeps the write
     // transaction (and so the time others wait for it) short.
     conn.set_prepared_statement_cache_capacity(64);
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
-         PRAGMA cache_size = -2000;",
-    )
+         PRAGMA cache_size = -{CACHE_KIB};
+         PRAGMA temp_store = FILE;
+         PRAGMA mmap_size = 0;"
+    ))
 }
 
 /// Puts the file in WAL mode (recorded in the file, so once is enough; a no-op when it is).
@@ -160,6 +170,9 @@ pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connect
             tx.pragma_update(None, "user_version", target)
                 .map_err(sqlite_err)?;
             tx.commit().map_err(sqlite_err)?;
+            // The header (application id, schema version) into the main file at once, where
+            // the next open checks it before SQLite reads the WAL.
+            checkpoint(&conn).map_err(sqlite_err)?;
             Ok(conn)
         }
         Header::Minicrm { version } => {
@@ -172,6 +185,9 @@ pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connect
             // A file from before WAL is switched at its first open by this build.
             use_wal(&conn, path)?;
             migrations::apply(&mut conn, version, migrations).map_err(sqlite_err)?;
+            // The header (application id, schema version) into the main file at once, where
+            // the next open checks it before SQLite reads the WAL.
+            checkpoint(&conn).map_err(sqlite_err)?;
             Ok(conn)
         }
     }
@@ -235,9 +251,89 @@ pub(crate) fn is_busy(err: &rusqlite::Error) -> bool {
     )
 }
 
+/// The writers of this process take turns at each database file, woken the moment the one before
+/// them is done.
+/// SQLite allows one writer per database anyway; waiting here replaces polling for SQLite's
+/// lock, which left writers sleeping through the moments it was free while others went ahead
+/// (at a million customers a create waited seconds behind other creates). A writer waits at
+/// most its connection's busy timeout, then fails as busy, as it would on SQLite's lock.
+static WRITERS: Mutex<Vec<(String, Arc<Turns>)>> = Mutex::new(Vec::new());
+
+/// The writers' turns at one database file: whether one is writing, and a wake-up for the next.
+#[derive(Default)]
+struct Turns {
+    taken: Mutex<bool>,
+    free: Condvar,
+}
+
+/// The turns of the database file `conn` works on (one per file, so two databases of one
+/// process, as in the tests, never wait for each other).
+fn turns_of(conn: &Connection) -> Arc<Turns> {
+    let path = conn.path().unwrap_or("").to_string();
+    let mut all = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, turns)) = all.iter().find(|(p, _)| *p == path) {
+        return turns.clone();
+    }
+    let turns = Arc::new(Turns::default());
+    all.push((path, turns.clone()));
+    turns
+}
+
+thread_local! {
+    /// Whether this thread holds a writers' turn (a write inside a write must not wait for
+    /// itself).
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This thread's turn to write; the next writer's when dropped.
+struct WriterTurn(Arc<Turns>);
+
+impl WriterTurn {
+    /// Waits up to `wait` for the turn at `conn`'s file; `None` when another writer of this
+    /// process keeps it that long.
+    fn take(conn: &Connection, wait: Duration) -> Option<WriterTurn> {
+        let turns = turns_of(conn);
+        {
+            let taken = turns.taken.lock().unwrap_or_else(|e| e.into_inner());
+            let (mut taken, _) = turns
+                .free
+                .wait_timeout_while(taken, wait, |busy| *busy)
+                .unwrap_or_else(|e| e.into_inner());
+            if *taken {
+                return None;
+            }
+            *taken = true;
+        }
+        WRITING.with(|w| w.set(true));
+        Some(WriterTurn(turns))
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.set(false));
+        *self.0.taken.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        self.0.free.notify_one();
+    }
+}
+
+/// The error a writer gets when its turn does not come in time: SQLite's own "busy".
+fn busy_error() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+        Some("another write of this server is still under way".into()),
+    )
+}
+
+/// The connection's busy timeout: how long its writes may wait.
+fn busy_timeout_of(conn: &Connection) -> rusqlite::Result<Duration> {
+    let ms: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    Ok(Duration::from_millis(ms.max(0) as u64))
+}
+
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
 /// half-way on a lock upgrade) and commits only if `f` succeeds. Every write goes through here,
-/// so a failed request writes nothing.
+/// so a failed request writes nothing. Writers of this process take turns first (`WRITERS`).
 pub fn write<T, E>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction) -> Result<T, E>,
@@ -245,6 +341,11 @@ pub fn write<T, E>(
 where
     E: From<rusqlite::Error>,
 {
+    let _turn = if WRITING.with(Cell::get) {
+        None
+    } else {
+        Some(WriterTurn::take(conn, busy_timeout_of(conn)?).ok_or_else(busy_error)?)
+    };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = f(&tx)?;
     tx.commit()?;
@@ -261,6 +362,14 @@ pub(crate) fn try_write<T, E>(
 where
     E: From<rusqlite::Error>,
 {
+    let _turn = if WRITING.with(Cell::get) {
+        None
+    } else {
+        match WriterTurn::take(conn, Duration::ZERO) {
+            Some(turn) => Some(turn),
+            None => return Ok(None),
+        }
+    };
     let waits: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
     conn.busy_timeout(Duration::ZERO)?;
     // Holding the write lock, nothing in `f` or the commit waits for a lock any more.
@@ -354,24 +463,6 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
         Err(e) if is_busy(&e) => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-/// Runs a list query that asked for one row more than a page (`limit + 1`) and returns the
-/// page and whether more rows follow: pagination without counting.
-pub(crate) fn page_of<T>(
-    conn: &Connection,
-    sql: &str,
-    args: Vec<rusqlite::types::Value>,
-    limit: i64,
-    map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
-) -> rusqlite::Result<(Vec<T>, bool)> {
-    let mut rows: Vec<T> = conn
-        .prepare_cached(sql)?
-        .query_map(rusqlite::params_from_iter(args), map)?
-        .collect::<rusqlite::Result<_>>()?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit.max(0) as usize);
-    Ok((rows, more))
 }
 
 /// A new database in a temporary folder, for the unit tests (the folder goes when dropped).

@@ -20,42 +20,38 @@ use crate::i18n::Lang;
 use crate::register::list::{self, ListQuery, Register};
 
 /// Rows read per query. Each batch is its own short read, so writers are never held up for a
-/// whole export; batches are large because each one skips the rows before it (OFFSET).
+/// whole export; each starts where the one before ended (by position), at the cost of a seek.
 pub(crate) const BATCH: i64 = 5000;
 
-/// Calls `each` for every row of a list, reading it a batch at a time: `page(offset)` gives
-/// one batch and whether more follow.
-fn for_each_page<T>(
-    mut page: impl FnMut(i64) -> rusqlite::Result<(Vec<T>, bool)>,
-    mut each: impl FnMut(&T) -> Result<()>,
-) -> Result<usize> {
-    let (mut offset, mut count) = (0, 0);
-    loop {
-        let (rows, more) = page(offset)?;
-        for row in &rows {
-            each(row)?;
-        }
-        count += rows.len();
-        if !more {
-            return Ok(count);
-        }
-        offset += BATCH;
-    }
-}
-
-/// Calls `each` for every row of the list query (its limit and offset are ignored).
+/// Calls `each` for every row of the list query (its limit and position are ignored), every
+/// match of a search included.
 pub(crate) fn for_each<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
-    each: impl FnMut(&R::Row) -> Result<()>,
+    mut each: impl FnMut(&R::Row) -> Result<()>,
 ) -> Result<usize> {
-    let page = |offset| {
-        let mut batch = query.clone();
-        batch.limit = BATCH;
-        batch.offset = offset;
-        list::page(conn, &batch)
-    };
-    for_each_page(page, each)
+    let mut batch = query.clone();
+    batch.limit = BATCH;
+    batch.offset = 0;
+    batch.cursor = None;
+    batch.complete = true;
+    let mut count = 0;
+    loop {
+        let page = list::page_at(conn, &batch)?;
+        for row in &page.rows {
+            each(row)?;
+        }
+        count += page.rows.len();
+        match (page.more, page.last) {
+            (true, Some(keys)) => {
+                batch.cursor = Some(list::Cursor {
+                    keys,
+                    before: false,
+                })
+            }
+            _ => return Ok(count),
+        }
+    }
 }
 
 fn yes_no(value: bool, lang: Lang) -> &'static str {

@@ -3,7 +3,7 @@
 //! one), which makes "every change is in the log" hold by construction. Events are never edited
 //! or deleted (a trigger refuses deletes).
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 keyed_enum! {
@@ -159,60 +159,135 @@ pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64
     Ok(tx.last_insert_rowid())
 }
 
-/// Adds a full-text condition on `alias.id` against the FTS table `fts` for the search text
-/// `q` to a list query. Text with no words (only punctuation) finds nothing, not everything.
+/// The most matches a list search sorts: the newest this many. More than this and the list
+/// says so and asks for a narrower search, instead of reading and sorting every match.
+pub const SEARCH_CAP: i64 = 500;
+
+/// How many indexed words one typed word may stand for as a prefix (`lasku` → `lasku`,
+/// `laskun`, `laskut`, …) before it is left to the index to find them all.
+const MAX_EXPANSION: usize = 16;
+
+/// Turns free text into an FTS5 query that cannot be a syntax error and stays cheap on a big
+/// index: every word must match, and
 ///
-/// `broad` is for a search that matches a large share of the rows: then the list should walk
-/// its order index and keep the rows that match (`+` keeps SQLite from driving the query from
-/// the matches), instead of reading every match and sorting them all.
-pub(crate) fn add_fts_filter(
-    sql: &mut String,
-    args: &mut Vec<rusqlite::types::Value>,
-    q: &str,
+/// - a word of one letter matches that word only (`a`; as a prefix it would gather the
+///   postings of every word in `a` into memory before the first row: a fifth of a second and
+///   a hundred MiB in a big register);
+/// - with `short_prefixes` (the registers' indexes, which have prefix indexes of 2 and 3
+///   characters) any longer word is a prefix (`"oy"*`), which the index answers from its
+///   prefix index or by merging the postings of the words it begins;
+/// - without (the log: ten million events, no prefix index) a word of two letters matches
+///   that word only, and a longer one the indexed words it begins, written out
+///   (`("lasku" OR "laskun")`, found in the index's vocabulary) when there are at most
+///   `MAX_EXPANSION` of them, else that word only: merging the postings of every word that
+///   begins `lahti` takes 20 ms and megabytes there, for each statement that asks.
+///
+/// `None`: the text has no words (only punctuation) and so matches nothing.
+pub(crate) fn fts_match(
+    conn: &rusqlite::Connection,
     fts: &str,
-    alias: &str,
-    broad: bool,
-) {
-    match fts_query(q) {
-        Some(query) => {
-            let plus = if broad { "+" } else { "" };
-            sql.push_str(&format!(
-                " AND {plus}{alias}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
-            ));
-            args.push(rusqlite::types::Value::Text(query));
-        }
-        None if !q.trim().is_empty() => sql.push_str(" AND 0"),
-        None => {}
+    text: &str,
+    short_prefixes: bool,
+) -> rusqlite::Result<Option<String>> {
+    let mut terms = Vec::new();
+    for word in words(text) {
+        let letters = word.chars().count();
+        let term = if letters == 1 || (!short_prefixes && letters == 2) {
+            format!("\"{word}\"")
+        } else if short_prefixes {
+            format!("\"{word}\"*")
+        } else {
+            match fold(word) {
+                Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"")),
+                // A letter this does not fold as the tokenizer does: the index finds it.
+                None => format!("\"{word}\"*"),
+            }
+        };
+        terms.push(term);
     }
+    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
 }
 
-/// How many matches make a search "broad" (see `add_fts_filter`): below it, sorting the
-/// matches is cheaper than walking an index; above it, walking is.
-pub(crate) const BROAD_SEARCH: i64 = 1000;
-
-/// Whether the search text matches at least `BROAD_SEARCH` rows of the FTS table `fts`
-/// (counting stops there, so this is cheap whatever the answer).
-pub(crate) fn is_broad(conn: &rusqlite::Connection, fts: &str, q: &str) -> rusqlite::Result<bool> {
-    let Some(query) = fts_query(q) else {
-        return Ok(false);
-    };
-    let n: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
-        ))?
-        .query_row(params![query, BROAD_SEARCH], |r| r.get(0))?;
-    Ok(n >= BROAD_SEARCH)
-}
-
-/// Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted
-/// prefix term (`"asiak"*`), all of which must match.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
+/// The words of a search text: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// The indexed words that begin with `prefix`, as an FTS5 OR of exact words; `None` when there
+/// are more than `MAX_EXPANSION` of them.
+fn expansion(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    prefix: &str,
+) -> rusqlite::Result<Option<String>> {
+    // The vocabulary of the index, one row per occurrence; `term >= x LIMIT 1` is a seek, so
+    // stepping from word to word costs a seek each, whatever the number of occurrences.
+    let vocab = format!("{fts}_vocabulary");
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {fts}, instance)"
+    ))?;
+    let mut next = conn.prepare_cached(&format!(
+        "SELECT term FROM temp.{vocab} WHERE term >= ?1 LIMIT 1"
+    ))?;
+    let mut found: Vec<String> = Vec::new();
+    let mut from = prefix.to_string();
+    while found.len() <= MAX_EXPANSION {
+        let term: Option<String> = next.query_row([&from], |r| r.get(0)).optional()?;
+        match term {
+            Some(term) if term.starts_with(prefix) => {
+                // The next word after `term`: no word holds the byte 0, so `term` + 0x01 is
+                // the least text above `term` and below any longer word it begins.
+                from = format!("{term}\u{1}");
+                found.push(term);
+            }
+            _ => break,
+        }
+    }
+    if found.len() > MAX_EXPANSION {
+        return Ok(None);
+    }
+    if found.is_empty() {
+        return Ok(Some(format!("\"{prefix}\"")));
+    }
+    let alternatives: Vec<String> = found.iter().map(|t| format!("\"{t}\"")).collect();
+    Ok(Some(format!("({})", alternatives.join(" OR "))))
+}
+
+/// A word as the index keeps it (`unicode61 remove_diacritics 2`): lower case, the accents of
+/// Latin letters taken off. `None` for a letter this does not know how the tokenizer folds;
+/// the caller then leaves the prefix to the index.
+fn fold(word: &str) -> Option<String> {
+    const FROM: &str =
+        "àáâãäåāăąçćĉċčďèéêëēĕėęěĝğġģĥìíîïĩīĭįĵķĺļľñńņňòóôõöōŏőŕŗřśŝşšţťùúûüũūŭůűųŵýÿŷźżž";
+    const TO: &str =
+        "aaaaaaaaacccccdeeeeeeeeegggghiiiiiiiijklllnnnnoooooooorrrssssttuuuuuuuuuuwyyyzzz";
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if let Some(i) = FROM.chars().position(|f| f == c) {
+            out.push(TO.chars().nth(i)?);
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The ids of the newest `SEARCH_CAP + 1` rows of `fts` that the FTS query `query` matches,
+/// newest first: the list of a search in any order but by id sorts these (and says there are
+/// more when there are `SEARCH_CAP + 1`). One read of the index serves the page and its count.
+pub(crate) fn newest_matches(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    query: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(&format!(
+        "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+    ))?
+    .query_map(params![query, SEARCH_CAP + 1], |r| r.get(0))?
+    .collect()
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
@@ -227,6 +302,32 @@ pub fn search_sql() -> String {
     )
 }
 
+/// The SQL of a page of matches older (`older`) or newer than the event `?2`, nearest first.
+/// The rowid bound goes to the index, which starts there.
+pub fn search_from_sql(older: bool) -> String {
+    let (cmp, order) = if older { ("<", "DESC") } else { (">", "ASC") };
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events_fts JOIN events e ON e.id = events_fts.rowid
+         WHERE events_fts MATCH ?1 AND events_fts.rowid {cmp} ?2 ORDER BY events_fts.rowid {order} LIMIT ?3"
+    )
+}
+
+/// The SQL of a page of the whole log older (`older`) or newer than the event `?1`.
+pub fn newest_from_sql(older: bool) -> String {
+    let (cmp, order) = if older { ("<", "DESC") } else { (">", "ASC") };
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id {cmp} ?1 ORDER BY e.id {order} LIMIT ?2"
+    )
+}
+
+/// The FTS query of a log search (the log's index has no prefix indexes; see `fts_match`).
+pub(crate) fn log_match(
+    conn: &rusqlite::Connection,
+    text: &str,
+) -> rusqlite::Result<Option<String>> {
+    fts_match(conn, "events_fts", text, false)
+}
+
 /// Events matching a full-text query, newest first.
 pub fn search(
     conn: &rusqlite::Connection,
@@ -234,12 +335,178 @@ pub fn search(
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<Vec<Event>> {
-    let Some(query) = fts_query(text) else {
+    let Some(query) = log_match(conn, text)? else {
         return Ok(Vec::new());
     };
     conn.prepare_cached(&search_sql())?
         .query_map(params![query, limit, offset], event_from_row)?
         .collect()
+}
+
+/// Where a page of the log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// The first events after skipping this many (bounded: see `http::form::DEEP_OFFSET`).
+    Offset(i64),
+    /// The events older than this one (the next page).
+    After(i64),
+    /// The events newer than this one (the previous page).
+    Before(i64),
+}
+
+/// One page of the log, newest first, and whether there are events on either side of it.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// Older events follow (a next page).
+    pub older: bool,
+    /// Newer events come before (a previous page).
+    pub newer: bool,
+}
+
+/// The ids of up to `n` events matching `query` below the id `before`, newest first.
+///
+/// FTS5 reads a long doclist backwards from a bound deep inside it slowly (25 ms for a common
+/// word half-way into ten million events), but seeks forwards at once. So this reads forwards,
+/// in windows of ids below the bound: each window four times wider than the one before while
+/// they hold too few matches, and a window holding more than `CHUNK` split in halves, upper
+/// half first, so no read goes past `CHUNK` rows.
+fn older_matches(
+    conn: &rusqlite::Connection,
+    query: &str,
+    before: i64,
+    n: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    const CHUNK: i64 = 1000;
+    let mut read = conn.prepare_cached(
+        "SELECT rowid FROM events_fts WHERE events_fts MATCH ?1 AND rowid >= ?2 AND rowid < ?3
+         ORDER BY rowid LIMIT ?4",
+    )?;
+    fn window(
+        read: &mut rusqlite::CachedStatement,
+        query: &str,
+        (lo, hi): (i64, i64),
+        n: usize,
+        out: &mut Vec<i64>,
+    ) -> rusqlite::Result<()> {
+        if out.len() >= n || lo >= hi {
+            return Ok(());
+        }
+        let ids: Vec<i64> = read
+            .query_map(params![query, lo, hi, CHUNK + 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.len() as i64 <= CHUNK || hi - lo <= CHUNK {
+            out.extend(ids.iter().rev().take(n - out.len()));
+            return Ok(());
+        }
+        let mid = lo + (hi - lo) / 2;
+        window(read, query, (mid, hi), n, out)?;
+        window(read, query, (lo, mid), n, out)
+    }
+    let mut out = Vec::new();
+    let (mut hi, mut width) = (before, (4 * n as i64).max(64));
+    while out.len() < n && hi > 0 {
+        let lo = hi.saturating_sub(width).max(0);
+        window(&mut read, query, (lo, hi), n, &mut out)?;
+        hi = lo;
+        width = width.saturating_mul(4);
+    }
+    Ok(out)
+}
+
+/// A page of the log, or of the events matching `text` when it is not empty. Paging by
+/// position (`After`, `Before`) costs the same at any depth; an `Offset` past
+/// `DEEP_OFFSET` into a log longer than that is refused with the cursor to use instead.
+pub(crate) fn page(
+    conn: &rusqlite::Connection,
+    text: &str,
+    limit: i64,
+    position: Position,
+) -> crate::error::Result<EventPage> {
+    use crate::http::form::{deep_offset_error, DEEP_OFFSET};
+    let text = text.trim();
+    let query = if text.is_empty() {
+        None
+    } else {
+        match log_match(conn, text)? {
+            Some(q) => Some(q),
+            None => {
+                return Ok(EventPage {
+                    events: Vec::new(),
+                    older: false,
+                    newer: false,
+                })
+            }
+        }
+    };
+    let ask = limit + 1;
+    let run = |sql: &str, args: Vec<rusqlite::types::Value>| -> rusqlite::Result<Vec<Event>> {
+        conn.prepare_cached(sql)?
+            .query_map(rusqlite::params_from_iter(args), event_from_row)?
+            .collect()
+    };
+    use rusqlite::types::Value::{Integer, Text};
+    let (mut events, older, newer) = match position {
+        Position::Offset(offset) => {
+            if offset > DEEP_OFFSET {
+                let probe = match &query {
+                    Some(q) => run(&search_sql(), vec![Text(q.clone()), Integer(1), Integer(DEEP_OFFSET)])?,
+                    None => run(
+                        &format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"),
+                        vec![Integer(1), Integer(DEEP_OFFSET)],
+                    )?,
+                };
+                if !probe.is_empty() {
+                    return Err(deep_offset_error());
+                }
+            }
+            let events = match &query {
+                Some(q) => run(&search_sql(), vec![Text(q.clone()), Integer(ask), Integer(offset)])?,
+                None => run(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"),
+                    vec![Integer(ask), Integer(offset)],
+                )?,
+            };
+            let older = events.len() as i64 > limit;
+            (events, older, offset > 0)
+        }
+        Position::After(id) | Position::Before(id) => {
+            let is_after = matches!(position, Position::After(_));
+            let mut events = match &query {
+                Some(q) if is_after => {
+                    let mut by_id = conn.prepare_cached(&format!(
+                        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = ?1"
+                    ))?;
+                    let mut events = Vec::new();
+                    for id in older_matches(conn, q, id, ask as usize)? {
+                        if let Some(e) = by_id.query_row([id], event_from_row).optional()? {
+                            events.push(e);
+                        }
+                    }
+                    events
+                }
+                Some(q) => run(
+                    &search_from_sql(false),
+                    vec![Text(q.clone()), Integer(id), Integer(ask)],
+                )?,
+                None => run(&newest_from_sql(is_after), vec![Integer(id), Integer(ask)])?,
+            };
+            let beyond = events.len() as i64 > limit;
+            events.truncate(limit.max(0) as usize);
+            if is_after {
+                (events, beyond, true)
+            } else {
+                events.reverse();
+                (events, true, beyond)
+            }
+        }
+    };
+    events.truncate(limit.max(0) as usize);
+    Ok(EventPage {
+        events,
+        older,
+        newer,
+    })
 }
 
 /// The SQL of `for_customer`.
@@ -357,6 +624,59 @@ mod tests {
         assert_eq!(found("INV-2026"), ["invoice"]);
         assert!(found("nothing-here").is_empty());
         assert!(found("\" OR * ( ").is_empty());
+    }
+
+    #[test]
+    fn the_log_pages_by_position_as_by_offset() {
+        let (_dir, mut conn) = db();
+        crate::db::write(&mut conn, |tx| {
+            for i in 0..2600 {
+                // Dense at first, then sparse: windows grow and split.
+                let word = if i < 2200 || i % 50 == 0 {
+                    "Lasku"
+                } else {
+                    "Soitto"
+                };
+                append(
+                    tx,
+                    &NewEvent::new(EventKind::Note, format!("{word} {i} Oy")),
+                )?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+        for q in ["", "lasku", "las", "oy", "soitto"] {
+            let mut by_offset = Vec::new();
+            let mut offset = 0;
+            loop {
+                let page = page(&conn, q, 97, Position::Offset(offset)).unwrap();
+                by_offset.extend(page.events.iter().map(|e| e.id));
+                if !page.older {
+                    break;
+                }
+                offset += 97;
+            }
+            let mut by_position = Vec::new();
+            let mut at = Position::Offset(0);
+            let mut pages = Vec::new();
+            loop {
+                let page = page(&conn, q, 97, at).unwrap();
+                by_position.extend(page.events.iter().map(|e| e.id));
+                pages.push(page.events.iter().map(|e| e.id).collect::<Vec<_>>());
+                match page.events.last() {
+                    Some(last) if page.older => at = Position::After(last.id),
+                    _ => break,
+                }
+            }
+            assert_eq!(by_position, by_offset, "{q:?}");
+            assert!(!by_offset.is_empty(), "{q:?}");
+            if pages.len() > 2 {
+                let back = page(&conn, q, 97, Position::Before(pages[2][0])).unwrap();
+                let ids: Vec<i64> = back.events.iter().map(|e| e.id).collect();
+                assert_eq!(ids, pages[1], "{q:?}");
+                assert!(back.newer && back.older);
+            }
+        }
     }
 
     #[test]

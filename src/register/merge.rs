@@ -14,6 +14,10 @@ use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind, NewEvent};
 use crate::views::{self, csrf_input, Frame};
 
+/// The most records a duplicate group shows (the first by id); the finder lists the keys
+/// that more than one record has, which the registers keep as records change.
+pub(crate) const GROUP_SIZE: i64 = 10;
+
 /// One record of a duplicate group: id, name and a line of details to tell them apart.
 pub(crate) struct Candidate {
     pub id: i64,

@@ -20,11 +20,15 @@ where
     R::Row: serde::Serialize,
 {
     let query = ListQuery::<R>::from_form(&ctx.query, newest)?;
-    let (rows, more) = list::page(ctx.conn, &query)?;
-    Ok(list_answer(&rows, more, query.offset, query.limit))
+    let page = list::page_at(ctx.conn, &query)?;
+    let next_offset = (page.more && query.cursor.is_none()).then_some(query.offset + query.limit);
+    Ok(Resp::json(
+        200,
+        &json!({"items": page.rows, "next_offset": next_offset, "next_after": page.next_after()}),
+    ))
 }
 
-/// `{"items": [...], "next_offset": n|null}`.
+/// `{"items": [...], "next_offset": n|null}` for a list that pages by offset alone.
 pub(crate) fn list_answer<T: serde::Serialize>(
     items: &[T],
     more: bool,

@@ -11,6 +11,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::{Form, MAX_LIMIT};
 use crate::http::{Ctx, Resp};
+use crate::log::store::SEARCH_CAP;
 use crate::views::{self, csrf_input, layout, select, tag_datalist, Frame, Section};
 
 /// A column of a list: its heading, and the sorts a click on it asks for (ascending, then
@@ -73,18 +74,34 @@ pub(crate) trait Listed: Register {
     fn row(row: Self::Row, extra: &Self::Extra) -> ListRow;
 }
 
+/// Where a list page stands: the `before=` of the previous page and the `after=` of the next
+/// (when there are such), whether the search matched more rows than a list sorts, the count.
+struct Pages {
+    previous: Option<String>,
+    next: Option<String>,
+    many: bool,
+    count: Count,
+}
+
 /// `GET {PATH}`: the list page of a register.
 pub(crate) fn list<R: Listed>(ctx: &mut Ctx) -> Result<Resp> {
     let query = ListQuery::<R>::from_form(&ctx.query, R::PAGE_SORT)?;
-    let (rows, more) = super::list::page(ctx.conn, &query)?;
-    let count = super::list::count(ctx.conn, &query)?;
+    let (page, count) = super::list::page_and_count(ctx.conn, &query)?;
+    let (previous, next, many) = (page.previous_before(), page.next_after(), page.many);
+    let rows = page.rows;
     let extra = R::extra(ctx, &query, &rows)?;
     let all_tags = tags::all(ctx.conn)?;
     let url = ctx.query.clone();
     let frame = ctx.frame(R::SECTION);
     let f = &frame;
     let rows = rows.into_iter().map(|row| R::row(row, &extra)).collect();
-    let body = list_page::<R>(f, &query, &url, &extra, rows, more, count, &all_tags);
+    let pages = Pages {
+        previous,
+        next,
+        many,
+        count,
+    };
+    let body = list_page::<R>(f, &query, &url, &extra, rows, pages, &all_tags);
     Ok(Resp::html(layout(f, f.t(R::TITLE), body)))
 }
 
@@ -117,21 +134,26 @@ fn list_page<R: Listed>(
     url: &Form,
     extra: &R::Extra,
     rows: Vec<ListRow>,
-    more: bool,
-    count: Count,
+    pages: Pages,
     all_tags: &[String],
 ) -> Markup {
+    let Pages {
+        previous,
+        next,
+        many,
+        count,
+    } = pages;
     let path = R::PATH;
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let can_tag = can_write && R::SHARED_ACTIONS;
-    let base = with_param(url, path, &["offset", "select"], "");
+    let base = with_param(url, path, &["offset", "after", "before", "select"], "");
     let mut tag_options = vec![("", f.t("customers.any_tag"))];
     tag_options.extend(all_tags.iter().map(|t| (t.as_str(), t.as_str())));
     let sort_options: Vec<(&str, &str)> = R::SORTS.iter().map(|s| (s.key, f.t(s.label))).collect();
     let filtered = !query.q.is_empty() || !query.tag.is_empty();
     // Without JavaScript "select all" reloads the page with every box ticked.
     let all_selected = url.get("select") == "all";
-    let filter = url.encode_without(&["offset", "limit", "select"]);
+    let filter = url.encode_without(&["offset", "after", "before", "limit", "select"]);
     let export = format!("{path}.csv?{filter}");
     let export_xlsx = format!("{path}.xlsx?{filter}");
     html! {
@@ -166,6 +188,9 @@ fn list_page<R: Listed>(
             (views::empty(f.t(if filtered { "customers.nothing_found" } else { "list.empty" })))
         } @else {
             p.count role="status" { (count_text(f, count)) }
+            @if many {
+                p.hint { (f.lang.tf("search.too_many", &[("n", &f.lang.number(SEARCH_CAP))])) }
+            }
             form #bulk method="post" action=(format!("{path}/tags")) {
                 @if can_tag {
                     (csrf_input(f))
@@ -201,7 +226,11 @@ fn list_page<R: Listed>(
                 } }
             }
         }
-        (views::pager(f, &base, query.offset, query.limit, more))
+        (views::pager_links(
+            f,
+            previous.as_deref().map(|c| views::with_query(&base, "before", c)),
+            next.as_deref().map(|c| views::with_query(&base, "after", c)),
+        ))
     }
 }
 
@@ -226,7 +255,7 @@ fn heading<R: Register>(
     let href = with_param(
         url,
         path,
-        &["sort", "offset"],
+        &["sort", "offset", "after", "before"],
         &format!("sort={}", sort_key::<R>(next)),
     );
     html! {

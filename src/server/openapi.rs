@@ -3,7 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::http::form::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::http::form::{DEEP_OFFSET, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::log::store::SEARCH_CAP;
 
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -28,6 +29,20 @@ fn page_of(name: &str) -> Value {
     })
 }
 
+/// A page of a register's list: `page_of` and the cursor of the next page.
+fn register_page_of(name: &str) -> Value {
+    let mut page = page_of(name);
+    page["required"] = json!(["items", "next_offset", "next_after"]);
+    page["properties"]["next_offset"]["description"] = json!(format!(
+        "`offset` + `limit` when more rows follow a page asked for by `offset`; null on the last page and when paging with `after`. Past {DEEP_OFFSET} rows an offset is refused: page on with `next_after`."
+    ));
+    page["properties"]["next_after"] = json!({
+        "type": ["string", "null"],
+        "description": "The position of the next page: give it as `after` (with the same sort and filters) to get it. Null on the last page. Paging this way costs the same at any depth."
+    });
+    page
+}
+
 fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "description": description, "schema": schema})
 }
@@ -45,6 +60,20 @@ fn id_filter(name: &str, description: &str) -> Value {
     );
     param["allowEmptyValue"] = true.into();
     param
+}
+
+/// A register's list parameters: the page by `limit` and `offset` or by position (`after`).
+fn register_list_parameters() -> Vec<Value> {
+    let mut params = list_parameters();
+    params[1]["description"] = json!(format!(
+        "Rows to skip, at most {MAX_OFFSET} (2^53 − 1; a larger one is a 400). An offset is walked row by row, so past {DEEP_OFFSET} it is answered only when the list ends before {DEEP_OFFSET} rows (an empty page); in a longer list it is refused with a 400 that says to page with `after` instead."
+    ));
+    params.push(query(
+        "after",
+        "The position to start after: the `next_after` of the previous page, as it was (an opaque text; it holds the sort keys of the page's last row). It needs the same `sort`; not with `offset`. A page by position costs the same at any depth.",
+        json!({"type": "string"}),
+    ));
+    params
 }
 
 fn list_parameters() -> Vec<Value> {
@@ -232,19 +261,20 @@ fn paths() -> Value {
     let invalid = || error_response("Validation failed; `fields` names the fields");
     let conflict =
         || error_response("Conflicts with existing data (a duplicate business ID or number)");
-    let mut customer_list = list_parameters();
+    let search_note = format!("Every word must match, from its beginning (a one-letter word as a whole word), case- and accent-insensitively. A search is sorted among its {SEARCH_CAP} newest matches: with more, in any order but by `created_at` the list holds those {SEARCH_CAP} only (narrow the search); by `created_at` it pages through every match.");
+    let mut customer_list = register_list_parameters();
     customer_list.extend([
-        query("q", "Matches name, number, business ID, e-mail, phone and city by word prefix, case- and accent-insensitively.", json!({"type": "string"})),
+        query("q", &format!("Matches name, number, business ID, e-mail, phone and city. {search_note}"), json!({"type": "string"})),
         query("tag", "Only customers with this tag.", json!({"type": "string"})),
         query("archived", "false (default), true or all.", json!({"type": "string", "enum": ["false", "true", "all"]})),
         id_filter("owner_id", "Only customers of this owner."),
         query("sort", "-created_at (default), created_at, name, -name, number.", json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name", "number"]})),
     ]);
-    let mut contact_list = list_parameters();
+    let mut contact_list = register_list_parameters();
     contact_list.extend([
         query(
             "q",
-            "Matches names, e-mail, phone and title by word prefix.",
+            &format!("Matches names, e-mail, phone and title. {search_note}"),
             json!({"type": "string"}),
         ),
         id_filter("customer_id", "Only contacts of this customer."),
@@ -288,7 +318,7 @@ fn paths() -> Value {
             vec![("200", json_body(page_of("User"), "A page of users")), ("400", error_response("Bad limit or offset"))], false)},
         "/customers": {
             "get": op("Customers, newest first unless `sort` says otherwise.", customer_list, None,
-                vec![("200", json_body(page_of("Customer"), "A page of customers")), ("400", error_response("A bad parameter"))], false),
+                vec![("200", json_body(register_page_of("Customer"), "A page of customers")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false),
             "post": op("Create a customer; the log records it.", vec![], Some(customer_input_schema(true)),
                 vec![("201", json_body(schema_ref("Customer"), "The new customer")), ("409", conflict()), ("422", invalid())], true)
         },
@@ -312,7 +342,7 @@ fn paths() -> Value {
         },
         "/contacts": {
             "get": op("Contacts, newest first unless `sort` says otherwise.", contact_list, None,
-                vec![("200", json_body(page_of("Contact"), "A page of contacts")), ("400", error_response("A bad parameter"))], false),
+                vec![("200", json_body(register_page_of("Contact"), "A page of contacts")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false),
             "post": op("Create a contact, optionally linked to customers with roles.", vec![], Some(contact_input_schema()),
                 vec![("201", json_body(schema_ref("Contact"), "The new contact")), ("422", invalid())], true)
         },

@@ -9,7 +9,7 @@ use super::store::{from_row, COLUMNS};
 use super::Task;
 use crate::error::Result;
 use crate::http::form::Form;
-use crate::register::list::{self, id_param, unknown_value, Register, SortSpec};
+use crate::register::list::{self, id_param, unknown_value, Key, Register, SortSpec, ID};
 
 /// The task register, as the list machinery sees it.
 pub struct Tasks;
@@ -88,8 +88,8 @@ impl Register for Tasks {
     const TAGS: (&'static str, &'static str) = ("task_tags", "task_id");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
-        SortSpec { sort: Sort::Due, key: "due", label: "tasks.sort_due", order_by: "tk.due_date, tk.due_time, tk.id", by_id: false },
-        SortSpec { sort: Sort::DueDesc, key: "-due", label: "tasks.sort_due_desc", order_by: "tk.due_date DESC, tk.due_time DESC, tk.id DESC", by_id: false },
+        SortSpec { sort: Sort::Due, key: "due", label: "tasks.sort_due", keys: &[Key::plain("due_date"), Key::nullable("due_time"), ID], desc: false },
+        SortSpec { sort: Sort::DueDesc, key: "-due", label: "tasks.sort_due_desc", keys: &[Key::plain("due_date"), Key::nullable("due_time"), ID], desc: true },
     ];
 
     fn from_row(row: &Row) -> rusqlite::Result<Task> {

@@ -292,9 +292,8 @@ pub(crate) fn language_options() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// "Previous / next" links for a list at `offset`; `more` says whether rows follow the page
-/// (lists fetch one row more than they show instead of counting).
-pub(crate) fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
+/// `base` with one more query parameter (`name=value`, the value URL-encoded).
+pub(crate) fn with_query(base: &str, name: &str, value: &str) -> String {
     let sep = if base.ends_with('?') || base.ends_with('&') {
         ""
     } else if base.contains('?') {
@@ -302,13 +301,30 @@ pub(crate) fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) 
     } else {
         "?"
     };
+    let pair = serde_urlencoded::to_string([(name, value)]).unwrap_or_default();
+    format!("{base}{sep}{pair}")
+}
+
+/// "Previous / next" links for a list at `offset`; `more` says whether rows follow the page
+/// (lists fetch one row more than they show instead of counting).
+pub(crate) fn pager(f: &Frame, base: &str, offset: i64, limit: i64, more: bool) -> Markup {
+    pager_links(
+        f,
+        (offset > 0).then(|| with_query(base, "offset", &(offset - limit).max(0).to_string())),
+        more.then(|| with_query(base, "offset", &(offset + limit).to_string())),
+    )
+}
+
+/// "Previous / next" links to the given pages (lists that page by position give the links
+/// their `before=` / `after=`).
+pub(crate) fn pager_links(f: &Frame, previous: Option<String>, next: Option<String>) -> Markup {
     html! {
         nav.pager aria-label=(f.t("pager.label")) {
-            @if offset > 0 {
-                a href=(format!("{base}{sep}offset={}", (offset - limit).max(0))) rel="prev" { (f.t("pager.previous")) }
+            @if let Some(href) = previous {
+                a href=(href) rel="prev" { (f.t("pager.previous")) }
             }
-            @if more {
-                a href=(format!("{base}{sep}offset={}", offset + limit)) rel="next" { (f.t("pager.next")) }
+            @if let Some(href) = next {
+                a href=(href) rel="next" { (f.t("pager.next")) }
             }
         }
     }

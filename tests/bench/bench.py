@@ -5,15 +5,25 @@ Not part of `cargo test`. Run it through bench.sh (which builds the release bina
 
     python3 tests/bench/bench.py --bin target/release/minicrm --customers 100000
 
-It makes a demo database with `minicrm demo-data` (or reuses --db if it exists), creates an
-admin and an API token with the CLI, starts `minicrm serve` on a free port, logs in like a
-browser, then sends a few hundred requests per route from 2 concurrent keep-alive clients and
-prints p50/p90/p99 latency, the server's resident memory (VmRSS/VmHWM from /proc) and its
-start-up time. Standard library only.
+It makes a demo database with `minicrm demo-data` (or reuses --db if it exists; the first
+start migrates an older one, and that start is timed too), creates an admin and an API token
+with the CLI, starts `minicrm serve` on a free port, logs in like a browser, then for each
+number of concurrent keep-alive clients (--clients, default 2, 8 and 32) sends a few hundred
+requests per route and prints p50/p95/p99 and the slowest request. Writes (`POST
+/customers/new`) are timed separately, at 2 and 8 clients, alone and mixed with reads. It
+prints the server's resident memory (peak sampled every 10 ms over the whole run, VmHWM),
+its start-up time and the first answer of a fresh start on the heaviest lists.
+
+The routes cover the budget's table: the lists and their deep pages (by position, and by an
+offset too deep to walk, which must be refused with a 400), the tag lists, the searches that
+match almost everything (`a`, `oy`, `oy a`), the duplicate finder, and memory after all of
+them. Budget: pages and API p50 < 5 ms, p99 < 25 ms; full-text search < 50 ms; duplicates
+< 100 ms; RSS < 64 MB. Standard library only.
 """
 
 import argparse
 import http.client
+import json
 import math
 import os
 import random
@@ -35,6 +45,7 @@ TERMS = [
     "virtanen", "korhonen", "mäkinen", "rakennus", "sähkö", "tampere", "oulu", "koivu",
     "kuljetus", "siivous", "jarvinen", "lahti", "sisu", "tilitoimisto", "helsinki", "kahvila",
 ]
+BUDGET_MS = {"page": (5, 25), "search": (50, 50), "duplicates": (100, 100), "write": (5, 25)}
 
 
 def run(cmd, stdin=None, check=True):
@@ -61,6 +72,9 @@ def rss_kb(pid, field="VmRSS"):
     return 0
 
 
+SERVERS = []  # every server started, stopped at the end whatever happens
+
+
 def start_server(binary, db, port):
     """Starts the server; returns (process, seconds to the 'listening' line, seconds to the
     first answered request)."""
@@ -70,6 +84,7 @@ def start_server(binary, db, port):
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "MINICRM_LOG": "warn"},
     )
+    SERVERS.append(proc)
     line = proc.stdout.readline()
     listening = time.perf_counter() - t0
     if "listening" not in line:
@@ -101,12 +116,11 @@ def stop_server(proc):
 class Session:
     """One keep-alive connection with the cookies of a logged-in browser or a bearer token."""
 
-    def __init__(self, port, cookies=None, token=None, fresh=False):
+    def __init__(self, port, cookies=None, token=None):
         self.port = port
-        self.fresh = fresh
         self.cookies = dict(cookies or {})
         self.token = token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def request(self, method, path, body=None, headers=None):
         h = dict(headers or {})
@@ -114,20 +128,16 @@ class Session:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
-        if self.fresh:
-            h["Connection"] = "close"
         for attempt in range(2):
             try:
                 self.conn.request(method, path, body=body, headers=h)
                 resp = self.conn.getresponse()
                 data = resp.read()
-                if self.fresh:
-                    self.conn.close()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 # The server closed an idle keep-alive connection: open a new one once.
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
                 if attempt:
                     raise
         for name, value in resp.getheaders():
@@ -160,32 +170,43 @@ def login(port, username):
     return s.cookies
 
 
-def measure(port, paths, count, clients, cookies=None, token=None, fresh=False):
-    """Sends `count` requests (after a short warm-up) from `clients` threads; returns the
-    latencies in ms and the statuses seen."""
-    latencies, statuses, lock = [], {}, threading.Lock()
-    per_client = count // clients
+def csrf_of(session):
+    status, page = session.request("GET", "/customers/new")
+    m = re.search(rb'name="csrf" value="([^"]+)"', page)
+    if status != 200 or not m:
+        sys.exit(f"no customer form (status {status})")
+    return m.group(1).decode()
+
+
+def measure(port, requests, count, clients, cookies=None, token=None):
+    """Sends `count` requests (after a short warm-up) from `clients` threads; `requests(rng,
+    session)` gives (method, path, body). Returns the (ms, path) of each and the statuses."""
+    samples, statuses, lock = [], {}, threading.Lock()
+    per_client = max(1, count // clients)
 
     def worker(seed):
         rng = random.Random(seed)
-        s = Session(port, cookies, token, fresh)
-        for i in range(per_client + 10):
-            path = paths(rng)
+        s = Session(port, cookies, token)
+        for i in range(per_client + 3):
+            method, path, body = requests(rng, s)
+            headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else None
             t0 = time.perf_counter()
-            status, _ = s.request("GET", path)
+            status, _ = s.request(method, path, body=body, headers=headers)
             ms = (time.perf_counter() - t0) * 1000
-            if i >= 10:  # the first ten warm the connection and the caches
+            if i >= 3:  # the first three warm the connection and the caches
                 with lock:
-                    latencies.append(ms)
+                    samples.append((ms, path))
                     statuses[status] = statuses.get(status, 0) + 1
         s.conn.close()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return latencies, statuses
+    statuses["_seconds"] = time.perf_counter() - t0
+    return samples, statuses
 
 
 def pct(values, p):
@@ -196,17 +217,23 @@ def pct(values, p):
     return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))]
 
 
+def get(path):
+    return lambda r, s: ("GET", path(r) if callable(path) else path, None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/release/minicrm")
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--db", help="use this database (made if missing) instead of a temporary one")
-    ap.add_argument("--requests", type=int, default=400, help="requests per route")
-    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=200, help="requests per route and client count")
+    ap.add_argument("--clients", default="2,8,32", help="numbers of concurrent clients, comma-separated")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--fresh-connections", action="store_true",
-                    help="a new connection per request (Connection: close) instead of keep-alive")
+    ap.add_argument("--only", help="only the routes whose name contains this")
     args = ap.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work skews "
+          "the numbers)")
+    client_counts = [int(c) for c in args.clients.split(",")]
 
     work = tempfile.mkdtemp(prefix="minicrm-bench-")
     # A copy of the binary, so another build cannot replace it during the run.
@@ -215,9 +242,6 @@ def main():
     db = args.db or os.path.join(work, "bench.db")
     try:
         existed = os.path.exists(db)
-        # The admin to log in as (already there when the database is reused).
-        run([binary, "--db", db, "user", "add", "--username", "bench", "--name", "Bench Admin",
-             "--role", "admin", "--password-stdin"], stdin=PASSWORD + "\n", check=not existed)
         if not existed:
             t0 = time.perf_counter()
             out = run([binary, "--db", db, "demo-data", "--customers", str(args.customers),
@@ -226,77 +250,199 @@ def main():
             print(out.stdout.strip())
             print(f"demo-data: {args.customers} customers in {took:.1f} s, "
                   f"{os.path.getsize(db) / 1e6:.0f} MB")
+        # The first start opens (and, for an older database, migrates) the file.
+        t0 = time.perf_counter()
+        run([binary, "--db", db, "user", "add", "--username", "bench", "--name", "Bench Admin",
+             "--role", "admin", "--password-stdin"], stdin=PASSWORD + "\n", check=False)
+        print(f"first open (migrations, if any): {time.perf_counter() - t0:.1f} s")
         token = run([binary, "--db", db, "token", "create", "--user", "bench", "--name", "bench"]
                     ).stdout.strip().splitlines()[-1]
 
         with sqlite3.connect(db) as c:
+            # No scheduled backup during the measurement: a copy of a big database holds a
+            # read lock for as long as it takes (a minute at a million customers), and
+            # writers wait for it (journal mode DELETE).
+            c.execute("INSERT INTO settings(key, value) VALUES ('backup_interval_hours', '0') "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             lo, hi = c.execute("SELECT min(id), max(id) FROM customers").fetchone()
             counts = {t: c.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0
                       for t in ("customers", "contacts", "events")}
+            # A tag on about an eighth of the customers, and the most common contact tag.
+            common_tag = c.execute(
+                "SELECT t.name FROM tags t JOIN customer_tags x ON x.tag_id = t.id "
+                "GROUP BY t.id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+            contact_tag = c.execute(
+                "SELECT t.name FROM tags t JOIN contact_tags x ON x.tag_id = t.id "
+                "GROUP BY t.id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+            # Positions deep in the lists (the keys of a row near the end), as cursors.
+            n = counts["customers"]
+            deep_names = [row for row in c.execute(
+                "SELECT name, id FROM customers WHERE archived = 0 AND id % 97 = 0 "
+                "ORDER BY id DESC LIMIT 200")]
+            deep_contacts = [row for row in c.execute(
+                "SELECT last_name, first_name, id FROM contacts WHERE id % 89 = 0 "
+                "ORDER BY id DESC LIMIT 200")]
+            deep_tagged = [row for row in c.execute(
+                "SELECT p.last_name, p.first_name, p.id FROM contacts p "
+                "JOIN contact_tags x ON x.contact_id = p.id JOIN tags t ON t.id = x.tag_id "
+                "WHERE t.name = ? AND p.id % 7 = 0 ORDER BY p.id DESC LIMIT 200", (contact_tag,))]
+        print("scheduled backups are off for the measurement (backup_interval_hours = 0)")
         print(f"database: {os.path.getsize(db) / 1e6:.0f} MB, about {counts['customers']} customers, "
-              f"{counts['contacts']} contacts, {counts['events']} events")
+              f"{counts['contacts']} contacts, {counts['events']} events; "
+              f"tags: {common_tag!r} (customers), {contact_tag!r} (contacts)")
 
-        # Start-up: three cold starts (the file is in the OS cache after the first).
+        q = urllib.parse.quote
+        cursor = lambda keys: q(json.dumps(list(keys), ensure_ascii=False))
+        term = lambda r: q(r.choice(TERMS))
+
+        # Start-up: three starts (the file is in the OS cache after the first), each with the
+        # first answer of a heavy list.
         starts = []
-        for _ in range(3):
+        for path in [f"/customers?tag={q(common_tag)}", f"/contacts?tag={q(contact_tag)}",
+                     "/customers/duplicates"]:
             proc, listening, answered = start_server(binary, db, free_port())
-            starts.append((listening, answered, rss_kb(proc.pid)))
+            port = int(proc.args[-1].rsplit(":", 1)[1])
+            cookies = login(port, "bench")
+            t0 = time.perf_counter()
+            status, _ = Session(port, cookies).request("GET", path)
+            first = (time.perf_counter() - t0) * 1000
+            starts.append((listening, answered, rss_kb(proc.pid), path, status, first))
             stop_server(proc)
+
         port = free_port()
         proc, _, _ = start_server(binary, db, port)
         idle_rss = rss_kb(proc.pid)
-
-        peak = {"rss": 0}
+        peak = {"rss": 0, "during": ""}
         sampling = threading.Event()
+        current = {"route": ""}
 
         def sampler():
             while not sampling.is_set():
-                peak["rss"] = max(peak["rss"], rss_kb(proc.pid))
+                now = rss_kb(proc.pid)
+                if now > peak["rss"]:
+                    peak["rss"], peak["during"] = now, current["route"]
                 time.sleep(0.01)
 
         threading.Thread(target=sampler, daemon=True).start()
         cookies = login(port, "bench")
-        term = lambda r: urllib.parse.quote(r.choice(TERMS))
-        routes = [
-            ("customer list", lambda r: "/customers", False),
-            ("customer list, page 51", lambda r: "/customers?offset=2500", False),
-            ("customers by number", lambda r: "/customers?sort=number", False),
-            ("all customers by name", lambda r: "/customers?archived=all&sort=name", False),
-            ("customer search", lambda r: f"/customers?q={term(r)}", False),
-            ("customer card", lambda r: f"/customers/{r.randint(lo, hi)}", False),
-            ("API customer search", lambda r: f"/api/v1/customers?q={term(r)}", True),
-            ("contact list", lambda r: "/contacts", False),
-            ("contact search", lambda r: f"/contacts?q={term(r)}", False),
-            ("log search", lambda r: f"/log?q={term(r)}", False),
-            ("search everything", lambda r: f"/search?q={term(r)}", False),
-            ("front page", lambda r: "/", False),
+
+        def create(r, s):
+            if "csrf" not in s.__dict__:
+                s.csrf = csrf_of(s)
+            name = f"Bench {r.randrange(10**9)} {r.choice(['Oy', 'Ab', 'Tmi', 'Ky'])}"
+            body = urllib.parse.urlencode({"csrf": s.csrf, "name": name, "city": "Tampere",
+                                           "confirm_duplicate": "1"})
+            return ("POST", "/customers/new", body)
+
+        reads = [
+            # (name, kind, requests, api)
+            ("customer list", "page", get("/customers"), False),
+            ("customer list, page 51", "page", get("/customers?offset=2500"), False),
+            ("customer list, deep by position", "page",
+             get(lambda r: "/customers?sort=name&after=" + cursor(r.choice(deep_names))), False),
+            ("customers by number", "page", get("/customers?sort=number"), False),
+            ("all customers by name", "page", get("/customers?archived=all&sort=name"), False),
+            ("customers with a common tag", "page", get(f"/customers?tag={q(common_tag)}"), False),
+            ("customers with the tag, -name", "page",
+             get(f"/customers?tag={q(common_tag)}&sort=-name"), False),
+            ("customer search", "search", get(lambda r: f"/customers?q={term(r)}"), False),
+            ("customer card", "page", get(lambda r: f"/customers/{r.randint(lo, hi)}"), False),
+            ("API customer search", "search", get(lambda r: f"/api/v1/customers?q={term(r)}"), True),
+            ("API customers deep by after", "page",
+             get(lambda r: "/api/v1/customers?sort=name&after=" + cursor(r.choice(deep_names))), True),
+            ("API offset too deep", "page", get("/api/v1/customers?sort=name&offset=500000"), True),
+            ("contact list", "page", get("/contacts"), False),
+            ("contact list, deep by position", "page",
+             get(lambda r: "/contacts?after=" + cursor(r.choice(deep_contacts))), False),
+            ("contacts with a tag", "page", get(f"/contacts?tag={q(contact_tag)}"), False),
+            ("contacts with the tag, deep", "page",
+             get(lambda r: f"/contacts?tag={q(contact_tag)}&after=" + cursor(r.choice(deep_tagged))), False),
+            ("contacts with the tag, offset", "page",
+             get(f"/contacts?tag={q(contact_tag)}&offset=450000"), False),
+            ("contact search Virtanen", "page", get("/contacts?q=Virtanen"), False),
+            ("contact search", "search", get(lambda r: f"/contacts?q={term(r)}"), False),
+            ("contacts q=a, deep offset", "search", get("/contacts?q=a&offset=1000000"), False),
+            ("log", "page", get("/log"), False),
+            ("log search", "search", get(lambda r: f"/log?q={term(r)}"), False),
+            ("log q=oy, deep offset", "search", get("/log?q=oy&offset=9000000"), False),
+            ("log q=oy, deep by position", "search",
+             get(lambda r: f"/log?q=oy&after={r.randint(1, counts['events'])}"), False),
+            ("search everything", "search", get(lambda r: f"/search?q={term(r)}"), False),
+            ("search ravintola", "page", get("/search?q=ravintola"), False),
+            ("search a", "search", get("/search?q=a"), False),
+            ("search oy", "search", get("/search?q=oy"), False),
+            ("search oy a", "search", get("/search?q=oy%20a"), False),
+            ("customer duplicates", "duplicates", get("/customers/duplicates"), False),
+            ("contact duplicates", "duplicates", get("/contacts/duplicates"), False),
+            ("front page", "page", get("/"), False),
         ]
-        rows = []
-        for name, paths, api in routes:
-            lat, statuses = measure(port, paths, args.requests, args.clients,
-                                    cookies=None if api else cookies, token=token if api else None,
-                                    fresh=args.fresh_connections)
-            rows.append((name, paths(random.Random(0)), lat, statuses))
+        if args.only:
+            reads = [r for r in reads if args.only in r[0]]
+
+        results = []  # (clients, name, kind, samples, statuses)
+        for clients in client_counts:
+            for name, kind, requests, api in reads:
+                current["route"] = f"{name} ({clients})"
+                samples, statuses = measure(port, requests, args.requests, clients,
+                                            cookies=None if api else cookies,
+                                            token=token if api else None)
+                results.append((clients, name, kind, samples, statuses))
+        writes = []
+        for clients in [c for c in (2, 8) if not args.only or "write" in args.only] or []:
+            current["route"] = f"create ({clients})"
+            samples, statuses = measure(port, create, args.requests, clients, cookies=cookies)
+            writes.append((clients, "POST /customers/new", "write", samples, statuses))
+            # The same writes with readers alongside: every other client browses.
+            current["route"] = f"create with reads ({clients})"
+            mixed = lambda r, s: create(r, s) if r.random() < 0.5 else ("GET", f"/customers?q={term(r)}", None)
+            samples, statuses = measure(port, mixed, args.requests, clients, cookies=cookies)
+            writes.append((clients, "create, half reads", "write",
+                           [x for x in samples if x[1] == "/customers/new"], statuses))
         sampling.set()
         serving_rss = rss_kb(proc.pid)
         hwm = rss_kb(proc.pid, "VmHWM")
         stop_server(proc)
 
         print()
-        mode = "a new connection each" if args.fresh_connections else "keep-alive"
-        print(f"{args.requests} requests per route, {args.clients} concurrent clients ({mode})")
-        print(f"{'route':24} {'example':34} {'status':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-        for name, example, lat, statuses in rows:
+        print(f"{args.requests} requests per route at each client count (keep-alive); "
+              f"budget p50/p99 ms: pages {BUDGET_MS['page']}, search {BUDGET_MS['search']}, "
+              f"duplicates {BUDGET_MS['duplicates']}")
+        print("(the budget is for 2 clients; at 8 and 32 the two cores are busy all the time and "
+              "a request waits its turn: req/s is the throughput)")
+        head = (f"{'route':33} {'cl':>3} {'status':>9} {'p50':>7} {'p95':>7} {'p99':>7}  "
+                f"{'slowest':>8} {'':2}{'req/s':>6}  {'slowest request'}")
+        print(head)
+        over = []
+        for clients, name, kind, samples, statuses in results + writes:
+            lat = [ms for ms, _ in samples]
+            if not lat:
+                continue
+            seconds = statuses.pop("_seconds", 0) or float("nan")
+            rate = sum(statuses.values()) / seconds
+            slow_ms, slow_path = max(samples)
             status = ",".join(f"{k}" if len(statuses) == 1 else f"{k}x{v}" for k, v in sorted(statuses.items()))
-            print(f"{name:24} {example[:34]:34} {status:>10} {pct(lat, 50):8.2f} {pct(lat, 90):8.2f} "
-                  f"{pct(lat, 99):8.2f} {max(lat):8.2f}")
+            p50, p95, p99 = pct(lat, 50), pct(lat, 95), pct(lat, 99)
+            b50, b99 = BUDGET_MS[kind]
+            flag = "" if p50 <= b50 and p99 <= b99 else " !"
+            if flag and clients == 2:
+                over.append(f"{name} ({clients})")
+            print(f"{name[:33]:33} {clients:3} {status[:9]:>9} {p50:7.2f} {p95:7.2f} {p99:7.2f}  "
+                  f"{slow_ms:8.1f}{flag:2}{rate:6.0f}  {slow_path[:56]}")
         print()
-        print("start-up (3 runs): " + ", ".join(
-            f"'listening' after {l * 1000:.0f} ms, first answer after {a * 1000:.0f} ms" for l, a, _ in starts))
+        for listening, answered, rss, path, status, first in starts:
+            print(f"start-up: 'listening' after {listening * 1000:.0f} ms, first answer after "
+                  f"{answered * 1000:.0f} ms, {rss / 1024:.1f} MB; then {path} answered {status} "
+                  f"in {first:.1f} ms")
         print(f"resident memory: {idle_rss / 1024:.1f} MB idle after start, "
-              f"{peak['rss'] / 1024:.1f} MB highest sampled while serving, "
-              f"{serving_rss / 1024:.1f} MB at the end, VmHWM {hwm / 1024:.1f} MB")
+              f"{peak['rss'] / 1024:.1f} MB highest sampled (during {peak['during']}), "
+              f"{serving_rss / 1024:.1f} MB at the end, VmHWM {hwm / 1024:.1f} MB "
+              f"(budget 64 MB)")
+        print("over budget at 2 clients: " + (", ".join(over) if over else "none"))
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
+        for proc in SERVERS:
+            if proc.poll() is None:
+                stop_server(proc)
         if not args.db:
             shutil.rmtree(work, ignore_errors=True)
         else:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # minicrm benchmark (not part of `cargo test`): builds the release binary, makes a demo database
 # of N customers (default 100,000) in a temporary directory, serves it on a free port and prints
-# p50/p90/p99 latency per route at 2 concurrent clients, resident memory and start-up time.
+# p50/p95/p99 and the slowest request per route at 2, 8 and 32 concurrent clients, write
+# latency at 2 and 8, peak resident memory and start-up time (see bench.py).
 #
 #   tests/bench/bench.sh [N] [more options of bench.py, e.g. --requests 600 --db /tmp/big.db]
 #
