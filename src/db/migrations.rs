@@ -13,10 +13,16 @@ pub(crate) struct Migration {
 
 /// Every migration after schema.sql's version 1, oldest first. Append only; never edit one that
 /// has shipped. When you add one, update schema.sql too so new databases start at the end.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    description: "tasks, task groups and reminders",
-    sql: include_str!("migration_002_tasks.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        description: "tasks, task groups and reminders",
+        sql: include_str!("migration_002_tasks.sql"),
+    },
+    Migration {
+        description: "calendar feed tokens",
+        sql: include_str!("migration_003_calendar.sql"),
+    },
+];
 
 pub(super) fn apply(
     conn: &mut Connection,
