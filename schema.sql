@@ -21,8 +21,11 @@ CREATE TABLE users (
     language      TEXT CHECK (language IN ('fi', 'en')),
     password_hash TEXT NOT NULL,
     created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
+    updated_at    TEXT NOT NULL,
+    -- The SHA-256 of the secret token of the user's calendar feed (/calendar/{token}.ics).
+    calendar_token_hash BLOB
 ) STRICT;
+CREATE UNIQUE INDEX users_calendar_token ON users(calendar_token_hash) WHERE calendar_token_hash IS NOT NULL;
 
 -- Browser sessions. Only the SHA-256 of the cookie's token is stored.
 CREATE TABLE sessions (

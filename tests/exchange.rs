@@ -380,7 +380,7 @@ fn cli_csv_export_has_bom_and_semicolons_and_round_trips() {
     assert_eq!(json[0]["business_id"], "0112038-9");
 
     for (args, says) in [
-        (&["export", "tasks"][..], "not yet available"),
+        (&["export", "tasks"][..], "use --format ics"),
         (&["export", "log"][..], "not yet available"),
         (
             &["export", "customers", "--format", "vcard"][..],

@@ -281,9 +281,12 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
     let kind = match args.what {
         ExportWhat::Customers => Kind::Customers,
         ExportWhat::Contacts => Kind::Contacts,
+        ExportWhat::Tasks if args.format == ExportFormat::Ics => {
+            return export_tasks_ics(db_path, &args)
+        }
         ExportWhat::Tasks => {
             return Err(CliError(
-                "exporting tasks is not yet available in this version of minicrm.".into(),
+                "tasks export as iCalendar only: use --format ics.".into(),
             ))
         }
         ExportWhat::Log => {
@@ -363,6 +366,47 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
                     kind.as_str(),
                     path.display()
                 ),
+                Err(CliError(e)) => {
+                    let _ = std::fs::remove_file(&part);
+                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `export tasks --format ics`: every open task as one calendar, as the calendar feed shows them.
+fn export_tasks_ics(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
+    let conn = db::open_read_only(db_path)?;
+    let settings = crate::settings::load(&conn).map_err(crate::error::Error::from)?;
+    let cx = crate::tasks::calendar::Context {
+        settings: &settings,
+        base: None,
+        now: chrono::Utc::now(),
+    };
+    let name = settings.company_name.clone();
+    let write =
+        |out: &mut dyn Write| crate::tasks::calendar::write_feed(&conn, None, &name, &cx, out);
+    match &args.out {
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(path) => {
+            let part = path.with_extension("ics.part");
+            let result = (|| -> Result<usize, CliError> {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
+                let n = write(&mut file)?;
+                file.into_inner()
+                    .map_err(|e| CliError(e.to_string()))?
+                    .sync_all()?;
+                std::fs::rename(&part, path)?;
+                Ok(n)
+            })();
+            match result {
+                Ok(n) => eprintln!("minicrm: wrote {n} tasks to {}.", path.display()),
                 Err(CliError(e)) => {
                     let _ = std::fs::remove_file(&part);
                     return Err(CliError(format!("cannot write {}: {e}.", path.display())));

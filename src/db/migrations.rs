@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "tasks, task groups and reminders",
         sql: include_str!("migration_004_tasks.sql"),
     },
+    Migration {
+        description: "calendar feed tokens",
+        sql: include_str!("migration_005_calendar.sql"),
+    },
 ];
 
 /// Version 2: `customer_tags` and `contact_tags` hold copies of the sort columns.

@@ -19,6 +19,8 @@ pub static PAGES: &[Route] = &[
     route(Post, "/setup", Anyone, |c, _, f| users::pages::setup_submit(c, f)),
     route(Get, "/login", Anyone, |c, _, _| users::pages::login_form(c)),
     route(Post, "/login", Anyone, |c, _, f| users::pages::login_submit(c, f)),
+    // The calendar feed: the secret token in the path is the key; the handler checks it.
+    route(Get, "/calendar/{token}.ics", Anyone, |c, p, _| tasks::calendar::feed(c, p.text(0))),
     route(Get, "/", LoggedIn, |c, _, _| home::front(c)),
     route(Get, "/search", LoggedIn, |c, _, _| home::search(c)),
     route(Get, "/documents", LoggedIn, |c, _, _| home::section(c, Section::Documents)),
@@ -72,6 +74,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/account", LoggedIn, |c, _, _| users::pages::account(c)),
     route(Post, "/account/password", LoggedIn, |c, _, f| users::pages::change_password(c, f)),
     route(Post, "/account/language", LoggedIn, |c, _, f| users::pages::change_language(c, f)),
+    route(Post, "/account/calendar", LoggedIn, |c, _, _| users::pages::new_calendar_link(c)),
     route(Post, "/account/tokens", LoggedIn, |c, _, f| users::pages::create_token(c, f)),
     route(Post, "/account/tokens/{id}/delete", LoggedIn, |c, p, _| users::pages::delete_token(c, p.id(0)?)),
     route(Get, "/settings", LoggedIn, |c, _, _| admin::pages::index(c)),

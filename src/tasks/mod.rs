@@ -3,6 +3,7 @@
 //! (`schedule`), which the reminder job delivers once each (`reminders`).
 
 pub(crate) mod api;
+pub(crate) mod calendar;
 pub mod list;
 pub(crate) mod pages;
 pub(crate) mod reminders;

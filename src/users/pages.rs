@@ -271,6 +271,15 @@ pub(crate) fn account(ctx: &mut Ctx) -> Result<Resp> {
     account_page(ctx, None, None, 200)
 }
 
+/// `POST /account/calendar` — a new calendar feed link (the old one stops working), shown once.
+pub(crate) fn new_calendar_link(ctx: &mut Ctx) -> Result<Resp> {
+    let id = ctx.user()?.id;
+    let token = db::write(ctx.conn, |tx| store::set_calendar_token(tx, id))?;
+    let host = ctx.header("host").unwrap_or("localhost").to_string();
+    let link = format!("http://{host}/calendar/{token}.ics");
+    account_page_with(ctx, None, None, Some(&link), 201)
+}
+
 /// The account page, with a rejected form's error or a just-created token to show once.
 fn account_page(
     ctx: &mut Ctx,
@@ -278,8 +287,20 @@ fn account_page(
     new_token: Option<&str>,
     status: u16,
 ) -> Result<Resp> {
+    account_page_with(ctx, error, new_token, None, status)
+}
+
+/// The account page, also with a just-made calendar link to show once.
+fn account_page_with(
+    ctx: &mut Ctx,
+    error: Option<&Error>,
+    new_token: Option<&str>,
+    calendar_link: Option<&str>,
+    status: u16,
+) -> Result<Resp> {
     let user_id = ctx.user()?.id;
     let tokens = store::tokens_of(ctx.conn, user_id)?;
+    let has_calendar = store::has_calendar_token(ctx.conn, user_id)?;
     let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let user = ctx.user()?;
@@ -307,6 +328,24 @@ fn account_page(
                 (csrf_input(f))
                 (select(f, "language", "account.language", &lang_options, current_lang, errors))
                 button type="submit" { (f.t("form.save")) }
+            }
+        }
+        section.card {
+            h2 { (f.t("calendar.title")) }
+            p.hint { (f.t("calendar.intro")) }
+            @if let Some(link) = calendar_link {
+                div.new-token role="status" {
+                    p { (f.t("calendar.copy_now")) }
+                    code #calendar-link { (link) }
+                }
+            } @else if has_calendar {
+                p { (f.t("calendar.exists")) }
+            }
+            form method="post" action="/account/calendar" {
+                (csrf_input(f))
+                button type="submit" {
+                    (f.t(if has_calendar { "calendar.regenerate" } else { "calendar.create" }))
+                }
             }
         }
         section.card {

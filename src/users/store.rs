@@ -583,3 +583,30 @@ pub(crate) fn login_history(
     })?
     .collect()
 }
+
+/// Makes the user a new calendar feed token, replacing the old one (whose link stops
+/// working), and returns it: shown once, stored as its hash.
+pub(crate) fn set_calendar_token(tx: &Transaction, user: UserId) -> Result<String> {
+    let token = format!("cal_{}", random_hex(20));
+    tx.execute(
+        "UPDATE users SET calendar_token_hash = ?2 WHERE id = ?1",
+        params![user.0, token_hash(&token)],
+    )?;
+    Ok(token)
+}
+
+/// Whether the user has a calendar feed link.
+pub(crate) fn has_calendar_token(conn: &Connection, user: UserId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT calendar_token_hash IS NOT NULL FROM users WHERE id = ?1")?
+        .query_row([user.0], |r| r.get(0))
+}
+
+/// The active user (id and name) whose calendar feed token this is.
+pub(crate) fn by_calendar_token(
+    conn: &Connection,
+    token: &str,
+) -> rusqlite::Result<Option<(UserId, String)>> {
+    conn.prepare_cached("SELECT id, name FROM users WHERE calendar_token_hash = ?1 AND active = 1")?
+        .query_row([token_hash(token)], |r| Ok((UserId(r.get(0)?), r.get(1)?)))
+        .optional()
+}
