@@ -70,7 +70,8 @@ fn a_list_longer_than_the_bound_says_so_instead_of_counting_on() {
     // Straight into the file: a thousand customers through the form would take a while.
     let conn = rusqlite::Connection::open(&server.db).unwrap();
     // The server's own jobs may be writing at start: wait for them like any writer does.
-    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
     let n = COUNT_BOUND + 5;
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
     for i in 0..n {
