@@ -383,6 +383,23 @@ fn the_edit_form_looks_up_too_and_an_empty_url_turns_the_button_off() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(value_of(&page, "name"), "Nokia Oyj");
     assert!(page.body.contains(&format!("action=\"{card}/edit\"")));
+    // Saved, the card links the e-mail, phone and website.
+    let saved = admin.post_form(
+        &format!("{card}/edit"),
+        &format!("{card}/edit"),
+        &[
+            ("name", "Nokia Oyj"),
+            ("country", "FI"),
+            ("email", "info@nokia.com"),
+            ("phone", "010 44 88 000"),
+            ("website", "www.nokia.com"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let shown = admin.get(&card).body;
+    assert!(shown.contains("href=\"mailto:info@nokia.com\""), "{shown}");
+    assert!(shown.contains("href=\"tel:0104488000\""));
+    assert!(shown.contains("href=\"https://www.nokia.com\""));
 
     let (_off, admin) = server_with(String::new());
     assert!(!admin.get("/customers/new").body.contains("Hae YTJ:stä"));

@@ -19,8 +19,8 @@ use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
-    csrf_input, detail, layout, select, tabs, tag_list, tags_field, textarea, CardTab, Field,
-    Frame, Section,
+    csrf_input, detail, detail_link, layout, select, tabs, tag_list, tags_field, textarea, CardTab,
+    Field, Frame, LinkKind, Section,
 };
 
 /// Every user, for owner pickers and names (a small table).
@@ -381,9 +381,9 @@ pub(crate) fn card(
                         dl {
                             (detail(f, "customers.number", &c.number))
                             (detail(f, "customers.business_id", c.business_id.as_deref().unwrap_or("")))
-                            (detail(f, "customers.email", &c.email))
-                            (detail(f, "customers.phone", &c.phone))
-                            (detail(f, "customers.website", &c.website))
+                            (detail_link(f, "customers.email", &c.email, LinkKind::Email))
+                            (detail_link(f, "customers.phone", &c.phone, LinkKind::Phone))
+                            (detail_link(f, "customers.website", &c.website, LinkKind::Website))
                             (detail(f, "customers.address", &address_of(&c)))
                             (detail(f, "customers.country", &c.country))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))
