@@ -24,6 +24,9 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     /// How often the backup schedule is looked at.
     pub backup_check_every: Duration,
+    /// The business register's (YTJ) base URL, over the `ytj_url` setting when given; empty
+    /// turns the look-up off.
+    pub ytj_url: Option<String>,
     /// Adds `GET /_test/panic`, a handler that panics, so the tests can check that a panic is
     /// answered with a 500 and the worker lives on. Never set by the command line.
     pub test_routes: bool,
@@ -44,6 +47,7 @@ impl ServeConfig {
             allowed_hosts: Vec::new(),
             secure_cookies: false,
             backup_check_every: Duration::from_secs(600),
+            ytj_url: None,
             test_routes: false,
         }
     }

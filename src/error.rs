@@ -50,6 +50,10 @@ pub enum Error {
     /// 503 with `Retry-After`, nothing written.
     #[error("the database is busy")]
     Busy,
+    /// A service this one asks (the business register) could not be reached or is turned off:
+    /// 502; `0` is the i18n key of the message.
+    #[error("upstream: {0}")]
+    Upstream(&'static str),
     #[error("database: {0}")]
     Db(rusqlite::Error),
     #[error("i/o: {0}")]
@@ -162,6 +166,7 @@ impl Error {
             Error::Validation { .. } => 422,
             Error::Conflict { .. } => 409,
             Error::Busy => 503,
+            Error::Upstream(_) => 502,
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => 500,
         }
     }
@@ -182,6 +187,7 @@ impl Error {
             Error::Validation { .. } => "validation",
             Error::Conflict { .. } => "conflict",
             Error::Busy => "busy",
+            Error::Upstream(_) => "bad_gateway",
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => "internal",
         }
     }
@@ -204,6 +210,7 @@ impl Error {
             Error::Timeout => lang.t("error.timeout").into(),
             Error::Validation { key, .. } | Error::Conflict { key, .. } => lang.t(key).into(),
             Error::Busy => lang.t("error.busy").into(),
+            Error::Upstream(key) => lang.t(key).into(),
             Error::Db(_) | Error::Io(_) | Error::Internal(_) => lang.t("error.internal").into(),
         }
     }
@@ -216,8 +223,8 @@ impl Error {
     }
 
     /// Whether this error is the server's fault (logged with its detail) rather than the input's.
-    /// A busy database is neither: it passes.
+    /// A busy database or an unreachable register is neither: it passes.
     pub(crate) fn is_internal(&self) -> bool {
-        self.status() >= 500 && !matches!(self, Error::Busy)
+        self.status() >= 500 && !matches!(self, Error::Busy | Error::Upstream(_))
     }
 }

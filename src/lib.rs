@@ -41,6 +41,7 @@ mod exchange;
 mod home;
 pub mod tasks;
 pub mod users;
+mod ytj;
 
 // Core: used by every feature, uses none.
 mod assets;

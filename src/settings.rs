@@ -30,7 +30,13 @@ pub(crate) struct Settings {
     pub remind_days_before: u32,
     /// When the working day starts, in the company's time zone: reminders go out then.
     pub workday_start: chrono::NaiveTime,
+    /// The business register's (YTJ v3) base URL for the customer form's look-up; empty turns
+    /// it off. `--ytj-url` overrides it.
+    pub ytj_url: String,
 }
+
+/// Where the business register's open data API is, unless set otherwise.
+pub(crate) const DEFAULT_YTJ_URL: &str = "https://avoindata.prh.fi/opendata-ytj-api/v3";
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -47,6 +53,7 @@ impl Default for Settings {
             time_zone: chrono_tz::Europe::Helsinki,
             remind_days_before: 1,
             workday_start: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time"),
+            ytj_url: DEFAULT_YTJ_URL.to_string(),
         }
     }
 }
@@ -90,6 +97,7 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         workday_start: get("workday_start")
             .and_then(|v| parse_time(&v))
             .unwrap_or(d.workday_start),
+        ytj_url: get("ytj_url").unwrap_or(d.ytj_url),
     })
 }
 
@@ -143,6 +151,7 @@ impl Settings {
                 "workday_start",
                 self.workday_start.format("%H:%M").to_string(),
             ),
+            ("ytj_url", self.ytj_url.clone()),
         ]
     }
 
@@ -191,6 +200,20 @@ impl Settings {
             "workday_start",
             "settings.workday_start_invalid",
         ))?;
+        Ok(())
+    }
+
+    /// Sets the register's URL from form text: empty (off), or an http(s) URL.
+    pub(crate) fn set_ytj_url(&mut self, text: &str) -> Result<()> {
+        let url = text.trim();
+        let ok = url.is_empty()
+            || ((url.starts_with("http://") || url.starts_with("https://"))
+                && url.len() <= 500
+                && !url.contains(|c: char| c.is_whitespace() || c.is_control()));
+        if !ok {
+            return Err(Error::field("ytj_url", "settings.ytj_url_invalid"));
+        }
+        self.ytj_url = url.to_string();
         Ok(())
     }
 

@@ -121,7 +121,7 @@ fn browser_customer_with_two_contacts_is_found_by_search_with_their_roles() {
     browser.type_into("#f-email", "info@aijala.fi");
     browser.type_into("#f-phone", "040 123 4567");
     browser.type_into("#f-city", "Jyväskylä");
-    browser.click("form[action=\"/customers/new\"] button[type=submit]");
+    browser.click("form[action=\"/customers/new\"] button.primary[type=submit]");
     browser.wait_for("section#contacts");
     assert_eq!(browser.text("h1"), COMPANY);
     assert_eq!(browser.text("p.flash"), "Asiakas lisättiin.");

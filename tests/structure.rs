@@ -16,6 +16,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("home", Layer::Feature),
     ("tasks", Layer::Feature),
     ("users", Layer::Feature),
+    ("ytj", Layer::Feature),
     ("assets", Layer::Core),
     ("auth", Layer::Core),
     ("config", Layer::Core),

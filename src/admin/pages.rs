@@ -31,6 +31,7 @@ fn label_of(key: &str) -> &'static str {
         "customer_number_prefix" => "settings.customer_number_prefix",
         "time_zone" => "settings.time_zone",
         "workday_start" => "settings.workday_start",
+        "ytj_url" => "settings.ytj_url",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -44,7 +45,10 @@ pub(crate) fn index(ctx: &mut Ctx) -> Result<Resp> {
     let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
     let jobs = ctx.app.jobs.snapshot();
-    Ok(Resp::html(index_view(&frame, &values, None, &jobs)))
+    let ytj_flag = ctx.app.config.ytj_url.is_some();
+    Ok(Resp::html(index_view(
+        &frame, &values, None, &jobs, ytj_flag,
+    )))
 }
 
 fn settings_form_values(s: &Settings) -> Form {
@@ -63,6 +67,7 @@ fn settings_form_values(s: &Settings) -> Form {
             "workday_start".to_string(),
             s.workday_start.format("%H:%M").to_string(),
         ),
+        ("ytj_url".to_string(), s.ytj_url.clone()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -132,6 +137,11 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             errors.extend(e.fields().iter().cloned());
         }
     }
+    if form.has("ytj_url") {
+        if let Err(e) = after.set_ytj_url(form.get("ytj_url")) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
     for (key, _) in NUMBER_FIELDS {
         // A form from before a setting existed keeps it as it is.
         if !form.has(key) {
@@ -148,7 +158,10 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         };
         let frame = ctx.frame(Section::Settings);
         let jobs = ctx.app.jobs.snapshot();
-        return Ok(Resp::html(index_view(&frame, &form, Some(&err), &jobs)).with_status(422));
+        let ytj_flag = ctx.app.config.ytj_url.is_some();
+        return Ok(
+            Resp::html(index_view(&frame, &form, Some(&err), &jobs, ytj_flag)).with_status(422),
+        );
     }
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
@@ -171,7 +184,14 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     Ok(Resp::redirect("/settings"))
 }
 
-fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus]) -> Markup {
+/// The settings page; `ytj_flag` says the register's URL is set by `--ytj-url` over the setting.
+fn index_view(
+    f: &Frame,
+    values: &Form,
+    error: Option<&Error>,
+    jobs: &[JobStatus],
+    ytj_flag: bool,
+) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let body = html! {
         h1 { (f.t("settings.title")) }
@@ -216,6 +236,11 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>, jobs: &[JobStatus
                     (Field::text("remind_days_before", "settings.remind_days_before", values.get("remind_days_before")).kind("number").required().hint("settings.remind_days_before_hint").render(f, errors))
                     (Field::text("workday_start", "settings.workday_start", values.get("workday_start")).kind("time").required().render(f, errors))
                     p { a href="/settings/task-groups" { (f.t("tasks.groups_title")) } }
+                }
+                fieldset {
+                    legend { (f.t("ytj.title")) }
+                    (Field::text("ytj_url", "settings.ytj_url", values.get("ytj_url")).kind("url").hint("settings.ytj_url_hint").render(f, errors))
+                    @if ytj_flag { p.hint { (f.t("settings.ytj_url_flag")) } }
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }

@@ -33,6 +33,10 @@ pub(crate) struct ServeArgs {
     /// Mark the cookies Secure (HTTPS only): for use behind a TLS proxy.
     #[arg(long, env = "MINICRM_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Base URL of the business register's open data API (YTJ v3), over the setting; empty
+    /// turns the look-up off.
+    #[arg(long = "ytj-url", env = "MINICRM_YTJ_URL", value_name = "URL")]
+    ytj_url: Option<String>,
 }
 
 /// The flags of a bare `minicrm` (no subcommand): `serve` with its defaults and environment.
@@ -57,6 +61,7 @@ pub(crate) fn run(db: &Path, args: ServeArgs) -> Result<(), CliError> {
     config.max_body = args.max_body_mb.max(1) * 1024 * 1024;
     config.allowed_hosts = args.allow_hosts;
     config.secure_cookies = args.secure_cookies;
+    config.ytj_url = args.ytj_url.map(|u| u.trim().to_string());
 
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

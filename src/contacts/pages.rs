@@ -24,8 +24,8 @@ use crate::register::form::{
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::views::{
-    self, csrf_input, detail, form_error, layout, tabs, tag_list, tags_field, textarea, Field,
-    Frame, Section,
+    self, csrf_input, detail, detail_link, form_error, layout, tabs, tag_list, tags_field,
+    textarea, Field, Frame, LinkKind, Section,
 };
 
 /// What the contact list loads besides its rows: the names of the customers its contacts
@@ -296,8 +296,8 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                         h2 { (f.t("tabs.details")) }
                         dl {
                             (detail(f, "contacts.title", &p.title))
-                            (detail(f, "customers.email", &p.email))
-                            (detail(f, "customers.phone", &p.phone))
+                            (detail_link(f, "customers.email", &p.email, LinkKind::Email))
+                            (detail_link(f, "customers.phone", &p.phone, LinkKind::Phone))
                         }
                         @if !p.tags.is_empty() { p { (tag_list(&p.tags)) } }
                         @if !p.notes.is_empty() { p.notes { (p.notes) } }

@@ -19,8 +19,8 @@ use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
 use crate::views::{
-    csrf_input, detail, layout, select, tabs, tag_list, tags_field, textarea, CardTab, Field,
-    Frame, Section,
+    csrf_input, detail, detail_link, layout, select, tabs, tag_list, tags_field, textarea, CardTab,
+    Field, Frame, LinkKind, Section,
 };
 
 /// Every user, for owner pickers and names (a small table).
@@ -203,79 +203,113 @@ impl Editable for Customers {
         error: Option<&Error>,
         alikes: &[Customer],
     ) -> Result<Resp> {
-        let users = all_users(ctx)?;
-        let all_tags = tags::all(ctx.conn)?;
-        let frame = ctx.frame(Section::Customers);
-        let f = &frame;
-        let errors = error.map(Error::fields).unwrap_or_default();
-        let text =
-            |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
-        let fields = html! {
-                fieldset {
-                    legend { (f.t("customers.basic")) }
-                    (text("name", "customers.name").required().autocomplete("organization").render(f, errors))
-                    (text("business_id", "customers.business_id").hint("customers.business_id_hint").render(f, errors))
-                    (text("email", "customers.email").kind("email").render(f, errors))
-                    (text("phone", "customers.phone").kind("tel").render(f, errors))
-                    (text("website", "customers.website").render(f, errors))
-                }
-                fieldset {
-                    legend { (f.t("customers.address")) }
-                    (text("street", "customers.street").render(f, errors))
-                    (text("postal_code", "customers.postal_code").render(f, errors))
-                    (text("city", "customers.city").render(f, errors))
-                    (text("country", "customers.country").hint("customers.country_hint").render(f, errors))
-                }
-                fieldset {
-                    legend { (f.t("customers.invoicing")) }
-                    (text("einvoice_address", "customers.einvoice_address").hint("customers.einvoice_address_hint").render(f, errors))
-                    (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_hint").render(f, errors))
-                }
-                fieldset {
-                    legend { (f.t("customers.other")) }
-                    (owner_select(f, "customers.no_owner", &users, values.get("owner_id"), errors))
-                    (tags_field(f, values.get("tags"), errors, &all_tags))
-                    (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
-                }
-        };
-        let alikes = alikes
-            .iter()
-            .map(|c| LookAlike {
-                href: format!("/customers/{}", c.id.0),
-                name: c.name.clone(),
-                details: [
-                    c.number.as_str(),
-                    c.business_id.as_deref().unwrap_or(""),
-                    &c.email,
-                ]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(", "),
-            })
-            .collect();
-        let page = match existing {
-            Some(c) => FormPage {
-                title: format!("{}: {}", f.t("customers.edit"), c.name),
-                action: format!("/customers/{}/edit", c.id.0),
-                cancel: format!("/customers/{}", c.id.0),
-                error,
-                warning: "duplicates.warning",
-                alikes,
-                fields,
-            },
-            None => FormPage {
-                title: f.t("customers.add").to_string(),
-                action: "/customers/new".to_string(),
-                cancel: "/customers".to_string(),
-                error,
-                warning: "duplicates.warning",
-                alikes,
-                fields,
-            },
-        };
-        Ok(register::form::form_page(f, page))
+        form_with(ctx, existing, values, error, alikes, html! {})
     }
+}
+
+/// The address of the form's "Hae YTJ:stä" button: the look-up that fills the form again.
+pub(crate) fn lookup_action(existing: Option<&Customer>) -> String {
+    match existing {
+        Some(c) => format!("/customers/{}/ytj", c.id.0),
+        None => "/customers/ytj".to_string(),
+    }
+}
+
+/// The customer form, with `lookup` (what the business register look-up found: a notice or
+/// the matches to pick from) under the business ID. The look-up's own button shows when the
+/// look-up is on.
+pub(crate) fn form_with(
+    ctx: &mut Ctx,
+    existing: Option<&Customer>,
+    values: &Form,
+    error: Option<&Error>,
+    alikes: &[Customer],
+    lookup: Markup,
+) -> Result<Resp> {
+    let ytj_on = ctx.ytj_url().is_some();
+    let users = all_users(ctx)?;
+    let all_tags = tags::all(ctx.conn)?;
+    let frame = ctx.frame(Section::Customers);
+    let f = &frame;
+    let errors = error.map(Error::fields).unwrap_or_default();
+    let text = |name: &'static str, label: &'static str| Field::text(name, label, values.get(name));
+    let fields = html! {
+            // Enter in a field saves: the first submit button of a form is the one Enter
+            // presses, so the look-up's buttons below must not be the first.
+            @if ytj_on {
+                button.visually-hidden type="submit" tabindex="-1" aria-hidden="true" { (f.t("form.save")) }
+            }
+            fieldset {
+                legend { (f.t("customers.basic")) }
+                (text("name", "customers.name").required().autocomplete("organization").render(f, errors))
+                (text("business_id", "customers.business_id").hint("customers.business_id_hint").render(f, errors))
+                @if ytj_on {
+                    div.field.ytj {
+                        button type="submit" formaction=(lookup_action(existing)) formnovalidate name="ytj" value="1" { (f.t("ytj.button")) }
+                        p.hint { (f.t("ytj.hint")) }
+                    }
+                }
+                (lookup)
+                (text("email", "customers.email").kind("email").render(f, errors))
+                (text("phone", "customers.phone").kind("tel").render(f, errors))
+                (text("website", "customers.website").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.address")) }
+                (text("street", "customers.street").render(f, errors))
+                (text("postal_code", "customers.postal_code").render(f, errors))
+                (text("city", "customers.city").render(f, errors))
+                (text("country", "customers.country").hint("customers.country_hint").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.invoicing")) }
+                (text("einvoice_address", "customers.einvoice_address").hint("customers.einvoice_address_hint").render(f, errors))
+                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_hint").render(f, errors))
+            }
+            fieldset {
+                legend { (f.t("customers.other")) }
+                (owner_select(f, "customers.no_owner", &users, values.get("owner_id"), errors))
+                (tags_field(f, values.get("tags"), errors, &all_tags))
+                (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
+            }
+    };
+    let alikes = alikes
+        .iter()
+        .map(|c| LookAlike {
+            href: format!("/customers/{}", c.id.0),
+            name: c.name.clone(),
+            details: [
+                c.number.as_str(),
+                c.business_id.as_deref().unwrap_or(""),
+                &c.email,
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        })
+        .collect();
+    let page = match existing {
+        Some(c) => FormPage {
+            title: format!("{}: {}", f.t("customers.edit"), c.name),
+            action: format!("/customers/{}/edit", c.id.0),
+            cancel: format!("/customers/{}", c.id.0),
+            error,
+            warning: "duplicates.warning",
+            alikes,
+            fields,
+        },
+        None => FormPage {
+            title: f.t("customers.add").to_string(),
+            action: "/customers/new".to_string(),
+            cancel: "/customers".to_string(),
+            error,
+            warning: "duplicates.warning",
+            alikes,
+            fields,
+        },
+    };
+    Ok(register::form::form_page(f, page))
 }
 
 /// "Street 1, 00100 Helsinki" from the parts that are filled in.
@@ -347,9 +381,9 @@ pub(crate) fn card(
                         dl {
                             (detail(f, "customers.number", &c.number))
                             (detail(f, "customers.business_id", c.business_id.as_deref().unwrap_or("")))
-                            (detail(f, "customers.email", &c.email))
-                            (detail(f, "customers.phone", &c.phone))
-                            (detail(f, "customers.website", &c.website))
+                            (detail_link(f, "customers.email", &c.email, LinkKind::Email))
+                            (detail_link(f, "customers.phone", &c.phone, LinkKind::Phone))
+                            (detail_link(f, "customers.website", &c.website, LinkKind::Website))
                             (detail(f, "customers.address", &address_of(&c)))
                             (detail(f, "customers.country", &c.country))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))

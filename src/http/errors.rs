@@ -49,6 +49,7 @@ fn error_title(lang: Lang, err: &Error) -> &'static str {
         404 => lang.t("error.title_not_found"),
         403 => lang.t("error.title_forbidden"),
         500 => lang.t("error.title_internal"),
+        502 => lang.t("error.title_upstream"),
         503 => lang.t("error.title_busy"),
         _ => lang.t("error.title_bad_request"),
     }

@@ -95,6 +95,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The business register's base URL: `--ytj-url` / `MINICRM_YTJ_URL` when given, else the
+    /// setting; `None` when the look-up is off (empty).
+    pub(crate) fn ytj_url(&self) -> Option<&str> {
+        let url = match &self.app.config.ytj_url {
+            Some(url) => url.as_str(),
+            None => self.settings.ytj_url.as_str(),
+        };
+        Some(url.trim()).filter(|u| !u.is_empty())
+    }
+
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

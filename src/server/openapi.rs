@@ -382,6 +382,17 @@ fn paths() -> Value {
             "post": op("Dismiss one of the caller's reminders.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Dismissed"})), ("404", not_found())], true)
         },
+        "/ytj": {
+            "get": op("Look a company up in the Finnish business register (PRH open data, YTJ v3) by business ID or by name (at most 20 matches). Nothing is saved.",
+                vec![
+                    query("business_id", "A business ID (Y-tunnus), e.g. 0112038-9; wins over `name`.", json!({"type": "string"})),
+                    query("name", "A company name to search for.", json!({"type": "string"})),
+                ], None,
+                vec![("200", json_body(json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schema_ref("Company")}}}), "The companies found; none is an empty list")),
+                    ("400", error_response("Neither business_id nor name")),
+                    ("422", invalid()),
+                    ("502", error_response("The register could not be reached in time (3 s), or the look-up is turned off"))], false)
+        },
         "/openapi.json": {"get": op("This document.", vec![], None, vec![("200", json!({"description": "The OpenAPI document"}))], false)},
         "/docs": {"get": op("This document as a readable page.", vec![], None, vec![("200", json!({"description": "An HTML page"}))], false)}
     })
@@ -417,6 +428,18 @@ pub(crate) fn document() -> Value {
                 "Contact": contact_schema(),
                 "Task": task_schema(),
                 "Reminder": reminder_schema(),
+                "Company": {
+                    "type": "object",
+                    "required": ["business_id", "name", "company_form", "street", "postal_code", "city", "website"],
+                    "properties": {
+                        "business_id": {"type": "string"},
+                        "name": {"type": "string", "description": "The official name in force."},
+                        "company_form": {"type": "string", "description": "In Finnish, e.g. Osakeyhtiö; empty when unknown."},
+                        "street": {"type": "string", "description": "Of the street address, else of the postal address (PL 123)."},
+                        "postal_code": {"type": "string"}, "city": {"type": "string"},
+                        "website": {"type": "string"}
+                    }
+                },
                 "Link": {"type": "object", "required": ["customer_id"], "properties": {"customer_id": {"type": "integer"}, "role": {"type": "string"}}},
                 "Error": {
                     "type": "object",
@@ -425,7 +448,7 @@ pub(crate) fn document() -> Value {
                         "type": "object",
                         "required": ["code", "message"],
                         "properties": {
-                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized", "conflict", "bad_request", "method_not_allowed"]},
+                            "code": {"type": "string", "examples": ["validation", "not_found", "unauthorized", "conflict", "bad_request", "method_not_allowed", "bad_gateway"]},
                             "message": {"type": "string"},
                             "fields": {"type": "object", "additionalProperties": {"type": "string"}}
                         }

@@ -10,7 +10,7 @@ use crate::register::form;
 use crate::register::page::{self, bulk_tags};
 use crate::tasks::list::Tasks;
 use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, tasks, users};
+use crate::{admin, contacts, customers, exchange, home, tasks, users, ytj};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -42,12 +42,14 @@ pub static PAGES: &[Route] = &[
     route(Post, "/customers/tags", Writer, |c, _, f| bulk_tags::<Customers>(c, f)),
     route(Get, "/customers/new", Writer, |c, _, _| customers::pages::new_form(c)),
     route(Post, "/customers/new", Writer, |c, _, f| form::create::<Customers>(c, f)),
+    route(Post, "/customers/ytj", Writer, |c, _, f| ytj::pages::lookup_new(c, f)),
     route(Get, "/customers/duplicates", LoggedIn, |c, _, _| customers::merge::duplicates_page(c)),
     route(Get, "/customers/merge", Admin, |c, _, _| customers::merge::merge_form(c)),
     route(Post, "/customers/merge", Admin, |c, _, f| customers::merge::merge_submit(c, f)),
     route(Get, "/customers/{id}", LoggedIn, |c, p, _| contacts::pages::customer_card(c, p.id(0)?)),
     route(Get, "/customers/{id}/edit", Writer, |c, p, _| form::edit_form::<Customers>(c, p.id(0)?)),
     route(Post, "/customers/{id}/edit", Writer, |c, p, f| form::save::<Customers>(c, p.id(0)?, f)),
+    route(Post, "/customers/{id}/ytj", Writer, |c, p, f| ytj::pages::lookup_edit(c, p.id(0)?, f)),
     route(Post, "/customers/{id}/archive", Writer, |c, p, f| customers::pages::archive(c, p.id(0)?, f)),
     route(Get, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/customers/{id}/delete", Admin, |c, p, _| customers::pages::delete(c, p.id(0)?)),

@@ -403,6 +403,60 @@ pub(crate) fn detail(f: &Frame, label: &'static str, value: &str) -> Markup {
     html! { @if !value.is_empty() { dt { (f.t(label)) } dd { (value) } } }
 }
 
+/// What kind of link a detail row's value is.
+#[derive(Clone, Copy)]
+pub(crate) enum LinkKind {
+    Email,
+    Phone,
+    Website,
+}
+
+/// The address a value links to: `mailto:`, `tel:` (digits and a leading `+`), or the site
+/// (`https://` added when no scheme is given; any other scheme is no link).
+pub(crate) fn link_href(kind: LinkKind, value: &str) -> Option<String> {
+    let value = value.trim();
+    match kind {
+        LinkKind::Email => crate::error::is_email(value).then(|| format!("mailto:{value}")),
+        LinkKind::Phone => {
+            let digits: String = value
+                .chars()
+                .enumerate()
+                .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+                .map(|(_, c)| c)
+                .collect();
+            (digits.chars().filter(char::is_ascii_digit).count() >= 3)
+                .then(|| format!("tel:{digits}"))
+        }
+        LinkKind::Website => {
+            let lower = value.to_ascii_lowercase();
+            if value.is_empty() || value.contains(char::is_whitespace) {
+                None
+            } else if lower.starts_with("https://") || lower.starts_with("http://") {
+                Some(value.to_string())
+            } else if lower.contains(':') {
+                None
+            } else {
+                Some(format!("https://{value}"))
+            }
+        }
+    }
+}
+
+/// A definition list row whose value is a link (e-mail, phone, website), skipped when empty.
+pub(crate) fn detail_link(f: &Frame, label: &'static str, value: &str, kind: LinkKind) -> Markup {
+    html! {
+        @if !value.is_empty() {
+            dt { (f.t(label)) }
+            dd {
+                @match link_href(kind, value) {
+                    Some(href) => a href=(href) rel=[matches!(kind, LinkKind::Website).then_some("noopener noreferrer")] { (value) },
+                    None => (value),
+                }
+            }
+        }
+    }
+}
+
 /// The tags box: comma-separated, with the tags in use suggested.
 pub(crate) fn tags_field(
     f: &Frame,
@@ -430,4 +484,32 @@ pub(crate) fn tags_field(
 /// An empty-state box.
 pub(crate) fn empty(text: &str) -> Markup {
     html! { p.empty { (text) } }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::{link_href, LinkKind};
+
+    #[test]
+    fn e_mail_phone_and_website_become_links_and_other_schemes_do_not() {
+        assert_eq!(
+            link_href(LinkKind::Email, "a@b.fi").as_deref(),
+            Some("mailto:a@b.fi")
+        );
+        assert_eq!(link_href(LinkKind::Email, "not mail"), None);
+        assert_eq!(
+            link_href(LinkKind::Phone, "+358 40 123-4567").as_deref(),
+            Some("tel:+358401234567")
+        );
+        assert_eq!(link_href(LinkKind::Phone, "ei ole"), None);
+        assert_eq!(
+            link_href(LinkKind::Website, "www.nokia.com").as_deref(),
+            Some("https://www.nokia.com")
+        );
+        assert_eq!(
+            link_href(LinkKind::Website, "http://esimerkki.fi/x").as_deref(),
+            Some("http://esimerkki.fi/x")
+        );
+        assert_eq!(link_href(LinkKind::Website, "javascript:alert(1)"), None);
+    }
 }

@@ -1,11 +1,23 @@
 //! Reading pages in tests: the values, errors, flash and log rows a page shows.
 #![allow(dead_code)]
 
-/// The value of one row of a card's details (`<dt>label</dt><dd>value</dd>`).
+/// The value of one row of a card's details (`<dt>label</dt><dd>value</dd>`), as text: an
+/// e-mail, phone or website link gives its text.
 pub fn detail(body: &str, label: &str) -> Option<String> {
     let marker = format!("<dt>{label}</dt><dd>");
     let at = body.find(&marker)? + marker.len();
-    Some(unescape(&body[at..at + body[at..].find("</dd>").unwrap()]))
+    let html = &body[at..at + body[at..].find("</dd>").unwrap()];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(ch),
+            _ => {}
+        }
+    }
+    Some(unescape(&text))
 }
 
 /// The (kind label, summary) of every event in a page's event list, newest first.
