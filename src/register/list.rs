@@ -18,9 +18,10 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
+pub use super::search::{search, Search};
 use crate::error::{Error, Result};
 use crate::http::form::{deep_offset_error, page_params, Form, DEEP_OFFSET};
-use crate::log::store::{fts_match, newest_matches, SEARCH_CAP};
+use crate::log::store::SEARCH_CAP;
 
 /// One column of a list's order.
 pub struct Key {
@@ -317,113 +318,6 @@ pub(crate) fn id_param(q: &Form, name: &str) -> Result<Option<i64>> {
         "" => Ok(None),
         v => v.parse().map(Some).map_err(|_| unknown_value(name)),
     }
-}
-
-/// A list's search, ready for the SQL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Search {
-    /// No search text: every row.
-    All,
-    /// Text without words: no row.
-    Nothing,
-    /// The FTS5 query; the ids of its newest `SEARCH_CAP` matches as a JSON array; and
-    /// whether it matches more than those.
-    Match {
-        query: String,
-        newest: String,
-        many: bool,
-    },
-}
-
-/// The search of a list's text (`log::store::fts_match`), with whether it matches many.
-pub fn search<R: Register>(conn: &Connection, q: &str) -> rusqlite::Result<Search> {
-    if q.trim().is_empty() {
-        return Ok(Search::All);
-    }
-    Ok(match fts_match(conn, R::FTS, q, true)? {
-        None => Search::Nothing,
-        Some(query) => {
-            let (newest, many) = recent_or_read(conn, R::FTS, &query)?;
-            Search::Match {
-                query,
-                newest,
-                many,
-            }
-        }
-    })
-}
-
-/// A search's newest matches as read at a state of the database.
-struct Recent {
-    /// The connection (its address) and its file.
-    conn: usize,
-    path: String,
-    fts: &'static str,
-    query: String,
-    /// `PRAGMA data_version` (changes by other connections) and `total_changes` (by this
-    /// one) when read: either moving means the matches may have changed.
-    state: (i64, u64),
-    newest: String,
-    many: bool,
-}
-
-thread_local! {
-    /// The last few searches read on this thread's connection (a server worker holds one).
-    /// The next page of a search, or the same search again, finds its matches here instead
-    /// of reading the postings of every word a prefix begins again (2–3 ms for a common name
-    /// in a big register). Any write, here or elsewhere, makes them stale.
-    static RECENT: std::cell::RefCell<Vec<Recent>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// How many searches each thread keeps (each at most `SEARCH_CAP` ids).
-const RECENT_SEARCHES: usize = 8;
-
-/// The JSON array of the newest `SEARCH_CAP` ids `query` matches in `fts`, and whether it
-/// matches more: from `RECENT` when the database has not changed since, else read.
-fn recent_or_read(
-    conn: &Connection,
-    fts: &'static str,
-    query: &str,
-) -> rusqlite::Result<(String, bool)> {
-    let path = conn.path().unwrap_or("").to_string();
-    let me = std::ptr::from_ref(conn) as usize;
-    let version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
-    let state = (version, conn.total_changes());
-    let hit = RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        let at = recent
-            .iter()
-            .position(|r| r.conn == me && r.fts == fts && r.query == query && r.path == path)?;
-        let entry = recent.remove(at);
-        let found = (entry.state == state).then(|| (entry.newest.clone(), entry.many));
-        if found.is_some() {
-            recent.push(entry);
-        }
-        found
-    });
-    if let Some(found) = hit {
-        return Ok(found);
-    }
-    let mut ids = newest_matches(conn, fts, query)?;
-    let many = ids.len() as i64 > SEARCH_CAP;
-    ids.truncate(SEARCH_CAP as usize);
-    let newest = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        if recent.len() >= RECENT_SEARCHES {
-            recent.remove(0);
-        }
-        recent.push(Recent {
-            conn: me,
-            path,
-            fts,
-            query: query.to_string(),
-            state,
-            newest: newest.clone(),
-            many,
-        });
-    });
-    Ok((newest, many))
 }
 
 /// Which table a list statement walks first.

@@ -6,6 +6,7 @@ pub(crate) mod form;
 pub mod list;
 pub(crate) mod merge;
 pub(crate) mod page;
+mod search;
 pub(crate) mod tags;
 
 use serde_json::json;
