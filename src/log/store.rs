@@ -414,7 +414,7 @@ pub fn search(
 /// Where a page of the log starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
-    /// The first events after skipping this many (bounded: see `http::form::DEEP_OFFSET`).
+    /// The first events after skipping this many (bounded: see `error::DEEP_OFFSET`).
     Offset(i64),
     /// The events older than this one (the next page).
     After(i64),
@@ -491,7 +491,7 @@ pub(crate) fn page(
     limit: i64,
     position: Position,
 ) -> crate::error::Result<EventPage> {
-    use crate::http::form::{deep_offset_error, DEEP_OFFSET};
+    use crate::error::{deep_offset_error, DEEP_OFFSET};
     let text = text.trim();
     let query = if text.is_empty() {
         None

@@ -20,8 +20,9 @@ use rusqlite::{Connection, Row, Transaction};
 
 use crate::auth::UserId;
 
+use crate::error::{deep_offset_error, DEEP_OFFSET};
 use crate::error::{Error, Result};
-use crate::http::form::{deep_offset_error, page_params, Form, DEEP_OFFSET};
+use crate::http::form::{page_params, Form};
 use crate::log::store::{fts_match, newest_matches, SEARCH_CAP};
 
 /// One column of a list's order.
