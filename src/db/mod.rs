@@ -11,8 +11,8 @@ mod migrations;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -213,15 +213,52 @@ pub(crate) fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The writers of this process, one at a time, in the order they come. SQLite allows one
-/// writer per database anyway; queueing here (a blocked thread is woken the moment the lock is
-/// free) replaces polling for SQLite's lock, which left writers sleeping while others went
-/// ahead: at a million customers a create waited seconds behind other creates.
-static WRITER: Mutex<()> = Mutex::new(());
+/// The writers of this process, one at a time. SQLite allows one writer per database anyway;
+/// queueing here (a waiting thread is woken the moment the writer before it is done) replaces
+/// polling for SQLite's lock, which left writers sleeping while others went ahead: at a
+/// million customers a create waited seconds behind other creates. A writer waits at most
+/// `BUSY_TIMEOUT`, as it would for SQLite's lock, and then fails as "database is busy".
+static WRITER: Mutex<bool> = Mutex::new(false);
+static WRITER_FREE: Condvar = Condvar::new();
 
 thread_local! {
     /// Whether this thread holds `WRITER` (a write inside a write must not wait for itself).
     static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This thread's turn to write; the next writer's when dropped.
+struct WriterTurn;
+
+impl WriterTurn {
+    fn wait() -> rusqlite::Result<WriterTurn> {
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        // A writer that panicked left nothing behind (its transaction rolled back): go on.
+        let mut busy = WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("database is busy: another write took too long".into()),
+                ));
+            }
+            busy = WRITER_FREE
+                .wait_timeout(busy, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *busy = true;
+        WRITING.with(|w| w.set(true));
+        Ok(WriterTurn)
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.set(false));
+        *WRITER.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        WRITER_FREE.notify_one();
+    }
 }
 
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
@@ -234,27 +271,15 @@ pub fn write<T, E>(
 where
     E: From<rusqlite::Error>,
 {
-    let _queued = if WRITING.with(Cell::get) {
+    let _turn = if WRITING.with(Cell::get) {
         None
     } else {
-        // A writer that panicked left nothing behind (its transaction rolled back): go on.
-        let guard = WRITER.lock().unwrap_or_else(|e| e.into_inner());
-        WRITING.with(|w| w.set(true));
-        Some(WriterTurn(guard))
+        Some(WriterTurn::wait()?)
     };
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
-}
-
-/// This thread's turn at `WRITER`; the next writer's when dropped.
-struct WriterTurn(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for WriterTurn {
-    fn drop(&mut self) {
-        WRITING.with(|w| w.set(false));
-    }
 }
 
 /// The schema version recorded in an open database.
@@ -333,6 +358,42 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn writers_on_many_connections_take_turns_and_all_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        drop(open(&path).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut conn = connect(&path).unwrap();
+                    for i in 0..20 {
+                        write(&mut conn, |tx| {
+                            tx.execute(
+                                "INSERT INTO settings(key, value) VALUES (?1, 'x')",
+                                [format!("k{t}-{i}")],
+                            )
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let conn = connect(&path).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM settings WHERE key LIKE 'k%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 160);
     }
 
     #[test]
