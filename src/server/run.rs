@@ -329,6 +329,10 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
 /// `backup_check_every` (and at start). Each reads the settings at its turn, so a change on the
 /// settings page counts from the next turn.
 fn register_jobs(jobs: &mut Jobs, config: &ServeConfig) {
+    jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
+        crate::log::store::merge_search_indexes(conn, 20)?;
+        Ok(())
+    });
     jobs.every(
         "jobs.session_cleanup",
         config.backup_check_every,
