@@ -144,6 +144,20 @@ pub(crate) fn is_email(text: &str) -> bool {
         && !text.contains(char::is_whitespace)
 }
 
+/// The deepest `offset` a list walks to. Paging by offset reads every row it skips, so past
+/// this a list longer than it refuses the offset (`deep_offset_error`) and pages by position
+/// instead (`after`, the `next_after` of the page before); a shorter list answers an empty
+/// page, as it always did.
+pub(crate) const DEEP_OFFSET: i64 = 10_000;
+
+/// The 400 for an offset past `DEEP_OFFSET` into a list longer than that; it names the cursor.
+pub(crate) fn deep_offset_error() -> Error {
+    Error::BadRequest(format!(
+        "`offset` goes at most {DEEP_OFFSET} rows deep into a list this long. Page on with `after` \
+         (the `next_after` of the previous page, or the pager's next link) instead."
+    ))
+}
+
 impl Error {
     /// A validation error on one field; the field's reason is also the overall message.
     pub(crate) fn field(field: &'static str, key: &'static str) -> Error {

@@ -32,7 +32,22 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "calendar feed tokens",
         sql: include_str!("migration_005_calendar.sql"),
     },
+    Migration {
+        description: "the search indexes merge in the background, not in the writes",
+        sql: SEARCH_MERGE,
+    },
 ];
+
+/// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).
+const SEARCH_MERGE: &str = "
+-- The search indexes merge their segments in the background (the server's job
+-- `jobs.search_index`, src/log/store.rs `merge_search_indexes`), not in the write that
+-- happens to complete a level of four: that made one create in a few dozen take tens of
+-- milliseconds. If the job falls behind, FTS5 still merges a level of 16 (crisismerge) itself.
+INSERT INTO customers_fts(customers_fts, rank) VALUES ('automerge', 0);
+INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('automerge', 0);
+INSERT INTO events_fts(events_fts, rank) VALUES ('automerge', 0);
+";
 
 /// Version 2: `customer_tags` and `contact_tags` hold copies of the sort columns.
 const TAG_SORT_COLUMNS: &str = "

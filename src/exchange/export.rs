@@ -21,7 +21,7 @@ use crate::register::list::{self, ListQuery, Register};
 
 /// Rows read per query. Each batch is its own short read, so writers are never held up for a
 /// whole export; each starts where the one before ended (by position), at the cost of a seek.
-pub(crate) const BATCH: i64 = 5000;
+pub(crate) const BATCH: i64 = 1000;
 
 /// Calls `each` for every row of the list query (its limit and position are ignored), every
 /// match of a search included.

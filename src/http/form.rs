@@ -79,20 +79,6 @@ pub(crate) const MAX_LIMIT: i64 = 500;
 /// last row a list answers an empty page.
 pub(crate) const MAX_OFFSET: i64 = 9_007_199_254_740_991;
 
-/// The deepest `offset` a list walks to. Paging by offset reads every row it skips, so past
-/// this a list longer than it refuses the offset (`deep_offset_error`) and pages by position
-/// instead (`after`, the `next_after` of the page before); a shorter list answers an empty
-/// page, as it always did.
-pub(crate) const DEEP_OFFSET: i64 = 10_000;
-
-/// The 400 for an offset past `DEEP_OFFSET` into a list longer than that; it names the cursor.
-pub(crate) fn deep_offset_error() -> Error {
-    Error::BadRequest(format!(
-        "`offset` goes at most {DEEP_OFFSET} rows deep into a list this long. Page on with `after` \
-         (the `next_after` of the previous page, or the pager's next link) instead."
-    ))
-}
-
 /// `limit` and `offset` for a list: `limit` 1 or more (default 50, a larger one than 500 is
 /// read as 500), `offset` 0 to [`MAX_OFFSET`]. Anything else is a 400.
 pub(crate) fn page_params(query: &Form) -> Result<(i64, i64)> {

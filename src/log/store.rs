@@ -290,6 +290,54 @@ pub(crate) fn newest_matches(
     .collect()
 }
 
+/// The full-text indexes, each with the segments FTS5 writes at every commit.
+const SEARCH_INDEXES: [&str; 3] = ["customers_fts", "contacts_fts", "events_fts"];
+
+/// Sets how many segments on a level make the search indexes merge by themselves: 0 (never;
+/// the server's job merges) but for bulk loads, which write big segments and merge best as
+/// they go.
+pub(crate) fn set_search_automerge(
+    conn: &rusqlite::Connection,
+    segments: u32,
+) -> rusqlite::Result<()> {
+    for fts in SEARCH_INDEXES {
+        conn.execute(
+            &format!("INSERT INTO {fts}({fts}, rank) VALUES ('automerge', ?1)"),
+            [segments],
+        )?;
+    }
+    Ok(())
+}
+
+/// Merges the search indexes' segments a little at a time, each step its own short write,
+/// until no level holds four (`usermerge`) or `steps` steps are done; returns how many did
+/// work. The indexes do not merge by themselves (`automerge` 0, see schema.sql): FTS5 would
+/// merge a level in the commit that happens to complete it, a few megabytes in one request.
+pub(crate) fn merge_search_indexes(
+    conn: &mut rusqlite::Connection,
+    steps: usize,
+) -> crate::error::Result<usize> {
+    let mut worked = 0;
+    for fts in SEARCH_INDEXES {
+        for _ in 0..steps {
+            let changed = crate::db::write(conn, |tx| {
+                let before = tx.total_changes();
+                tx.execute(
+                    &format!("INSERT INTO {fts}({fts}, rank) VALUES ('merge', 64)"),
+                    [],
+                )?;
+                // FTS5 counts a step that merged nothing as fewer than two changes.
+                Ok::<_, rusqlite::Error>(tx.total_changes() - before >= 2)
+            })?;
+            if !changed {
+                break;
+            }
+            worked += 1;
+        }
+    }
+    Ok(worked)
+}
+
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
     e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference";
 
@@ -346,7 +394,7 @@ pub fn search(
 /// Where a page of the log starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
-    /// The first events after skipping this many (bounded: see `http::form::DEEP_OFFSET`).
+    /// The first events after skipping this many (bounded: see `error::DEEP_OFFSET`).
     Offset(i64),
     /// The events older than this one (the next page).
     After(i64),
@@ -423,7 +471,7 @@ pub(crate) fn page(
     limit: i64,
     position: Position,
 ) -> crate::error::Result<EventPage> {
-    use crate::http::form::{deep_offset_error, DEEP_OFFSET};
+    use crate::error::{deep_offset_error, DEEP_OFFSET};
     let text = text.trim();
     let query = if text.is_empty() {
         None
@@ -677,6 +725,31 @@ mod tests {
                 assert!(back.newer && back.older);
             }
         }
+    }
+
+    #[test]
+    fn the_search_indexes_merge_in_steps_of_their_own() {
+        let (_dir, mut conn) = db();
+        for i in 0..12 {
+            crate::db::write(&mut conn, |tx| {
+                append(tx, &NewEvent::new(EventKind::Note, format!("Muistio {i}")))
+            })
+            .unwrap();
+        }
+        // Twelve commits, twelve segments: the writes merged none of them.
+        let segments = |conn: &rusqlite::Connection| -> i64 {
+            conn.query_row(
+                "SELECT count(DISTINCT segid) FROM events_fts_idx",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(segments(&conn), 12);
+        assert!(merge_search_indexes(&mut conn, 20).unwrap() > 0);
+        assert!(segments(&conn) < 4, "{}", segments(&conn));
+        assert_eq!(merge_search_indexes(&mut conn, 20).unwrap(), 0);
+        assert_eq!(search(&conn, "muistio", 50, 0).unwrap().len(), 12);
     }
 
     #[test]

@@ -19,8 +19,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
 pub use super::search::{search, Search};
-use crate::error::{Error, Result};
-use crate::http::form::{deep_offset_error, page_params, Form, DEEP_OFFSET};
+use crate::error::{deep_offset_error, Error, Result, DEEP_OFFSET};
+use crate::http::form::{page_params, Form};
 use crate::log::store::SEARCH_CAP;
 
 /// One column of a list's order.

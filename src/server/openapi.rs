@@ -3,7 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::http::form::{DEEP_OFFSET, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::error::DEEP_OFFSET;
+use crate::http::form::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 use crate::log::store::SEARCH_CAP;
 
 fn error_response(description: &str) -> Value {

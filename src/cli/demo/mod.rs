@@ -114,9 +114,13 @@ pub(crate) fn generate(
         return Ok(Stats::default());
     }
     conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")?;
+    // The search indexes merge as the chunks go in (the server leaves it to its job).
+    crate::log::store::set_search_automerge(conn, 4)?;
     let result = load(conn, n, seed, until, bar);
     // Back to the settings every connection runs with (db::configure), success or not.
-    let restored = conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA cache_size = -2000;");
+    let restored = conn
+        .execute_batch("PRAGMA synchronous = FULL; PRAGMA cache_size = -2000;")
+        .and_then(|_| crate::log::store::set_search_automerge(conn, 0));
     let stats = result?;
     restored?;
     Ok(stats)
