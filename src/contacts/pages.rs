@@ -18,8 +18,8 @@ use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
-    confirm_box, look_alike_warning, save_checking, Editable, FormPage, LookAlike, Outcome,
-    Taggable,
+    confirm_box, form_target, look_alike_warning, save_checking, Editable, FormPage, LookAlike,
+    Outcome, Taggable,
 };
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
@@ -215,18 +215,13 @@ impl Editable for Contacts {
             (tags_field(f, values.get("tags"), errors, &all_tags))
             (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
         };
-        let (title, action, cancel) = match existing {
-            Some(p) => (
-                format!("{}: {}", f.t("contacts.edit"), p.full_name()),
-                format!("/contacts/{}/edit", p.id.0),
-                format!("/contacts/{}", p.id.0),
-            ),
-            None => (
-                f.t("contacts.add").to_string(),
-                "/contacts/new".to_string(),
-                "/contacts".to_string(),
-            ),
-        };
+        let name = existing.map(|p| (p.id.0, p.full_name()));
+        let (title, action, cancel) = form_target::<Contacts>(
+            f,
+            name.as_ref().map(|(id, n)| (*id, n.as_str())),
+            "contacts.add",
+            "contacts.edit",
+        );
         let page = FormPage {
             title,
             action,

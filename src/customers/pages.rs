@@ -14,7 +14,7 @@ use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
-use crate::register::form::{Editable, FormPage, LookAlike, Taggable};
+use crate::register::form::{form_target, Editable, FormPage, LookAlike, Taggable};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -289,25 +289,20 @@ pub(crate) fn form_with(
             .join(", "),
         })
         .collect();
-    let page = match existing {
-        Some(c) => FormPage {
-            title: format!("{}: {}", f.t("customers.edit"), c.name),
-            action: format!("/customers/{}/edit", c.id.0),
-            cancel: format!("/customers/{}", c.id.0),
-            error,
-            warning: "duplicates.warning",
-            alikes,
-            fields,
-        },
-        None => FormPage {
-            title: f.t("customers.add").to_string(),
-            action: "/customers/new".to_string(),
-            cancel: "/customers".to_string(),
-            error,
-            warning: "duplicates.warning",
-            alikes,
-            fields,
-        },
+    let (title, action, cancel) = form_target::<Customers>(
+        f,
+        existing.map(|c| (c.id.0, c.name.as_str())),
+        "customers.add",
+        "customers.edit",
+    );
+    let page = FormPage {
+        title,
+        action,
+        cancel,
+        error,
+        warning: "duplicates.warning",
+        alikes,
+        fields,
     };
     Ok(register::form::form_page(f, page))
 }

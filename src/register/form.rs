@@ -5,6 +5,7 @@
 use maud::{html, Markup};
 use rusqlite::{Connection, Transaction};
 
+use super::list::Register;
 use crate::auth::UserId;
 use crate::db;
 use crate::error::{Error, Result};
@@ -109,6 +110,34 @@ pub(crate) fn confirm_box(f: &Frame, alikes: &[LookAlike]) -> Markup {
                 label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
             }
         }
+    }
+}
+
+/// The title, form action and cancel link of a register's add page (`existing` none) or of the
+/// edit page of record `(id, name)`; `add` and `edit` are the titles' i18n keys (a name, when
+/// there is one, follows the edit title).
+pub(crate) fn form_target<R: Register>(
+    f: &Frame,
+    existing: Option<(i64, &str)>,
+    add: &'static str,
+    edit: &'static str,
+) -> (String, String, String) {
+    let path = R::PATH;
+    match existing {
+        Some((id, name)) => (
+            if name.is_empty() {
+                f.t(edit).to_string()
+            } else {
+                format!("{}: {name}", f.t(edit))
+            },
+            format!("{path}/{id}/edit"),
+            format!("{path}/{id}"),
+        ),
+        None => (
+            f.t(add).to_string(),
+            format!("{path}/new"),
+            path.to_string(),
+        ),
     }
 }
 

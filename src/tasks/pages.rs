@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp, TabView};
 use crate::i18n::Lang;
-use crate::register::form::{Editable, FormPage};
+use crate::register::form::{form_target, Editable, FormPage};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, list};
 use crate::views::{self, csrf_input, detail, layout, select, textarea, Field, Frame, Section};
@@ -380,18 +380,8 @@ impl Editable for Tasks {
             }
             (Field::text("remind_days_before", "tasks.remind_days_before", values.get("remind_days_before")).kind("number").hint("tasks.remind_days_before_hint").render(f, errors))
         };
-        let (title, action, cancel) = match existing {
-            Some(t) => (
-                f.t("tasks.edit").to_string(),
-                format!("/tasks/{}/edit", t.id),
-                format!("/tasks/{}", t.id),
-            ),
-            None => (
-                f.t("tasks.add").to_string(),
-                "/tasks/new".into(),
-                "/tasks".into(),
-            ),
-        };
+        let (title, action, cancel) =
+            form_target::<Tasks>(f, existing.map(|t| (t.id, "")), "tasks.add", "tasks.edit");
         let page = FormPage {
             title,
             action,
