@@ -18,8 +18,8 @@ use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
-    confirm_box, form_target, look_alike_warning, save_checking, Editable, FormPage, LookAlike,
-    Outcome, Taggable,
+    confirm_box, delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage,
+    LookAlike, Outcome, Taggable,
 };
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
@@ -424,18 +424,15 @@ pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
-    let body = html! {
-        div.narrow {
-            h1 { (f.t("contacts.delete")) ": " (p.full_name()) }
-            p { (f.t("contacts.delete_explain")) }
-            form method="post" action=(format!("/contacts/{id}/delete")) {
-                (csrf_input(f))
-                button.danger type="submit" { (f.t("contacts.delete_confirm")) }
-                " " a href=(format!("/contacts/{id}")) { (f.t("form.cancel")) }
-            }
-        }
-    };
-    Ok(Resp::html(layout(f, f.t("contacts.delete"), body)))
+    let keys = ("contacts.delete", "contacts.delete_confirm");
+    let explain = Some(f.t("contacts.delete_explain").to_string());
+    Ok(delete_page::<Contacts>(
+        f,
+        id,
+        &p.full_name(),
+        keys,
+        explain,
+    ))
 }
 
 pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {

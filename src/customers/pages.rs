@@ -14,7 +14,7 @@ use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
-use crate::register::form::{form_target, Editable, FormPage, LookAlike, Taggable};
+use crate::register::form::{delete_page, form_target, Editable, FormPage, LookAlike, Taggable};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -419,18 +419,20 @@ pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let people = store::contact_count(ctx.conn, c.id)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
-    let body = html! {
-        div.narrow {
-            h1 { (f.t("customers.delete")) ": " (c.name) }
-            p { (f.lang.tf(match people { 0 => "customers.delete_explain_none", 1 => "customers.delete_explain_one", _ => "customers.delete_explain_many" }, &[("contacts", &people.to_string())])) }
-            form method="post" action=(format!("/customers/{id}/delete")) {
-                (csrf_input(f))
-                button.danger type="submit" { (f.t("customers.delete_confirm")) }
-                " " a href=(format!("/customers/{id}")) { (f.t("form.cancel")) }
-            }
-        }
+    let key = match people {
+        0 => "customers.delete_explain_none",
+        1 => "customers.delete_explain_one",
+        _ => "customers.delete_explain_many",
     };
-    Ok(Resp::html(layout(f, f.t("customers.delete"), body)))
+    let explain = f.lang.tf(key, &[("contacts", &people.to_string())]);
+    let keys = ("customers.delete", "customers.delete_confirm");
+    Ok(delete_page::<Customers>(
+        f,
+        id,
+        &c.name,
+        keys,
+        Some(explain),
+    ))
 }
 
 pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {

@@ -141,6 +141,30 @@ pub(crate) fn form_target<R: Register>(
     }
 }
 
+/// The page that asks before record `id` (named `name`) under `R::PATH` is deleted; `title` and
+/// `confirm` are the i18n keys of its heading and button, `explain` what the deletion takes.
+pub(crate) fn delete_page<R: Register>(
+    f: &Frame,
+    id: i64,
+    name: &str,
+    (title, confirm): (&'static str, &'static str),
+    explain: Option<String>,
+) -> Resp {
+    let path = R::PATH;
+    let body = html! {
+        div.narrow {
+            h1 { (f.t(title)) ": " (name) }
+            @if let Some(explain) = explain { p { (explain) } }
+            form method="post" action=(format!("{path}/{id}/delete")) {
+                (csrf_input(f))
+                button.danger type="submit" { (f.t(confirm)) }
+                " " a href=(format!("{path}/{id}")) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Resp::html(layout(f, f.t(title), body))
+}
+
 /// An add or edit form page; the register hands in its fields.
 pub(crate) struct FormPage<'a> {
     pub title: String,

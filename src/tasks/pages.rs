@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp, TabView};
 use crate::i18n::Lang;
-use crate::register::form::{form_target, Editable, FormPage};
+use crate::register::form::{delete_page, form_target, Editable, FormPage};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, list};
 use crate::views::{self, csrf_input, detail, layout, select, textarea, Field, Frame, Section};
@@ -476,17 +476,9 @@ pub(crate) fn delete_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let t = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
     let frame = ctx.frame(Section::Tasks);
     let f = &frame;
-    let body = html! {
-        div.narrow {
-            h1 { (f.t("tasks.delete")) ": " (t.description.lines().next().unwrap_or("")) }
-            form method="post" action=(format!("/tasks/{id}/delete")) {
-                (csrf_input(f))
-                button.danger type="submit" { (f.t("tasks.delete_confirm")) }
-                " " a href=(format!("/tasks/{id}")) { (f.t("form.cancel")) }
-            }
-        }
-    };
-    Ok(Resp::html(layout(f, f.t("tasks.delete"), body)))
+    let name = t.description.lines().next().unwrap_or("");
+    let keys = ("tasks.delete", "tasks.delete_confirm");
+    Ok(delete_page::<Tasks>(f, id, name, keys, None))
 }
 
 pub(crate) fn delete(ctx: &mut Ctx, id: i64) -> Result<Resp> {
