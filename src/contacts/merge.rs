@@ -106,30 +106,14 @@ pub(crate) fn merge(
 }
 
 pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 50)?
-        .into_iter()
-        .map(|group| {
-            group
-                .into_iter()
-                .map(|p| Candidate {
-                    id: p.id.0,
-                    name: p.full_name(),
-                    details: format!("{} {}", p.email, p.phone),
-                })
-                .collect()
-        })
-        .collect();
-    let frame = ctx.frame(Section::Contacts);
-    let f = &frame;
-    let body = html! {
-        h1 { (f.t("duplicates.contacts_title")) }
-        (merge::duplicate_groups(f, "/contacts", &groups))
+    let groups = duplicate_groups(ctx.conn, 50)?;
+    let page = (Section::Contacts, "/contacts", "duplicates.contacts_title");
+    let candidate = |p: Contact| Candidate {
+        id: p.id.0,
+        name: p.full_name(),
+        details: format!("{} {}", p.email, p.phone),
     };
-    Ok(Resp::html(layout(
-        f,
-        f.t("duplicates.contacts_title"),
-        body,
-    )))
+    merge::duplicates_page(ctx, page, groups, candidate, |_| html! {})
 }
 
 pub(crate) fn merge_form(ctx: &mut Ctx) -> Result<Resp> {

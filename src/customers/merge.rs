@@ -14,7 +14,7 @@ use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind};
 use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
-use crate::views::{layout, Section};
+use crate::views::{layout, Frame, Section};
 
 /// Groups of customers that share a folded name or an e-mail address, at most `limit` groups
 /// of each, at most `GROUP_SIZE` customers a group. The keys come from `customer_duplicates`, which the
@@ -129,46 +129,39 @@ pub(crate) fn merge(
 }
 
 pub(crate) fn duplicates_page(ctx: &mut Ctx) -> Result<Resp> {
-    let groups: Vec<Vec<Candidate>> = duplicate_groups(ctx.conn, 50)?
-        .into_iter()
-        .map(|group| {
-            group
-                .into_iter()
-                .map(|c| Candidate {
-                    id: c.id.0,
-                    details: [
-                        c.number.as_str(),
-                        c.business_id.as_deref().unwrap_or(""),
-                        &c.email,
-                        &c.city,
-                    ]
-                    .join(" "),
-                    name: c.name,
-                })
-                .collect()
-        })
-        .collect();
-    let frame = ctx.frame(Section::Customers);
-    let f = &frame;
-    let body = html! {
-        h1 { (f.t("duplicates.customers_title")) }
-        (merge::duplicate_groups(f, "/customers", &groups))
-        @if f.is_admin() {
-            h2 { (f.t("merge.any_two")) }
-            form.inline method="get" action="/customers/merge" {
-                label for="merge-a" { (f.t("merge.number_a")) }
-                input #merge-a type="text" name="a_number" size="10";
-                label for="merge-b" { (f.t("merge.number_b")) }
-                input #merge-b type="text" name="b_number" size="10";
-                button type="submit" { (f.t("merge.compare")) }
+    let groups = duplicate_groups(ctx.conn, 50)?;
+    let page = (
+        Section::Customers,
+        "/customers",
+        "duplicates.customers_title",
+    );
+    let candidate = |c: Customer| Candidate {
+        id: c.id.0,
+        details: [
+            c.number.as_str(),
+            c.business_id.as_deref().unwrap_or(""),
+            &c.email,
+            &c.city,
+        ]
+        .join(" "),
+        name: c.name,
+    };
+    // Administrators may also compare any two, by their numbers.
+    let any_two = |f: &Frame| {
+        html! {
+            @if f.is_admin() {
+                h2 { (f.t("merge.any_two")) }
+                form.inline method="get" action="/customers/merge" {
+                    label for="merge-a" { (f.t("merge.number_a")) }
+                    input #merge-a type="text" name="a_number" size="10";
+                    label for="merge-b" { (f.t("merge.number_b")) }
+                    input #merge-b type="text" name="b_number" size="10";
+                    button type="submit" { (f.t("merge.compare")) }
+                }
             }
         }
     };
-    Ok(Resp::html(layout(
-        f,
-        f.t("duplicates.customers_title"),
-        body,
-    )))
+    merge::duplicates_page(ctx, page, groups, candidate, any_two)
 }
 
 /// The two customers to merge, by `a`/`b` ids or `a_number`/`b_number` customer numbers.

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{self, EventKind, NewEvent};
-use crate::views::{self, csrf_input, Frame};
+use crate::views::{self, csrf_input, layout, Frame, Section};
 
 /// The most records a duplicate group shows (the first by id); the finder lists the keys
 /// that more than one record has, which the registers keep as records change.
@@ -47,6 +47,29 @@ pub(crate) fn duplicate_groups(f: &Frame, path: &str, groups: &[Vec<Candidate>])
             }
         }
     }
+}
+
+/// The page of likely duplicates under `path`: `groups` of records, each told by `candidate`,
+/// and below them what `more` adds (customers' "merge any two").
+pub(crate) fn duplicates_page<T>(
+    ctx: &mut Ctx,
+    (section, path, title): (Section, &str, &'static str),
+    groups: Vec<Vec<T>>,
+    candidate: impl Fn(T) -> Candidate,
+    more: impl FnOnce(&Frame) -> Markup,
+) -> Result<Resp> {
+    let groups: Vec<Vec<Candidate>> = groups
+        .into_iter()
+        .map(|group| group.into_iter().map(&candidate).collect())
+        .collect();
+    let frame = ctx.frame(section);
+    let f = &frame;
+    let body = html! {
+        h1 { (f.t(title)) }
+        (duplicate_groups(f, path, &groups))
+        (more(f))
+    };
+    Ok(Resp::html(layout(f, f.t(title), body)))
 }
 
 /// The two records side by side, `rows` of (label key, left value, right value), and the
