@@ -330,7 +330,7 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
 /// settings page counts from the next turn.
 fn register_jobs(jobs: &mut Jobs, config: &ServeConfig) {
     jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
-        crate::log::store::merge_search_indexes(conn, 20)?;
+        crate::log::store::merge_search_indexes(conn, 10)?;
         Ok(())
     });
     jobs.every(
