@@ -309,31 +309,34 @@ pub(crate) fn set_search_automerge(
     Ok(())
 }
 
-/// Merges the search indexes' segments a little at a time, each step its own short write,
-/// until no level holds four (`usermerge`) or `steps` steps are done; returns how many did
-/// work. The indexes do not merge by themselves (`automerge` 0, see schema.sql): FTS5 would
-/// merge a level in the commit that happens to complete it, a few megabytes in one request.
+/// Merges the search indexes' segments a little at a time until no level holds four
+/// (`usermerge`) or `rounds` rounds are done, each round one short write that merges up to 64
+/// pages of each index; returns how many rounds did work. The indexes do not merge by
+/// themselves (`automerge` 0, see schema.sql): FTS5 would merge a level in the commit that
+/// happens to complete it, a few megabytes in one request.
 pub(crate) fn merge_search_indexes(
     conn: &mut rusqlite::Connection,
-    steps: usize,
+    rounds: usize,
 ) -> crate::error::Result<usize> {
     let mut worked = 0;
-    for fts in SEARCH_INDEXES {
-        for _ in 0..steps {
-            let changed = crate::db::write(conn, |tx| {
+    for _ in 0..rounds {
+        let changed = crate::db::write(conn, |tx| {
+            let mut changed = false;
+            for fts in SEARCH_INDEXES {
                 let before = tx.total_changes();
                 tx.execute(
                     &format!("INSERT INTO {fts}({fts}, rank) VALUES ('merge', 64)"),
                     [],
                 )?;
                 // FTS5 counts a step that merged nothing as fewer than two changes.
-                Ok::<_, rusqlite::Error>(tx.total_changes() - before >= 2)
-            })?;
-            if !changed {
-                break;
+                changed |= tx.total_changes() - before >= 2;
             }
-            worked += 1;
+            Ok::<_, rusqlite::Error>(changed)
+        })?;
+        if !changed {
+            break;
         }
+        worked += 1;
     }
     Ok(worked)
 }

@@ -361,7 +361,7 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
 fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Checkpointer>) {
     let uploads = crate::exchange::uploads::dir(&config.db_path);
     jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
-        crate::log::store::merge_search_indexes(conn, 20)?;
+        crate::log::store::merge_search_indexes(conn, 10)?;
         Ok(())
     });
     jobs.after_each_turn(move |conn| {
