@@ -51,4 +51,14 @@ impl ServeConfig {
             test_routes: false,
         }
     }
+
+    /// Where uploads wait while a request reads them: `uploads/` beside the database, on the
+    /// same disk as the file they end up in.
+    pub(crate) fn spool_dir(&self) -> PathBuf {
+        self.db_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("uploads")
+    }
 }

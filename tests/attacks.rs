@@ -242,7 +242,12 @@ fn a_form_or_json_body_over_a_mebibyte_is_refused_without_being_held_in_memory()
     }
     // The import page, which takes files, still takes more than that.
     assert_eq!(
-        minicrm::server::body_limit("/settings/import", 26 << 20),
+        minicrm::server::body_limit(
+            minicrm::http::Method::Post,
+            "/settings/import",
+            "multipart/form-data; boundary=x",
+            26 << 20
+        ),
         26 << 20
     );
 }

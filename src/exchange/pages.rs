@@ -20,8 +20,8 @@ use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{Error, Result};
-use crate::http::csrf;
 use crate::http::form::Form;
+use crate::http::{csrf, multipart};
 use crate::http::{Ctx, Resp};
 use crate::i18n::Lang;
 use crate::views::{csrf_input, layout, Frame, Section};
@@ -180,43 +180,6 @@ pub(crate) fn import_form(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(upload_view(&frame, kind, None)))
 }
 
-/// A posted multipart form: its text fields and its file, if one was chosen.
-struct Upload {
-    form: Form,
-    file: Option<(String, Vec<u8>)>,
-}
-
-/// Reads a `multipart/form-data` body with multer (under `pollster`: tiny_http's reader is not
-/// async, so the whole body, already bounded by the server's limit, is one chunk).
-fn read_multipart(content_type: &str, body: Vec<u8>) -> std::result::Result<Upload, multer::Error> {
-    let boundary = multer::parse_boundary(content_type)?;
-    let stream = futures_util::stream::once(async move {
-        Ok::<bytes::Bytes, std::io::Error>(bytes::Bytes::from(body))
-    });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    pollster::block_on(async move {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut file = None;
-        while let Some(field) = multipart.next_field().await? {
-            let name = field.name().unwrap_or("").to_string();
-            let file_name = field.file_name().map(str::to_string);
-            let data = field.bytes().await?;
-            match file_name {
-                Some(file_name) if name == "file" => {
-                    if !data.is_empty() {
-                        file = Some((file_name, data.to_vec()));
-                    }
-                }
-                _ => pairs.push((name, String::from_utf8_lossy(&data).into_owned())),
-            }
-        }
-        Ok(Upload {
-            form: Form::from_pairs(pairs),
-            file,
-        })
-    })
-}
-
 /// Everything the preview needs between the steps.
 struct State {
     kind: Kind,
@@ -244,19 +207,20 @@ fn chosen_mapping(kind: Kind, form: &Form, table: &Table) -> Mapping {
 /// `POST /settings/import` (multipart: the file, the kind, the mapping, dry run or import).
 pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
-    let content_type = ctx.header("content-type").unwrap_or("").to_string();
-    let upload = if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
-        let body = std::mem::take(&mut ctx.body);
-        match read_multipart(&content_type, body) {
-            Ok(upload) => {
+    // A file comes as multipart, streamed to a temporary file; the later steps post a plain
+    // form naming the kept upload (its CSRF token checked by the server like any form's).
+    let (form, file) = if ctx.body_stream.is_some() {
+        let limits = multipart::Limits {
+            file_size: ctx.app.config.max_body,
+            files: 1,
+        };
+        match ctx.multipart(limits) {
+            Ok(mut upload) => {
                 csrf::check_csrf(ctx, &Form::from_pairs([("csrf", upload.form.get("csrf"))]))?;
-                upload
+                (upload.form, upload.files.pop())
             }
-            Err(e) => {
-                log::info!("import: unreadable multipart body: {e}");
+            Err(Error::BadRequest(e)) => {
+                log::info!("import: {e}");
                 return Ok(upload_error(
                     ctx,
                     Kind::Customers,
@@ -264,20 +228,23 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                     400,
                 ));
             }
+            Err(e) => return Err(e),
         }
     } else {
-        csrf::check_csrf(ctx, &form)?;
-        Upload { form, file: None }
+        (form, None)
     };
-    let form = upload.form;
     let kind = Kind::parse(form.get("kind")).unwrap_or(Kind::Customers);
     // The import page is for a logged-in administrator: there is always a session.
     let session =
         uploads::session_key(&ctx.session.as_ref().ok_or(Error::Unauthorized)?.token_hash);
     let dir = uploads::dir(&ctx.app.config.db_path);
-    let fresh = upload.file.is_some();
-    let (token, file_name, bytes) = match upload.file {
-        Some((file_name, bytes)) => (None, file_name, bytes),
+    let fresh = file.is_some();
+    let (token, file_name, bytes) = match file {
+        Some(mut file) => {
+            let mut bytes = Vec::with_capacity(file.size as usize);
+            std::io::Read::read_to_end(&mut file.file, &mut bytes)?;
+            (None, file.name, bytes)
+        }
         None if !form.get("upload").is_empty() => {
             let token = form.get("upload").to_string();
             match uploads::load(&dir, &session, &token)? {
@@ -772,22 +739,5 @@ mod tests {
         assert!(customer_query(&Form::parse(b"owner_id=x").unwrap()).is_err());
         let q = contact_query(&Form::parse(b"customer_id=5").unwrap()).unwrap();
         assert_eq!(q.filter.customer_id, Some(5));
-    }
-
-    #[test]
-    fn multipart_bodies_give_fields_and_the_file() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nnimi\r\nA\r\n--XyZ--\r\n";
-        let upload = read_multipart(
-            "multipart/form-data; boundary=XyZ",
-            body.as_bytes().to_vec(),
-        )
-        .unwrap();
-        assert_eq!(upload.form.get("csrf"), "abc");
-        let (name, bytes) = upload.file.unwrap();
-        assert_eq!(
-            (name.as_str(), bytes.as_slice()),
-            ("a.csv", b"nimi\r\nA".as_slice())
-        );
-        assert!(read_multipart("multipart/form-data; boundary=XyZ", b"garbage".to_vec()).is_err());
     }
 }

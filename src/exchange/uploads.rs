@@ -33,11 +33,7 @@ pub(crate) fn session_key(token_hash: &[u8]) -> String {
         .chain_update(b"minicrm upload\0")
         .chain_update(token_hash)
         .finalize();
-    hex(&digest[..16])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hex(&digest[..16])
 }
 
 /// Whether `token` has the shape [`save`] gives (so it never names a path of its own).

@@ -5,6 +5,7 @@
 pub(crate) mod csrf;
 pub(crate) mod errors;
 pub mod form;
+pub(crate) mod multipart;
 pub(crate) mod request;
 pub(crate) mod response;
 

@@ -1,9 +1,12 @@
 //! The request context handed to every handler: the request itself, the database connection of
 //! the worker, and who is asking in which language.
 
+use std::io::Read;
+
 use rusqlite::Connection;
 
 use super::form::Form;
+use super::multipart;
 use super::App;
 use crate::auth::{Session, User};
 use crate::error::{Error, Result};
@@ -54,6 +57,9 @@ pub(crate) struct Ctx<'a> {
     pub query: Form,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body of an upload route (`server::streams_body`), left unread for the handler to
+    /// stream: in memory when small, else in an unlinked temporary file. `body` is then empty.
+    pub body_stream: Option<Box<dyn Read + Send>>,
     pub ip: String,
     pub lang: Lang,
     pub settings: Settings,
@@ -85,6 +91,7 @@ impl<'a> Ctx<'a> {
             query: Form::parse(query.as_bytes()).unwrap_or_default(),
             headers,
             body,
+            body_stream: None,
             ip,
             lang: Lang::default(),
             settings: Settings::default(),
@@ -165,6 +172,28 @@ impl<'a> Ctx<'a> {
             return Err(Error::UnsupportedMediaType);
         }
         Form::parse(&self.body)
+    }
+
+    /// The body as a `multipart/form-data` upload, files streamed to temporary files; another
+    /// content type is a 415. The body is taken: this reads it once.
+    pub(crate) fn multipart(&mut self, limits: multipart::Limits) -> Result<multipart::Upload> {
+        let boundary = multipart::boundary(self.header("content-type").unwrap_or(""))
+            .ok_or(Error::UnsupportedMediaType)?;
+        let body = self.take_body();
+        Ok(multipart::read(
+            &boundary,
+            body,
+            limits,
+            &self.app.config.spool_dir(),
+        )?)
+    }
+
+    /// The whole body as a reader (an upload route's stream, else the bytes read).
+    pub(crate) fn take_body(&mut self) -> Box<dyn Read + Send> {
+        match self.body_stream.take() {
+            Some(stream) => stream,
+            None => Box::new(std::io::Cursor::new(std::mem::take(&mut self.body))),
+        }
     }
 
     /// The body as JSON; another content type is a 415, broken JSON a 400.

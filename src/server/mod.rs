@@ -128,17 +128,31 @@ fn guard(ctx: &Ctx, route: &Route) -> Result<()> {
     route.access.check(ctx.user.as_ref())
 }
 
-/// Pages that take a file upload (`multipart/form-data`). Their handlers parse the body and
-/// check its CSRF token themselves; the route table gives them an empty form.
-const MULTIPART_PAGES: &[&str] = &["/settings/import"];
-
 /// The largest body of a request that uploads no file: forms and JSON are small, and a worker
 /// reads them into memory, so a huge one is refused (413) rather than held.
 const FORM_BODY_LIMIT: u64 = 1024 * 1024;
 
-/// The body limit of a request to `path`: the configured one for uploads, else the form limit.
-pub fn body_limit(path: &str, configured: u64) -> u64 {
-    if MULTIPART_PAGES.contains(&path) {
+/// Whether `method path` is an upload route, whose body the handler streams.
+pub fn takes_upload(method: Method, path: &str) -> bool {
+    let found = match path.strip_prefix("/api/v1") {
+        Some(rest) => routes::find(api::API, method, rest),
+        None => routes::find(pages::PAGES, method, path),
+    };
+    matches!(found, Found::Route(route, _) if route.upload)
+}
+
+/// Whether a request's body is left for its handler to stream: an upload route's, unless it
+/// is a plain form or JSON (the import page's later steps post a form without the file).
+pub fn streams_body(method: Method, path: &str, content_type: &str) -> bool {
+    let small = ["application/x-www-form-urlencoded", "application/json"]
+        .iter()
+        .any(|t| content_type.to_ascii_lowercase().starts_with(t));
+    !small && takes_upload(method, path)
+}
+
+/// The body limit of a request: the configured one for uploads, else the form limit.
+pub fn body_limit(method: Method, path: &str, content_type: &str, configured: u64) -> u64 {
+    if streams_body(method, path, content_type) {
         configured
     } else {
         configured.min(FORM_BODY_LIMIT)
@@ -147,10 +161,7 @@ pub fn body_limit(path: &str, configured: u64) -> u64 {
 
 /// Reads a posted form and checks its CSRF token; every page write passes here.
 fn read_form(ctx: &Ctx) -> Result<Form> {
-    let multipart = ctx
-        .header("content-type")
-        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if multipart && MULTIPART_PAGES.contains(&ctx.path.as_str()) {
+    if ctx.body_stream.is_some() {
         return Ok(Form::default());
     }
     let form = ctx.form()?;

@@ -2,7 +2,7 @@
 //! paths come before the patterns that would also match them (`/customers/new` before
 //! `/customers/{id}`).
 
-use super::routes::{route, Access::*, Route};
+use super::routes::{route, upload, Access::*, Route};
 use crate::contacts::list::Contacts;
 use crate::customers::list::Customers;
 use crate::http::Method::{Get, Post};
@@ -91,7 +91,7 @@ pub static PAGES: &[Route] = &[
     route(Post, "/settings/task-groups/{id}/delete", Admin, |c, p, _| tasks::pages::delete_group(c, p.id(0)?)),
     route(Get, "/settings/logins", Admin, |c, _, _| users::pages::login_history(c)),
     route(Get, "/settings/import", Admin, |c, _, _| exchange::pages::import_form(c)),
-    route(Post, "/settings/import", Admin, |c, _, f| exchange::pages::import_submit(c, f)),
+    upload(Post, "/settings/import", Admin, |c, _, f| exchange::pages::import_submit(c, f)),
     route(Get, "/settings/backups", Admin, |c, _, _| admin::pages::backups(c)),
     route(Get, "/settings/backups/download", Admin, |c, _, _| admin::pages::download_fresh(c)),
     route(Get, "/settings/backups/file/{name}", Admin, |c, p, _| admin::pages::download_file(c, p.text(0))),

@@ -67,6 +67,10 @@ pub struct Route {
     pub pattern: &'static str,
     pub access: Access,
     pub(crate) handler: Handler,
+    /// Takes a file upload: the body is left unread, up to the configured upload limit, for
+    /// the handler to stream (`Ctx::multipart`); a page route's CSRF token is in it and the
+    /// handler checks it. Other routes' bodies are small and read whole before the handler.
+    pub upload: bool,
 }
 
 /// A route of a table; `const` so the tables are plain statics.
@@ -81,6 +85,20 @@ pub(crate) const fn route(
         pattern,
         access,
         handler,
+        upload: false,
+    }
+}
+
+/// A route that takes a file upload (see [`Route::upload`]).
+pub(crate) const fn upload(
+    method: Method,
+    pattern: &'static str,
+    access: Access,
+    handler: Handler,
+) -> Route {
+    Route {
+        upload: true,
+        ..route(method, pattern, access, handler)
     }
 }
 

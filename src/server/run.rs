@@ -201,8 +201,16 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
 
-    let limit = super::body_limit(&path, app.config.max_body);
-    let body = match read_body(&mut request, &app.config, limit) {
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map_or("", |(_, v)| v.as_str());
+    let upload = super::streams_body(method, &path, content_type);
+    let limit = super::body_limit(method, &path, content_type, app.config.max_body);
+    let body = match check_body(&request, limit).and_then(|()| match upload {
+        true => Ok(RequestBody::Stream(request.take_body_reader())),
+        false => read_body(&mut request, &app.config, limit).map(RequestBody::Bytes),
+    }) {
         Ok(body) => body,
         Err(err) => {
             let resp = bare_error(&path, &headers, &err);
@@ -219,7 +227,14 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         }
     };
 
-    let mut ctx = Ctx::new(app, conn, method, &url, headers, body, ip);
+    let mut ctx = match body {
+        RequestBody::Bytes(bytes) => Ctx::new(app, conn, method, &url, headers, bytes, ip),
+        RequestBody::Stream(stream) => {
+            let mut ctx = Ctx::new(app, conn, method, &url, headers, Vec::new(), ip);
+            ctx.body_stream = Some(stream);
+            ctx
+        }
+    };
     let resp = match catch_unwind(AssertUnwindSafe(|| super::handle(&mut ctx))) {
         Ok(resp) => resp,
         Err(panic) => {
@@ -241,23 +256,35 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
     send(request, resp);
 }
 
-/// Reads the request body: refused before reading when `Content-Length` is over the limit,
-/// cut off when a chunked body grows over it or does not arrive within the deadline.
-fn read_body(
-    request: &mut tiny_http::Request,
-    config: &ServeConfig,
-    limit: u64,
-) -> Result<Vec<u8>, Error> {
-    // The connection's thread has read the body already, or given up on it.
+/// A request body as the handler gets it.
+enum RequestBody {
+    Bytes(Vec<u8>),
+    /// An upload's, read in advance by the connection's thread, streamed by the handler.
+    Stream(Box<dyn std::io::Read + Send>),
+}
+
+/// Refuses a body the connection's thread gave up on (over the server's limit, or too slow),
+/// or one whose `Content-Length` is over this route's limit.
+fn check_body(request: &tiny_http::Request, limit: u64) -> Result<(), Error> {
     match request.body_error() {
         None => {}
         Some(tiny_http::BodyError::TooLarge) => return Err(Error::TooLarge(limit)),
         Some(_) => return Err(Error::Timeout),
     }
-    let declared = request.body_length().map(|n| n as u64);
-    if declared.is_some_and(|n| n > limit) {
-        return Err(Error::TooLarge(limit));
+    match request.body_length() {
+        Some(n) if n as u64 > limit => Err(Error::TooLarge(limit)),
+        _ => Ok(()),
     }
+}
+
+/// Reads a (small) request body into memory: cut off when a chunked body grows over the
+/// limit or does not arrive within the deadline.
+fn read_body(
+    request: &mut tiny_http::Request,
+    config: &ServeConfig,
+    limit: u64,
+) -> Result<Vec<u8>, Error> {
+    let declared = request.body_length().map(|n| n as u64);
     let deadline = Instant::now() + config.body_deadline;
     let mut body = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
     let mut buf = [0u8; 16 * 1024];

@@ -656,6 +656,14 @@ impl Request {
         self.data_reader.as_mut().unwrap()
     }
 
+    /// minicrm patch: takes the body, read in advance by the connection's thread (in memory or
+    /// in an unlinked temporary file), so that a handler can stream it without holding it whole.
+    /// The request keeps an empty body.
+    pub fn take_body_reader(&mut self) -> Box<dyn Read + Send + 'static> {
+        std::mem::replace(&mut self.data_reader, Some(Box::new(io::empty())))
+            .unwrap_or_else(|| Box::new(io::empty()))
+    }
+
     /// Turns the `Request` into a writer.
     ///
     /// The writer has a raw access to the stream to the user.
