@@ -109,7 +109,7 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let table = exchange::read_file(&name, &bytes).map_err(|e| {
+    let table = exchange::read_file(&name, bytes).map_err(|e| {
         CliError(format!(
             "{shown}: {} Nothing was imported.",
             e.message(Lang::En)
@@ -140,9 +140,9 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
     let options = Options {
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
-        by: None,
+        ..Options::default()
     };
-    let bar = progress_bar(table.rows.len());
+    let bar = progress_bar(table.len());
     let mut phase = None;
     let result = import::run(
         &mut conn,
@@ -265,9 +265,11 @@ fn write_rejected(
     let mut header = table.headers.clone();
     header.push("error".into());
     w.write_record(&header)?;
-    for err in &report.skipped {
-        if let Some(row) = table.rows.iter().find(|r| r.line == err.line) {
-            let mut record = row.cells.clone();
+    let skipped: std::collections::HashMap<usize, _> =
+        report.skipped.iter().map(|err| (err.line, err)).collect();
+    for row in table.rows() {
+        if let Some(err) = skipped.get(&row.line) {
+            let mut record = row.cells;
             record.resize(table.headers.len(), String::new());
             record.push(err.message(kind, Lang::En));
             w.write_record(&record)?;

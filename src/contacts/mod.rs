@@ -21,7 +21,7 @@ pub struct Link {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Contact {
     pub id: ContactId,
     pub first_name: String,

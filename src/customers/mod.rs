@@ -17,7 +17,7 @@ pub use business_id::BusinessId;
 pub struct CustomerId(pub i64);
 
 /// A customer as the pages and the API show it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Customer {
     pub id: CustomerId,
     pub number: String,

@@ -29,16 +29,17 @@ pub(crate) fn is_vcard(name: &str, bytes: &[u8]) -> bool {
 
 /// Reads an uploaded or given file: a spreadsheet, a vCard file or CSV. Text files are decoded
 /// first (UTF-8, UTF-16 or Windows-1252, `table::decode`).
-pub(crate) fn read_file(name: &str, bytes: &[u8]) -> Result<Table, ParseError> {
-    if sheet::is_sheet(name, bytes) {
-        return sheet::read(bytes);
+pub(crate) fn read_file(name: &str, bytes: Vec<u8>) -> Result<Table, ParseError> {
+    if sheet::is_sheet(name, &bytes) {
+        return sheet::read(&bytes);
     }
-    let (text, charset) = table::decode(bytes);
-    let mut table = if is_vcard(name, &text) {
-        vcard::read(&text)?
-    } else {
-        table::read_csv(&text)?
-    };
+    // The start tells a vCard; CSV, the big case, keeps its bytes rather than a copy.
+    let (start, _) = table::decode(&bytes[..bytes.len().min(4096)]);
+    if !is_vcard(name, &start) {
+        return table::read_csv(bytes);
+    }
+    let (text, charset) = table::decode(&bytes);
+    let mut table = vcard::read(&text)?;
     table.charset = charset;
     Ok(table)
 }
@@ -97,9 +98,9 @@ mod tests {
             for _ in 0..len {
                 bytes.extend_from_slice(PIECES[next() % PIECES.len()]);
             }
-            let _ = table::read_csv(&bytes);
+            let _ = table::read_csv(bytes.clone());
             let _ = vcard::read(&bytes);
-            if let Ok(t) = read_file("x", &bytes) {
+            if let Ok(t) = read_file("x", bytes.clone()) {
                 let m = Mapping::detect(Kind::Contacts, &t.headers);
                 let _ = m.ignored(&t.headers);
             }

@@ -6,6 +6,8 @@
 //! carry only its token and the mapping, and no page shows more of it than ten rows of the
 //! mapped columns, each cell cut short. Every error shows the page again with the message.
 
+use std::io::{Read, Seek, SeekFrom};
+
 use maud::{html, Markup};
 
 use super::export::{self, Spill};
@@ -239,16 +241,17 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         uploads::session_key(&ctx.session.as_ref().ok_or(Error::Unauthorized)?.token_hash);
     let dir = uploads::dir(&ctx.app.config.db_path);
     let fresh = file.is_some();
-    let (token, file_name, bytes) = match file {
+    // The file's bytes, and where it is: just uploaded (kept below once it reads), or kept.
+    let (kept, file_name, bytes) = match file {
         Some(mut file) => {
             let mut bytes = Vec::with_capacity(file.size as usize);
-            std::io::Read::read_to_end(&mut file.file, &mut bytes)?;
-            (None, file.name, bytes)
+            file.file.read_to_end(&mut bytes)?;
+            (Err(file.file), file.name, bytes)
         }
         None if !form.get("upload").is_empty() => {
             let token = form.get("upload").to_string();
             match uploads::load(&dir, &session, &token)? {
-                Some((file_name, bytes)) => (Some(token), file_name, bytes),
+                Some((file_name, bytes)) => (Ok(token), file_name, bytes),
                 None => {
                     return Ok(upload_error(
                         ctx,
@@ -270,7 +273,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     };
     // Read (and its limits checked) before anything is kept: a file that cannot be imported
     // is not stored.
-    let table = match super::read_file(&file_name, &bytes) {
+    let table = match super::read_file(&file_name, bytes) {
         Ok(table) => table,
         Err(e) => {
             let message = e.message(ctx.lang);
@@ -285,11 +288,13 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             422,
         ));
     }
-    let token = match token {
-        Some(token) => token,
-        None => uploads::save(&dir, &session, &file_name, &bytes)?,
+    let token = match kept {
+        Ok(token) => token,
+        Err(mut file) => {
+            file.seek(SeekFrom::Start(0))?;
+            uploads::save(&dir, &session, &file_name, &mut file)?
+        }
     };
-    drop(bytes);
     let mapping = if fresh {
         Mapping::detect(kind, &table.headers)
     } else {
@@ -325,6 +330,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                     dry_run: true,
                     skip_invalid: true,
                     by: Some(by),
+                    detail: REPORT_ROWS,
                 };
                 let mut noop = |_, _| {};
                 import::run(
@@ -354,6 +360,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         dry_run: step == "dry_run",
         skip_invalid: state.skip_invalid,
         by: Some(by),
+        detail: REPORT_ROWS,
     };
     let result = import::run(
         ctx.conn,
@@ -515,7 +522,7 @@ fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Marku
     };
     html! {
         @if !report.skipped.is_empty() {
-            h3 { (f.lang.tf("exchange.skipped", &[("count", &report.skipped.len().to_string())])) }
+            h3 { (f.lang.tf("exchange.skipped", &[("count", &report.skipped_count.to_string())])) }
             ul.errors {
                 @for err in report.skipped.iter().take(REPORT_ROWS) {
                     li { (err.message(kind, f.lang)) }
@@ -536,8 +543,8 @@ fn report_lists(f: &Frame, kind: Kind, format: Format, report: &Report) -> Marku
                     }
                 }
             }
-            @if report.outcomes.len() > REPORT_ROWS {
-                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(report.outcomes.len() - REPORT_ROWS).to_string())])) }
+            @if report.done() > report.outcomes.len() {
+                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(report.done() - report.outcomes.len()).to_string())])) }
             }
         }
     }
@@ -571,7 +578,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
             "exchange.vcard_summary",
             &[
                 ("file", &clip(&s.file_name)),
-                ("rows", &t.rows.len().to_string()),
+                ("rows", &t.len().to_string()),
             ],
         )
     } else if t.format == Format::Sheet {
@@ -579,7 +586,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
             "exchange.sheet_summary",
             &[
                 ("file", &clip(&s.file_name)),
-                ("rows", &t.rows.len().to_string()),
+                ("rows", &t.len().to_string()),
             ],
         )
     } else {
@@ -591,7 +598,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
             "exchange.file_summary",
             &[
                 ("file", &clip(&s.file_name)),
-                ("rows", &t.rows.len().to_string()),
+                ("rows", &t.len().to_string()),
                 ("sep", &sep),
                 ("charset", t.charset.name()),
             ],
@@ -610,7 +617,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
         .enumerate()
         .filter_map(|(i, f)| f.map(|f| (i, f)))
         .collect();
-    let first = t.rows.first();
+    let first = t.rows().next();
     let body = html! {
         h1 { (f.t("exchange.title")) ": " (f.t(kind_label(s.kind))) }
         p { (summary) " " a href=(format!("/settings/import?kind={}", s.kind.as_str())) { (f.t("exchange.another")) } }
@@ -636,7 +643,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                     @for (i, header) in t.headers.iter().enumerate() {
                         tr {
                             td { (clip(header)) }
-                            td { (clip(first.map(|r| r.cell(i)).unwrap_or(""))) }
+                            td { (clip(first.as_ref().map_or("", |r| r.cell(i)))) }
                             td {
                                 @if vcard {
                                     (s.mapping.columns[i].map(|field| f.t(field.label_key())).unwrap_or(f.t("exchange.ignore")))
@@ -658,7 +665,7 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                         }
                     }
                     tbody {
-                        @for row in t.rows.iter().take(PREVIEW_ROWS) {
+                        @for row in t.rows().take(PREVIEW_ROWS) {
                             tr {
                                 td.num { (row.line) }
                                 @for (i, _) in &mapped { td { (clip(row.cell(*i))) } }
@@ -667,8 +674,8 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
                     }
                 }
             }
-            @if t.rows.len() > PREVIEW_ROWS {
-                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(t.rows.len() - PREVIEW_ROWS).to_string())])) }
+            @if t.len() > PREVIEW_ROWS {
+                p.hint { (f.lang.tf("exchange.more_rows", &[("count", &(t.len() - PREVIEW_ROWS).to_string())])) }
             }
             div.field.check {
                 input #f-skip type="checkbox" name="skip_invalid" value="1" checked[s.skip_invalid];

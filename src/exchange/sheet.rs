@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use calamine::{Data, DataRef, Reader};
 
-use super::table::{Charset, Format, ParseError, Row, Table, MAX_COLUMNS, MAX_ROWS};
+use super::table::{Format, ParseError, Row, Table, MAX_COLUMNS, MAX_ROWS};
 
 /// Whether a file is a spreadsheet: by its name's extension, else by its first bytes (a zip
 /// archive, as `.xlsx` and `.ods` are, or an OLE file, as `.xls` is).
@@ -59,14 +59,13 @@ impl Grid {
     fn finish(self) -> Result<Table, ParseError> {
         let mut rows = self.rows.into_iter();
         let header = rows.next().ok_or(ParseError::Empty)?;
-        Ok(Table {
-            format: Format::Sheet,
-            charset: Charset::Utf8,
+        Ok(Table::of_rows(
+            Format::Sheet,
             // The rejected rows of a sheet go to a CSV file as Finnish Excel reads it.
-            delimiter: b';',
-            headers: header.cells.iter().map(|h| h.trim().to_string()).collect(),
-            rows: rows.collect(),
-        })
+            b';',
+            header.cells.iter().map(|h| h.trim().to_string()).collect(),
+            rows.collect(),
+        ))
     }
 }
 
@@ -194,10 +193,10 @@ mod tests {
         let t = read(&bytes).unwrap();
         assert_eq!(t.format, Format::Sheet);
         assert_eq!(t.headers, ["Nimi", "Puhelin", "Y-tunnus"]);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!((t.rows[0].line, t.rows[0].cell(0)), (2, "Äijälä Oy"));
+        assert_eq!(t.len(), 2);
+        assert_eq!((t.rows_vec()[0].line, t.rows_vec()[0].cell(0)), (2, "Äijälä Oy"));
         assert_eq!(
-            (t.rows[1].line, t.rows[1].cell(0), t.rows[1].cell(1)),
+            (t.rows_vec()[1].line, t.rows_vec()[1].cell(0), t.rows_vec()[1].cell(1)),
             (4, "Beeta", "358401234567")
         );
     }

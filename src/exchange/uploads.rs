@@ -66,7 +66,12 @@ fn expired(meta: &fs::Metadata, now: SystemTime) -> bool {
 
 /// Keeps an upload for `session` and returns its token. The session's earlier uploads and
 /// every expired one are removed first.
-pub(crate) fn save(dir: &Path, session: &str, file_name: &str, bytes: &[u8]) -> io::Result<String> {
+pub(crate) fn save(
+    dir: &Path,
+    session: &str,
+    file_name: &str,
+    content: &mut dyn io::Read,
+) -> io::Result<String> {
     create_dir(dir)?;
     sweep(dir, SystemTime::now(), Some(session))?;
     let token = crate::auth::random_hex(16);
@@ -80,7 +85,7 @@ pub(crate) fn save(dir: &Path, session: &str, file_name: &str, bytes: &[u8]) -> 
         let mut file = fs::File::create(&partial)?;
         file.write_all(name.as_bytes())?;
         file.write_all(b"\n")?;
-        file.write_all(bytes)?;
+        io::copy(content, &mut file)?;
         file.sync_all()?;
         fs::rename(&partial, path_of(dir, session, &token))
     })();
@@ -173,7 +178,7 @@ mod tests {
         let (alice, bob) = (session_key(b"alice"), session_key(b"bob"));
         assert_eq!(alice.len(), 32);
         assert_ne!(alice, bob);
-        let token = save(&dir, &alice, "asiakkaat\n.csv", b"nimi\nA Oy\n").unwrap();
+        let token = save(&dir, &alice, "asiakkaat\n.csv", &mut &b"nimi\nA Oy\n"[..]).unwrap();
         let (name, bytes) = load(&dir, &alice, &token).unwrap().unwrap();
         assert_eq!(
             (name.as_str(), bytes.as_slice()),
@@ -186,8 +191,8 @@ mod tests {
         assert!(load(&dir, &alice, "../../etc/passwd").unwrap().is_none());
         assert!(load(&dir, &alice, &"0".repeat(32)).unwrap().is_none());
         // A new upload of the same session replaces the old one; others keep theirs.
-        let bobs = save(&dir, &bob, "b.csv", b"x").unwrap();
-        let newer = save(&dir, &alice, "c.csv", b"y").unwrap();
+        let bobs = save(&dir, &bob, "b.csv", &mut &b"x"[..]).unwrap();
+        let newer = save(&dir, &alice, "c.csv", &mut &b"y"[..]).unwrap();
         assert!(load(&dir, &alice, &token).unwrap().is_none());
         assert!(load(&dir, &alice, &newer).unwrap().is_some());
         assert!(load(&dir, &bob, &bobs).unwrap().is_some());

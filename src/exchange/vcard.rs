@@ -483,13 +483,12 @@ pub(crate) fn to_table(cards: Vec<Card>) -> Table {
             ],
         })
         .collect();
-    Table {
-        format: Format::Vcard,
-        charset: super::table::Charset::Utf8,
-        delimiter: b',',
-        headers: COLUMNS.iter().map(|c| c.to_string()).collect(),
+    Table::of_rows(
+        Format::Vcard,
+        b',',
+        COLUMNS.iter().map(|c| c.to_string()).collect(),
         rows,
-    }
+    )
 }
 
 /// Reads a vCard file into a table.
@@ -623,7 +622,7 @@ mod tests {
     fn a_company_card_keeps_its_whole_name() {
         let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN:Kahvila Äijälä Oy\r\nORG:Kahvila Äijälä Oy;\r\nEND:VCARD\r\n";
         let table = read(card.as_bytes()).unwrap();
-        let cells = &table.rows[0].cells;
+        let cells = &table.rows_vec()[0].cells;
         assert_eq!(
             (cells[0].as_str(), cells[1].as_str(), cells[2].as_str()),
             ("", "Kahvila Äijälä Oy", "")

@@ -5,7 +5,6 @@
 //! failure writes nothing), one savepoint per row (so `skip_invalid` drops a bad row whole).
 //! Every change goes through the stores, which validate and log it like a form would.
 
-use std::collections::HashMap;
 
 use rusqlite::Connection;
 
@@ -28,7 +27,7 @@ use apply::Apply;
 use plan::Plan;
 use rows::*;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Options {
     /// Report what would happen and write nothing.
     pub dry_run: bool,
@@ -36,6 +35,20 @@ pub(crate) struct Options {
     pub skip_invalid: bool,
     /// Who imports (for the log); `None` from the command line.
     pub by: Option<UserId>,
+    /// How many rows the report keeps in detail (the rest are only counted): a page shows a
+    /// few, and a report of every row of a big file would take more memory than the file.
+    pub detail: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            dry_run: false,
+            skip_invalid: false,
+            by: None,
+            detail: usize::MAX,
+        }
+    }
 }
 
 /// What a row did (or would do, in a dry run).
@@ -289,8 +302,11 @@ pub(crate) struct Report {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The first rows done ([`Options::detail`] of them).
     pub outcomes: Vec<Outcome>,
+    /// The first rows skipped ([`Options::detail`] of them), of `skipped_count`.
     pub skipped: Vec<RowError>,
+    pub skipped_count: usize,
 }
 
 impl Report {
@@ -302,15 +318,20 @@ impl Report {
             unchanged: 0,
             outcomes: Vec::new(),
             skipped: Vec::new(),
+            skipped_count: 0,
         }
+    }
+
+    /// Rows done (created, updated or unchanged).
+    pub(crate) fn done(&self) -> usize {
+        self.created + self.updated + self.unchanged
     }
 
     /// The one-line summary, in English for the command line.
     pub(crate) fn summary_en(&self) -> String {
-        let skipped = if self.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(", skipped {}", self.skipped.len())
+        let skipped = match self.skipped_count {
+            0 => String::new(),
+            n => format!(", skipped {n}"),
         };
         if self.dry_run {
             format!(
@@ -421,7 +442,7 @@ pub(crate) fn run(
     let planned = {
         // A deferred transaction that only reads: one consistent snapshot, no write lock.
         let snapshot = conn.transaction().map_err(|e| ImportError::Db(e.into()))?;
-        let mut plan = Plan::new(&snapshot);
+        let mut plan = Plan::new(&snapshot).map_err(|e| ImportError::Db(e.into()))?;
         let mut report = Report::new(true);
         import_rows(
             &mut plan,
@@ -465,9 +486,9 @@ fn import_rows(
     report: &mut Report,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(), Stop> {
-    for (done, row) in table.rows.iter().enumerate() {
+    for (done, row) in table.rows().enumerate() {
         target.begin_row()?;
-        let cells = Cells { row, mapping };
+        let cells = Cells { row: &row, mapping };
         let result = match kind {
             Kind::Customers => customer_row(target, &cells, options.by),
             Kind::Contacts => contact_row(target, &cells, options.by),
@@ -480,12 +501,14 @@ fn import_rows(
                     Action::Updated => report.updated += 1,
                     Action::Unchanged => report.unchanged += 1,
                 }
-                report.outcomes.push(Outcome {
-                    line: row.line,
-                    action,
-                    label,
-                    changes,
-                });
+                if report.outcomes.len() < options.detail {
+                    report.outcomes.push(Outcome {
+                        line: row.line,
+                        action,
+                        label,
+                        changes,
+                    });
+                }
             }
             Err(Fail::Row(problem)) => {
                 target.end_row(false)?;
@@ -497,7 +520,10 @@ fn import_rows(
                 if !options.skip_invalid {
                     return Err(Stop::Row(err));
                 }
-                report.skipped.push(err);
+                report.skipped_count += 1;
+                if report.skipped.len() < options.detail {
+                    report.skipped.push(err);
+                }
             }
             Err(Fail::Db(e)) => return Err(Stop::Db(e)),
         }

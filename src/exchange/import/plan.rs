@@ -1,28 +1,25 @@
 //! The check pass: every row checked against a read snapshot, with nothing written and no
 //! write lock, so a dry run holds nobody up and a bad file stops before the write.
 
+use rusqlite::{params, OptionalExtension};
+
 use super::*;
 
-/// The check pass (and all a dry run does): reads one snapshot and keeps in memory what the
-/// rows so far would have created or changed, so a later row of the same file sees them (a
-/// repeated business ID updates the customer an earlier row created). It checks what the stores
-/// check on create, update and link (the store's own `validate` and `check_link`, and the
-/// uniqueness of business IDs and customer numbers), writes nothing and takes no write lock.
+/// The check pass (and all a dry run does): reads one snapshot and keeps what the rows so far
+/// would have created or changed, so a later row of the same file sees them (a repeated
+/// business ID updates the customer an earlier row created). It checks what the stores check on
+/// create, update and link (the store's own `validate` and `check_link`, and the uniqueness of
+/// business IDs and customer numbers), writes nothing to the register and takes no write lock.
+///
+/// The planned records are kept in temporary tables of the connection ([`TEMP_TABLES`]), not
+/// in memory: SQLite's temporary database is private to the connection, spills to disk past a
+/// small cache and locks nothing of the register's file, and the snapshot's rollback at the
+/// end of the pass empties it. A 100,000-row file would otherwise hold 100,000 records.
 ///
 /// Two things it cannot know, which only the write pass finds: the number a new customer will
 /// be given (so a later row cannot refer to it), and changes others make in between.
 pub(super) struct Plan<'a> {
     conn: &'a Connection,
-    /// Customers created (negative ids) or changed by the rows so far, as they would be.
-    customers: HashMap<i64, Customer>,
-    /// Business ID and number → id, for `customers`.
-    by_business_id: HashMap<String, i64>,
-    by_number: HashMap<String, i64>,
-    /// Folded name → ids, for `customers`.
-    by_name: HashMap<String, Vec<i64>>,
-    contacts: HashMap<i64, Contact>,
-    /// Lower-cased e-mail → the lowest id, for the contacts created in the plan.
-    new_by_email: HashMap<String, i64>,
     /// The id the next new record gets (counting down from -1, never a real id).
     next_id: i64,
     /// What the current row replaced, to put back if it fails.
@@ -34,19 +31,37 @@ pub(super) enum Undo {
     Contact(i64, Option<Contact>),
 }
 
+/// The planned records: each as JSON, with the keys the rows look them up by. A new contact's
+/// `email_key` finds the first one made with that address (ids count down, so the highest).
+const TEMP_TABLES: &str = "
+    CREATE TEMP TABLE plan_customers (
+        id INTEGER PRIMARY KEY, business_id TEXT, number TEXT, name_key TEXT NOT NULL,
+        record TEXT NOT NULL);
+    CREATE INDEX temp.plan_customers_business_id ON plan_customers(business_id);
+    CREATE INDEX temp.plan_customers_number ON plan_customers(number);
+    CREATE INDEX temp.plan_customers_name_key ON plan_customers(name_key);
+    CREATE TEMP TABLE plan_contacts (
+        id INTEGER PRIMARY KEY, email_key TEXT, record TEXT NOT NULL);
+    CREATE INDEX temp.plan_contacts_email_key ON plan_contacts(email_key, id);";
+
+fn record<T: serde::de::DeserializeOwned>(json: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&json).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
 impl<'a> Plan<'a> {
-    pub(super) fn new(conn: &'a Connection) -> Plan<'a> {
-        Plan {
+    /// A plan on `conn`, which must be inside the snapshot's transaction (its rollback drops
+    /// the temporary tables again).
+    pub(super) fn new(conn: &'a Connection) -> rusqlite::Result<Plan<'a>> {
+        conn.execute_batch(TEMP_TABLES)?;
+        Ok(Plan {
             conn,
-            customers: HashMap::new(),
-            by_business_id: HashMap::new(),
-            by_number: HashMap::new(),
-            by_name: HashMap::new(),
-            contacts: HashMap::new(),
-            new_by_email: HashMap::new(),
             next_id: -1,
             undo: Vec::new(),
-        }
+        })
     }
 
     fn new_id(&mut self) -> i64 {
@@ -55,74 +70,89 @@ impl<'a> Plan<'a> {
         id
     }
 
-    /// Puts a customer (or its absence) in the plan, keeping the lookups right.
-    fn set_customer(&mut self, id: i64, customer: Option<Customer>) {
-        if let Some(old) = self.customers.remove(&id) {
-            if let Some(bid) = &old.business_id {
-                if self.by_business_id.get(bid) == Some(&id) {
-                    self.by_business_id.remove(bid);
-                }
-            }
-            if self.by_number.get(&old.number) == Some(&id) {
-                self.by_number.remove(&old.number);
-            }
-            if let Some(ids) = self.by_name.get_mut(&crate::customers::name_key(&old.name)) {
-                ids.retain(|&other| other != id);
-            }
-        }
+    fn customer(&self, id: i64) -> rusqlite::Result<Option<Customer>> {
+        self.customer_where("id = ?1", id)
+    }
+
+    fn customer_where(
+        &self,
+        condition: &str,
+        key: impl rusqlite::ToSql,
+    ) -> rusqlite::Result<Option<Customer>> {
+        let sql = format!("SELECT record FROM plan_customers WHERE {condition} LIMIT 1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([key], |r| r.get(0))
+            .optional()?
+            .map(record)
+            .transpose()
+    }
+
+    fn contact(&self, id: i64) -> rusqlite::Result<Option<Contact>> {
+        self.conn
+            .prepare_cached("SELECT record FROM plan_contacts WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .map(record)
+            .transpose()
+    }
+
+    /// Puts a customer (or its absence) in the plan.
+    fn set_customer(&mut self, id: i64, customer: Option<Customer>) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM plan_customers WHERE id = ?1")?
+            .execute([id])?;
         if let Some(c) = customer {
-            if let Some(bid) = &c.business_id {
-                self.by_business_id.insert(bid.clone(), id);
-            }
-            if !c.number.is_empty() {
-                self.by_number.insert(c.number.clone(), id);
-            }
-            self.by_name
-                .entry(crate::customers::name_key(&c.name))
-                .or_default()
-                .push(id);
-            self.customers.insert(id, c);
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO plan_customers(id, business_id, number, name_key, record)
+                     VALUES (?1, ?2, NULLIF(?3, ''), ?4, ?5)",
+                )?
+                .execute(params![
+                    id,
+                    c.business_id,
+                    c.number,
+                    crate::customers::name_key(&c.name),
+                    json(&c)?
+                ])?;
         }
+        Ok(())
     }
 
-    fn put_customer(&mut self, customer: Customer) {
+    fn put_customer(&mut self, customer: Customer) -> rusqlite::Result<()> {
         let id = customer.id.0;
-        self.undo
-            .push(Undo::Customer(id, self.customers.get(&id).cloned()));
-        self.set_customer(id, Some(customer));
+        self.undo.push(Undo::Customer(id, self.customer(id)?));
+        self.set_customer(id, Some(customer))
     }
 
-    fn set_contact(&mut self, id: i64, contact: Option<Contact>) {
-        if let Some(old) = self.contacts.remove(&id) {
-            let key = old.email.to_lowercase();
-            if self.new_by_email.get(&key) == Some(&id) {
-                self.new_by_email.remove(&key);
-            }
-        }
+    fn set_contact(&mut self, id: i64, contact: Option<Contact>) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM plan_contacts WHERE id = ?1")?
+            .execute([id])?;
         if let Some(c) = contact {
-            if id < 0 && !c.email.is_empty() {
-                // The lowest id of a new contact is the one created first (ids count down).
-                let key = c.email.to_lowercase();
-                let first = self
-                    .new_by_email
-                    .get(&key)
-                    .map_or(id, |&other| other.max(id));
-                self.new_by_email.insert(key, first);
-            }
-            self.contacts.insert(id, c);
+            // Only new contacts are found by e-mail here; stored ones are found in the store.
+            let email_key = (id < 0 && !c.email.is_empty()).then(|| c.email.to_lowercase());
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO plan_contacts(id, email_key, record) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, email_key, json(&c)?])?;
         }
+        Ok(())
     }
 
-    fn put_contact(&mut self, contact: Contact) {
+    fn put_contact(&mut self, contact: Contact) -> rusqlite::Result<()> {
         let id = contact.id.0;
-        self.undo
-            .push(Undo::Contact(id, self.contacts.get(&id).cloned()));
-        self.set_contact(id, Some(contact));
+        self.undo.push(Undo::Contact(id, self.contact(id)?));
+        self.set_contact(id, Some(contact))
     }
 
     /// A stored customer as the plan has it: changed, or as stored.
-    fn planned_customer(&self, stored: Option<Customer>) -> Option<Customer> {
-        stored.map(|c| self.customers.get(&c.id.0).cloned().unwrap_or(c))
+    fn planned_customer(&self, stored: Option<Customer>) -> rusqlite::Result<Option<Customer>> {
+        match stored {
+            Some(c) => Ok(Some(self.customer(c.id.0)?.unwrap_or(c))),
+            None => Ok(None),
+        }
     }
 }
 
@@ -196,8 +226,8 @@ impl Target for Plan<'_> {
         if !keep {
             for step in undo.into_iter().rev() {
                 match step {
-                    Undo::Customer(id, before) => self.set_customer(id, before),
-                    Undo::Contact(id, before) => self.set_contact(id, before),
+                    Undo::Customer(id, before) => self.set_customer(id, before)?,
+                    Undo::Contact(id, before) => self.set_contact(id, before)?,
                 }
             }
         }
@@ -205,20 +235,22 @@ impl Target for Plan<'_> {
     }
 
     fn customer_by_business_id(&self, bid: &BusinessId) -> Result<Option<Customer>, Fail> {
-        if let Some(id) = self.by_business_id.get(bid.as_str()) {
-            return Ok(self.customers.get(id).cloned());
+        if let Some(c) = self.customer_where("business_id = ?1", bid.as_str())? {
+            return Ok(Some(c));
         }
         // A stored one the plan changed no longer has this business ID (else it would be
         // found above).
-        Ok(customers::by_business_id(self.conn, bid)?
-            .filter(|c| !self.customers.contains_key(&c.id.0)))
+        match customers::by_business_id(self.conn, bid)? {
+            Some(c) if self.customer(c.id.0)?.is_none() => Ok(Some(c)),
+            _ => Ok(None),
+        }
     }
 
     fn customer_by_number(&self, number: &str) -> Result<Option<Customer>, Fail> {
-        if let Some(id) = self.by_number.get(number.trim()) {
-            return Ok(self.customers.get(id).cloned());
+        if let Some(c) = self.customer_where("number = ?1", number.trim())? {
+            return Ok(Some(c));
         }
-        Ok(self.planned_customer(customers::by_number(self.conn, number)?))
+        Ok(self.planned_customer(customers::by_number(self.conn, number)?)?)
     }
 
     fn customer_by_name(&self, name: &str) -> Result<Option<CustomerId>, Fail> {
@@ -231,14 +263,18 @@ impl Target for Plan<'_> {
         row: &crate::customers::validate::Fields,
     ) -> Result<Option<Customer>, Fail> {
         // Stored ones as the plan has them, and the ones the plan made or renamed.
-        let mut candidates: Vec<Customer> = customers::look_alikes(self.conn, row, None)?
-            .into_iter()
-            .map(|c| self.customers.get(&c.id.0).cloned().unwrap_or(c))
-            .collect();
+        let mut candidates = Vec::new();
+        for c in customers::look_alikes(self.conn, row, None)? {
+            candidates.push(self.customer(c.id.0)?.unwrap_or(c));
+        }
         let key = crate::customers::name_key(&row.name);
-        for id in self.by_name.get(&key).into_iter().flatten() {
-            if !candidates.iter().any(|c| c.id.0 == *id) {
-                candidates.extend(self.customers.get(id).cloned());
+        let mut same_name = self
+            .conn
+            .prepare_cached("SELECT record FROM plan_customers WHERE name_key = ?1 ORDER BY id DESC")?;
+        for json in same_name.query_map([key], |r| r.get::<_, String>(0))? {
+            let c: Customer = record(json?)?;
+            if !candidates.iter().any(|other| other.id == c.id) {
+                candidates.push(c);
             }
         }
         Ok(pick_look_alike(row, candidates))
@@ -246,16 +282,16 @@ impl Target for Plan<'_> {
 
     fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, Fail> {
         if let Some(stored) = contacts::by_email(self.conn, email)? {
-            return Ok(Some(
-                self.contacts.get(&stored.id.0).cloned().unwrap_or(stored),
-            ));
+            return Ok(Some(self.contact(stored.id.0)?.unwrap_or(stored)));
         }
-        let key = email.trim().to_lowercase();
-        Ok(self
-            .new_by_email
-            .get(&key)
-            .and_then(|id| self.contacts.get(id))
-            .cloned())
+        let first_new = self
+            .conn
+            .prepare_cached(
+                "SELECT record FROM plan_contacts WHERE email_key = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([email.trim().to_lowercase()], |r| r.get(0))
+            .optional()?;
+        Ok(first_new.map(record).transpose()?)
     }
 
     fn create_customer(
@@ -285,7 +321,7 @@ impl Target for Plan<'_> {
             return Err(fail(taken("number", "customers.number_taken")));
         }
         let id = CustomerId(self.new_id());
-        self.put_customer(customer_from(id, number.to_string(), &fields, None));
+        self.put_customer(customer_from(id, number.to_string(), &fields, None))?;
         Ok(fields.name)
     }
 
@@ -316,7 +352,7 @@ impl Target for Plan<'_> {
             before.number.clone(),
             &fields,
             Some(before),
-        ));
+        ))?;
         Ok(())
     }
 
@@ -332,7 +368,7 @@ impl Target for Plan<'_> {
             contacts::check_link(self.conn, link).map_err(|e| store_fail(e, values))?;
             contact.customers.push(link.clone());
         }
-        self.put_contact(contact.clone());
+        self.put_contact(contact.clone())?;
         Ok(contact)
     }
 
@@ -344,7 +380,7 @@ impl Target for Plan<'_> {
         values: &Values,
     ) -> Result<(), Fail> {
         let fields = contacts::validate(input, Some(before)).map_err(|e| store_fail(e, values))?;
-        self.put_contact(contact_from(before.id, &fields, Some(before)));
+        self.put_contact(contact_from(before.id, &fields, Some(before)))?;
         Ok(())
     }
 
@@ -362,9 +398,7 @@ impl Target for Plan<'_> {
         };
         contacts::check_link(self.conn, &link).map_err(|e| store_fail(e, values))?;
         let mut changed = self
-            .contacts
-            .get(&contact.id.0)
-            .cloned()
+            .contact(contact.id.0)?
             .unwrap_or_else(|| contact.clone());
         match changed
             .customers
@@ -374,7 +408,7 @@ impl Target for Plan<'_> {
             Some(existing) => existing.role = link.role,
             None => changed.customers.push(link),
         }
-        self.put_contact(changed);
+        self.put_contact(changed)?;
         Ok(())
     }
 }
