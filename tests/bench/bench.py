@@ -116,11 +116,12 @@ def stop_server(proc):
 class Session:
     """One keep-alive connection with the cookies of a logged-in browser or a bearer token."""
 
-    def __init__(self, port, cookies=None, token=None):
+    def __init__(self, port, cookies=None, token=None, timeout=120):
         self.port = port
         self.cookies = dict(cookies or {})
         self.token = token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.timeout = timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None):
         h = dict(headers or {})
@@ -137,7 +138,7 @@ class Session:
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 # The server closed an idle keep-alive connection: open a new one once.
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
                 if attempt:
                     raise
         for name, value in resp.getheaders():

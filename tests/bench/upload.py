@@ -91,7 +91,8 @@ def main():
 
         threading.Thread(target=sampler, daemon=True).start()
         cookies = bench.login(port, "bench")
-        s = bench.Session(port, cookies)
+        # An import of 100,000 rows takes a while (minutes in a debug build).
+        s = bench.Session(port, cookies, timeout=1800)
         status, page = s.request("GET", "/settings/import")
         csrf = re.search(rb'name="csrf" value="([^"]+)"', page).group(1).decode()
 
@@ -120,7 +121,7 @@ def main():
             body, ctype = multipart({**form, "step": what}, {})
             step(f"import: {what}", "POST", "/settings/import", body, {"Content-Type": ctype})
 
-        api = bench.Session(port, token=token)
+        api = bench.Session(port, token=token, timeout=600)
         status, _ = api.request("GET", "/api/v1/documents")
         if status == 200:
             content = random.Random(2).randbytes(args.mib * MIB)
