@@ -26,7 +26,12 @@ use crate::error::Result;
 pub(crate) const POLL: Duration = Duration::from_millis(200);
 
 /// What a job does at its turn: given the thread's own connection and the time of the turn.
-pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send>;
+/// It answers what it did in counts (see [`Counts`]), or none.
+pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<Counts> + Send>;
+
+/// What a job's run did, as counts labelled by i18n keys (`jobs.delivered` → 3), shown beside
+/// its last run.
+pub(crate) type Counts = Vec<(&'static str, u64)>;
 
 /// Light work run after every turn (every `POLL`), never while a job runs.
 pub(crate) type TurnFn = Box<dyn FnMut(&mut Connection) + Send>;
@@ -47,6 +52,9 @@ pub(crate) struct JobStatus {
     pub running: bool,
     pub runs: u64,
     pub failures: u64,
+    /// What the runs did since the server started, added up, for jobs that count (empty for
+    /// the others): what one run did is mostly nothing, the total tells the story.
+    pub counts: Counts,
 }
 
 /// The jobs' state, shared between the jobs thread (which writes it) and the pages (which read it).
@@ -119,7 +127,19 @@ impl Jobs {
         &mut self,
         name: &'static str,
         every: Duration,
-        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
+        mut run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
+    ) -> &mut Jobs {
+        self.every_counting(name, every, move |conn, now| {
+            run(conn, now).map(|()| Counts::new())
+        })
+    }
+
+    /// Like [`Jobs::every`], for a job that says what it did in counts.
+    pub(crate) fn every_counting(
+        &mut self,
+        name: &'static str,
+        every: Duration,
+        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<Counts> + Send + 'static,
     ) -> &mut Jobs {
         self.health.lock().push(JobStatus {
             name,
@@ -132,6 +152,7 @@ impl Jobs {
             running: false,
             runs: 0,
             failures: 0,
+            counts: Counts::new(),
         });
         self.jobs.push(Job {
             name,
@@ -168,10 +189,13 @@ impl Jobs {
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
             let took = started.elapsed();
-            let error = match outcome {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(panic) => Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+            let (error, counts) = match outcome {
+                Ok(Ok(counts)) => (None, counts),
+                Ok(Err(e)) => (Some(e.to_string()), Counts::new()),
+                Err(panic) => (
+                    Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+                    Counts::new(),
+                ),
             };
             match &error {
                 Some(e) => log::error!("background job {} failed: {e}", job.name),
@@ -185,6 +209,12 @@ impl Jobs {
                 s.last_duration = Some(took);
                 s.failures += u64::from(error.is_some());
                 s.last_error = error;
+                for (key, n) in counts {
+                    match s.counts.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, total)) => *total += n,
+                        None => s.counts.push((key, n)),
+                    }
+                }
                 s.next_run = next;
                 s.runs += 1;
             });
