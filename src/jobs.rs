@@ -26,12 +26,19 @@ use crate::error::Result;
 pub(crate) const POLL: Duration = Duration::from_millis(200);
 
 /// What a job does at its turn: given the thread's own connection and the time of the turn.
-/// It answers what it did in counts (see [`Counts`]), or none.
-pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<Counts> + Send>;
+/// It answers what it did (see [`Done`]).
+pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<Done> + Send>;
 
-/// What a job's run did, as counts labelled by i18n keys (`jobs.delivered` → 3), shown beside
-/// its last run.
+/// Counts labelled by i18n keys (`jobs.delivered` → 3).
 pub(crate) type Counts = Vec<(&'static str, u64)>;
+
+/// What a job's run did: counts, added up on the settings page, and whether it stopped with
+/// work left (then it runs again at the next turn instead of after its interval).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Done {
+    pub counts: Counts,
+    pub more: bool,
+}
 
 /// Light work run after every turn (every `POLL`), never while a job runs.
 pub(crate) type TurnFn = Box<dyn FnMut(&mut Connection) + Send>;
@@ -130,16 +137,17 @@ impl Jobs {
         mut run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
     ) -> &mut Jobs {
         self.every_counting(name, every, move |conn, now| {
-            run(conn, now).map(|()| Counts::new())
+            run(conn, now).map(|()| Done::default())
         })
     }
 
-    /// Like [`Jobs::every`], for a job that says what it did in counts.
+    /// Like [`Jobs::every`], for a job that says what it did: counts, and whether work is left
+    /// that should not wait for the interval.
     pub(crate) fn every_counting(
         &mut self,
         name: &'static str,
         every: Duration,
-        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<Counts> + Send + 'static,
+        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<Done> + Send + 'static,
     ) -> &mut Jobs {
         self.health.lock().push(JobStatus {
             name,
@@ -189,19 +197,24 @@ impl Jobs {
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
             let took = started.elapsed();
-            let (error, counts) = match outcome {
-                Ok(Ok(counts)) => (None, counts),
-                Ok(Err(e)) => (Some(e.to_string()), Counts::new()),
+            let (error, done) = match outcome {
+                Ok(Ok(done)) => (None, done),
+                Ok(Err(e)) => (Some(e.to_string()), Done::default()),
                 Err(panic) => (
                     Some(format!("panicked: {}", panic_text(panic.as_ref()))),
-                    Counts::new(),
+                    Done::default(),
                 ),
             };
             match &error {
                 Some(e) => log::error!("background job {} failed: {e}", job.name),
                 None => log::debug!("background job {} ran in {took:?}", job.name),
             }
-            let next = now.checked_add_signed(job.every);
+            // Work left over runs at the next turn (one `POLL` on), else after the interval.
+            let next = if done.more {
+                Some(now)
+            } else {
+                now.checked_add_signed(job.every)
+            };
             job.next = Some(next.unwrap_or(DateTime::<Utc>::MAX_UTC));
             self.health.update(index, |s| {
                 s.running = false;
@@ -209,7 +222,7 @@ impl Jobs {
                 s.last_duration = Some(took);
                 s.failures += u64::from(error.is_some());
                 s.last_error = error;
-                for (key, n) in counts {
+                for (key, n) in done.counts {
                     match s.counts.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, total)) => *total += n,
                         None => s.counts.push((key, n)),
@@ -298,6 +311,29 @@ mod tests {
             health.get("jobs.backups").unwrap().next_run,
             Some(at("2026-11-30T10:35:00Z"))
         );
+    }
+
+    #[test]
+    fn a_job_with_work_left_runs_again_at_the_next_turn_and_its_counts_add_up() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let (calls, seen) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every_counting("jobs.reminders", Duration::from_secs(30), move |_, _| {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            Ok(Done {
+                counts: vec![("jobs.delivered", 2)],
+                more: n == 0,
+            })
+        });
+        let health = jobs.health();
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:00Z")), 1);
+        // Work was left: the next turn runs it again, not 30 s later.
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:01Z")), 1);
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:02Z")), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let status = health.get("jobs.reminders").unwrap();
+        assert_eq!(status.counts, [("jobs.delivered", 4)]);
+        assert_eq!(status.next_run, Some(at("2026-11-30T10:00:31Z")));
     }
 
     #[test]

@@ -418,9 +418,15 @@ fn register_jobs(
     );
     // Reminders whose time has come, each delivered once, then their e-mails; the first turn
     // at start delivers the ones missed while the server was down.
+    let mut started = false;
     jobs.every_counting("jobs.reminders", config.reminder_every, move |conn, now| {
+        // E-mails the previous run was sending when it stopped go out again (at worst twice).
+        if !started {
+            crate::tasks::email::release_claims(conn, now)?;
+            started = true;
+        }
         let base = crate::settings::load(conn)?.link_base(&default_base);
-        Ok(crate::tasks::reminders::run_turn(conn, now, &base)?.counts())
+        Ok(crate::tasks::reminders::run_turn(conn, now, &base)?.done())
     });
 }
 

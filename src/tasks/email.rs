@@ -3,19 +3,22 @@
 //! (`queue`, a `reminder_emails` row). The job then sends what is queued (`send_due`), one
 //! reminder at a time, to the task's person in their language with a link to the task:
 //!
-//! 1. **claim** (one transaction): the oldest pending row whose `next_try` has come gets
-//!    `attempts + 1`, `tried_at` and a `next_try` one lease ahead, so no other sender takes it;
+//! 1. **claim** (one transaction): the oldest row whose `next_try` has come becomes `sending`
+//!    with `attempts + 1`, `tried_at` and a `next_try` one lease ahead, so no other turn takes
+//!    it while it is on its way;
 //! 2. **send** through `mail` (every SMTP step times out after a few seconds);
 //! 3. **record** (one transaction): `sent`, or the error with a `next_try` after a back-off
 //!    that doubles from a minute up to an hour; after `MAX_ATTEMPTS` the row is `failed`.
 //!
-//! A crash between 2 and 3 leaves the row claimed: it is sent again when the lease ends. So an
-//! e-mail is sent at least once and, at worst, twice (never more: the claim is written before
-//! each send). The in-app delivery stays exactly once whatever happens here. A person without
+//! A crash between 2 and 3 leaves the row `sending`: the server takes such claims again when it
+//! starts (`release_claims`), and a claim whose lease ran out is due anyway. So an e-mail is
+//! sent at least once and, at worst, twice (never more: the claim is written before each send;
+//! this is the price of not holding a transaction open over the network). The in-app delivery stays exactly once whatever happens here. A person without
 //! an address, an inactive person or a task done meanwhile is `skipped` (with the reason), not
 //! retried. One failing reminder does not hold up the others; a server that cannot be reached
 //! ends the turn (the rest would fail alike) and the job comes back at its next turn. A turn
-//! sends for at most `TURN_BUDGET`, so the jobs thread is never held long.
+//! sends for at most `TURN_BUDGET`, so the jobs thread is never held long; with more to send
+//! the job runs again at the thread's next turn.
 
 use std::time::{Duration, Instant};
 
@@ -61,12 +64,13 @@ pub(crate) fn queue(tx: &Transaction, reminder: i64, now: &str) -> rusqlite::Res
 // The outbox's reads, each served by one of its partial indexes (a test below checks).
 const NEXT_DUE_SQL: &str = "SELECT e.reminder_id, e.attempts, r.kind, r.task_id, r.user_id
      FROM reminder_emails e JOIN reminders r ON r.id = e.reminder_id
-     WHERE e.state = 'pending' AND e.next_try <= ?1
+     WHERE e.state IN ('pending', 'sending') AND e.next_try <= ?1
      ORDER BY e.next_try, e.reminder_id LIMIT 1";
 const FAILING_SQL: &str = "SELECT error, tried_at, next_try FROM reminder_emails
-     WHERE state = 'pending' AND error IS NOT NULL
+     WHERE state IN ('pending', 'sending') AND error IS NOT NULL
      ORDER BY tried_at DESC, reminder_id DESC LIMIT 1";
-const WAITING_SQL: &str = "SELECT count(*) FROM reminder_emails WHERE state = 'pending'";
+const WAITING_SQL: &str =
+    "SELECT count(*) FROM reminder_emails WHERE state IN ('pending', 'sending')";
 const LAST_SENT_SQL: &str = "SELECT max(sent_at) FROM reminder_emails WHERE sent_at IS NOT NULL";
 const DAY_COUNTS_SQL: &str = "SELECT state, count(*) FROM reminder_emails
      WHERE tried_at >= ?1 AND tried_at IS NOT NULL GROUP BY state";
@@ -77,6 +81,8 @@ pub(crate) struct Run {
     pub sent: u64,
     pub failed: u64,
     pub skipped: u64,
+    /// The turn's time ran out with e-mails perhaps still due.
+    pub more: bool,
 }
 
 /// A claimed reminder: the e-mail to send, or why there is none.
@@ -119,7 +125,11 @@ pub(crate) fn send_due(conn: &mut Connection, now: DateTime<Utc>, base: &str) ->
         return Ok(run);
     }
     let started = Instant::now();
-    while started.elapsed() < TURN_BUDGET {
+    loop {
+        if started.elapsed() >= TURN_BUDGET {
+            run.more = true;
+            break;
+        }
         let claim = db::write(conn, |tx| claim(tx, now, &settings, base))?;
         let (reminder, attempts, mail) = match claim {
             None => break,
@@ -174,7 +184,7 @@ fn claim(
     };
     let attempts = attempts + 1;
     tx.prepare_cached(
-        "UPDATE reminder_emails SET attempts = ?2, tried_at = ?3, next_try = ?4
+        "UPDATE reminder_emails SET state = 'sending', attempts = ?2, tried_at = ?3, next_try = ?4
          WHERE reminder_id = ?1",
     )?
     .execute(params![reminder, attempts, at, stamp(now + LEASE)])?;
@@ -293,13 +303,28 @@ fn record_failure(
     Ok(())
 }
 
+/// Makes the claims of a server that stopped while sending due at once; called when the
+/// server starts, before its first turn, when no claim can be on its way.
+pub(crate) fn release_claims(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize> {
+    // The `IN` repeats the partial index's condition, so that the index finds the rows.
+    db::write(conn, |tx| {
+        Ok(tx
+            .prepare_cached(
+                "UPDATE reminder_emails SET state = 'pending', next_try = ?1
+                 WHERE state IN ('pending', 'sending') AND state = 'sending'",
+            )?
+            .execute([stamp(now)])?)
+    })
+}
+
 /// Makes every waiting e-mail due at once (after the SMTP settings were fixed and a test
 /// e-mail went through, nobody should wait out the back-off).
 pub(crate) fn retry_now(conn: &mut Connection, now: DateTime<Utc>) -> Result<usize> {
     db::write(conn, |tx| {
         Ok(tx
             .prepare_cached(
-                "UPDATE reminder_emails SET next_try = ?1 WHERE state = 'pending' AND next_try > ?1",
+                "UPDATE reminder_emails SET next_try = ?1
+                 WHERE state IN ('pending', 'sending') AND state = 'pending' AND next_try > ?1",
             )?
             .execute([stamp(now)])?)
     })

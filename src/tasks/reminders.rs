@@ -199,17 +199,23 @@ pub(crate) struct Turn {
     pub emailed: u64,
     pub email_failed: u64,
     pub email_skipped: u64,
+    /// E-mails may be left that the turn had no time for.
+    pub more: bool,
 }
 
 impl Turn {
-    /// The counts the settings page shows beside the job's last run.
-    pub(crate) fn counts(&self) -> Vec<(&'static str, u64)> {
-        vec![
-            ("jobs.delivered", self.delivered as u64),
-            ("jobs.emailed", self.emailed),
-            ("jobs.email_failed", self.email_failed),
-            ("jobs.email_skipped", self.email_skipped),
-        ]
+    /// What the jobs thread records: the counts the settings page adds up, and whether to
+    /// come back at once.
+    pub(crate) fn done(&self) -> crate::jobs::Done {
+        crate::jobs::Done {
+            counts: vec![
+                ("jobs.delivered", self.delivered as u64),
+                ("jobs.emailed", self.emailed),
+                ("jobs.email_failed", self.email_failed),
+                ("jobs.email_skipped", self.email_skipped),
+            ],
+            more: self.more,
+        }
     }
 }
 
@@ -223,6 +229,7 @@ pub(crate) fn run_turn(conn: &mut Connection, now: DateTime<Utc>, base: &str) ->
         emailed: mail.sent,
         email_failed: mail.failed,
         email_skipped: mail.skipped,
+        more: mail.more,
     })
 }
 
