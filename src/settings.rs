@@ -455,6 +455,45 @@ mod tests {
         assert_eq!(s.backup_interval_hours, 0);
     }
 
+    fn smtp_form<'a>(user: &'a str, password: &'a str) -> SmtpForm<'a> {
+        SmtpForm {
+            host: "smtp.example.fi",
+            port: "",
+            security: "starttls",
+            user,
+            password,
+            from: "crm@example.fi",
+            public_url: "https://crm.example.fi/",
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_kept_when_left_empty_and_never_printed() {
+        let mut s = Settings::default();
+        assert!(!s.smtp.configured());
+        assert!(s.set_smtp(&smtp_form("crm", "salainen")).is_empty());
+        assert!(s.smtp.configured());
+        assert_eq!(s.smtp.port(), 587);
+        assert_eq!(s.public_url, "https://crm.example.fi");
+        assert!(s.set_smtp(&smtp_form("crm", "")).is_empty());
+        assert_eq!(s.smtp.password.0, "salainen");
+        assert!(!format!("{s:?}").contains("salainen"));
+        // No user, no password.
+        assert!(s.set_smtp(&smtp_form("", "")).is_empty());
+        assert_eq!(s.smtp.password, Secret::default());
+        let bad = SmtpForm {
+            port: "0",
+            security: "ssl",
+            from: "crm",
+            ..smtp_form("crm", "x\n")
+        };
+        let fields: Vec<&str> = s.set_smtp(&bad).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["smtp_port", "smtp_security", "smtp_password", "smtp_from"]
+        );
+    }
+
     #[test]
     fn the_time_zone_is_a_tz_database_name_helsinki_by_default() {
         let mut s = Settings::default();
