@@ -488,6 +488,26 @@ CREATE INDEX reminders_task ON reminders(task_id);
 CREATE INDEX reminders_undelivered ON reminders(remind_at) WHERE delivered_at IS NULL;
 CREATE INDEX reminders_inbox ON reminders(user_id, remind_at) WHERE dismissed_at IS NULL;
 
+-- The reminder e-mail outbox: a row for each reminder that is to go out by e-mail, written in
+-- the transaction that delivers the reminder in the app (when an SMTP server is set then).
+-- The reminder job sends the pending ones: it claims one ('sending', attempts + 1, next_try a
+-- lease ahead), sends, and records how it went; a failure is 'pending' again until next_try
+-- (back-off). A claim left by a stopped server is taken again when the server starts.
+CREATE TABLE reminder_emails (
+    reminder_id INTEGER PRIMARY KEY REFERENCES reminders(id) ON DELETE CASCADE,
+    state       TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'sent', 'skipped', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_try    TEXT NOT NULL,
+    tried_at    TEXT,
+    sent_at     TEXT,
+    -- Why the last try failed, or why the reminder was skipped (no address).
+    error       TEXT
+) STRICT;
+CREATE INDEX reminder_emails_due ON reminder_emails(next_try) WHERE state IN ('pending', 'sending');
+CREATE INDEX reminder_emails_sent ON reminder_emails(sent_at) WHERE sent_at IS NOT NULL;
+CREATE INDEX reminder_emails_tried ON reminder_emails(tried_at, state) WHERE tried_at IS NOT NULL;
+
 -- The search indexes merge their segments in the background (the server's job
 -- `jobs.search_index`, src/log/store.rs `merge_search_indexes`), not in the write that
 -- happens to complete a level of four: that made one create in a few dozen take tens of

@@ -24,6 +24,9 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     /// How often the backup schedule is looked at.
     pub backup_check_every: Duration,
+    /// How often the reminder job delivers the reminders whose time has come and sends their
+    /// e-mails.
+    pub reminder_every: Duration,
     /// The business register's (YTJ) base URL, over the `ytj_url` setting when given; empty
     /// turns the look-up off.
     pub ytj_url: Option<String>,
@@ -47,6 +50,7 @@ impl ServeConfig {
             allowed_hosts: Vec::new(),
             secure_cookies: false,
             backup_check_every: Duration::from_secs(600),
+            reminder_every: Duration::from_secs(30),
             ytj_url: None,
             test_routes: false,
         }

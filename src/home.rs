@@ -3,6 +3,7 @@
 
 use maud::html;
 
+use crate::auth::Role;
 use crate::contacts::list as contacts;
 use crate::customers::list as customers;
 use crate::error::{Error, Result};
@@ -18,6 +19,12 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     let newest_customers = customers::newest(ctx.conn, 10)?;
     let newest_contacts = contacts::newest(ctx.conn, 10)?;
     let task_cards = crate::tasks::pages::front_cards(ctx)?;
+    // Admins are told while reminder e-mails fail, so that nobody trusts a silent inbox.
+    let is_admin = ctx.user.as_ref().is_some_and(|u| u.role == Role::Admin);
+    let email_failing = match is_admin && ctx.settings.smtp.configured() {
+        true => crate::tasks::email::failing(ctx.conn)?,
+        false => None,
+    };
     let frame = ctx.frame(Section::Front);
     let f = &frame;
     let greeting = f.lang.tf(
@@ -29,6 +36,15 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     );
     let body = html! {
         h1 { (greeting) }
+        @if let Some(failure) = &email_failing {
+            div.warning.email-failing role="alert" {
+                p {
+                    strong { (f.t("email.failing_front")) } " "
+                    a href="/settings#email" { (f.t("email.see_settings")) }
+                }
+                p { code { (failure.error) } }
+            }
+        }
         div.grid {
             (task_cards(f))
             section.card {

@@ -1,5 +1,6 @@
-//! Background jobs: work that runs on a schedule instead of per request (scheduled backups and
-//! expired-session clean-up today; the reminder sender and the inbox watcher next). The server
+//! Background jobs: work that runs on a schedule instead of per request (scheduled backups,
+//! expired-session clean-up, search-index merging and the reminders today; the inbox watcher
+//! next). The server
 //! registers each job with a name, an interval and a function, and one thread runs them in turn
 //! when they are due. What each job last did (start, finish, duration, error) and when it runs
 //! next is kept in memory in a shared [`Health`], which the settings page shows.
@@ -26,7 +27,19 @@ use crate::error::Result;
 pub(crate) const POLL: Duration = Duration::from_millis(200);
 
 /// What a job does at its turn: given the thread's own connection and the time of the turn.
-pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send>;
+/// It answers what it did (see [`Done`]).
+pub(crate) type JobFn = Box<dyn FnMut(&mut Connection, DateTime<Utc>) -> Result<Done> + Send>;
+
+/// Counts labelled by i18n keys (`jobs.delivered` → 3).
+pub(crate) type Counts = Vec<(&'static str, u64)>;
+
+/// What a job's run did: counts, added up on the settings page, and whether it stopped with
+/// work left (then it runs again at the next turn instead of after its interval).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Done {
+    pub counts: Counts,
+    pub more: bool,
+}
 
 /// Light work run after every turn (every `POLL`), never while a job runs.
 pub(crate) type TurnFn = Box<dyn FnMut(&mut Connection) + Send>;
@@ -47,6 +60,9 @@ pub(crate) struct JobStatus {
     pub running: bool,
     pub runs: u64,
     pub failures: u64,
+    /// What the runs did since the server started, added up, for jobs that count (empty for
+    /// the others): what one run did is mostly nothing, the total tells the story.
+    pub counts: Counts,
 }
 
 /// The jobs' state, shared between the jobs thread (which writes it) and the pages (which read it).
@@ -119,7 +135,20 @@ impl Jobs {
         &mut self,
         name: &'static str,
         every: Duration,
-        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
+        mut run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
+    ) -> &mut Jobs {
+        self.every_counting(name, every, move |conn, now| {
+            run(conn, now).map(|()| Done::default())
+        })
+    }
+
+    /// Like [`Jobs::every`], for a job that says what it did: counts, and whether work is left
+    /// that should not wait for the interval.
+    pub(crate) fn every_counting(
+        &mut self,
+        name: &'static str,
+        every: Duration,
+        run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<Done> + Send + 'static,
     ) -> &mut Jobs {
         self.health.lock().push(JobStatus {
             name,
@@ -132,6 +161,7 @@ impl Jobs {
             running: false,
             runs: 0,
             failures: 0,
+            counts: Counts::new(),
         });
         self.jobs.push(Job {
             name,
@@ -168,16 +198,24 @@ impl Jobs {
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
             let took = started.elapsed();
-            let error = match outcome {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(panic) => Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+            let (error, done) = match outcome {
+                Ok(Ok(done)) => (None, done),
+                Ok(Err(e)) => (Some(e.to_string()), Done::default()),
+                Err(panic) => (
+                    Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+                    Done::default(),
+                ),
             };
             match &error {
                 Some(e) => log::error!("background job {} failed: {e}", job.name),
                 None => log::debug!("background job {} ran in {took:?}", job.name),
             }
-            let next = now.checked_add_signed(job.every);
+            // Work left over runs at the next turn (one `POLL` on), else after the interval.
+            let next = if done.more {
+                Some(now)
+            } else {
+                now.checked_add_signed(job.every)
+            };
             job.next = Some(next.unwrap_or(DateTime::<Utc>::MAX_UTC));
             self.health.update(index, |s| {
                 s.running = false;
@@ -185,6 +223,12 @@ impl Jobs {
                 s.last_duration = Some(took);
                 s.failures += u64::from(error.is_some());
                 s.last_error = error;
+                for (key, n) in done.counts {
+                    match s.counts.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, total)) => *total += n,
+                        None => s.counts.push((key, n)),
+                    }
+                }
                 s.next_run = next;
                 s.runs += 1;
             });
@@ -268,6 +312,29 @@ mod tests {
             health.get("jobs.backups").unwrap().next_run,
             Some(at("2026-11-30T10:35:00Z"))
         );
+    }
+
+    #[test]
+    fn a_job_with_work_left_runs_again_at_the_next_turn_and_its_counts_add_up() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let (calls, seen) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every_counting("jobs.reminders", Duration::from_secs(30), move |_, _| {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            Ok(Done {
+                counts: vec![("jobs.delivered", 2)],
+                more: n == 0,
+            })
+        });
+        let health = jobs.health();
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:00Z")), 1);
+        // Work was left: the next turn runs it again, not 30 s later.
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:01Z")), 1);
+        assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:02Z")), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let status = health.get("jobs.reminders").unwrap();
+        assert_eq!(status.counts, [("jobs.delivered", 4)]);
+        assert_eq!(status.next_run, Some(at("2026-11-30T10:00:31Z")));
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub mod http;
 mod i18n;
 pub(crate) mod jobs;
 pub mod log;
+mod mail;
 pub mod register;
 mod settings;
 mod views;

@@ -3,7 +3,7 @@
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, Transaction};
 
-use crate::error::{Error, Result};
+use crate::error::{has_control, Error, FieldError, Result};
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,85 @@ pub(crate) struct Settings {
     /// The business register's (YTJ v3) base URL for the customer form's look-up; empty turns
     /// it off. `--ytj-url` overrides it.
     pub ytj_url: String,
+    /// The SMTP server reminders are e-mailed through; an empty host turns e-mail off.
+    pub smtp: Smtp,
+    /// The address people open the app at (`https://crm.example.fi`), for links in e-mails;
+    /// empty: the server's own listening address.
+    pub public_url: String,
+}
+
+keyed_enum! {
+    /// How the connection to the SMTP server is protected.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum SmtpSecurity {
+        /// Plain first, then upgraded with STARTTLS, which is required (port 587).
+        StartTls = "starttls",
+        /// TLS from the first byte (SMTPS, port 465).
+        Tls = "tls",
+        /// Plain SMTP (a relay on the same machine or LAN).
+        None = "none",
+    }
+}
+
+impl SmtpSecurity {
+    /// The port used when none is set.
+    pub(crate) fn default_port(self) -> u16 {
+        match self {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+        }
+    }
+}
+
+/// A secret kept in the settings (the SMTP password): never printed by `Debug`, never shown
+/// back on the settings page.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+/// The SMTP server's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Smtp {
+    /// Empty: no e-mail is sent.
+    pub host: String,
+    /// `None`: the security's usual port.
+    pub port: Option<u16>,
+    pub security: SmtpSecurity,
+    /// Empty: no login.
+    pub user: String,
+    pub password: Secret,
+    /// The sender's address (`crm@example.fi`).
+    pub from: String,
+}
+
+impl Default for Smtp {
+    fn default() -> Smtp {
+        Smtp {
+            host: String::new(),
+            port: None,
+            security: SmtpSecurity::StartTls,
+            user: String::new(),
+            password: Secret::default(),
+            from: String::new(),
+        }
+    }
+}
+
+impl Smtp {
+    /// Whether e-mail is on: a server and a sender are set.
+    pub(crate) fn configured(&self) -> bool {
+        !self.host.is_empty() && !self.from.is_empty()
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port.unwrap_or(self.security.default_port())
+    }
 }
 
 /// Where the business register's open data API is, unless set otherwise.
@@ -54,6 +133,8 @@ impl Default for Settings {
             remind_days_before: 1,
             workday_start: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time"),
             ytj_url: DEFAULT_YTJ_URL.to_string(),
+            smtp: Smtp::default(),
+            public_url: String::new(),
         }
     }
 }
@@ -98,6 +179,17 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
             .and_then(|v| parse_time(&v))
             .unwrap_or(d.workday_start),
         ytj_url: get("ytj_url").unwrap_or(d.ytj_url),
+        smtp: Smtp {
+            host: get("smtp_host").unwrap_or(d.smtp.host),
+            port: get("smtp_port").and_then(|v| v.parse().ok()),
+            security: get("smtp_security")
+                .and_then(|v| SmtpSecurity::parse(&v))
+                .unwrap_or(d.smtp.security),
+            user: get("smtp_user").unwrap_or(d.smtp.user),
+            password: Secret(get("smtp_password").unwrap_or_default()),
+            from: get("smtp_from").unwrap_or(d.smtp.from),
+        },
+        public_url: get("public_url").unwrap_or(d.public_url),
     })
 }
 
@@ -115,6 +207,29 @@ pub(crate) fn parse_time_zone(text: &str) -> Option<Tz> {
             .find(|tz| tz.name().eq_ignore_ascii_case(text))
             .copied()
     })
+}
+
+/// An http(s) URL of reasonable length, with no spaces or control characters.
+fn is_http_url(url: &str) -> bool {
+    (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() <= 500
+        && !url.contains(|c: char| c.is_whitespace() || c.is_control())
+}
+
+/// An e-mail address as SMTP takes it (`name@example.fi`).
+pub(crate) fn valid_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok()
+}
+
+/// The SMTP fields of the settings form, as typed.
+pub(crate) struct SmtpForm<'a> {
+    pub host: &'a str,
+    pub port: &'a str,
+    pub security: &'a str,
+    pub user: &'a str,
+    pub password: &'a str,
+    pub from: &'a str,
+    pub public_url: &'a str,
 }
 
 fn put(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
@@ -152,6 +267,16 @@ impl Settings {
                 self.workday_start.format("%H:%M").to_string(),
             ),
             ("ytj_url", self.ytj_url.clone()),
+            ("smtp_host", self.smtp.host.clone()),
+            (
+                "smtp_port",
+                self.smtp.port.map(|p| p.to_string()).unwrap_or_default(),
+            ),
+            ("smtp_security", self.smtp.security.as_str().into()),
+            ("smtp_user", self.smtp.user.clone()),
+            ("smtp_password", self.smtp.password.0.clone()),
+            ("smtp_from", self.smtp.from.clone()),
+            ("public_url", self.public_url.clone()),
         ]
     }
 
@@ -206,15 +331,74 @@ impl Settings {
     /// Sets the register's URL from form text: empty (off), or an http(s) URL.
     pub(crate) fn set_ytj_url(&mut self, text: &str) -> Result<()> {
         let url = text.trim();
-        let ok = url.is_empty()
-            || ((url.starts_with("http://") || url.starts_with("https://"))
-                && url.len() <= 500
-                && !url.contains(|c: char| c.is_whitespace() || c.is_control()));
-        if !ok {
+        if !url.is_empty() && !is_http_url(url) {
             return Err(Error::field("ytj_url", "settings.ytj_url_invalid"));
         }
         self.ytj_url = url.to_string();
         Ok(())
+    }
+
+    /// Sets the SMTP server from the form's text fields, checking each; the password field
+    /// left empty keeps the stored one, and no user means no password. Returns every field
+    /// error found.
+    pub(crate) fn set_smtp(&mut self, form: &SmtpForm<'_>) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut error = |field, key| errors.push(FieldError { field, key });
+        let host = form.host.trim();
+        if host.len() > 253 || host.contains(|c: char| c.is_whitespace() || c.is_control()) {
+            error("smtp_host", "settings.smtp_host_invalid");
+        }
+        self.smtp.host = host.to_string();
+        self.smtp.port = match form.port.trim() {
+            "" => None,
+            text => match text.parse::<u16>() {
+                Ok(port) if port > 0 => Some(port),
+                _ => {
+                    error("smtp_port", "settings.smtp_port_invalid");
+                    None
+                }
+            },
+        };
+        match SmtpSecurity::parse(form.security.trim()) {
+            Some(security) => self.smtp.security = security,
+            None => error("smtp_security", "settings.smtp_security_invalid"),
+        }
+        let user = form.user.trim();
+        if has_control(user) || user.chars().count() > 200 {
+            error("smtp_user", "form.control_chars");
+        }
+        self.smtp.user = user.to_string();
+        if has_control(form.password) || form.password.chars().count() > 500 {
+            error("smtp_password", "form.control_chars");
+        } else if user.is_empty() {
+            self.smtp.password = Secret::default();
+        } else if !form.password.is_empty() {
+            self.smtp.password = Secret(form.password.to_string());
+        }
+        let from = form.from.trim();
+        if from.is_empty() && !host.is_empty() {
+            error("smtp_from", "settings.smtp_from_required");
+        } else if !from.is_empty() && !valid_address(from) {
+            error("smtp_from", "settings.smtp_from_invalid");
+        }
+        self.smtp.from = from.to_string();
+        let url = form.public_url.trim().trim_end_matches('/');
+        if !url.is_empty() && !is_http_url(url) {
+            error("public_url", "settings.public_url_invalid");
+        }
+        self.public_url = url.to_string();
+        errors
+    }
+
+    /// The address links in e-mails start with: the `public_url` setting, else `default`
+    /// (the server's own address).
+    pub(crate) fn link_base(&self, default: &str) -> String {
+        let base = if self.public_url.is_empty() {
+            default
+        } else {
+            &self.public_url
+        };
+        base.trim_end_matches('/').to_string()
     }
 
     /// Names of the settings that differ from `other`, for the log.
@@ -269,6 +453,45 @@ mod tests {
         assert_eq!(s.lockout_attempts, 5);
         s.set_number("backup_interval_hours", "0").unwrap();
         assert_eq!(s.backup_interval_hours, 0);
+    }
+
+    fn smtp_form<'a>(user: &'a str, password: &'a str) -> SmtpForm<'a> {
+        SmtpForm {
+            host: "smtp.example.fi",
+            port: "",
+            security: "starttls",
+            user,
+            password,
+            from: "crm@example.fi",
+            public_url: "https://crm.example.fi/",
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_kept_when_left_empty_and_never_printed() {
+        let mut s = Settings::default();
+        assert!(!s.smtp.configured());
+        assert!(s.set_smtp(&smtp_form("crm", "salainen")).is_empty());
+        assert!(s.smtp.configured());
+        assert_eq!(s.smtp.port(), 587);
+        assert_eq!(s.public_url, "https://crm.example.fi");
+        assert!(s.set_smtp(&smtp_form("crm", "")).is_empty());
+        assert_eq!(s.smtp.password.0, "salainen");
+        assert!(!format!("{s:?}").contains("salainen"));
+        // No user, no password.
+        assert!(s.set_smtp(&smtp_form("", "")).is_empty());
+        assert_eq!(s.smtp.password, Secret::default());
+        let bad = SmtpForm {
+            port: "0",
+            security: "ssl",
+            from: "crm",
+            ..smtp_form("crm", "x\n")
+        };
+        let fields: Vec<&str> = s.set_smtp(&bad).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["smtp_port", "smtp_security", "smtp_password", "smtp_from"]
+        );
     }
 
     #[test]

@@ -26,16 +26,20 @@ fn demo(db: &Path, customers: u64, seed: u64) -> String {
 }
 
 fn add_admin(db: &Path) {
+    add_user(db, "aino", "admin");
+}
+
+fn add_user(db: &Path, username: &str, role: &str) {
     let mut cmd = minicrm(db);
     cmd.args([
         "user",
         "add",
         "--username",
-        "aino",
+        username,
         "--name",
-        "Aino Admin",
+        &format!("{username} Testinen"),
         "--role",
-        "admin",
+        role,
         "--password-stdin",
     ]);
     let out = run_with_stdin(cmd, &format!("{ADMIN_PASSWORD}\n"));
@@ -73,6 +77,8 @@ fn digest(db: &Path) -> u64 {
         "SELECT ct.customer_id, t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id ORDER BY 1, 2",
         "SELECT pt.contact_id, t.name FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY 1, 2",
         "SELECT * FROM events ORDER BY id",
+        "SELECT * FROM tasks ORDER BY id",
+        "SELECT * FROM reminders ORDER BY id",
     ] {
         rows(&conn, sql).hash(&mut h);
     }
@@ -110,6 +116,7 @@ fn data_is_valid_complete_and_passes_check() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_in(dir.path(), "demo.db");
     add_admin(&db);
+    add_user(&db, "bertta", "user");
     let said = demo(&db, 400, 1);
     assert!(said.starts_with("added 400 customers"), "{said}");
     let conn = Connection::open(&db).unwrap();
@@ -202,10 +209,11 @@ fn data_is_valid_complete_and_passes_check() {
         ) > 5
     );
 
-    // About ten events a customer, in the past two years, with names to search by.
+    // About ten events a customer (besides the tasks'), in the past two years, with names to
+    // search by.
     let events = one(
         &conn,
-        "SELECT count(*) FROM events WHERE kind NOT GLOB 'user.*'",
+        "SELECT count(*) FROM events WHERE kind NOT GLOB 'user.*' AND kind NOT GLOB 'task.*'",
     );
     assert!((3200..5200).contains(&events), "{events} events");
     assert_eq!(
@@ -250,6 +258,95 @@ fn data_is_valid_complete_and_passes_check() {
         ),
         0
     );
+    // Tasks for a good share of the customers, over both users: past ones done (records, no
+    // reminders), future ones open with their reminders; each for its customer (and maybe one
+    // of the customer's contacts), logged as the app logs them.
+    let tasks = one(&conn, "SELECT count(*) FROM tasks");
+    assert!((100..260).contains(&tasks), "{tasks} tasks");
+    assert_eq!(
+        one(&conn, "SELECT count(DISTINCT assignee_id) FROM tasks"),
+        2
+    );
+    let past = one(
+        &conn,
+        "SELECT count(*) FROM tasks WHERE due_date < '2026-06-01'",
+    );
+    let future = one(
+        &conn,
+        "SELECT count(*) FROM tasks WHERE due_date > '2026-06-01'",
+    );
+    assert!(past > 60 && future > 25, "{past} past, {future} future");
+    assert_eq!(past + future, tasks);
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM tasks WHERE (due_date < '2026-06-01') <> (done = 1)
+             OR (done = 1) <> (done_at IS NOT NULL) OR done_at >= '2026-06-01'
+             OR created_at >= '2026-06-01' OR due_date > '2026-07-05'"
+        ),
+        0
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM reminders r JOIN tasks t ON t.id = r.task_id
+             WHERE t.done = 1 OR r.delivered_at IS NOT NULL OR r.user_id <> t.assignee_id
+             OR r.remind_at < '2026-06-01' OR r.remind_at > t.due_date || 'T23:59:59Z'"
+        ),
+        0
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM tasks t WHERE done = 0 AND NOT EXISTS
+             (SELECT 1 FROM reminders r WHERE r.task_id = t.id AND r.kind = 'due')"
+        ),
+        0
+    );
+    assert!(
+        one(
+            &conn,
+            "SELECT count(*) FROM reminders WHERE kind = 'before'"
+        ) > 10
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM tasks t WHERE customer_id IS NULL OR (contact_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM customer_contacts cc
+                 WHERE cc.customer_id = t.customer_id AND cc.contact_id = t.contact_id))"
+        ),
+        0
+    );
+    assert!(
+        one(
+            &conn,
+            "SELECT count(*) FROM tasks WHERE contact_id IS NOT NULL"
+        ) > 30
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM events WHERE kind = 'task.created'"
+        ),
+        tasks
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM events WHERE kind = 'task.done'"
+        ),
+        past
+    );
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT count(*) FROM events e WHERE kind GLOB 'task.*' AND NOT EXISTS
+             (SELECT 1 FROM tasks t WHERE t.id = e.task_id AND t.customer_id = e.customer_id)"
+        ),
+        0
+    );
+
     // The log search finds customers and contacts by name, accent-insensitively.
     let name: String = conn
         .query_row(
@@ -482,6 +579,9 @@ fn the_server_lists_and_searches_the_demo_data() {
     let word = name.split_whitespace().next().unwrap().to_string();
     let q: String = percent_encode(&word);
     for path in [
+        "/tasks?assignee_id=me".to_string(),
+        "/tasks?status=done".to_string(),
+        "/".to_string(),
         "/customers".to_string(),
         format!("/customers?q={q}"),
         "/customers?sort=-created_at&archived=all".to_string(),

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("i18n", Layer::Core),
     ("jobs", Layer::Core),
     ("log", Layer::Core),
+    ("mail", Layer::Core),
     ("register", Layer::Core),
     ("settings", Layer::Core),
     ("views", Layer::Core),

@@ -409,3 +409,148 @@ fn a_readonly_user_cannot_create_a_task() {
     );
     assert_eq!(resp.status, 403);
 }
+
+/// Creates a customer by the API; returns (id, number).
+fn customer(s: &Setup, name: &str) -> (i64, String) {
+    let c = s.admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&s.token),
+        Some(&json!({ "name": name }).to_string()),
+    );
+    assert_eq!(c.status, 201, "{}", c.body);
+    let c = c.json();
+    (
+        c["id"].as_i64().unwrap(),
+        c["number"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn the_task_form_finds_the_customer_by_number_or_name_then_offers_its_contacts() {
+    let s = setup();
+    let (sun, _) = customer(&s, "Kahvila Aurinko Oy");
+    customer(&s, "Kahvila Kuu Oy");
+    let p = s.admin.api(
+        "POST",
+        "/api/v1/contacts",
+        Some(&s.token),
+        Some(
+            &json!({"first_name": "Sanna", "last_name": "Säde",
+                    "customers": [{"customer_id": sun, "role": "Omistaja"}]})
+            .to_string(),
+        ),
+    );
+    assert_eq!(p.status, 201, "{}", p.body);
+    let contact = p.json()["id"].as_i64().unwrap();
+    let me = s.me.to_string();
+    let due = day(4);
+    let form = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+        let mut fields = vec![
+            ("description", "Soita asiakkaalle".to_string()),
+            ("assignee_id", me.clone()),
+            ("due_date", due.clone()),
+            ("due_time", String::new()),
+            ("group", String::new()),
+            ("remind_days_before", "1".to_string()),
+        ];
+        fields.extend_from_slice(extra);
+        fields
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        s.admin.post_form("/tasks/new", "/tasks/new", &borrowed)
+    };
+    let new = s.admin.get("/tasks/new");
+    assert!(new.body.contains("name=\"customer_q\""), "{}", new.body);
+
+    // Several match the name: the form comes back with them to choose from, and the input.
+    let many = post(form(&[
+        ("customer_q", "kahvila".into()),
+        ("customer_step", "find".into()),
+    ]));
+    assert_eq!(many.status, 422, "{}", many.body);
+    assert!(many.body.contains("f-customer_q-error"));
+    assert!(many.body.contains("Kahvila Aurinko Oy") && many.body.contains("Kahvila Kuu Oy"));
+    assert!(many.body.contains("Soita asiakkaalle"));
+    // Choosing one shows it with its contacts; nothing is saved yet.
+    let chosen = post(form(&[
+        ("customer_q", "kahvila".into()),
+        ("customer_pick", sun.to_string()),
+    ]));
+    assert_eq!(chosen.status, 200, "{}", chosen.body);
+    assert!(chosen
+        .body
+        .contains(&format!("name=\"customer_id\" value=\"{sun}\"")));
+    assert!(chosen.body.contains("Sanna Säde"), "{}", chosen.body);
+    assert!(!s.admin.get("/tasks").body.contains("Soita asiakkaalle"));
+    // Saved with the contact.
+    let saved = post(form(&[
+        ("customer_id", sun.to_string()),
+        ("contact_id", contact.to_string()),
+    ]));
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let id = saved.location().rsplit('/').next().unwrap().to_string();
+    let t = s
+        .admin
+        .api("GET", &format!("/api/v1/tasks/{id}"), Some(&s.token), None)
+        .json();
+    assert_eq!(
+        (t["customer_id"].as_i64(), t["contact_id"].as_i64()),
+        (Some(sun), Some(contact))
+    );
+
+    // A customer number (or a name only one customer has) is taken on save, without a step.
+    let number = s
+        .admin
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{}", s.customer),
+            Some(&s.token),
+            None,
+        )
+        .json()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_number = post(form(&[("customer_q", number)]));
+    assert_eq!(by_number.status, 303, "{}", by_number.body);
+    let id = by_number.location().rsplit('/').next().unwrap().to_string();
+    let t = s
+        .admin
+        .api("GET", &format!("/api/v1/tasks/{id}"), Some(&s.token), None)
+        .json();
+    assert_eq!(t["customer_id"].as_i64(), Some(s.customer));
+    let by_name = post(form(&[("customer_q", "aurinko".into())]));
+    assert_eq!(by_name.status, 303, "{}", by_name.body);
+
+    // No match: an error at the field, the input kept.
+    let none = post(form(&[("customer_q", "Olematon".into())]));
+    assert_eq!(none.status, 422, "{}", none.body);
+    assert!(none.body.contains("f-customer_q-error"));
+    assert!(none.body.contains("value=\"Olematon\""));
+    // "Change" drops the chosen customer and its contact for the field again.
+    let change = post(form(&[
+        ("customer_id", sun.to_string()),
+        ("contact_id", contact.to_string()),
+        ("customer_step", "change".into()),
+    ]));
+    assert_eq!(change.status, 200);
+    assert!(change.body.contains("name=\"customer_q\""));
+    assert!(!change.body.contains("name=\"customer_id\""));
+    // The edit form changes a task's customer the same way.
+    let edit = s.admin.post_form(
+        &format!("/tasks/{id}/edit"),
+        &format!("/tasks/{id}/edit"),
+        &form(&[("customer_q", "kuu".into())])
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(edit.status, 303, "{}", edit.body);
+    let t = s
+        .admin
+        .api("GET", &format!("/api/v1/tasks/{id}"), Some(&s.token), None)
+        .json();
+    assert_ne!(t["customer_id"].as_i64(), Some(s.customer));
+}

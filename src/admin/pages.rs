@@ -9,7 +9,8 @@ use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
 use crate::jobs::JobStatus;
 use crate::log::{self, EventKind, NewEvent};
-use crate::settings::{self as store, Settings};
+use crate::settings::{self as store, Settings, SmtpForm, SmtpSecurity};
+use crate::tasks::email::{self as reminder_email, Status as EmailStatus};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
 
 /// The numeric settings on the form: key and label key, in display order.
@@ -32,6 +33,13 @@ fn label_of(key: &str) -> &'static str {
         "time_zone" => "settings.time_zone",
         "workday_start" => "settings.workday_start",
         "ytj_url" => "settings.ytj_url",
+        "smtp_host" => "settings.smtp_host",
+        "smtp_port" => "settings.smtp_port",
+        "smtp_security" => "settings.smtp_security",
+        "smtp_user" => "settings.smtp_user",
+        "smtp_password" => "settings.smtp_password",
+        "smtp_from" => "settings.smtp_from",
+        "public_url" => "settings.public_url",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -40,15 +48,79 @@ fn label_of(key: &str) -> &'static str {
     }
 }
 
+/// What the settings page shows below its form: the jobs, the e-mail's health, and how a test
+/// e-mail just went.
+struct Extra {
+    jobs: Vec<JobStatus>,
+    ytj_flag: bool,
+    email: EmailStatus,
+    smtp_on: bool,
+    /// The admin's own address, where the test e-mail goes.
+    my_email: String,
+    /// Why the test e-mail just failed.
+    test_failure: Option<String>,
+}
+
+fn extra(ctx: &Ctx) -> Result<Extra> {
+    Ok(Extra {
+        jobs: ctx.app.jobs.snapshot(),
+        ytj_flag: ctx.app.config.ytj_url.is_some(),
+        email: reminder_email::status(ctx.conn, chrono::Utc::now())?,
+        smtp_on: ctx.settings.smtp.configured(),
+        my_email: ctx.user()?.email.clone(),
+        test_failure: None,
+    })
+}
+
 pub(crate) fn index(ctx: &mut Ctx) -> Result<Resp> {
     let settings = ctx.settings.clone();
+    let extra = extra(ctx)?;
     let frame = ctx.frame(Section::Settings);
     let values = settings_form_values(&settings);
-    let jobs = ctx.app.jobs.snapshot();
-    let ytj_flag = ctx.app.config.ytj_url.is_some();
-    Ok(Resp::html(index_view(
-        &frame, &values, None, &jobs, ytj_flag,
-    )))
+    Ok(Resp::html(index_view(&frame, &values, None, &extra)))
+}
+
+/// `POST /settings/test-email`: sends a test e-mail to the admin's own address with the saved
+/// SMTP settings and says at once how it went. When it goes through, e-mails waiting after a
+/// failure are tried again at the job's next turn instead of after their back-off.
+pub(crate) fn test_email(ctx: &mut Ctx) -> Result<Resp> {
+    let user = ctx.user()?.clone();
+    let lang = ctx.lang;
+    // Nothing to try with: 422, as for a form that cannot be saved; the server failed: 502.
+    let outcome = if !ctx.settings.smtp.configured() {
+        Err((422, lang.t("email.test_not_configured").to_string()))
+    } else if user.email.trim().is_empty() {
+        Err((422, lang.t("email.test_no_address").to_string()))
+    } else {
+        let mail = crate::mail::Mail {
+            to: user.email.clone(),
+            subject: lang.t("email.test_subject").to_string(),
+            body: lang.tf(
+                "email.test_body",
+                &[
+                    ("name", &user.name),
+                    ("company", &ctx.settings.company_name),
+                ],
+            ),
+        };
+        crate::mail::send(&ctx.settings.smtp, &ctx.settings.company_name, &mail)
+            .map_err(|e| (502, e.to_string()))
+    };
+    match outcome {
+        Ok(()) => {
+            reminder_email::retry_now(ctx.conn, chrono::Utc::now())?;
+            ctx.flash("flash.test_email_sent");
+            Ok(Resp::redirect("/settings#email"))
+        }
+        Err((status, why)) => {
+            let settings = ctx.settings.clone();
+            let mut extra = extra(ctx)?;
+            extra.test_failure = Some(why);
+            let frame = ctx.frame(Section::Settings);
+            let values = settings_form_values(&settings);
+            Ok(Resp::html(index_view(&frame, &values, None, &extra)).with_status(status))
+        }
+    }
 }
 
 fn settings_form_values(s: &Settings) -> Form {
@@ -68,6 +140,18 @@ fn settings_form_values(s: &Settings) -> Form {
             s.workday_start.format("%H:%M").to_string(),
         ),
         ("ytj_url".to_string(), s.ytj_url.clone()),
+        ("smtp_host".to_string(), s.smtp.host.clone()),
+        (
+            "smtp_port".to_string(),
+            s.smtp.port.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        (
+            "smtp_security".to_string(),
+            s.smtp.security.as_str().to_string(),
+        ),
+        ("smtp_user".to_string(), s.smtp.user.clone()),
+        ("smtp_from".to_string(), s.smtp.from.clone()),
+        ("public_url".to_string(), s.public_url.clone()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -142,6 +226,18 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             errors.extend(e.fields().iter().cloned());
         }
     }
+    // A form from before e-mail existed keeps the SMTP settings as they are.
+    if form.has("smtp_host") {
+        errors.extend(after.set_smtp(&SmtpForm {
+            host: form.get("smtp_host"),
+            port: form.get("smtp_port"),
+            security: form.get("smtp_security"),
+            user: form.get("smtp_user"),
+            password: form.get("smtp_password"),
+            from: form.get("smtp_from"),
+            public_url: form.get("public_url"),
+        }));
+    }
     for (key, _) in NUMBER_FIELDS {
         // A form from before a setting existed keeps it as it is.
         if !form.has(key) {
@@ -156,12 +252,9 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             key: "form.fix_errors",
             fields: errors,
         };
+        let extra = extra(ctx)?;
         let frame = ctx.frame(Section::Settings);
-        let jobs = ctx.app.jobs.snapshot();
-        let ytj_flag = ctx.app.config.ytj_url.is_some();
-        return Ok(
-            Resp::html(index_view(&frame, &form, Some(&err), &jobs, ytj_flag)).with_status(422),
-        );
+        return Ok(Resp::html(index_view(&frame, &form, Some(&err), &extra)).with_status(422));
     }
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
@@ -184,14 +277,12 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     Ok(Resp::redirect("/settings"))
 }
 
-/// The settings page; `ytj_flag` says the register's URL is set by `--ytj-url` over the setting.
-fn index_view(
-    f: &Frame,
-    values: &Form,
-    error: Option<&Error>,
-    jobs: &[JobStatus],
-    ytj_flag: bool,
-) -> Markup {
+/// The settings page.
+fn index_view(f: &Frame, values: &Form, error: Option<&Error>, extra: &Extra) -> Markup {
+    let security: Vec<(&str, &str)> = SmtpSecurity::ALL
+        .iter()
+        .map(|s| (s.as_str(), f.t(security_label(*s))))
+        .collect();
     let errors = error.map(Error::fields).unwrap_or_default();
     let body = html! {
         h1 { (f.t("settings.title")) }
@@ -240,16 +331,94 @@ fn index_view(
                 fieldset {
                     legend { (f.t("ytj.title")) }
                     (Field::text("ytj_url", "settings.ytj_url", values.get("ytj_url")).kind("url").hint("settings.ytj_url_hint").render(f, errors))
-                    @if ytj_flag { p.hint { (f.t("settings.ytj_url_flag")) } }
+                    @if extra.ytj_flag { p.hint { (f.t("settings.ytj_url_flag")) } }
+                }
+                fieldset #smtp {
+                    legend { (f.t("settings.smtp")) }
+                    p.hint { (f.t("settings.smtp_hint")) }
+                    (Field::text("smtp_host", "settings.smtp_host", values.get("smtp_host")).hint("settings.smtp_host_hint").render(f, errors))
+                    (select(f, "smtp_security", "settings.smtp_security", &security, values.get("smtp_security"), errors))
+                    (Field::text("smtp_port", "settings.smtp_port", values.get("smtp_port")).kind("number").hint("settings.smtp_port_hint").render(f, errors))
+                    (Field::text("smtp_user", "settings.smtp_user", values.get("smtp_user")).autocomplete("off").render(f, errors))
+                    (Field::text("smtp_password", "settings.smtp_password", "").kind("password").autocomplete("new-password").hint("settings.smtp_password_hint").render(f, errors))
+                    (Field::text("smtp_from", "settings.smtp_from", values.get("smtp_from")).kind("email").hint("settings.smtp_from_hint").render(f, errors))
+                    (Field::text("public_url", "settings.public_url", values.get("public_url")).kind("url").hint("settings.public_url_hint").render(f, errors))
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }
-            (jobs_view(f, jobs))
+            (email_view(f, extra))
+            (jobs_view(f, &extra.jobs))
         } @else {
             p { (f.t("settings.admin_only")) }
         }
     };
     layout(f, f.t("settings.title"), body)
+}
+
+fn security_label(s: SmtpSecurity) -> &'static str {
+    match s {
+        SmtpSecurity::StartTls => "settings.smtp_starttls",
+        SmtpSecurity::Tls => "settings.smtp_tls",
+        SmtpSecurity::None => "settings.smtp_none",
+    }
+}
+
+/// The reminder e-mail's health: whether it is on, what went out in the last day, what waits,
+/// the current failure, and the test button.
+fn email_view(f: &Frame, extra: &Extra) -> Markup {
+    let status = &extra.email;
+    let count = |n: i64| f.lang.number(n);
+    html! {
+        section #email {
+            h2 { (f.t("email.title")) }
+            @if let Some(why) = &extra.test_failure {
+                div.form-error.test-email-failed role="alert" {
+                    p { (f.t("email.test_failed")) }
+                    p { code { (why) } }
+                }
+            }
+            @if !extra.smtp_on {
+                p { (f.t("email.off")) }
+            }
+            @if let Some(failure) = &status.failing {
+                div.warning.email-failing role="alert" {
+                    p { strong { (f.t("email.failing")) } }
+                    p { code { (failure.error) } }
+                    p.hint {
+                        (f.lang.tf("email.failing_times", &[
+                            ("tried", &f.datetime_text(&failure.tried_at)),
+                            ("next", &f.datetime_text(&failure.next_try)),
+                        ]))
+                    }
+                }
+            }
+            dl.email-health {
+                dt { (f.t("email.waiting")) } dd.waiting { (count(status.waiting)) }
+                dt { (f.t("email.sent_day")) } dd.sent { (count(status.sent_day)) }
+                dt { (f.t("email.skipped_day")) } dd.skipped { (count(status.skipped_day)) }
+                dt { (f.t("email.failed_day")) } dd.failed { (count(status.failed_day)) }
+                dt { (f.t("email.last_sent")) }
+                dd.last-sent {
+                    @match &status.last_sent {
+                        Some(at) => (f.datetime_text(at)),
+                        None => (f.t("email.never")),
+                    }
+                }
+            }
+            @if extra.smtp_on {
+                form method="post" action="/settings/test-email" {
+                    (csrf_input(f))
+                    button type="submit" {
+                        @if extra.my_email.is_empty() {
+                            (f.t("email.test_button"))
+                        } @else {
+                            (f.lang.tf("email.test_button_to", &[("address", &extra.my_email)]))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The background jobs: each one's last run, how it went, and its next run.
@@ -280,6 +449,16 @@ fn jobs_view(f: &Frame, jobs: &[JobStatus]) -> Markup {
                                         span.error { (error) }
                                     } @else if job.runs > 0 {
                                         (f.t("jobs.ok"))
+                                        @if !job.counts.is_empty() {
+                                            br;
+                                            span.counts {
+                                                (f.t("jobs.since_start")) " "
+                                                @for (i, (key, n)) in job.counts.iter().enumerate() {
+                                                    @if i > 0 { ", " }
+                                                    (f.t(key)) " " (n)
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                                 td.next-run {

@@ -36,6 +36,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the search indexes merge in the background, not in the writes",
         sql: SEARCH_MERGE,
     },
+    Migration {
+        description: "the reminder e-mail outbox",
+        sql: include_str!("migration_007_reminder_email.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

@@ -23,6 +23,9 @@ pub(crate) struct App {
     pub config: ServeConfig,
     /// Lower-cased `host:port` values accepted in `Host` and `Origin`.
     pub allowed_hosts: Vec<String>,
+    /// Where the app is reached when the `public_url` setting is empty (`http://host:port`,
+    /// from the listening address), for links in e-mails.
+    pub default_base: String,
     /// The background jobs' last and next runs, written by the jobs thread.
     pub jobs: Arc<jobs::Health>,
     /// What features above the core hand in to core pages (set by the server).

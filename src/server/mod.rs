@@ -51,16 +51,15 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
     if path == "/_test/panic" && ctx.app.config.test_routes {
         panic!("a handler panicked on purpose");
     }
-    // Tests set the reminder job's clock: deliver what is due at `now` (RFC 3339).
+    // Tests set the reminder job's clock: a turn of the job at `now` (RFC 3339) delivers what
+    // is due then and sends the e-mails whose time has come.
     if path == "/_test/reminders/deliver" && ctx.app.config.test_routes {
         let now = chrono::DateTime::parse_from_rfc3339(ctx.query.get("now"))
             .map_err(|_| Error::BadRequest("`now` is an RFC 3339 time.".into()))?
             .with_timezone(&chrono::Utc);
-        let delivered = crate::tasks::reminders::deliver_due(ctx.conn, now)?;
-        return Ok(Resp::json(
-            200,
-            &serde_json::json!({ "delivered": delivered }),
-        ));
+        let base = crate::settings::load(ctx.conn)?.link_base(&ctx.app.default_base);
+        let turn = crate::tasks::reminders::run_turn(ctx.conn, now, &base)?;
+        return Ok(Resp::json(200, &turn));
     }
     if path == "/favicon.ico" {
         return Resp::asset("favicon.svg").ok_or(Error::NotFound);

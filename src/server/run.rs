@@ -87,10 +87,17 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
     let checkpointer = Arc::new(db::Checkpointer::new(&config.db_path));
+    let default_base = default_base(addr, &config.allowed_hosts);
     let mut jobs = Jobs::new();
-    register_jobs(&mut jobs, &config, checkpointer.clone());
+    register_jobs(
+        &mut jobs,
+        &config,
+        checkpointer.clone(),
+        default_base.clone(),
+    );
     let app = Arc::new(App {
         allowed_hosts: super::hosts::allowed_hosts(addr, &config.addr, &config.allowed_hosts),
+        default_base,
         jobs: jobs.health(),
         hooks: crate::http::Hooks {
             tasks_tab: Some(crate::tasks::pages::card_tab),
@@ -385,7 +392,12 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
 /// at start). Each reads the settings at its turn, so a change on the settings page counts from
 /// the next turn. After every turn, the WAL is checkpointed once the server is idle (see
 /// `db::Checkpointer`).
-fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Checkpointer>) {
+fn register_jobs(
+    jobs: &mut Jobs,
+    config: &ServeConfig,
+    checkpointer: Arc<db::Checkpointer>,
+    default_base: String,
+) {
     let uploads = crate::exchange::uploads::dir(&config.db_path);
     jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
         crate::log::store::merge_search_indexes(conn, 10)?;
@@ -431,12 +443,29 @@ fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Ch
             Ok(())
         },
     );
-    // Reminders whose time has come, each delivered once; the first turn at start delivers
-    // the ones missed while the server was down.
-    jobs.every("jobs.reminders", REMINDER_EVERY, |conn, now| {
-        crate::tasks::reminders::deliver_due(conn, now).map(|_| ())
+    // Reminders whose time has come, each delivered once, then their e-mails; the first turn
+    // at start delivers the ones missed while the server was down.
+    let mut started = false;
+    jobs.every_counting("jobs.reminders", config.reminder_every, move |conn, now| {
+        // E-mails the previous run was sending when it stopped go out again (at worst twice).
+        if !started {
+            crate::tasks::email::release_claims(conn, now)?;
+            started = true;
+        }
+        let base = crate::settings::load(conn)?.link_base(&default_base);
+        Ok(crate::tasks::reminders::run_turn(conn, now, &base)?.done())
     });
 }
 
-/// How often the reminder job looks for reminders whose time has come.
-const REMINDER_EVERY: Duration = Duration::from_secs(30);
+/// The app's address for links when the `public_url` setting is empty: the listening address,
+/// or, when it listens on every interface, the first `--allow-host` name (else `localhost`).
+fn default_base(addr: SocketAddr, allowed_hosts: &[String]) -> String {
+    if !addr.ip().is_unspecified() {
+        return format!("http://{addr}");
+    }
+    match allowed_hosts.first().map(|h| h.trim()) {
+        Some(host) if host.contains(':') => format!("http://{host}"),
+        Some(host) if !host.is_empty() => format!("http://{host}:{}", addr.port()),
+        _ => format!("http://localhost:{}", addr.port()),
+    }
+}

@@ -4,6 +4,7 @@
 
 pub(crate) mod api;
 pub(crate) mod calendar;
+pub(crate) mod email;
 pub mod list;
 pub(crate) mod pages;
 pub(crate) mod reminders;

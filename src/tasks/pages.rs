@@ -12,9 +12,10 @@ use super::reminders::{self, DueReminder, State};
 use super::store::{self, Group};
 use super::{Task, TaskInput};
 use crate::auth::{User, UserId};
-use crate::customers::CustomerId;
+use crate::customers::list as customer_list;
+use crate::customers::{Customer, CustomerId};
 use crate::db;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp, TabView};
 use crate::i18n::Lang;
@@ -268,6 +269,157 @@ pub(crate) fn new_form(ctx: &mut Ctx) -> Result<Resp> {
     Tasks::form_page(ctx, None, &values, None, &[])
 }
 
+// ---- the customer picker of the task form ----
+//
+// Without JavaScript the form picks a customer in steps, each a submit of the same form that
+// comes back with everything typed so far: "Find" looks the text up (a customer number, else
+// a name search); one match is taken, several are offered as buttons, none is an error at the
+// field. Once a customer is chosen, its contacts are offered and "Change" clears the choice.
+// Saving with text in the field and no customer chosen looks it up the same way first.
+
+/// How many matches of a name search the form offers.
+const CUSTOMER_MATCHES: i64 = 8;
+
+/// What the form's customer field comes to.
+enum Picked {
+    /// Go on and save the form as it now is.
+    Save(Form),
+    /// Show the form again (a step of the picker, or no single match).
+    Again(Form, Option<Error>, Vec<Customer>),
+}
+
+/// The customers the text in the field means: the one with that number, else name matches.
+fn find_customers(conn: &Connection, text: &str) -> Result<Vec<Customer>> {
+    for number in [text.to_string(), text.to_uppercase()] {
+        if let Some(c) = crate::customers::store::by_number(conn, &number)? {
+            return Ok(vec![c]);
+        }
+    }
+    let query = customer_list::ListQuery::search(text, customer_list::Sort::Name, CUSTOMER_MATCHES);
+    Ok(list::page(conn, &query)?.0)
+}
+
+fn customer_error(key: &'static str) -> Error {
+    Error::Validation {
+        key: "form.fix_errors",
+        fields: vec![FieldError {
+            field: "customer_q",
+            key,
+        }],
+    }
+}
+
+/// Works out the form's customer from its picker fields.
+fn pick_customer(conn: &Connection, mut form: Form) -> Result<Picked> {
+    if let Ok(id) = form.get("customer_pick").parse::<i64>() {
+        form.set("customer_id", id.to_string());
+        form.set("customer_q", "");
+        form.set("contact_id", "");
+        return Ok(Picked::Again(form, None, Vec::new()));
+    }
+    let step = form.get("customer_step").to_string();
+    if step == "change" {
+        form.set("customer_id", "");
+        form.set("contact_id", "");
+        return Ok(Picked::Again(form, None, Vec::new()));
+    }
+    let text = form.get("customer_q").trim().to_string();
+    if text.is_empty() {
+        return Ok(match step.as_str() {
+            "find" => Picked::Again(form, None, Vec::new()),
+            _ => Picked::Save(form),
+        });
+    }
+    let mut found = find_customers(conn, &text)?;
+    match found.len() {
+        0 => Ok(Picked::Again(
+            form,
+            Some(customer_error("tasks.customer_none")),
+            Vec::new(),
+        )),
+        1 => {
+            let customer = found.remove(0);
+            form.set("customer_id", customer.id.0.to_string());
+            form.set("customer_q", "");
+            form.set("contact_id", "");
+            Ok(match step.as_str() {
+                "find" => Picked::Again(form, None, Vec::new()),
+                _ => Picked::Save(form),
+            })
+        }
+        _ => Ok(Picked::Again(
+            form,
+            Some(customer_error("tasks.customer_many")),
+            found,
+        )),
+    }
+}
+
+/// `POST /tasks/new`: a step of the customer picker, or the save.
+pub(crate) fn create(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    match pick_customer(ctx.conn, form)? {
+        Picked::Save(form) => register::form::create::<Tasks>(ctx, form),
+        Picked::Again(form, error, found) => task_form(ctx, None, &form, error.as_ref(), &found),
+    }
+}
+
+/// `POST /tasks/{id}/edit`: a step of the customer picker, or the save.
+pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
+    let task = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
+    match pick_customer(ctx.conn, form)? {
+        Picked::Save(form) => register::form::save::<Tasks>(ctx, id, form),
+        Picked::Again(form, error, found) => {
+            task_form(ctx, Some(&task), &form, error.as_ref(), &found)
+        }
+    }
+}
+
+/// The customer part of the task form: the chosen customer with its contacts, or the field to
+/// find one (with the matches to pick from).
+fn customer_fields(
+    f: &Frame,
+    values: &Form,
+    customer: Option<&Customer>,
+    contacts: &[(String, String)],
+    found: &[Customer],
+    errors: &[FieldError],
+) -> Markup {
+    let mut contact_options = vec![("", f.t("tasks.no_contact"))];
+    contact_options.extend(
+        contacts
+            .iter()
+            .map(|(id, name)| (id.as_str(), name.as_str())),
+    );
+    html! {
+        fieldset.customer-picker {
+            legend { (f.t("tasks.customer")) }
+            @if let Some(c) = customer {
+                input type="hidden" name="customer_id" value=(c.id.0);
+                p.chosen-customer {
+                    a href=(format!("/customers/{}", c.id.0)) { (c.name) }
+                    " " span.muted { (c.number) }
+                    " "
+                    button.link type="submit" name="customer_step" value="change" formnovalidate { (f.t("tasks.customer_change")) }
+                }
+                (select(f, "contact_id", "tasks.contact", &contact_options, values.get("contact_id"), errors))
+            } @else {
+                (Field::text("customer_q", "tasks.customer_q", values.get("customer_q")).kind("search").hint("tasks.customer_q_hint").render(f, errors))
+                button type="submit" name="customer_step" value="find" formnovalidate { (f.t("tasks.customer_find")) }
+                @if !found.is_empty() {
+                    ul.found.customer-matches {
+                        @for c in found {
+                            li {
+                                button type="submit" name="customer_pick" value=(c.id.0) formnovalidate { (c.name) }
+                                " " span.muted { (c.number) @if !c.city.is_empty() { ", " (c.city) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Editable for Tasks {
     type Input = TaskInput;
     const CREATED: &'static str = "flash.task_created";
@@ -332,67 +484,75 @@ impl Editable for Tasks {
         error: Option<&Error>,
         _: &[Task],
     ) -> Result<Resp> {
-        let people = users(ctx.conn)?;
-        let groups = store::groups(ctx.conn)?;
-        let customer = match values.get("customer_id").parse::<i64>() {
-            Ok(id) => crate::customers::store::by_id(ctx.conn, CustomerId(id))?,
-            Err(_) => None,
-        };
-        let contacts = match &customer {
-            Some(c) => crate::contacts::store::of_customer(ctx.conn, c.id)?,
-            None => Vec::new(),
-        };
-        let frame = ctx.frame(Section::Tasks);
-        let f = &frame;
-        let errors = error.map(Error::fields).unwrap_or_default();
-        let ids: Vec<String> = people.iter().map(|u| u.id.0.to_string()).collect();
-        let people: Vec<(&str, &str)> = people
-            .iter()
-            .zip(&ids)
-            .map(|(u, id)| (id.as_str(), u.name.as_str()))
-            .collect();
-        let mut group_options = vec![("", f.t("tasks.no_group"))];
-        group_options.extend(groups.iter().map(|g| (g.path.as_str(), g.path.as_str())));
-        let contact_ids: Vec<String> = contacts.iter().map(|(p, _)| p.id.0.to_string()).collect();
-        let names: Vec<String> = contacts.iter().map(|(p, _)| p.full_name()).collect();
-        let mut contact_options = vec![("", f.t("tasks.no_contact"))];
-        contact_options.extend(
-            contact_ids
-                .iter()
-                .map(String::as_str)
-                .zip(names.iter().map(String::as_str)),
-        );
-        let fields = html! {
-            (textarea(f, "description", "tasks.description", values.get("description"), errors))
-            (select(f, "assignee_id", "tasks.assignee", &people, values.get("assignee_id"), errors))
-            (select(f, "group", "tasks.group", &group_options, values.get("group"), errors))
-            (Field::text("due_date", "tasks.due_date", values.get("due_date")).kind("date").required().render(f, errors))
-            (Field::text("due_time", "tasks.due_time", values.get("due_time")).kind("time").hint("tasks.due_time_hint").render(f, errors))
-            @if let Some(c) = &customer {
-                input type="hidden" name="customer_id" value=(c.id.0);
-                p { (f.t("tasks.customer")) ": " a href=(format!("/customers/{}", c.id.0)) { (c.name) } }
-                (select(f, "contact_id", "tasks.contact", &contact_options, values.get("contact_id"), errors))
-            } @else {
-                (Field::text("customer_id", "tasks.customer_id", values.get("customer_id")).kind("number").hint("tasks.customer_id_hint").render(f, errors))
-                @if !values.get("contact_id").is_empty() {
-                    input type="hidden" name="contact_id" value=(values.get("contact_id"));
-                }
-            }
-            (Field::text("remind_days_before", "tasks.remind_days_before", values.get("remind_days_before")).kind("number").hint("tasks.remind_days_before_hint").render(f, errors))
-        };
-        let (title, action, cancel) =
-            form_target::<Tasks>(f, existing.map(|t| (t.id, "")), "tasks.add", "tasks.edit");
-        let page = FormPage {
-            title,
-            action,
-            cancel,
-            error,
-            warning: "duplicates.contact_warning",
-            alikes: Vec::new(),
-            fields,
-        };
-        Ok(register::form::form_page(f, page))
+        task_form(ctx, existing, values, error, &[])
     }
+}
+
+/// The add (`existing` none) or edit page of a task, with the customers a search found.
+fn task_form(
+    ctx: &mut Ctx,
+    existing: Option<&Task>,
+    values: &Form,
+    error: Option<&Error>,
+    found: &[Customer],
+) -> Result<Resp> {
+    let people = users(ctx.conn)?;
+    let groups = store::groups(ctx.conn)?;
+    let customer = match values.get("customer_id").parse::<i64>() {
+        Ok(id) => crate::customers::store::by_id(ctx.conn, CustomerId(id))?,
+        Err(_) => None,
+    };
+    let contacts: Vec<(String, String)> = match &customer {
+        Some(c) => crate::contacts::store::of_customer(ctx.conn, c.id)?
+            .iter()
+            .map(|(p, _)| (p.id.0.to_string(), p.full_name()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let frame = ctx.frame(Section::Tasks);
+    let f = &frame;
+    // A customer the store refused (none by that id) is shown at the field that finds one.
+    let mut errors: Vec<FieldError> = error.map(Error::fields).unwrap_or_default().to_vec();
+    if customer.is_none() {
+        for e in errors.clone() {
+            if e.field == "customer_id" {
+                errors.push(FieldError {
+                    field: "customer_q",
+                    key: e.key,
+                });
+            }
+        }
+    }
+    let errors = errors.as_slice();
+    let ids: Vec<String> = people.iter().map(|u| u.id.0.to_string()).collect();
+    let people: Vec<(&str, &str)> = people
+        .iter()
+        .zip(&ids)
+        .map(|(u, id)| (id.as_str(), u.name.as_str()))
+        .collect();
+    let mut group_options = vec![("", f.t("tasks.no_group"))];
+    group_options.extend(groups.iter().map(|g| (g.path.as_str(), g.path.as_str())));
+    let fields = html! {
+        (textarea(f, "description", "tasks.description", values.get("description"), errors))
+        (select(f, "assignee_id", "tasks.assignee", &people, values.get("assignee_id"), errors))
+        (select(f, "group", "tasks.group", &group_options, values.get("group"), errors))
+        (Field::text("due_date", "tasks.due_date", values.get("due_date")).kind("date").required().render(f, errors))
+        (Field::text("due_time", "tasks.due_time", values.get("due_time")).kind("time").hint("tasks.due_time_hint").render(f, errors))
+        (customer_fields(f, values, customer.as_ref(), &contacts, found, errors))
+        (Field::text("remind_days_before", "tasks.remind_days_before", values.get("remind_days_before")).kind("number").hint("tasks.remind_days_before_hint").render(f, errors))
+    };
+    let (title, action, cancel) =
+        form_target::<Tasks>(f, existing.map(|t| (t.id, "")), "tasks.add", "tasks.edit");
+    let page = FormPage {
+        title,
+        action,
+        cancel,
+        error,
+        warning: "duplicates.contact_warning",
+        alikes: Vec::new(),
+        fields,
+    };
+    Ok(register::form::form_page(f, page))
 }
 
 /// `GET /tasks/{id}`: the task, its reminders, and its buttons.

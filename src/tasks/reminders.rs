@@ -1,14 +1,15 @@
 //! Delivering reminders, once each: the reminder job (`deliver_due`, registered in
 //! `server/run.rs`) marks every reminder whose time has come delivered and logs
 //! `reminder.delivered`, in one transaction, so a reminder is delivered exactly once even when
-//! the server stops half-way. The app shows delivered reminders until they are dismissed: on
+//! the server stops half-way. When an SMTP server is set, the same transaction queues the
+//! reminder's e-mail, which `email` sends after (at least once, at worst twice). The app shows delivered reminders until they are dismissed: on
 //! the front page, with a count in the header (`badge_count`) and in `GET /api/v1/reminders`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
 
-use super::store;
+use super::{email, store};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::log::{self, EventKind, NewEvent};
@@ -140,6 +141,8 @@ pub(crate) fn deliver_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<u
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let lang = log::summary_lang(tx)?;
+            // E-mail goes out for reminders delivered while a server is set.
+            let by_email = crate::settings::load(tx)?.smtp.configured();
             let mut n = 0;
             for (id, task_id, user, kind) in due {
                 let marked = tx
@@ -175,6 +178,9 @@ pub(crate) fn deliver_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<u
                 e.contact_id = task.contact_id;
                 e.search_text = task.description.clone();
                 log::append(tx, &e)?;
+                if by_email {
+                    email::queue(tx, id, &stamp)?;
+                }
                 n += 1;
             }
             Ok(n)
@@ -184,6 +190,47 @@ pub(crate) fn deliver_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<u
             return Ok(total);
         }
     }
+}
+
+/// What one turn of the reminder job did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct Turn {
+    pub delivered: usize,
+    pub emailed: u64,
+    pub email_failed: u64,
+    pub email_skipped: u64,
+    /// E-mails may be left that the turn had no time for.
+    pub more: bool,
+}
+
+impl Turn {
+    /// What the jobs thread records: the counts the settings page adds up, and whether to
+    /// come back at once.
+    pub(crate) fn done(&self) -> crate::jobs::Done {
+        crate::jobs::Done {
+            counts: vec![
+                ("jobs.delivered", self.delivered as u64),
+                ("jobs.emailed", self.emailed),
+                ("jobs.email_failed", self.email_failed),
+                ("jobs.email_skipped", self.email_skipped),
+            ],
+            more: self.more,
+        }
+    }
+}
+
+/// One turn of the reminder job at `now`: delivers what is due in the app, then sends the
+/// e-mails whose time has come, with links under `base`.
+pub(crate) fn run_turn(conn: &mut Connection, now: DateTime<Utc>, base: &str) -> Result<Turn> {
+    let delivered = deliver_due(conn, now)?;
+    let mail = email::send_due(conn, now, base)?;
+    Ok(Turn {
+        delivered,
+        emailed: mail.sent,
+        email_failed: mail.failed,
+        email_skipped: mail.skipped,
+        more: mail.more,
+    })
 }
 
 /// Dismisses one of the user's reminders (again is fine); another user's is not found.

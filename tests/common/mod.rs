@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod page;
+pub mod smtp;
 pub mod webdriver;
 
 use std::collections::BTreeMap;

@@ -26,6 +26,10 @@ pub(super) struct Gen {
     end_day: i64,
     /// Contacts of recent customers that a later one may share: (id, full name).
     recent: Vec<(i64, String)>,
+    /// When reminders go out (the company's time zone and working day), for future tasks.
+    rules: crate::tasks::schedule::Rules,
+    /// The new tasks' reminder lead time in days (the setting).
+    remind_days: u32,
 }
 
 pub(super) const INSERT_CUSTOMER: &str = "INSERT INTO customers (number, number_seq, name, name_key, business_id, email, phone,
@@ -44,7 +48,13 @@ pub(super) const INSERT_CONTACT_TAG: &str =
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
     summary, amount, currency, reference, search_text)
-    VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10)";
+    VALUES (?1, ?2, ?3, ?4, NULL, ?11, ?5, ?6, ?7, ?8, ?9, ?10)";
+pub(super) const INSERT_TASK: &str =
+    "INSERT INTO tasks (description, assignee_id, due_date, due_time,
+    customer_id, contact_id, done, done_at, remind_days_before, created_by, created_at, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+pub(super) const INSERT_REMINDER: &str =
+    "INSERT INTO reminders (task_id, user_id, kind, remind_at) VALUES (?1, ?2, ?3, ?4)";
 pub(super) const NUMBER_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)";
 
 impl Gen {
@@ -109,6 +119,8 @@ impl Gen {
             first_day: end_day - 730,
             end_day,
             recent: Vec::new(),
+            rules: crate::tasks::store::rules(conn)?,
+            remind_days: settings.remind_days_before,
         })
     }
 
@@ -201,6 +213,8 @@ impl Gen {
         let mut insert_contact_tag = tx.prepare_cached(INSERT_CONTACT_TAG)?;
         let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
         let mut number_taken = tx.prepare_cached(NUMBER_TAKEN)?;
+        let mut insert_task = tx.prepare_cached(INSERT_TASK)?;
+        let mut insert_reminder = tx.prepare_cached(INSERT_REMINDER)?;
         let mut events: Vec<Ev> = Vec::with_capacity(count as usize * 12);
         let end_ts = self.end_day * DAY;
         let lang = self.lang;
@@ -357,6 +371,7 @@ impl Gen {
                 ),
                 amount: None,
                 reference: None,
+                task: None,
                 search: name.clone(),
             });
 
@@ -432,6 +447,7 @@ impl Gen {
                     summary: lang.tf("summary.contact_created", &[("name", &full)]),
                     amount: None,
                     reference: None,
+                    task: None,
                     search: search.clone(),
                 });
                 events.push(Ev {
@@ -446,6 +462,7 @@ impl Gen {
                     ),
                     amount: None,
                     reference: None,
+                    task: None,
                     search,
                 });
                 own.push((contact, full));
@@ -471,6 +488,7 @@ impl Gen {
                     ),
                     amount: None,
                     reference: None,
+                    task: None,
                     search: format!("{full} {name}"),
                 });
             }
@@ -552,6 +570,7 @@ impl Gen {
                             summary,
                             amount: Some(amount.clone()),
                             reference: Some(reference.clone()),
+                            task: None,
                             search: name.clone(),
                         });
                         // Most invoices are paid, some late, the newest not yet.
@@ -572,6 +591,7 @@ impl Gen {
                                 summary,
                                 amount: Some(amount),
                                 reference: Some(reference),
+                                task: None,
                                 search: name.clone(),
                             });
                         }
@@ -591,8 +611,130 @@ impl Gen {
                     summary,
                     amount: None,
                     reference: None,
+                    task: None,
                     search,
                 });
+            }
+
+            // -- Tasks: a record of something done, and something promised for the weeks
+            // ahead (with its reminders). About a customer in three has one, one in seven
+            // an open one, so that a million customers stay a sensible file.
+            let Some(assignee) = by else { continue };
+            for future in [false, true] {
+                let (share, room) = if future {
+                    (0.15, true)
+                } else {
+                    (0.3, days_left > 0)
+                };
+                if !room || !self.rng.chance(share) {
+                    continue;
+                }
+                let person = own[self.rng.below(own.len() as u64) as usize].clone();
+                let with_contact = self.rng.chance(0.6);
+                let description = text(lang, self.rng.pick(&TASKS)).replace("{p}", &person.1);
+                // On a working day: a future one's weekend moves on to the Monday, a past
+                // one's back to the Friday (as office times do).
+                let due_day = if future {
+                    let day = self.end_day + self.rng.between(1, 30) as i64;
+                    match (day + 3).rem_euclid(7) {
+                        5 => day + 2,
+                        6 => day + 1,
+                        _ => day,
+                    }
+                } else {
+                    let day = created.div_euclid(DAY) + 1 + self.rng.below(days_left as u64) as i64;
+                    office_time(&mut self.rng, day).div_euclid(DAY)
+                };
+                let due_time = self.rng.chance(0.3).then(|| {
+                    format!(
+                        "{:02}:{}",
+                        self.rng.between(8, 16),
+                        if self.rng.chance(0.5) { "00" } else { "30" }
+                    )
+                });
+                // Written down a few days before it was due (never before the customer).
+                let ahead = self.rng.between(1, 14) as i64;
+                let mut written = office_time(&mut self.rng, due_day - ahead).max(created + 600);
+                if future {
+                    written = written.min(end_ts - 600);
+                }
+                if written <= created || written >= end_ts {
+                    continue;
+                }
+                let done_at = if future {
+                    None
+                } else {
+                    let t = office_time(&mut self.rng, due_day).max(written + 600);
+                    if t >= end_ts {
+                        continue;
+                    }
+                    Some(t)
+                };
+                let due_date = date_of(due_day * DAY);
+                insert_task.execute(params![
+                    description,
+                    assignee,
+                    due_date.format("%Y-%m-%d").to_string(),
+                    due_time,
+                    customer,
+                    with_contact.then_some(person.0),
+                    done_at.is_some(),
+                    done_at.map(stamp),
+                    self.remind_days,
+                    assignee,
+                    stamp(written),
+                    stamp(done_at.unwrap_or(written)),
+                ])?;
+                let task = tx.last_insert_rowid();
+                stats.tasks += 1;
+                if future {
+                    let time = due_time.as_deref().and_then(crate::settings::parse_time);
+                    let now = chrono::DateTime::from_timestamp(end_ts, 0).unwrap_or_default();
+                    let days = Some(self.remind_days);
+                    for (kind, at) in
+                        crate::tasks::schedule::reminders(due_date, time, days, self.rules, now)
+                    {
+                        insert_reminder.execute(params![
+                            task,
+                            assignee,
+                            kind.as_str(),
+                            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        ])?;
+                        stats.reminders += 1;
+                    }
+                }
+                let title = format!("{} {description}", due_date.format("%Y-%m-%d"));
+                let contact = with_contact.then_some(person.0);
+                let search = match contact {
+                    Some(_) => format!("{description} {name} {}", person.1),
+                    None => format!("{description} {name}"),
+                };
+                events.push(Ev {
+                    at: written,
+                    kind: EventKind::TaskCreated,
+                    customer,
+                    contact,
+                    user: Some(assignee),
+                    summary: lang.tf("summary.task_created", &[("task", &title)]),
+                    amount: None,
+                    reference: None,
+                    task: Some(task),
+                    search: search.clone(),
+                });
+                if let Some(done) = done_at {
+                    events.push(Ev {
+                        at: done,
+                        kind: EventKind::TaskDone,
+                        customer,
+                        contact,
+                        user: Some(assignee),
+                        summary: lang.tf("summary.task_done", &[("task", &title)]),
+                        amount: None,
+                        reference: None,
+                        task: Some(task),
+                        search,
+                    });
+                }
             }
         }
 
@@ -611,6 +753,7 @@ impl Gen {
                 e.amount.as_ref().map(|_| "EUR"),
                 e.reference,
                 e.search,
+                e.task,
             ])?;
         }
         stats.events += events.len() as u64;

@@ -13,9 +13,14 @@
 //! statement per chunk instead of one per row (see `FtsFill`). At the end `ANALYZE` (sampled)
 //! gives the query planner statistics.
 //!
+//! Tasks: about one customer in three gets a task in the past, done (a record of what
+//! happened: `task.created` and `task.done` in the log), and one in seven an open task due in
+//! the 30 days after `--until`, with its reminders scheduled as the app would (lead time, time
+//! zone and working day from the settings). A million customers so get ~450,000 tasks.
+//!
 //! An interrupted run keeps the chunks it committed, each complete (customers with their
-//! contacts, tags, events and index entries). Documents and tasks are not generated: the
-//! schema has no tables for them yet.
+//! contacts, tags, tasks, events and index entries). Documents are not generated: the schema
+//! has no tables for them yet.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -81,10 +86,12 @@ pub(crate) fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
     drop(conn);
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
-        "added {} customers, {} contacts ({} links) and {} log events to {} in {:.1} s (file size {:.1} MB)",
+        "added {} customers, {} contacts ({} links), {} tasks ({} reminders) and {} log events to {} in {:.1} s (file size {:.1} MB)",
         stats.customers,
         stats.contacts,
         stats.links,
+        stats.tasks,
+        stats.reminders,
         stats.events,
         db.display(),
         started.elapsed().as_secs_f64(),
@@ -100,6 +107,8 @@ pub(crate) struct Stats {
     pub contacts: u64,
     pub links: u64,
     pub events: u64,
+    pub tasks: u64,
+    pub reminders: u64,
 }
 
 /// Adds `n` customers with their contacts, tags and events to an open database.
@@ -275,13 +284,19 @@ mod tests {
             CALLS.len(),
             MEETINGS.len(),
             EMAILS.len(),
+            TASKS.len(),
         ];
         assert_eq!(
             sizes,
-            [80, 79, 46, 35, 13, 40, 34, 11, 6, 9, 17, 4, 5, 8, 6, 5, 5]
+            [80, 79, 46, 35, 13, 40, 34, 11, 6, 9, 17, 4, 5, 8, 6, 5, 5, 8]
         );
         assert!(rows("trades", 2).all(|r| matches!(r[1], "yes" | "no")));
-        for (fi, en) in CALLS.iter().chain(&*MEETINGS).chain(&*EMAILS) {
+        for (fi, en) in CALLS
+            .iter()
+            .chain(&*MEETINGS)
+            .chain(&*EMAILS)
+            .chain(&*TASKS)
+        {
             assert!(fi.contains("{p}") && en.contains("{p}"), "{fi} / {en}");
         }
     }

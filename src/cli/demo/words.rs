@@ -263,6 +263,7 @@ pub(super) static NOTES: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("n
 pub(super) static CALLS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("calls"));
 pub(super) static MEETINGS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("meetings"));
 pub(super) static EMAILS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("emails"));
+pub(super) static TASKS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| pairs("tasks"));
 
 /// The rows of the list `[name]` in `demo_names.txt`, each split at `|` into `fields` fields;
 /// blank lines and `#` comments are skipped. A missing list or a row of another shape is a
@@ -421,5 +422,6 @@ pub(super) struct Ev {
     pub(super) summary: String,
     pub(super) amount: Option<String>,
     pub(super) reference: Option<String>,
+    pub(super) task: Option<i64>,
     pub(super) search: String,
 }
