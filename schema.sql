@@ -78,7 +78,10 @@ CREATE TABLE events (
     currency    TEXT,
     reference   TEXT,
     -- Names of what the event links to (customer, contact, document title), kept for search.
-    search_text TEXT NOT NULL DEFAULT ''
+    search_text TEXT NOT NULL DEFAULT '',
+    -- What the event says as data (src/log/sentence.rs), written out in the reader's language
+    -- when shown; NULL for a person's own text (a note), whose summary is the text.
+    data        TEXT
 ) STRICT;
 CREATE INDEX events_customer ON events(customer_id, id) WHERE customer_id IS NOT NULL;
 CREATE INDEX events_contact ON events(contact_id, id) WHERE contact_id IS NOT NULL;

@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the search indexes merge in the background, not in the writes",
         sql: SEARCH_MERGE,
     },
+    // Numbered 8: step 7 is another branch's; the steps are put in order when both are in.
+    Migration {
+        description: "the customer log: events as data, append-only",
+        sql: include_str!("migration_008_log.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

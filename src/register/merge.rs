@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::views::{self, csrf_input, layout, Frame, Section};
 
 /// The most records a duplicate group shows (the first by id); the finder lists the keys
@@ -207,7 +207,7 @@ pub(crate) struct MergeLog<'a> {
     pub updated: EventKind,
     pub removed: i64,
     pub kept: i64,
-    pub summary: String,
+    pub summary: Sentence,
     pub search_text: String,
     pub by: Option<UserId>,
     pub at: &'a dyn Fn(&mut NewEvent, i64),
@@ -215,7 +215,7 @@ pub(crate) struct MergeLog<'a> {
 
 pub(crate) fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
     for (kind, id) in [(m.deleted, m.removed), (m.updated, m.kept)] {
-        let mut event = NewEvent::new(kind, m.summary.clone());
+        let mut event = NewEvent::said(kind, m.summary.clone());
         (m.at)(&mut event, id);
         event.search_text = m.search_text.clone();
         event.user_id = m.by.map(|u| u.0);

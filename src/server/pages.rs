@@ -10,7 +10,7 @@ use crate::register::form;
 use crate::register::page::{self, bulk_tags};
 use crate::tasks::list::Tasks;
 use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, tasks, users, ytj};
+use crate::{admin, contacts, customers, exchange, home, log, tasks, users, ytj};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -35,7 +35,9 @@ pub static PAGES: &[Route] = &[
     route(Get, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete(c, p.id(0)?)),
     route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::pages::dismiss(c, p.id(0)?)),
-    route(Get, "/log", LoggedIn, |c, _, _| home::section(c, Section::Log)),
+    route(Get, "/log", LoggedIn, |c, _, _| log::pages::log_page(c)),
+    route(Get, "/log/new", Writer, |c, _, _| log::pages::entry_page(c)),
+    route(Post, "/log/new", Writer, |c, _, f| log::pages::entry_submit(c, f)),
     route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
     route(Get, "/customers.xlsx", LoggedIn, |c, _, _| exchange::pages::customers_xlsx(c)),
