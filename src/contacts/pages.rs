@@ -276,6 +276,11 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                     a.button href=(format!("{base}/edit")) { (f.t("contacts.edit")) }
                     a.button.danger href=(format!("{base}/delete")) { (f.t("contacts.delete")) }
                 }
+                // A person's data on request (the privacy feature's routes).
+                @if f.is_admin() {
+                    a.button href=(format!("{base}/export")) { (f.t("contacts.export_data")) }
+                    a.button.danger href=(format!("{base}/erase")) { (f.t("contacts.erase")) }
+                }
             }
         }
         (tabs(f, &base, tab))

@@ -2,6 +2,7 @@
 //! always inside the caller's transaction.
 
 pub(crate) mod api;
+pub(crate) mod audit;
 pub(crate) mod entry;
 pub mod filter;
 pub(crate) mod names;

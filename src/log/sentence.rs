@@ -170,6 +170,29 @@ impl Sentence {
     pub(crate) fn from_json(data: Option<&str>) -> Option<Sentence> {
         serde_json::from_str(data?).ok()
     }
+
+    /// Every typed text of the sentence, each passed through `edit` (erasure replaces a
+    /// person's name in them).
+    pub(crate) fn edit_texts(&mut self, edit: &dyn Fn(&str) -> String) {
+        let fix = |v: &mut Value| {
+            if let Value::Text(t) = v {
+                *t = edit(t);
+            }
+        };
+        for arg in self.args.values_mut() {
+            match arg {
+                Arg::One(v) => fix(v),
+                Arg::Changes(list) => {
+                    for change in list {
+                        if let Change::Value { from, to, .. } = change {
+                            fix(from);
+                            fix(to);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ keyed_enum! {
         ContactLinked = "contact.linked",
         ContactUnlinked = "contact.unlinked",
         ContactDeleted = "contact.deleted",
+        ContactErased = "contact.erased",
         DocumentAdded = "document.added",
         DocumentUpdated = "document.updated",
         DocumentAssigned = "document.assigned",

@@ -177,10 +177,13 @@ pub(crate) fn move_references(
         &format!("INSERT OR IGNORE INTO {tags} ({own}, tag_id) SELECT ?1, tag_id FROM {tags} WHERE {own} = ?2"),
         rusqlite::params![winner, loser],
     )?;
-    tx.execute(
-        &format!("UPDATE events SET {own} = ?1 WHERE {own} = ?2"),
-        rusqlite::params![winner, loser],
-    )?;
+    // The one change a merge makes to the log, which is otherwise append-only.
+    log::audit::audited(tx, log::audit::Audited::Merge, |tx| {
+        tx.execute(
+            &format!("UPDATE events SET {own} = ?1 WHERE {own} = ?2"),
+            rusqlite::params![winner, loser],
+        )
+    })?;
     Ok(())
 }
 

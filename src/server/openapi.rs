@@ -406,6 +406,23 @@ fn paths() -> Value {
             "delete": op("Delete a contact; its log events stay.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
         },
+        "/contacts/{id}/export": {
+            "get": op("Everything about a person (GDPR; administrators): the contact, their customers and roles, their events and their tasks.", vec![path_id("id")], None,
+                vec![("200", json_body(json!({"type": "object", "required": ["contact", "customers", "events", "tasks", "documents"], "properties": {
+                    "exported_at": {"type": "string", "format": "date-time"},
+                    "contact": schema_ref("Contact"),
+                    "customers": {"type": "array", "items": {"type": "object"}},
+                    "events": {"type": "array", "items": schema_ref("Event")},
+                    "tasks": {"type": "array", "items": schema_ref("Task")},
+                    "documents": {"type": "array", "items": {"type": "object"}}
+                }}), "The person's data")), ("403", error_response("Not an administrator")), ("404", not_found())], false)
+        },
+        "/contacts/{id}/erase": {
+            "post": op("Erase a person (GDPR; administrators): the contact and its links go, and their name, e-mail and phone are replaced in the log's texts; logged as contact.erased.", vec![path_id("id")],
+                Some(json!({"type": "object", "required": ["confirm"], "properties": {"confirm": {"type": "boolean", "description": "Must be true."}}})),
+                vec![("200", json_body(json!({"type": "object", "properties": {"contact_id": {"type": "integer"}, "events_changed": {"type": "integer"}}}), "Erased")),
+                    ("404", not_found()), ("422", invalid())], true)
+        },
         "/contacts/{id}.vcf": {
             "get": op("One contact as vCard 4.0.", vec![path_id("id")], None, vec![("200", vcard()), ("404", not_found())], false)
         },

@@ -10,7 +10,7 @@ use crate::register::form;
 use crate::register::page::{self, bulk_tags};
 use crate::tasks::list::Tasks;
 use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, log, tasks, users, ytj};
+use crate::{admin, contacts, customers, exchange, home, log, privacy, tasks, users, ytj};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -68,6 +68,9 @@ pub static PAGES: &[Route] = &[
     route(Post, "/contacts/merge", Admin, |c, _, f| contacts::merge::merge_submit(c, f)),
     route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::pages::card(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/export", Admin, |c, p, _| privacy::pages::export_download(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/erase", Admin, |c, p, _| privacy::pages::erase_confirm(c, p.id(0)?)),
+    route(Post, "/contacts/{id}/erase", Admin, |c, p, f| privacy::pages::erase_submit(c, p.id(0)?, &f)),
     route(Get, "/contacts/{id}/edit", Writer, |c, p, _| form::edit_form::<Contacts>(c, p.id(0)?)),
     route(Post, "/contacts/{id}/edit", Writer, |c, p, f| form::save::<Contacts>(c, p.id(0)?, f)),
     route(Get, "/contacts/{id}/delete", Writer, |c, p, _| contacts::pages::delete_confirm(c, p.id(0)?)),
