@@ -473,3 +473,76 @@ fn an_invoicing_program_pushes_invoices_and_payments() {
     );
     assert_eq!(s.call("GET", "/events/999999", None).status, 404);
 }
+
+#[test]
+fn the_log_exports_as_csv_for_excel_from_the_page_and_the_command_line() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    s.post("/customers", json!({"name": "Beta Oy"}));
+    s.post(
+        "/events",
+        json!({"kind": "invoice", "customer_id": a, "amount": "1234.50", "reference": "=1+2",
+               "summary": "Lasku; lokakuu", "at": "2026-10-31T10:00:00Z"}),
+    );
+    // The page's view, filtered: only Alfa's events, Finnish Excel conventions.
+    let resp = s
+        .admin
+        .get(&format!("/log.csv?customer_id={a}&{}", q("lasku")));
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert!(resp
+        .header("content-disposition")
+        .unwrap()
+        .contains("loki-"));
+    assert!(resp.bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let lines: Vec<&str> = resp.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("Aika;Laji;Teksti;"), "{}", lines[0]);
+    assert!(lines[1].contains("\"Lasku; lokakuu\""), "{}", lines[1]);
+    assert!(lines[1].contains(";1234,50;EUR;'=1+2;"), "{}", lines[1]);
+    assert!(lines[1].starts_with("31.10.2026"), "{}", lines[1]);
+    // A bad filter is refused, not exported.
+    assert_eq!(s.admin.get("/log.csv?from=eilen").status, 422);
+
+    // The command line: the whole log, or one customer's within dates.
+    let all = minicrm(&s._server.db)
+        .args(["export", "log"])
+        .output()
+        .unwrap();
+    assert!(all.status.success(), "{}", stderr(&all));
+    let text = stdout(&all);
+    assert!(
+        text.contains("Beta Oy") && text.contains("Alfa Oy"),
+        "{text}"
+    );
+    assert!(
+        text.contains(";1234.50;EUR;"),
+        "English decimals with --lang en: {text}"
+    );
+    let one = minicrm(&s._server.db)
+        .args([
+            "export",
+            "log",
+            "--customer",
+            &a.to_string(),
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+            "--lang",
+            "fi",
+        ])
+        .output()
+        .unwrap();
+    assert!(one.status.success(), "{}", stderr(&one));
+    let text = stdout(&one);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("1234,50"), "{text}");
+    let bad = minicrm(&s._server.db)
+        .args(["export", "log", "--from", "eilen"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("YYYY-MM-DD"), "{}", stderr(&bad));
+}

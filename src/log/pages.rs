@@ -39,7 +39,7 @@ pub(crate) struct LogView {
 }
 
 /// Reads the filters of the query string; a bad one is a validation error at its field.
-fn read_filter(ctx: &Ctx, scope: Scope) -> Result<LogFilter> {
+pub(crate) fn read_filter(ctx: &Ctx, scope: Scope) -> Result<LogFilter> {
     let q = &ctx.query;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut id = |name: &'static str| -> Option<i64> {

@@ -36,6 +36,7 @@ pub static PAGES: &[Route] = &[
     route(Post, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete(c, p.id(0)?)),
     route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::pages::dismiss(c, p.id(0)?)),
     route(Get, "/log", LoggedIn, |c, _, _| log::pages::log_page(c)),
+    route(Get, "/log.csv", LoggedIn, |c, _, _| exchange::log_export::log_csv_download(c)),
     route(Get, "/log/new", Writer, |c, _, _| log::pages::entry_page(c)),
     route(Post, "/log/new", Writer, |c, _, f| log::pages::entry_submit(c, f)),
     route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
