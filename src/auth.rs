@@ -19,10 +19,15 @@ keyed_enum! {
 
 impl Role {
     pub(crate) fn label(self, lang: Lang) -> &'static str {
+        lang.t(self.key())
+    }
+
+    /// The text key of the role's name.
+    pub(crate) fn key(self) -> &'static str {
         match self {
-            Role::Admin => lang.t("role.admin"),
-            Role::User => lang.t("role.user"),
-            Role::Readonly => lang.t("role.readonly"),
+            Role::Admin => "role.admin",
+            Role::User => "role.user",
+            Role::Readonly => "role.readonly",
         }
     }
 

@@ -6,10 +6,9 @@ use maud::html;
 use crate::auth::Role;
 use crate::contacts::list as contacts;
 use crate::customers::list as customers;
-use crate::error::{Error, Result};
-use crate::http::form::page_params;
+use crate::error::Result;
 use crate::http::{Ctx, Resp};
-use crate::log::store::{self as events, Position};
+use crate::log::store as events;
 use crate::log::view::event_list;
 use crate::register;
 use crate::views::{self, layout, Section};
@@ -75,9 +74,6 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
 /// Customers, contacts, documents and tasks: their modules fill these pages; until then each
 /// says so plainly instead of answering 404 from the header's own links.
 pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
-    if section == Section::Log {
-        return log_page(ctx);
-    }
     let (title, empty) = ("nav.documents", "section.no_documents");
     let frame = ctx.frame(section);
     let f = &frame;
@@ -86,59 +82,6 @@ pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
         (views::empty(f.t(empty)))
     };
     Ok(Resp::html(layout(f, f.t(title), body)))
-}
-
-/// The customer log: newest first, or the events matching the search box. It pages by
-/// position (`after=` / `before=` an event id), which costs the same at any depth.
-fn log_page(ctx: &mut Ctx) -> Result<Resp> {
-    let (limit, offset) = page_params(&ctx.query)?;
-    let event_id = |name: &str| -> Result<Option<i64>> {
-        match ctx.query.get(name) {
-            "" => Ok(None),
-            v => v
-                .parse()
-                .map(Some)
-                .map_err(|_| Error::BadRequest(format!("`{name}` must be the id of an event."))),
-        }
-    };
-    let position = match (event_id("after")?, event_id("before")?, offset) {
-        (None, None, offset) => Position::Offset(offset),
-        (Some(id), None, 0) => Position::After(id),
-        (None, Some(id), 0) => Position::Before(id),
-        _ => {
-            return Err(Error::BadRequest(
-                "Give one of `after`, `before` and `offset`.".into(),
-            ))
-        }
-    };
-    let q = ctx.query.get("q").trim().to_string();
-    let page = events::page(ctx.conn, &q, limit, position)?;
-    let frame = ctx.frame(Section::Log);
-    let f = &frame;
-    let base = ctx.query.encode_without(&["offset", "after", "before"]);
-    let base = if base.is_empty() {
-        "/log".to_string()
-    } else {
-        format!("/log?{base}")
-    };
-    let id_of = |e: Option<&events::Event>| e.map(|e| e.id.to_string());
-    let previous = id_of(page.events.first())
-        .filter(|_| page.newer)
-        .map(|id| views::with_query(&base, "before", &id));
-    let next = id_of(page.events.last())
-        .filter(|_| page.older)
-        .map(|id| views::with_query(&base, "after", &id));
-    let body = html! {
-        h1 { (f.t("nav.log")) }
-        form.inline role="search" method="get" action="/log" {
-            label for="log-q" { (f.t("log.search")) }
-            input #log-q type="search" name="q" value=(q);
-            button type="submit" { (f.t("search.button")) }
-        }
-        (event_list(f, &page.events))
-        (views::pager_links(f, previous, next))
-    };
-    Ok(Resp::html(layout(f, f.t("nav.log"), body)))
 }
 
 /// One box over customers, contacts and the log (documents and tasks join when they exist).

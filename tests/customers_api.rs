@@ -639,12 +639,16 @@ fn delete_answers_204_then_404_and_the_customers_events_stay() {
         ]
     );
     let log = admin.get("/log?q=poistuva");
+    // The words searched for are marked.
     assert!(
-        log.body.contains("Asiakas Poistuva Oy (1001) poistettiin."),
+        log.body
+            .contains("Asiakas <mark>Poistuva</mark> Oy (1001) poistettiin."),
         "{}",
         log.body
     );
-    assert!(log.body.contains("Asiakas Poistuva Oy (1001) lisättiin."));
+    assert!(log
+        .body
+        .contains("Asiakas <mark>Poistuva</mark> Oy (1001) lisättiin."));
     // The contact stays, without the link.
     let contact = api.get(&format!("/contacts/{person}"));
     assert_eq!(contact["customers"], json!([]));

@@ -381,7 +381,11 @@ fn cli_csv_export_has_bom_and_semicolons_and_round_trips() {
 
     for (args, says) in [
         (&["export", "tasks"][..], "use --format ics"),
-        (&["export", "log"][..], "not yet available"),
+        (&["export", "log", "--format", "json"][..], "csv only"),
+        (
+            &["export", "customers", "--from", "2026-01-01"][..],
+            "`export log` only",
+        ),
         (
             &["export", "customers", "--format", "vcard"][..],
             "only for contacts",

@@ -8,7 +8,7 @@ use crate::http::form::Form;
 use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
 use crate::jobs::JobStatus;
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 use crate::settings::{self as store, Settings, SmtpForm, SmtpSecurity};
 use crate::tasks::email::{self as reminder_email, Status as EmailStatus};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
@@ -259,17 +259,15 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let changed = after.changed_keys(&before);
     if !changed.is_empty() {
         db::write(ctx.conn, |tx| {
-            // Written in the language the company used when the change was made.
-            let lang = log::summary_lang(tx)?;
             store::save(tx, &after)?;
-            let labels: Vec<&str> = changed.iter().map(|key| lang.t(label_of(key))).collect();
-            let summary = lang.tf(
-                "summary.settings_changed",
-                &[("changes", &labels.join(", "))],
-            );
+            let labels = changed
+                .iter()
+                .map(|key| Change::said(label_of(key)))
+                .collect();
+            let summary = Sentence::new("summary.settings_changed").changes("changes", labels);
             log::append(
                 tx,
-                &NewEvent::new(EventKind::SettingsUpdated, summary).by(by.0),
+                &NewEvent::said(EventKind::SettingsUpdated, summary).by(by.0),
             )
         })?;
     }

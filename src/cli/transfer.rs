@@ -80,6 +80,15 @@ pub(crate) struct ExportArgs {
     /// `fi` the Finnish labels (Y-tunnus, …). Both import back.
     #[arg(long, value_enum, default_value = "en")]
     lang: HeaderLang,
+    /// `log` only: the events of this customer (its id).
+    #[arg(long, value_name = "ID")]
+    customer: Option<i64>,
+    /// `log` only: from this day on (YYYY-MM-DD, in the company's time zone).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// `log` only: to this day, inclusive (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
 }
 
 /// A progress bar on stderr when it is a terminal; nothing otherwise.
@@ -291,12 +300,13 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
                 "tasks export as iCalendar only: use --format ics.".into(),
             ))
         }
-        ExportWhat::Log => {
-            return Err(CliError(
-                "exporting the log is not yet available in this version of minicrm.".into(),
-            ))
-        }
+        ExportWhat::Log => return export_log(db_path, &args),
     };
+    if args.customer.is_some() || args.from.is_some() || args.to.is_some() {
+        return Err(CliError(
+            "--customer, --from and --to are for `export log` only.".into(),
+        ));
+    }
     match (kind, args.format) {
         (_, ExportFormat::Ics) => {
             return Err(CliError(
@@ -368,6 +378,60 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
                     kind.as_str(),
                     path.display()
                 ),
+                Err(CliError(e)) => {
+                    let _ = std::fs::remove_file(&part);
+                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `export log [--customer ID] [--from DATE] [--to DATE]`: the log as CSV, newest first.
+fn export_log(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
+    if args.format != ExportFormat::Csv {
+        return Err(CliError("the log exports as csv only.".into()));
+    }
+    let conn = db::open_read_only(db_path)?;
+    let settings = crate::settings::load(&conn).map_err(crate::error::Error::from)?;
+    let lang = match args.lang {
+        HeaderLang::En => Lang::En,
+        HeaderLang::Fi => Lang::Fi,
+    };
+    let mut filter = crate::log::filter::LogFilter {
+        customer: args.customer,
+        ..Default::default()
+    };
+    let day = |d: &Option<String>| d.clone().unwrap_or_default();
+    if filter
+        .set_dates(&day(&args.from), &day(&args.to), settings.time_zone)
+        .is_err()
+    {
+        return Err(CliError("--from and --to take a day as YYYY-MM-DD.".into()));
+    }
+    let tz = settings.time_zone;
+    let write =
+        |out: &mut dyn Write| exchange::log_export::log_csv(&conn, "", &filter, lang, tz, out);
+    match &args.out {
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(path) => {
+            let part = path.with_extension("csv.part");
+            let result = (|| -> Result<usize, CliError> {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
+                let n = write(&mut file)?;
+                file.into_inner()
+                    .map_err(|e| CliError(e.to_string()))?
+                    .sync_all()?;
+                std::fs::rename(&part, path)?;
+                Ok(n)
+            })();
+            match result {
+                Ok(n) => eprintln!("minicrm: wrote {n} events to {}.", path.display()),
                 Err(CliError(e)) => {
                     let _ = std::fs::remove_file(&part);
                     return Err(CliError(format!("cannot write {}: {e}.", path.display())));

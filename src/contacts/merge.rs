@@ -9,7 +9,7 @@ use super::{Contact, ContactId, ContactInput};
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind};
+use crate::log::{EventKind, Sentence};
 use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
 use crate::views::{layout, Section};
@@ -85,11 +85,9 @@ pub(crate) fn merge(
     };
     store::update(tx, winner, &input, by)?;
     tx.execute("DELETE FROM contacts WHERE id = ?1", [loser.0])?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.contact_merged",
-        &[("gone", &gone.full_name()), ("kept", &keep.full_name())],
-    );
+    let summary = Sentence::new("summary.contact_merged")
+        .text("gone", gone.full_name())
+        .text("kept", keep.full_name());
     merge::log_merge(
         tx,
         MergeLog {
@@ -200,7 +198,7 @@ mod tests {
         assert_eq!(kept.email, "maija@beta.fi");
         assert_eq!(kept.customers.len(), 2);
         assert!(store::by_id(&conn, gone).unwrap().is_none());
-        let left: Vec<String> = log::store::for_contact(&conn, gone.0, 10, 0)
+        let left: Vec<String> = crate::log::store::for_contact(&conn, gone.0, 10, 0)
             .unwrap()
             .into_iter()
             .map(|e| e.kind)
@@ -253,14 +251,14 @@ mod tests {
                 role: "CEO".into()
             }]
         );
-        let events = log::store::for_customer(&conn, gone.0, 50, 0).unwrap();
+        let events = crate::log::store::for_customer(&conn, gone.0, 50, 0).unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
             ["customer.deleted"],
             "every earlier event of the removed customer moved"
         );
-        let moved = log::store::for_customer(&conn, keep.0, 50, 0).unwrap();
+        let moved = crate::log::store::for_customer(&conn, keep.0, 50, 0).unwrap();
         assert!(moved
             .iter()
             .any(|e| e.summary.contains("Aijala") && e.kind == "customer.created"));

@@ -15,7 +15,6 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
-use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
     confirm_box, delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage,
@@ -262,9 +261,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         let query = customer_list::ListQuery::search(&find, customer_list::Sort::Name, 20);
         register::list::page(ctx.conn, &query)?.0
     };
-    let content = TabContent::load(ctx, CardOf::Contact(p.id.0), |conn, limit, offset| {
-        events::for_contact(conn, p.id.0, limit, offset)
-    })?;
+    let content = TabContent::load(ctx, CardOf::Contact(p.id.0))?;
     let tab = content.tab();
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
@@ -279,10 +276,15 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                     a.button href=(format!("{base}/edit")) { (f.t("contacts.edit")) }
                     a.button.danger href=(format!("{base}/delete")) { (f.t("contacts.delete")) }
                 }
+                // A person's data on request (the privacy feature's routes).
+                @if f.is_admin() {
+                    a.button href=(format!("{base}/export")) { (f.t("contacts.export_data")) }
+                    a.button.danger href=(format!("{base}/erase")) { (f.t("contacts.erase")) }
+                }
             }
         }
         (tabs(f, &base, tab))
-        @if let Some(other) = content.render(f, &base) {
+        @if let Some(other) = content.render(f) {
             (other)
         } @else {
             {

@@ -9,7 +9,7 @@ use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
 use crate::error::{check_email, text_error, valid, Error, FieldError, Result};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 use crate::register::form::{pick, pick_notes, pick_tags};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
@@ -126,13 +126,13 @@ pub(crate) fn validate(input: &ContactInput, base: Option<&Contact>) -> Result<F
 
 fn event(
     kind: EventKind,
-    summary: String,
+    summary: Sentence,
     id: ContactId,
     name: &str,
     customer: Option<(i64, &str)>,
     by: Option<UserId>,
 ) -> NewEvent {
-    let mut e = NewEvent::new(kind, summary);
+    let mut e = NewEvent::said(kind, summary);
     e.contact_id = Some(id.0);
     e.user_id = by.map(|u| u.0);
     e.search_text = name.to_string();
@@ -161,14 +161,13 @@ pub(crate) fn create(
         .execute(params![fields.first_name, fields.last_name, fields.email, fields.phone, fields.title, fields.notes, now])?;
     let id = ContactId(tx.last_insert_rowid());
     tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
-    let lang = log::summary_lang(tx)?;
     let name = fields.full_name();
     let first = links.first().map(|l| l.customer_id);
     let first_name = first
         .and_then(|c| customers::names(tx, &[c]).ok())
         .and_then(|n| n.into_iter().next())
         .map(|n| n.1);
-    let summary = lang.tf("summary.contact_created", &[("name", &name)]);
+    let summary = Sentence::new("summary.contact_created").text("name", &name);
     log::append(
         tx,
         &event(
@@ -215,11 +214,10 @@ pub(crate) fn update(
     if fields.tags != before.tags {
         tags::set(tx, Tagged::Contact, id.0, &fields.tags)?;
     }
-    let lang = log::summary_lang(tx)?;
     let mut changes = Vec::new();
     let mut changed = |label: &str, from: &str, to: &str| {
         if from != to {
-            changes.push(log::changed(lang, label, from, to));
+            changes.push(Change::value(label, from, to));
         }
     };
     changed(
@@ -237,17 +235,13 @@ pub(crate) fn update(
         &fields.tags.join(", "),
     );
     if before.notes != fields.notes {
-        changes.push(lang.tf(
-            "summary.field_edited",
-            &[("field", lang.t("customers.notes"))],
-        ));
+        changes.push(Change::edited("customers.notes"));
     }
     if !changes.is_empty() {
         let name = fields.full_name();
-        let summary = lang.tf(
-            "summary.contact_updated",
-            &[("name", &name), ("changes", &changes.join("; "))],
-        );
+        let summary = Sentence::new("summary.contact_updated")
+            .text("name", &name)
+            .changes("changes", changes);
         log::append(
             tx,
             &event(EventKind::ContactUpdated, summary, id, &name, None, by),
@@ -259,9 +253,8 @@ pub(crate) fn update(
 /// Deletes a contact; its links go with it, its log events stay.
 pub(crate) fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
     let name = before.full_name();
-    let summary = lang.tf("summary.contact_deleted", &[("name", &name)]);
+    let summary = Sentence::new("summary.contact_deleted").text("name", &name);
     // One event in the log of each customer the contact belonged to (or one on its own).
     let ids: Vec<i64> = before.customers.iter().map(|l| l.customer_id).collect();
     let companies = customers::names(tx, &ids)?;
@@ -328,27 +321,18 @@ pub(crate) fn link(
          ON CONFLICT (customer_id, contact_id) DO UPDATE SET role = excluded.role",
     )?
     .execute(params![customer.0, contact.0, role])?;
-    let lang = log::summary_lang(tx)?;
     let name = person.full_name();
     let role_text = if role.is_empty() { "—" } else { role };
     let summary = match &old {
-        None => lang.tf(
-            "summary.contact_linked",
-            &[
-                ("name", &name),
-                ("customer", &company.name),
-                ("role", role_text),
-            ],
-        ),
-        Some(old) => lang.tf(
-            "summary.contact_role_changed",
-            &[
-                ("name", &name),
-                ("customer", &company.name),
-                ("from", if old.is_empty() { "—" } else { old }),
-                ("to", role_text),
-            ],
-        ),
+        None => Sentence::new("summary.contact_linked")
+            .text("name", &name)
+            .text("customer", &company.name)
+            .text("role", role_text),
+        Some(old) => Sentence::new("summary.contact_role_changed")
+            .text("name", &name)
+            .text("customer", &company.name)
+            .text("from", if old.is_empty() { "—" } else { old })
+            .text("to", role_text),
     };
     let kind = if old.is_none() {
         EventKind::ContactLinked
@@ -384,12 +368,10 @@ pub(crate) fn unlink(
     if removed == 0 {
         return Err(Error::NotFound);
     }
-    let lang = log::summary_lang(tx)?;
     let name = person.full_name();
-    let summary = lang.tf(
-        "summary.contact_unlinked",
-        &[("name", &name), ("customer", &company.name)],
-    );
+    let summary = Sentence::new("summary.contact_unlinked")
+        .text("name", &name)
+        .text("customer", &company.name);
     log::append(
         tx,
         &event(

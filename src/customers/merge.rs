@@ -11,7 +11,7 @@ use super::{Customer, CustomerId, CustomerInput};
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind};
+use crate::log::{EventKind, Sentence};
 use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
 use crate::users::UserId;
 use crate::views::{layout, Frame, Section};
@@ -103,16 +103,11 @@ pub(crate) fn merge(
     };
     store::update(tx, winner, &input, by)?;
     tx.execute("DELETE FROM customers WHERE id = ?1", [loser.0])?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.customer_merged",
-        &[
-            ("gone", &gone.name),
-            ("gone_number", &gone.number),
-            ("kept", &keep.name),
-            ("kept_number", &keep.number),
-        ],
-    );
+    let summary = Sentence::new("summary.customer_merged")
+        .text("gone", &gone.name)
+        .text("gone_number", &gone.number)
+        .text("kept", &keep.name)
+        .text("kept_number", &keep.number);
     merge::log_merge(
         tx,
         MergeLog {

@@ -12,7 +12,6 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
-use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{delete_page, form_target, Editable, FormPage, LookAlike, Taggable};
 use crate::register::page::{Column, ListRow, Listed};
@@ -331,9 +330,7 @@ pub(crate) fn card(
     status: u16,
 ) -> Result<Resp> {
     let c = store::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
-    let content = TabContent::load(ctx, CardOf::Customer(c.id.0), |conn, limit, offset| {
-        events::for_customer(conn, c.id.0, limit, offset)
-    })?;
+    let content = TabContent::load(ctx, CardOf::Customer(c.id.0))?;
     let tab = content.tab();
     let owner = match c.owner_id {
         Some(o) => users::store::user_by_id(ctx.conn, users::UserId(o))?.map(|u| u.name),
@@ -366,7 +363,7 @@ pub(crate) fn card(
             }
         }
         (tabs(f, &base, tab))
-        @if let Some(other) = content.render(f, &base) {
+        @if let Some(other) = content.render(f) {
             (other)
         } @else {
             {

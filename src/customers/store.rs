@@ -7,8 +7,7 @@ use super::list::Customers;
 use super::validate::{validate, Fields};
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
 use crate::error::{has_control, Error, FieldError, Result};
-use crate::i18n::Lang;
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 use crate::register::list;
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
@@ -181,11 +180,9 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
         ])?;
     let id = CustomerId(tx.last_insert_rowid());
     tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
-    let lang = settings.default_language;
-    let summary = lang.tf(
-        "summary.customer_created",
-        &[("name", &fields.name), ("number", &number)],
-    );
+    let summary = Sentence::new("summary.customer_created")
+        .text("name", &fields.name)
+        .text("number", &number);
     log::append(
         tx,
         &event(EventKind::CustomerCreated, summary, id, &fields.name, by),
@@ -195,12 +192,12 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
 
 fn event(
     kind: EventKind,
-    summary: String,
+    summary: Sentence,
     id: CustomerId,
     name: &str,
     by: Option<UserId>,
 ) -> NewEvent {
-    let mut e = NewEvent::new(kind, summary);
+    let mut e = NewEvent::said(kind, summary);
     e.customer_id = Some(id.0);
     e.search_text = name.to_string();
     e.user_id = by.map(|u| u.0);
@@ -209,15 +206,14 @@ fn event(
 
 /// The changes between a stored customer and new fields, as "X changed from A to B" parts.
 fn describe_changes(
-    lang: Lang,
     before: &Customer,
     after: &Fields,
     owner_name: impl Fn(Option<i64>) -> String,
-) -> Vec<String> {
+) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut changed = |label: &str, from: &str, to: &str| {
         if from != to {
-            changes.push(log::changed(lang, label, from, to));
+            changes.push(Change::value(label, from, to));
         }
     };
     changed("customers.name", &before.name, &after.name);
@@ -262,10 +258,7 @@ fn describe_changes(
         &owner_name(after.owner_id),
     );
     if before.notes != after.notes {
-        changes.push(lang.tf(
-            "summary.field_edited",
-            &[("field", lang.t("customers.notes"))],
-        ));
+        changes.push(Change::edited("customers.notes"));
     }
     changes
 }
@@ -307,7 +300,6 @@ pub(crate) fn update(
     if fields.tags != before.tags {
         tags::set(tx, Tagged::Customer, id.0, &fields.tags)?;
     }
-    let lang = log::summary_lang(tx)?;
     let owner_name = |owner: Option<i64>| -> String {
         owner
             .and_then(|o| {
@@ -318,12 +310,11 @@ pub(crate) fn update(
             .map(|u| u.name)
             .unwrap_or_default()
     };
-    let changes = describe_changes(lang, &before, &fields, owner_name);
+    let changes = describe_changes(&before, &fields, owner_name);
     if !changes.is_empty() {
-        let summary = lang.tf(
-            "summary.customer_updated",
-            &[("name", &fields.name), ("changes", &changes.join("; "))],
-        );
+        let summary = Sentence::new("summary.customer_updated")
+            .text("name", &fields.name)
+            .changes("changes", changes);
         log::append(
             tx,
             &event(EventKind::CustomerUpdated, summary, id, &fields.name, by),
@@ -335,7 +326,7 @@ pub(crate) fn update(
         } else {
             (EventKind::CustomerUpdated, "summary.customer_restored")
         };
-        let summary = lang.tf(key, &[("name", &fields.name)]);
+        let summary = Sentence::new(key).text("name", &fields.name);
         log::append(tx, &event(kind, summary, id, &fields.name, by))?;
     }
     Ok(())
@@ -345,11 +336,9 @@ pub(crate) fn update(
 /// link).
 pub(crate) fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.customer_deleted",
-        &[("name", &before.name), ("number", &before.number)],
-    );
+    let summary = Sentence::new("summary.customer_deleted")
+        .text("name", &before.name)
+        .text("number", &before.number);
     log::append(
         tx,
         &event(EventKind::CustomerDeleted, summary, id, &before.name, by),

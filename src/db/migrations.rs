@@ -40,6 +40,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the reminder e-mail outbox",
         sql: include_str!("migration_007_reminder_email.sql"),
     },
+    Migration {
+        description: "the customer log: events as data, append-only",
+        sql: include_str!("migration_008_log.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

@@ -63,7 +63,7 @@ fn yes_no(value: bool, lang: Lang) -> &'static str {
     }
 }
 
-fn csv_writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
+pub(crate) fn csv_writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
     out.write_all(b"\xEF\xBB\xBF")?;
     Ok(csv::WriterBuilder::new()
         .delimiter(b';')
@@ -71,7 +71,7 @@ fn csv_writer<W: Write>(mut out: W) -> io::Result<csv::Writer<W>> {
         .from_writer(out))
 }
 
-fn csv_err(e: csv::Error) -> Error {
+pub(crate) fn csv_err(e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => Error::Io(e),
         other => Error::Internal(format!("csv: {other:?}")),
@@ -231,7 +231,7 @@ fn contact_rows(
 }
 
 /// Rows as CSV for Excel: BOM, `;`, formula-like cells guarded ([`excel_safe`]).
-fn write_csv<W: Write>(
+pub(crate) fn write_csv<W: Write>(
     out: W,
     rows: impl FnOnce(&mut dyn FnMut(Vec<String>) -> Result<()>) -> Result<usize>,
 ) -> Result<usize> {

@@ -12,6 +12,7 @@
 pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod import;
+pub(crate) mod log_export;
 pub(crate) mod pages;
 pub(crate) mod sheet;
 pub(crate) mod table;

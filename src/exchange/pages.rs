@@ -78,7 +78,7 @@ fn dated_name(lang: Lang, kind: Kind, extension: &str) -> String {
     )
 }
 
-fn download(out: Spill, content_type: &str, file_name: &str) -> Result<Resp> {
+pub(super) fn download(out: Spill, content_type: &str, file_name: &str) -> Result<Resp> {
     Ok(Resp {
         status: 200,
         headers: vec![
@@ -96,7 +96,7 @@ fn download(out: Spill, content_type: &str, file_name: &str) -> Result<Resp> {
     })
 }
 
-const CSV_TYPE: &str = "text/csv; charset=utf-8";
+pub(super) const CSV_TYPE: &str = "text/csv; charset=utf-8";
 const VCARD_TYPE: &str = "text/vcard; charset=utf-8";
 
 /// `GET /customers.csv?…` — the customer list's current filter as CSV.

@@ -6,6 +6,9 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
+pub(crate) use super::names::{name_links, LinkNames};
+use super::sentence::Sentence;
+
 keyed_enum! {
     /// What happened. The text forms are the API's `kind` values.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,6 +22,7 @@ keyed_enum! {
         ContactLinked = "contact.linked",
         ContactUnlinked = "contact.unlinked",
         ContactDeleted = "contact.deleted",
+        ContactErased = "contact.erased",
         DocumentAdded = "document.added",
         DocumentUpdated = "document.updated",
         DocumentAssigned = "document.assigned",
@@ -49,11 +53,14 @@ impl EventKind {
     }
 }
 
-/// An event to append. Build it with `NewEvent::new(kind, summary)` and the `with_*` links.
+/// An event to append: `NewEvent::said(kind, sentence)` for what the app did (the sentence is
+/// written out when shown), `NewEvent::new(kind, text)` for what a person wrote (a note).
 #[derive(Debug, Clone)]
 pub(crate) struct NewEvent {
     pub kind: EventKind,
+    /// A person's own text; for a sentence, `append` writes it in the company's language.
     pub summary: String,
+    pub sentence: Option<Sentence>,
     pub user_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub contact_id: Option<i64>,
@@ -73,6 +80,7 @@ impl NewEvent {
         NewEvent {
             kind,
             summary: summary.into(),
+            sentence: None,
             user_id: None,
             customer_id: None,
             contact_id: None,
@@ -84,6 +92,13 @@ impl NewEvent {
             search_text: String::new(),
             at: None,
         }
+    }
+
+    /// What the app did, as a sentence kept as data.
+    pub(crate) fn said(kind: EventKind, sentence: Sentence) -> NewEvent {
+        let mut e = NewEvent::new(kind, String::new());
+        e.sentence = Some(sentence);
+        e
     }
 
     pub(crate) fn by(mut self, user_id: i64) -> NewEvent {
@@ -107,6 +122,12 @@ pub struct Event {
     pub amount: Option<String>,
     pub currency: Option<String>,
     pub reference: Option<String>,
+    /// What the event says, as data (`None` for a person's text and for events from before).
+    #[serde(skip)]
+    pub(crate) sentence: Option<Sentence>,
+    /// The names of who did it and what it links to, as they are now (`name_links`).
+    #[serde(flatten)]
+    pub names: LinkNames,
 }
 
 /// The language event summaries are written in: the company's default language at the time.
@@ -115,32 +136,28 @@ pub(crate) fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crat
     Ok(crate::settings::load(conn)?.default_language)
 }
 
-/// "Phone changed from A to B" for an update's summary; `label` is the field's i18n key.
-pub(crate) fn changed(lang: crate::i18n::Lang, label: &str, from: &str, to: &str) -> String {
-    let or_dash = |v: &str| {
-        if v.is_empty() {
-            "—".to_string()
-        } else {
-            v.to_string()
-        }
-    };
-    lang.tf(
-        "summary.changed",
-        &[
-            ("field", lang.t(label)),
-            ("from", &or_dash(from)),
-            ("to", &or_dash(to)),
-        ],
-    )
-}
-
 /// Appends one event in the caller's transaction and returns its id.
+///
+/// A sentence is stored as data and, for the API, the search and older readers, written out in
+/// the company's language as the summary; its other languages go to the search text, so a
+/// search finds the words whichever language the reader types in.
 pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
     let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);
+    let mut summary = event.summary.clone();
+    let mut search_text = event.search_text.clone();
+    if let Some(sentence) = &event.sentence {
+        let lang = summary_lang(tx)?;
+        summary = sentence.render(lang);
+        for other in crate::i18n::Lang::ALL.into_iter().filter(|l| *l != lang) {
+            search_text.push(' ');
+            search_text.push_str(&sentence.render(other));
+        }
+    }
+    let data = event.sentence.as_ref().map(Sentence::to_json);
     tx.prepare_cached(
         "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
-                             summary, amount, currency, reference, search_text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                             summary, amount, currency, reference, search_text, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         at,
@@ -150,11 +167,12 @@ pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64
         event.document_id,
         event.task_id,
         event.user_id,
-        event.summary,
+        summary,
         event.amount,
         event.currency,
         event.reference,
-        event.search_text,
+        search_text.trim(),
+        data,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -191,25 +209,34 @@ pub(crate) fn fts_match(
 ) -> rusqlite::Result<Option<String>> {
     let mut terms = Vec::new();
     for word in words(text) {
-        let letters = word.chars().count();
-        let term = if letters == 1 || (!short_prefixes && letters == 2) {
-            format!("\"{word}\"")
-        } else if short_prefixes {
-            format!("\"{word}\"*")
-        } else {
-            match fold(word) {
-                Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"")),
-                // A letter this does not fold as the tokenizer does: the index finds it.
-                None => format!("\"{word}\"*"),
-            }
-        };
-        terms.push(term);
+        terms.push(word_term(conn, fts, word, short_prefixes)?);
     }
     Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
 }
 
+/// One word of a search as an FTS5 term, by the rules of `fts_match`.
+pub(super) fn word_term(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    word: &str,
+    short_prefixes: bool,
+) -> rusqlite::Result<String> {
+    let letters = word.chars().count();
+    Ok(if letters == 1 || (!short_prefixes && letters == 2) {
+        format!("\"{word}\"")
+    } else if short_prefixes {
+        format!("\"{word}\"*")
+    } else {
+        match fold(word) {
+            Some(folded) => expansion(conn, fts, &folded)?.unwrap_or(format!("\"{word}\"")),
+            // A letter this does not fold as the tokenizer does: the index finds it.
+            None => format!("\"{word}\"*"),
+        }
+    })
+}
+
 /// The words of a search text: runs of letters and digits.
-fn words(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
 }
@@ -257,7 +284,7 @@ fn expansion(
 /// A word as the index keeps it (`unicode61 remove_diacritics 2`): lower case, the accents of
 /// Latin letters taken off. `None` for a letter this does not know how the tokenizer folds;
 /// the caller then leaves the prefix to the index.
-fn fold(word: &str) -> Option<String> {
+pub(super) fn fold(word: &str) -> Option<String> {
     const FROM: &str =
         "àáâãäåāăąçćĉċčďèéêëēĕėęěĝğġģĥìíîïĩīĭįĵķĺļľñńņňòóôõöōŏőŕŗřśŝşšţťùúûüũūŭůűųŵýÿŷźżž";
     const TO: &str =
@@ -341,8 +368,9 @@ pub(crate) fn merge_search_indexes(
     Ok(worked)
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
-    e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference";
+pub(super) const EVENT_COLUMNS: &str =
+    "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \
+    e.task_id, e.user_id, e.summary, e.amount, e.currency, e.reference, e.data";
 
 /// The SQL of `search`: matches newest first. Ordering by the FTS rowid (the event id) lets
 /// the index hand out matches in that order and stop at the limit, instead of sorting them all.
@@ -389,9 +417,12 @@ pub fn search(
     let Some(query) = log_match(conn, text)? else {
         return Ok(Vec::new());
     };
-    conn.prepare_cached(&search_sql())?
+    let mut events = conn
+        .prepare_cached(&search_sql())?
         .query_map(params![query, limit, offset], event_from_row)?
-        .collect()
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    name_links(conn, &mut events)?;
+    Ok(events)
 }
 
 /// Where a page of the log starts.
@@ -406,7 +437,7 @@ pub enum Position {
 }
 
 /// One page of the log, newest first, and whether there are events on either side of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EventPage {
     pub events: Vec<Event>,
     /// Older events follow (a next page).
@@ -468,28 +499,31 @@ fn older_matches(
 /// A page of the log, or of the events matching `text` when it is not empty. Paging by
 /// position (`After`, `Before`) costs the same at any depth; an `Offset` past
 /// `DEEP_OFFSET` into a log longer than that is refused with the cursor to use instead.
+#[cfg(test)]
 pub(crate) fn page(
     conn: &rusqlite::Connection,
     text: &str,
     limit: i64,
     position: Position,
 ) -> crate::error::Result<EventPage> {
-    use crate::error::{deep_offset_error, DEEP_OFFSET};
     let text = text.trim();
-    let query = if text.is_empty() {
-        None
-    } else {
-        match log_match(conn, text)? {
-            Some(q) => Some(q),
-            None => {
-                return Ok(EventPage {
-                    events: Vec::new(),
-                    older: false,
-                    newer: false,
-                })
-            }
-        }
-    };
+    if text.is_empty() {
+        return page_of(conn, None, limit, position);
+    }
+    match log_match(conn, text)? {
+        Some(q) => page_of(conn, Some(q), limit, position),
+        None => Ok(EventPage::default()),
+    }
+}
+
+/// A page of the whole log (`query` `None`) or of the events matching the FTS query `query`.
+pub(crate) fn page_of(
+    conn: &rusqlite::Connection,
+    query: Option<String>,
+    limit: i64,
+    position: Position,
+) -> crate::error::Result<EventPage> {
+    use crate::error::{deep_offset_error, DEEP_OFFSET};
     let ask = limit + 1;
     let run = |sql: &str, args: Vec<rusqlite::types::Value>| -> rusqlite::Result<Vec<Event>> {
         conn.prepare_cached(sql)?
@@ -572,12 +606,16 @@ pub fn for_customer(
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<Vec<Event>> {
-    conn.prepare_cached(&for_customer_sql())?
+    let mut events = conn
+        .prepare_cached(&for_customer_sql())?
         .query_map(params![customer_id, limit, offset], event_from_row)?
-        .collect()
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    name_links(conn, &mut events)?;
+    Ok(events)
 }
 
 /// A contact's events, newest first.
+#[cfg(test)]
 pub(crate) fn for_contact(
     conn: &rusqlite::Connection,
     contact_id: i64,
@@ -597,14 +635,17 @@ pub(crate) fn newest(
     limit: i64,
     offset: i64,
 ) -> rusqlite::Result<Vec<Event>> {
-    conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"
-    ))?
-    .query_map(params![limit, offset], event_from_row)?
-    .collect()
+    let mut events = conn
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"
+        ))?
+        .query_map(params![limit, offset], event_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    name_links(conn, &mut events)?;
+    Ok(events)
 }
 
-fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
+pub(super) fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
     Ok(Event {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -618,6 +659,8 @@ fn event_from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
         amount: r.get(9)?,
         currency: r.get(10)?,
         reference: r.get(11)?,
+        sentence: Sentence::from_json(r.get_ref(12)?.as_str_or_null()?),
+        names: LinkNames::default(),
     })
 }
 

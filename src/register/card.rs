@@ -2,46 +2,34 @@
 //! tabs. The card's own feature loads the tab (its log is the customer's or the contact's) and
 //! draws its details; modules that add a tab hand its content in here.
 
-use maud::{html, Markup};
-use rusqlite::Connection;
+use maud::Markup;
 
 use crate::error::Result;
-use crate::http::form::page_params;
 use crate::http::{CardOf, Ctx, TabView};
-use crate::log::view::event_list;
-use crate::log::Event;
-use crate::views::{empty, pager, CardTab, Frame};
+use crate::log::pages::{self as log_pages, LogView, Scope};
+use crate::views::{empty, CardTab, Frame};
 
 /// A tab of a card, loaded: what it shows besides the details.
 pub(crate) enum TabContent {
     Details,
-    /// One page of the record's log; one event more than the page when a next page exists.
-    Log {
-        events: Vec<Event>,
-        offset: i64,
-        limit: i64,
-    },
+    /// The log's view narrowed to the record: search, filters, paging and the entry form.
+    Log(Box<LogView>),
     Documents,
     /// The tasks of the record, handed in by the tasks module (none without it).
     Tasks(Option<TabView>),
 }
 
 impl TabContent {
-    /// The tab the URL asks for, loaded; `events(conn, limit, offset)` reads the record's log.
-    pub(crate) fn load(
-        ctx: &mut Ctx,
-        of: CardOf,
-        events: impl FnOnce(&Connection, i64, i64) -> rusqlite::Result<Vec<Event>>,
-    ) -> Result<TabContent> {
+    /// The tab the URL asks for, loaded.
+    pub(crate) fn load(ctx: &mut Ctx, of: CardOf) -> Result<TabContent> {
         Ok(match CardTab::parse(ctx.query.get("tab")) {
             CardTab::Details => TabContent::Details,
             CardTab::Log => {
-                let (limit, offset) = page_params(&ctx.query)?;
-                TabContent::Log {
-                    events: events(ctx.conn, limit + 1, offset)?,
-                    offset,
-                    limit,
-                }
+                let scope = match of {
+                    CardOf::Customer(id) => Scope::Customer(id),
+                    CardOf::Contact(id) => Scope::Contact(id),
+                };
+                TabContent::Log(Box::new(log_pages::load(ctx, scope)?))
             }
             CardTab::Documents => TabContent::Documents,
             CardTab::Tasks => match ctx.app.hooks.tasks_tab {
@@ -54,24 +42,17 @@ impl TabContent {
     pub(crate) fn tab(&self) -> CardTab {
         match self {
             TabContent::Details => CardTab::Details,
-            TabContent::Log { .. } => CardTab::Log,
+            TabContent::Log(_) => CardTab::Log,
             TabContent::Documents => CardTab::Documents,
             TabContent::Tasks(_) => CardTab::Tasks,
         }
     }
 
-    /// The tab's content under the card at `base`; `None` for details, which each card draws.
-    pub(crate) fn render(&self, f: &Frame, base: &str) -> Option<Markup> {
+    /// The tab's content; `None` for details, which each card draws.
+    pub(crate) fn render(&self, f: &Frame) -> Option<Markup> {
         match self {
             TabContent::Details => None,
-            TabContent::Log {
-                events,
-                offset,
-                limit,
-            } => Some(html! {
-                (event_list(f, &events[..events.len().min(*limit as usize)]))
-                (pager(f, &format!("{base}?tab=log"), *offset, *limit, events.len() as i64 > *limit))
-            }),
+            TabContent::Log(view) => Some(log_pages::render(f, view)),
             TabContent::Documents => Some(empty(f.t("section.no_documents"))),
             TabContent::Tasks(Some(view)) => Some(view(f)),
             TabContent::Tasks(None) => Some(empty(f.t("front.no_tasks"))),

@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::views::{self, csrf_input, layout, Frame, Section};
 
 /// The most records a duplicate group shows (the first by id); the finder lists the keys
@@ -177,10 +177,13 @@ pub(crate) fn move_references(
         &format!("INSERT OR IGNORE INTO {tags} ({own}, tag_id) SELECT ?1, tag_id FROM {tags} WHERE {own} = ?2"),
         rusqlite::params![winner, loser],
     )?;
-    tx.execute(
-        &format!("UPDATE events SET {own} = ?1 WHERE {own} = ?2"),
-        rusqlite::params![winner, loser],
-    )?;
+    // The one change a merge makes to the log, which is otherwise append-only.
+    log::audit::audited(tx, log::audit::Audited::Merge, |tx| {
+        tx.execute(
+            &format!("UPDATE events SET {own} = ?1 WHERE {own} = ?2"),
+            rusqlite::params![winner, loser],
+        )
+    })?;
     Ok(())
 }
 
@@ -207,7 +210,7 @@ pub(crate) struct MergeLog<'a> {
     pub updated: EventKind,
     pub removed: i64,
     pub kept: i64,
-    pub summary: String,
+    pub summary: Sentence,
     pub search_text: String,
     pub by: Option<UserId>,
     pub at: &'a dyn Fn(&mut NewEvent, i64),
@@ -215,7 +218,7 @@ pub(crate) struct MergeLog<'a> {
 
 pub(crate) fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
     for (kind, id) in [(m.deleted, m.removed), (m.updated, m.kept)] {
-        let mut event = NewEvent::new(kind, m.summary.clone());
+        let mut event = NewEvent::said(kind, m.summary.clone());
         (m.at)(&mut event, id);
         event.search_text = m.search_text.clone();
         event.user_id = m.by.map(|u| u.0);

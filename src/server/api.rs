@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::http::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::{Ctx, Resp};
 use crate::views::{self, Section};
-use crate::{contacts, customers, exchange, tasks, users, ytj};
+use crate::{contacts, customers, exchange, log, privacy, tasks, users, ytj};
 
 /// Paths relative to `/api/v1`.
 #[rustfmt::skip]
@@ -29,6 +29,8 @@ pub static API: &[Route] = &[
     route(Get, "/contacts.vcf", LoggedIn, |c, _, _| exchange::pages::contacts_vcard(c)),
     route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::api::get(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/export", Admin, |c, p, _| privacy::api::export_contact(c, p.id(0)?)),
+    route(Post, "/contacts/{id}/erase", Admin, |c, p, _| privacy::api::erase_contact(c, p.id(0)?)),
     route(Patch, "/contacts/{id}", Writer, |c, p, _| contacts::api::patch(c, p.id(0)?)),
     route(Delete, "/contacts/{id}", Writer, |c, p, _| contacts::api::delete(c, p.id(0)?)),
     route(Get, "/tasks", LoggedIn, |c, _, _| tasks::api::list(c)),
@@ -36,6 +38,9 @@ pub static API: &[Route] = &[
     route(Get, "/tasks/{id}", LoggedIn, |c, p, _| tasks::api::get(c, p.id(0)?)),
     route(Patch, "/tasks/{id}", Writer, |c, p, _| tasks::api::patch(c, p.id(0)?)),
     route(Delete, "/tasks/{id}", Writer, |c, p, _| tasks::api::delete(c, p.id(0)?)),
+    route(Get, "/events", LoggedIn, |c, _, _| log::api::list(c)),
+    route(Post, "/events", Writer, |c, _, _| log::api::create(c)),
+    route(Get, "/events/{id}", LoggedIn, |c, p, _| log::api::get(c, p.id(0)?)),
     route(Get, "/ytj", LoggedIn, |c, _, _| ytj::api::lookup(c)),
     route(Get, "/reminders", LoggedIn, |c, _, _| tasks::api::reminders(c)),
     route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::api::dismiss(c, p.id(0)?)),

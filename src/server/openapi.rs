@@ -257,6 +257,45 @@ fn reminder_schema() -> Value {
     })
 }
 
+fn event_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "at", "kind", "summary"],
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time", "description": "When it happened (UTC)."},
+            "kind": {"type": "string"},
+            "customer_id": {"type": ["integer", "null"]}, "contact_id": {"type": ["integer", "null"]},
+            "document_id": {"type": ["integer", "null"]}, "task_id": {"type": ["integer", "null"]},
+            "user_id": {"type": ["integer", "null"]},
+            "summary": {"type": "string", "description": "The sentence, in the caller's language (a person's entry: their text)."},
+            "amount": {"type": ["string", "null"], "description": "A decimal with a point, e.g. 125.50."},
+            "currency": {"type": ["string", "null"]}, "reference": {"type": ["string", "null"]},
+            "user_name": {"type": "string", "description": "Present when the event has a user."},
+            "customer_name": {"type": "string", "description": "Present while the customer exists."},
+            "contact_name": {"type": "string", "description": "Present while the contact exists."},
+            "task_title": {"type": "string", "description": "Present while the task exists."}
+        }
+    })
+}
+
+fn event_input_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": false,
+        "description": "`summary` is required but for invoices and payments, which need `amount` instead. `amount` takes 125.50 or 125,50; `currency` three letters, EUR when an amount comes without one. A missing `at` is now. An unknown customer or contact is a 422 at its field.",
+        "properties": {
+            "kind": {"type": "string", "enum": ["note", "call", "meeting", "email", "invoice", "payment"]},
+            "at": {"type": "string", "format": "date-time"},
+            "summary": {"type": "string", "maxLength": 10000},
+            "customer_id": {"type": ["integer", "null"]}, "contact_id": {"type": ["integer", "null"]},
+            "amount": {"type": ["string", "null"]}, "currency": {"type": ["string", "null"]},
+            "reference": {"type": ["string", "null"], "maxLength": 100}
+        }
+    })
+}
+
 fn paths() -> Value {
     let not_found = || error_response("No such item");
     let invalid = || error_response("Validation failed; `fields` names the fields");
@@ -312,6 +351,19 @@ fn paths() -> Value {
             json!({"type": "string", "enum": ["pending", "delivered", "all"]}),
         ),
     ]);
+    let mut event_list = list_parameters();
+    event_list.extend([
+        query("q", &format!("Full text over the sentence (in either language), the names of the customer, contact and task, and the reference: every word matches the words it begins (`asiak` or `asiak*`), \"phrases in quotes\", AND, OR, NOT and parentheses; case- and accent-insensitive (`jarvinen` finds Järvinen). Text that is not a valid query is read as plain words. At most {} characters (400 beyond).", crate::log::search::MAX_QUERY_CHARS), json!({"type": "string"})),
+        id_filter("customer_id", "Only this customer's events."),
+        query("include_contacts", "With `customer_id`: also the events of the customer's contacts.", json!({"type": "boolean", "default": false})),
+        id_filter("contact_id", "Only this contact's events."),
+        query("kind", "Only events of this kind (customer.created, note, invoice, …).", json!({"type": "string"})),
+        id_filter("user_id", "Only events by this user."),
+        query("from", "From this day (YYYY-MM-DD, in the company's time zone) or moment (RFC 3339) on.", json!({"type": "string"})),
+        query("to", "To this day, inclusive (YYYY-MM-DD), or before this moment (RFC 3339).", json!({"type": "string"})),
+        query("after", "The `next_after` of the previous page: the events older than that one. Costs the same at any depth; not with `offset`.", json!({"type": "integer"})),
+        query("before", "The events newer than this event id (the page before).", json!({"type": "integer"})),
+    ]);
     let vcard = || json!({"description": "vCard 4.0", "content": {"text/vcard": {}}});
     json!({
         "/me": {"get": op("The user the token belongs to.", vec![], None, vec![("200", json_body(schema_ref("User"), "The user"))], false)},
@@ -354,6 +406,23 @@ fn paths() -> Value {
             "delete": op("Delete a contact; its log events stay.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
         },
+        "/contacts/{id}/export": {
+            "get": op("Everything about a person (GDPR; administrators): the contact, their customers and roles, their events and their tasks.", vec![path_id("id")], None,
+                vec![("200", json_body(json!({"type": "object", "required": ["contact", "customers", "events", "tasks", "documents"], "properties": {
+                    "exported_at": {"type": "string", "format": "date-time"},
+                    "contact": schema_ref("Contact"),
+                    "customers": {"type": "array", "items": {"type": "object"}},
+                    "events": {"type": "array", "items": schema_ref("Event")},
+                    "tasks": {"type": "array", "items": schema_ref("Task")},
+                    "documents": {"type": "array", "items": {"type": "object"}}
+                }}), "The person's data")), ("403", error_response("Not an administrator")), ("404", not_found())], false)
+        },
+        "/contacts/{id}/erase": {
+            "post": op("Erase a person (GDPR; administrators): the contact and its links go, and their name, e-mail and phone are replaced in the log's texts; logged as contact.erased.", vec![path_id("id")],
+                Some(json!({"type": "object", "required": ["confirm"], "properties": {"confirm": {"type": "boolean", "description": "Must be true."}}})),
+                vec![("200", json_body(json!({"type": "object", "properties": {"contact_id": {"type": "integer"}, "events_changed": {"type": "integer"}}}), "Erased")),
+                    ("404", not_found()), ("422", invalid())], true)
+        },
         "/contacts/{id}.vcf": {
             "get": op("One contact as vCard 4.0.", vec![path_id("id")], None, vec![("200", vcard()), ("404", not_found())], false)
         },
@@ -382,6 +451,19 @@ fn paths() -> Value {
         "/reminders/{id}/dismiss": {
             "post": op("Dismiss one of the caller's reminders.", vec![path_id("id")], None,
                 vec![("204", json!({"description": "Dismissed"})), ("404", not_found())], true)
+        },
+        "/events": {
+            "get": op("The customer log, newest first, searched and filtered.", event_list, None,
+                vec![("200", json_body(json!({"type": "object", "required": ["items", "next_offset", "next_after"], "properties": {
+                    "items": {"type": "array", "items": schema_ref("Event")},
+                    "next_offset": {"type": ["integer", "null"], "description": "`offset` + `limit` when more follow a page asked for by offset."},
+                    "next_after": {"type": ["string", "null"], "description": "Give as `after` for the next page; null on the last."}
+                }}), "A page of events")), ("400", error_response("A bad parameter, a query over the length limit, or an `offset` too deep (page with `after`)"))], false),
+            "post": op("Record a note, call, meeting, e-mail, invoice or payment (the app's own kinds are refused with 422).", vec![], Some(event_input_schema()),
+                vec![("201", json_body(schema_ref("Event"), "The recorded event")), ("422", invalid())], true)
+        },
+        "/events/{id}": {
+            "get": op("One event.", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Event"), "The event")), ("404", not_found())], false)
         },
         "/ytj": {
             "get": op("Look a company up in the Finnish business register (PRH open data, YTJ v3) by business ID or by name (at most 20 matches). Nothing is saved.",
@@ -429,6 +511,7 @@ pub(crate) fn document() -> Value {
                 "Contact": contact_schema(),
                 "Task": task_schema(),
                 "Reminder": reminder_schema(),
+                "Event": event_schema(),
                 "Company": {
                     "type": "object",
                     "required": ["business_id", "name", "company_form", "street", "postal_code", "city", "website"],

@@ -10,7 +10,7 @@ use crate::register::form;
 use crate::register::page::{self, bulk_tags};
 use crate::tasks::list::Tasks;
 use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, tasks, users, ytj};
+use crate::{admin, contacts, customers, exchange, home, log, privacy, tasks, users, ytj};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -35,7 +35,10 @@ pub static PAGES: &[Route] = &[
     route(Get, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete_confirm(c, p.id(0)?)),
     route(Post, "/tasks/{id}/delete", Writer, |c, p, _| tasks::pages::delete(c, p.id(0)?)),
     route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::pages::dismiss(c, p.id(0)?)),
-    route(Get, "/log", LoggedIn, |c, _, _| home::section(c, Section::Log)),
+    route(Get, "/log", LoggedIn, |c, _, _| log::pages::log_page(c)),
+    route(Get, "/log.csv", LoggedIn, |c, _, _| exchange::log_export::log_csv_download(c)),
+    route(Get, "/log/new", Writer, |c, _, _| log::pages::entry_page(c)),
+    route(Post, "/log/new", Writer, |c, _, f| log::pages::entry_submit(c, f)),
     route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
     route(Get, "/customers.xlsx", LoggedIn, |c, _, _| exchange::pages::customers_xlsx(c)),
@@ -66,6 +69,9 @@ pub static PAGES: &[Route] = &[
     route(Post, "/contacts/merge", Admin, |c, _, f| contacts::merge::merge_submit(c, f)),
     route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::pages::card(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/export", Admin, |c, p, _| privacy::pages::export_download(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/erase", Admin, |c, p, _| privacy::pages::erase_confirm(c, p.id(0)?)),
+    route(Post, "/contacts/{id}/erase", Admin, |c, p, f| privacy::pages::erase_submit(c, p.id(0)?, &f)),
     route(Get, "/contacts/{id}/edit", Writer, |c, p, _| form::edit_form::<Contacts>(c, p.id(0)?)),
     route(Post, "/contacts/{id}/edit", Writer, |c, p, f| form::save::<Contacts>(c, p.id(0)?, f)),
     route(Get, "/contacts/{id}/delete", Writer, |c, p, _| contacts::pages::delete_confirm(c, p.id(0)?)),

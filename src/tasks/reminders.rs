@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{email, store};
 use crate::db;
 use crate::error::{Error, Result};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind, NewEvent, Sentence};
 
 /// A reminder with what it reminds of, as the front page and the API show it.
 #[derive(Debug, Clone, Serialize)]
@@ -140,7 +140,6 @@ pub(crate) fn deliver_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<u
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            let lang = log::summary_lang(tx)?;
             // E-mail goes out for reminders delivered while a server is set.
             let by_email = crate::settings::load(tx)?.smtp.configured();
             let mut n = 0;
@@ -165,14 +164,10 @@ pub(crate) fn deliver_due(conn: &mut Connection, now: DateTime<Utc>) -> Result<u
                     "summary.reminder_due"
                 };
                 let first = task.description.lines().next().unwrap_or("");
-                let summary = lang.tf(
-                    key,
-                    &[
-                        ("name", &name),
-                        ("task", &format!("{} {first}", task.due_date)),
-                    ],
-                );
-                let mut e = NewEvent::new(EventKind::ReminderDelivered, summary);
+                let summary = Sentence::new(key)
+                    .text("name", &name)
+                    .text("task", format!("{} {first}", task.due_date));
+                let mut e = NewEvent::said(EventKind::ReminderDelivered, summary);
                 e.task_id = Some(task.id);
                 e.customer_id = task.customer_id;
                 e.contact_id = task.contact_id;

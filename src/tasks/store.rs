@@ -7,7 +7,7 @@ use super::list::Tasks;
 use super::schedule::{self, Rules};
 use super::{Reminder, Task, TaskInput};
 use crate::error::{text_error, valid, Error, FieldError, Result};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::register::list;
 use crate::users::UserId;
 
@@ -282,8 +282,8 @@ pub(crate) fn validate(
 
 // ---- writes ----
 
-fn event(kind: EventKind, summary: String, task: &Task, by: Option<UserId>) -> NewEvent {
-    let mut e = NewEvent::new(kind, summary);
+fn event(kind: EventKind, summary: Sentence, task: &Task, by: Option<UserId>) -> NewEvent {
+    let mut e = NewEvent::said(kind, summary);
     e.task_id = Some(task.id);
     e.customer_id = task.customer_id;
     e.contact_id = task.contact_id;
@@ -313,8 +313,7 @@ fn log_task(
     task: &Task,
     by: Option<UserId>,
 ) -> Result<()> {
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(key, &[("task", &title(task))]);
+    let summary = Sentence::new(key).text("task", title(task));
     log::append(tx, &event(kind, summary, task, by))?;
     Ok(())
 }

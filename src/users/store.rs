@@ -7,7 +7,7 @@ use super::{password, Role, User, UserId};
 use crate::auth::{random_hex, token_hash, Session};
 use crate::error::{has_control, Error, FieldError, Result};
 use crate::i18n::Lang;
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 
 const USER_COLUMNS: &str = "id, username, name, email, role, active, language";
 
@@ -170,16 +170,11 @@ pub(crate) fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -
         ],
     )?;
     let id = UserId(tx.last_insert_rowid());
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.user_created",
-        &[
-            ("username", username),
-            ("name", new.name.trim()),
-            ("role", role.label(lang)),
-        ],
-    );
-    let mut event = NewEvent::new(EventKind::UserCreated, summary);
+    let summary = Sentence::new("summary.user_created")
+        .text("username", username)
+        .text("name", new.name.trim())
+        .key("role", role.key());
+    let mut event = NewEvent::said(EventKind::UserCreated, summary);
     event.user_id = by.or(Some(id)).map(|u| u.0);
     log::append(tx, &event)?;
     Ok(id)
@@ -203,33 +198,37 @@ pub(crate) fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: Use
     if !edit.active {
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id.0])?;
     }
-    let lang = log::summary_lang(tx)?;
     let mut changes = Vec::new();
     let mut changed = |label: &str, from: &str, to: &str| {
         if from != to {
-            changes.push(log::changed(lang, label, from, to));
+            changes.push(Change::value(label, from, to));
         }
     };
     changed("users.name", &before.name, edit.name.trim());
     changed("users.email", &before.email, edit.email.trim());
-    changed("users.role", before.role.label(lang), edit.role.label(lang));
+    if before.role != edit.role {
+        changes.push(Change::keys(
+            "users.role",
+            before.role.key(),
+            edit.role.key(),
+        ));
+    }
     if before.active != edit.active {
         let key = if edit.active {
             "summary.reactivated"
         } else {
             "summary.deactivated"
         };
-        changes.push(lang.t(key).to_string());
+        changes.push(Change::said(key));
     }
     if !changes.is_empty() {
-        let summary = lang.tf(
-            "summary.user_updated",
-            &[
-                ("username", &before.username),
-                ("changes", &changes.join(", ")),
-            ],
-        );
-        log::append(tx, &NewEvent::new(EventKind::UserUpdated, summary).by(by.0))?;
+        let summary = Sentence::new("summary.user_updated")
+            .text("username", &before.username)
+            .changes("changes", changes);
+        log::append(
+            tx,
+            &NewEvent::said(EventKind::UserUpdated, summary).by(by.0),
+        )?;
     }
     Ok(())
 }
@@ -254,8 +253,8 @@ pub(crate) fn set_password(
         params![id.0, keep_session],
     )?;
     let username = user_by_id(tx, id)?.map(|u| u.username).unwrap_or_default();
-    let summary = log::summary_lang(tx)?.tf("summary.password_changed", &[("username", &username)]);
-    let event = NewEvent::new(EventKind::UserUpdated, summary);
+    let summary = Sentence::new("summary.password_changed").text("username", &username);
+    let event = NewEvent::said(EventKind::UserUpdated, summary);
     log::append(tx, &event.by(id.0))?;
     Ok(())
 }

@@ -1,0 +1,548 @@
+//! The customer log over real HTTP: sentences in the reader's language, the search's
+//! semantics (prefixes, phrases, AND/OR/NOT, accents, highlights, bad queries), the filters and
+//! paging, the cards' Log tab, and entries recorded by hand and through the API.
+
+mod common;
+
+use serde_json::{json, Value};
+
+use common::page::{events, field_error, input_value};
+use common::*;
+
+fn token(client: &Client) -> String {
+    let resp = client.post_form("/account", "/account/tokens", &[("name", "loki")]);
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+struct Setup {
+    _server: TestServer,
+    admin: Client,
+    token: String,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let (server, admin) = TestServer::with_admin();
+        let token = token(&admin);
+        Setup {
+            _server: server,
+            admin,
+            token,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        let body = body.map(|b| b.to_string());
+        self.admin.api(
+            method,
+            &format!("/api/v1{path}"),
+            Some(&self.token),
+            body.as_deref(),
+        )
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        let resp = self.call("POST", path, Some(body));
+        assert_eq!(resp.status, 201, "{}", resp.body);
+        resp.json()
+    }
+
+    /// The summaries of `GET /events?{query}`, newest first.
+    fn found(&self, query: &str) -> Vec<String> {
+        let resp = self.call("GET", &format!("/events?{query}"), None);
+        assert_eq!(resp.status, 200, "{query}: {}", resp.body);
+        resp.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["summary"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn note(&self, kind: &str, text: &str, customer: Option<i64>, contact: Option<i64>) -> i64 {
+        self.post(
+            "/events",
+            json!({"kind": kind, "summary": text, "customer_id": customer, "contact_id": contact}),
+        )["id"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+fn q(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()
+}
+
+#[test]
+fn events_read_in_the_readers_language_and_are_found_in_either() {
+    let s = Setup::new();
+    let c = s.post("/customers", json!({"name": "Järvinen Oy"}));
+    let id = c["id"].as_i64().unwrap();
+    // The company (and so the admin) reads Finnish.
+    let log = s.admin.get("/log");
+    let finnish = events(&log.body);
+    assert!(
+        finnish
+            .iter()
+            .any(|(_, text)| text.contains("Järvinen Oy") && text.contains("lisättiin")),
+        "{finnish:?}"
+    );
+    // Who did it, and a link to the customer.
+    assert!(log.body.contains("Aino Admin"), "{}", log.body);
+    assert!(log
+        .body
+        .contains(&format!("href=\"/customers/{id}\">Järvinen Oy</a>")));
+    // The same event for an English reader.
+    let resp = s
+        .admin
+        .post_form("/account", "/account/language", &[("language", "en")]);
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let english = events(&s.admin.get("/log").body);
+    assert!(
+        english.iter().any(|(kind, text)| kind == "Customer added"
+            && text == "Customer Järvinen Oy (1001) was added."),
+        "{english:?}"
+    );
+    // Words of either language find it, as do the names without their accents.
+    for words in ["added oy", "lisättiin oy", "lisattiin oy", "jarvinen"] {
+        assert_eq!(
+            s.found(&q(words)).len(),
+            1,
+            "{words}: {:?}",
+            s.found(&q(words))
+        );
+    }
+    // The API names the event in the caller's language (the token's user: English now).
+    assert_eq!(
+        s.found("kind=customer.created"),
+        ["Customer Järvinen Oy (1001) was added."]
+    );
+}
+
+#[test]
+fn the_search_takes_prefixes_phrases_and_operators() {
+    let s = Setup::new();
+    let c = s.post("/customers", json!({"name": "Asiakaspalvelu Heino"}))["id"]
+        .as_i64()
+        .unwrap();
+    s.note("note", "Avoin tarjous lähetetty", Some(c), None);
+    s.note(
+        "note",
+        "Tarjous hyväksytty, avoin kysymys toimituksesta",
+        Some(c),
+        None,
+    );
+    s.note("call", "Soitto maksusta", Some(c), None);
+    let found = |text: &str| s.found(&format!("{}&kind=", q(text)));
+    assert_eq!(found("\"avoin tarjous\""), ["Avoin tarjous lähetetty"]);
+    assert_eq!(found("tarjous NOT lähetetty").len(), 1);
+    assert_eq!(
+        found("tarjous NOT lähetetty")[0],
+        "Tarjous hyväksytty, avoin kysymys toimituksesta"
+    );
+    assert_eq!(found("hyväksytty OR soitto").len(), 2);
+    assert_eq!(
+        found("(hyväksytty OR soitto) AND maksusta"),
+        ["Soitto maksusta"]
+    );
+    // Prefixes, with or without the star; accents and case do not matter.
+    assert_eq!(found("lahet*"), ["Avoin tarjous lähetetty"]);
+    assert_eq!(
+        found("HYVAKS"),
+        ["Tarjous hyväksytty, avoin kysymys toimituksesta"]
+    );
+    // The customer's name finds its events (the three notes and its creation).
+    assert_eq!(found("asiak*").len(), 4);
+    // The page marks what matched.
+    let page = s.admin.get(&format!("/log?{}", q("tarjous")));
+    assert!(page.body.contains("<mark>tarjous</mark>"), "{}", page.body);
+    assert!(page.body.contains("<mark>Tarjous</mark>"), "{}", page.body);
+}
+
+#[test]
+fn any_text_in_the_search_box_is_safe() {
+    let s = Setup::new();
+    s.note("note", "Avoin asia", None, None);
+    let long = "a".repeat(5000);
+    for text in [
+        "\"avoin", "AND OR", "NEAR(", "*", "\"", "(", "avoin OR", "NOT", "-", "a:b", "{x}",
+    ] {
+        let api = s.call("GET", &format!("/events?{}", q(text)), None);
+        assert_eq!(api.status, 200, "{text}: {}", api.body);
+        let page = s.admin.get(&format!("/log?{}", q(text)));
+        assert_eq!(page.status, 200, "{text}: {}", page.body);
+    }
+    // Read as plain words, and the page says so.
+    let page = s.admin.get(&format!("/log?{}", q("\"avoin")));
+    assert!(page.body.contains("class=\"notice\""), "{}", page.body);
+    assert_eq!(events(&page.body).len(), 1);
+    // Too long: the API says so with a 400, the page at the field with the text kept.
+    let api = s.call("GET", &format!("/events?{}", q(&long)), None);
+    assert_eq!(api.status, 400, "{}", api.body);
+    assert_eq!(api.json()["error"]["code"], "bad_request");
+    let page = s.admin.get(&format!("/log?{}", q(&long)));
+    assert_eq!(page.status, 422);
+    assert!(field_error(&page.body, "q").is_some(), "{}", page.body);
+    assert_eq!(input_value(&page.body, "q"), long);
+    // Bad filters: 400 from the API, a message at the field on the page.
+    for bad in [
+        "kind=customer.exploded",
+        "customer_id=x",
+        "from=eilen",
+        "include_contacts=maybe",
+        "after=x",
+    ] {
+        let api = s.call("GET", &format!("/events?{bad}"), None);
+        assert_eq!(api.status, 400, "{bad}: {}", api.body);
+    }
+    let page = s.admin.get("/log?from=eilen&kind=nope&customer=9999");
+    assert_eq!(page.status, 422);
+    for field in ["from", "customer"] {
+        assert!(
+            field_error(&page.body, field).is_some(),
+            "{field}: {}",
+            page.body
+        );
+    }
+}
+
+#[test]
+fn filters_narrow_the_log_and_pages_go_by_position() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let b = s.post("/customers", json!({"name": "Beta Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let p = s.post(
+        "/contacts",
+        json!({"first_name": "Pia", "last_name": "Pelto", "customers": [{"customer_id": a, "role": "CEO"}]}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    s.note("call", "Soitto Pialle", None, Some(p));
+    s.note("note", "Alfan muistio", Some(a), None);
+    s.note("note", "Betan muistio", Some(b), None);
+    let only_a = s.found(&format!("customer_id={a}&kind="));
+    assert!(only_a.iter().any(|t| t == "Alfan muistio"));
+    assert!(!only_a.iter().any(|t| t == "Soitto Pialle"));
+    assert!(!only_a.iter().any(|t| t.contains("Beta")));
+    let with_contacts = s.found(&format!("customer_id={a}&include_contacts=true"));
+    assert!(
+        with_contacts.iter().any(|t| t == "Soitto Pialle"),
+        "{with_contacts:?}"
+    );
+    assert_eq!(
+        s.found(&format!("contact_id={p}&kind=call")),
+        ["Soitto Pialle"]
+    );
+    assert_eq!(
+        s.found(&format!(
+            "customer_id={a}&include_contacts=true&{}",
+            q("soitto")
+        )),
+        ["Soitto Pialle"]
+    );
+    assert_eq!(
+        s.found(&format!("customer_id={b}&{}", q("muistio"))),
+        ["Betan muistio"]
+    );
+    let me = s.call("GET", "/me", None).json()["id"].as_i64().unwrap();
+    assert_eq!(s.found(&format!("user_id={me}&kind=note")).len(), 2);
+    assert!(s.found(&format!("user_id={}", me + 100)).is_empty());
+    // Dates: today has them all, yesterday none; an entry recorded at an earlier time is found
+    // on its day.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(s.found(&format!("from={today}&to={today}")).len() >= 6);
+    s.post(
+        "/events",
+        json!({"kind": "meeting", "summary": "Vanha tapaaminen", "at": "2020-02-03T10:00:00Z"}),
+    );
+    assert_eq!(
+        s.found("from=2020-02-03&to=2020-02-03"),
+        ["Vanha tapaaminen"]
+    );
+    assert!(s.found("from=2020-02-04&to=2020-02-05").is_empty());
+    // Pages by position, as the page's links do.
+    for i in 0..7 {
+        s.note("note", &format!("Sivutus {i}"), Some(b), None);
+    }
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let resp = s.call(
+            "GET",
+            &format!("/events?customer_id={b}&limit=3{after}"),
+            None,
+        );
+        let page = resp.json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
+        match page["next_after"].as_str() {
+            Some(id) => after = format!("&after={id}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 9, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+    // The page's own next link goes by position too.
+    let log = s.admin.get(&format!("/log?customer={}&limit=3", "1002"));
+    assert_eq!(events(&log.body).len(), 3);
+    assert!(log.body.contains("rel=\"next\""), "{}", log.body);
+}
+
+#[test]
+fn the_cards_log_tab_is_the_log_narrowed_to_the_card() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let b = s.post("/customers", json!({"name": "Beta Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let p = s.post(
+        "/contacts",
+        json!({"first_name": "Pia", "last_name": "Pelto", "customers": [{"customer_id": a}]}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    s.note("call", "Soitto Pialle", None, Some(p));
+    s.note("note", "Betan muistio", Some(b), None);
+    let card = s.admin.get(&format!("/customers/{a}?tab=log"));
+    assert_eq!(card.status, 200);
+    let texts: Vec<String> = events(&card.body).into_iter().map(|e| e.1).collect();
+    assert!(texts.iter().any(|t| t.contains("Alfa Oy")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("Beta")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "Soitto Pialle"), "{texts:?}");
+    let with = s.admin.get(&format!(
+        "/customers/{a}?tab=log&include_contacts=on&q=soitto"
+    ));
+    let texts: Vec<String> = events(&with.body).into_iter().map(|e| e.1).collect();
+    assert_eq!(texts, ["<mark>Soitto</mark> Pialle"]);
+    let contact = s.admin.get(&format!("/contacts/{p}?tab=log&kind=call"));
+    let texts: Vec<String> = events(&contact.body).into_iter().map(|e| e.1).collect();
+    assert_eq!(texts, ["Soitto Pialle"]);
+    // The search form stays on the card's tab.
+    assert!(contact.body.contains("name=\"tab\" value=\"log\""));
+}
+
+#[test]
+fn entries_are_recorded_from_the_page_and_come_back_when_rejected() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let card = format!("/customers/{a}?tab=log");
+    let back = card.clone();
+    let a_text = a.to_string();
+    // Rejected: no amount on an invoice, a bad time; the input comes back at its fields.
+    let resp = s.admin.post_form(
+        &card,
+        "/log/new",
+        &[
+            ("kind", "invoice"),
+            ("customer_id", &a_text),
+            ("at", "eilen"),
+            ("summary", "Lasku lokakuulta"),
+            ("reference", "INV-2026-042"),
+            ("back", &back),
+        ],
+    );
+    assert_eq!(resp.status, 422, "{}", resp.body);
+    assert!(field_error(&resp.body, "amount").is_some(), "{}", resp.body);
+    assert!(field_error(&resp.body, "at").is_some(), "{}", resp.body);
+    assert_eq!(input_value(&resp.body, "reference"), "INV-2026-042");
+    assert!(resp.body.contains("Lasku lokakuulta"));
+    // Accepted: back to the card, where it shows with its amount.
+    let resp = s.admin.post_form(
+        &card,
+        "/log/new",
+        &[
+            ("kind", "invoice"),
+            ("customer_id", &a_text),
+            ("at", "2026-10-31T12:00"),
+            ("summary", "Lasku lokakuulta"),
+            ("amount", "1 234,50"),
+            ("reference", "INV-2026-042"),
+            ("back", &back),
+        ],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    assert_eq!(resp.location(), back);
+    let page = s.admin.get(&card);
+    assert!(page.body.contains("1234.50 EUR"), "{}", page.body);
+    assert!(page.body.contains("INV-2026-042"));
+    // The reference finds it.
+    assert_eq!(s.found(&q("INV-2026-042")), ["Lasku lokakuulta"]);
+    // `back` never leads off the site.
+    let resp = s.admin.post_form(
+        "/log",
+        "/log/new",
+        &[
+            ("kind", "note"),
+            ("summary", "x"),
+            ("back", "//evil.example/"),
+        ],
+    );
+    assert_eq!(resp.location(), "/log");
+    // Readers cannot record.
+    add_user(&s.admin, "lukija", "readonly", ADMIN_PASSWORD);
+    let reader = s._server.client();
+    assert_eq!(reader.login("lukija", ADMIN_PASSWORD).status, 303);
+    let log = reader.get("/log");
+    assert!(!log.body.contains("action=\"/log/new\""));
+    let csrf = log.csrf();
+    let resp = reader.post_raw(
+        "/log/new",
+        &[("csrf", &csrf), ("kind", "note"), ("summary", "x")],
+    );
+    assert_eq!(resp.status, 403);
+}
+
+#[test]
+fn an_invoicing_program_pushes_invoices_and_payments() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    let e = s.post(
+        "/events",
+        json!({"kind": "invoice", "customer_id": a, "amount": "125.50", "currency": "eur",
+               "reference": "1042", "summary": "Lasku 1042", "at": "2026-11-20T08:00:00Z"}),
+    );
+    assert_eq!(e["kind"], "invoice");
+    assert_eq!(e["amount"], "125.50");
+    assert_eq!(e["currency"], "EUR");
+    assert_eq!(e["at"], "2026-11-20T08:00:00Z");
+    assert_eq!(e["customer_name"], "Alfa Oy");
+    let got = s.call("GET", &format!("/events/{}", e["id"]), None);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.json()["reference"], "1042");
+    // On the customer's log.
+    let card = s.admin.get(&format!("/customers/{a}?tab=log"));
+    assert!(card.body.contains("Lasku 1042"), "{}", card.body);
+    // The app's own kinds are refused; so are unknown customers and bad amounts.
+    for (body, field) in [
+        (json!({"kind": "customer.deleted", "summary": "x"}), "kind"),
+        (json!({"kind": "payment", "amount": "lots"}), "amount"),
+        (
+            json!({"kind": "payment", "amount": "1", "customer_id": 999}),
+            "customer_id",
+        ),
+        (json!({"kind": "note", "summary": ""}), "summary"),
+        (
+            json!({"kind": "note", "summary": "x", "at": "tomorrow"}),
+            "at",
+        ),
+    ] {
+        let resp = s.call("POST", "/events", Some(body.clone()));
+        assert_eq!(resp.status, 422, "{body}: {}", resp.body);
+        assert!(
+            resp.json()["error"]["fields"][field].is_string(),
+            "{body}: {}",
+            resp.body
+        );
+    }
+    let resp = s
+        .admin
+        .api("POST", "/api/v1/events", Some(&s.token), Some("{not json"));
+    assert_eq!(resp.status, 400);
+    let resp = s.call(
+        "POST",
+        "/events",
+        Some(json!({"kind": "note", "summary": "x", "id": 5})),
+    );
+    assert_eq!(
+        resp.status, 400,
+        "unknown fields are refused: {}",
+        resp.body
+    );
+    assert_eq!(s.call("GET", "/events/999999", None).status, 404);
+}
+
+#[test]
+fn the_log_exports_as_csv_for_excel_from_the_page_and_the_command_line() {
+    let s = Setup::new();
+    let a = s.post("/customers", json!({"name": "Alfa Oy"}))["id"]
+        .as_i64()
+        .unwrap();
+    s.post("/customers", json!({"name": "Beta Oy"}));
+    s.post(
+        "/events",
+        json!({"kind": "invoice", "customer_id": a, "amount": "1234.50", "reference": "=1+2",
+               "summary": "Lasku; lokakuu", "at": "2026-10-31T10:00:00Z"}),
+    );
+    // The page's view, filtered: only Alfa's events, Finnish Excel conventions.
+    let resp = s
+        .admin
+        .get(&format!("/log.csv?customer_id={a}&{}", q("lasku")));
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert!(resp
+        .header("content-disposition")
+        .unwrap()
+        .contains("loki-"));
+    assert!(resp.bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let lines: Vec<&str> = resp.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("Aika;Laji;Teksti;"), "{}", lines[0]);
+    assert!(lines[1].contains("\"Lasku; lokakuu\""), "{}", lines[1]);
+    assert!(lines[1].contains(";1234,50;EUR;'=1+2;"), "{}", lines[1]);
+    assert!(lines[1].starts_with("31.10.2026"), "{}", lines[1]);
+    // A bad filter is refused, not exported.
+    assert_eq!(s.admin.get("/log.csv?from=eilen").status, 422);
+
+    // The command line: the whole log, or one customer's within dates.
+    let all = minicrm(&s._server.db)
+        .args(["export", "log"])
+        .output()
+        .unwrap();
+    assert!(all.status.success(), "{}", stderr(&all));
+    let text = stdout(&all);
+    assert!(
+        text.contains("Beta Oy") && text.contains("Alfa Oy"),
+        "{text}"
+    );
+    assert!(
+        text.contains(";1234.50;EUR;"),
+        "English decimals with --lang en: {text}"
+    );
+    let one = minicrm(&s._server.db)
+        .args([
+            "export",
+            "log",
+            "--customer",
+            &a.to_string(),
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+            "--lang",
+            "fi",
+        ])
+        .output()
+        .unwrap();
+    assert!(one.status.success(), "{}", stderr(&one));
+    let text = stdout(&one);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("1234,50"), "{text}");
+    let bad = minicrm(&s._server.db)
+        .args(["export", "log", "--from", "eilen"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("YYYY-MM-DD"), "{}", stderr(&bad));
+}
