@@ -571,7 +571,10 @@ mod tests {
         let phone = mapping.column(Field::Phone).unwrap();
         // Text cells: no formula guard needed, the phone number's zero kept.
         assert_eq!(
-            (table.rows_vec()[0].cell(name), table.rows_vec()[0].cell(phone)),
+            (
+                table.rows_vec()[0].cell(name),
+                table.rows_vec()[0].cell(phone)
+            ),
             ("=Äijälä Oy", "040 123 4567")
         );
         let r = import::run(

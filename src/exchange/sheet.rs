@@ -194,9 +194,16 @@ mod tests {
         assert_eq!(t.format, Format::Sheet);
         assert_eq!(t.headers, ["Nimi", "Puhelin", "Y-tunnus"]);
         assert_eq!(t.len(), 2);
-        assert_eq!((t.rows_vec()[0].line, t.rows_vec()[0].cell(0)), (2, "Äijälä Oy"));
         assert_eq!(
-            (t.rows_vec()[1].line, t.rows_vec()[1].cell(0), t.rows_vec()[1].cell(1)),
+            (t.rows_vec()[0].line, t.rows_vec()[0].cell(0)),
+            (2, "Äijälä Oy")
+        );
+        assert_eq!(
+            (
+                t.rows_vec()[1].line,
+                t.rows_vec()[1].cell(0),
+                t.rows_vec()[1].cell(1)
+            ),
             (4, "Beeta", "358401234567")
         );
     }

@@ -518,14 +518,23 @@ mod tests {
         let t = read_csv(b"sep=,\nname;x,notes\nA;1,2\n").unwrap();
         assert_eq!(t.headers, ["name;x", "notes"]);
         assert_eq!(t.rows_vec()[0].line, 2);
-        assert_eq!(read_csv(b"a;b\n1;\n").unwrap().rows_vec()[0].cells, ["1", ""]);
+        assert_eq!(
+            read_csv(b"a;b\n1;\n").unwrap().rows_vec()[0].cells,
+            ["1", ""]
+        );
     }
 
     #[test]
     fn the_exports_formula_guard_comes_off_on_import() {
         let t = read_csv("name;notes\n'=1+1;'+A1\n'kept;+358 40\n".as_bytes()).unwrap();
-        assert_eq!((t.rows_vec()[0].cell(0), t.rows_vec()[0].cell(1)), ("=1+1", "+A1"));
-        assert_eq!((t.rows_vec()[1].cell(0), t.rows_vec()[1].cell(1)), ("'kept", "+358 40"));
+        assert_eq!(
+            (t.rows_vec()[0].cell(0), t.rows_vec()[0].cell(1)),
+            ("=1+1", "+A1")
+        );
+        assert_eq!(
+            (t.rows_vec()[1].cell(0), t.rows_vec()[1].cell(1)),
+            ("'kept", "+358 40")
+        );
         // Whatever the export guards comes back as it was; a typed apostrophe stays.
         let t = read_csv("name;notes\n'-2+3+cmd|x;'-5\n".as_bytes()).unwrap();
         assert_eq!(
@@ -598,7 +607,10 @@ mod tests {
         assert_eq!(read_csv(be.clone()).unwrap().headers, ["Nimi", "Y-tunnus"]);
         // UTF-8 stays UTF-8.
         let t = read_csv("nimi\nÄijälä\n".as_bytes()).unwrap();
-        assert_eq!((t.charset, t.rows_vec()[0].cell(0)), (Charset::Utf8, "Äijälä"));
+        assert_eq!(
+            (t.charset, t.rows_vec()[0].cell(0)),
+            (Charset::Utf8, "Äijälä")
+        );
     }
 
     #[test]

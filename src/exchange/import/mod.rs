@@ -5,7 +5,6 @@
 //! failure writes nothing), one savepoint per row (so `skip_invalid` drops a bad row whole).
 //! Every change goes through the stores, which validate and log it like a form would.
 
-
 use rusqlite::Connection;
 
 use super::fields::{Field, Kind, Mapping};

@@ -268,9 +268,9 @@ impl Target for Plan<'_> {
             candidates.push(self.customer(c.id.0)?.unwrap_or(c));
         }
         let key = crate::customers::name_key(&row.name);
-        let mut same_name = self
-            .conn
-            .prepare_cached("SELECT record FROM plan_customers WHERE name_key = ?1 ORDER BY id DESC")?;
+        let mut same_name = self.conn.prepare_cached(
+            "SELECT record FROM plan_customers WHERE name_key = ?1 ORDER BY id DESC",
+        )?;
         for json in same_name.query_map([key], |r| r.get::<_, String>(0))? {
             let c: Customer = record(json?)?;
             if !candidates.iter().any(|other| other.id == c.id) {
