@@ -39,6 +39,7 @@ pub mod contacts;
 pub mod customers;
 mod exchange;
 mod home;
+mod inbox;
 pub mod tasks;
 pub mod users;
 mod ytj;

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("customers", Layer::Feature),
     ("exchange", Layer::Feature),
     ("home", Layer::Feature),
+    ("inbox", Layer::Feature),
     ("tasks", Layer::Feature),
     ("users", Layer::Feature),
     ("ytj", Layer::Feature),
