@@ -9,7 +9,7 @@ use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
 use crate::jobs::JobStatus;
 use crate::log::{self, EventKind, NewEvent};
-use crate::settings::{self as store, Settings};
+use crate::settings::{self as store, ImapSecurity, Settings};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
 
 /// The numeric settings on the form: key and label key, in display order.
@@ -32,6 +32,13 @@ fn label_of(key: &str) -> &'static str {
         "time_zone" => "settings.time_zone",
         "workday_start" => "settings.workday_start",
         "ytj_url" => "settings.ytj_url",
+        "inbox_folder" => "settings.inbox_folder",
+        "imap_host" => "settings.imap_host",
+        "imap_port" => "settings.imap_port",
+        "imap_security" => "settings.imap_security",
+        "imap_user" => "settings.imap_user",
+        "imap_password" => "settings.imap_password",
+        "imap_folder" => "settings.imap_folder",
         _ => NUMBER_FIELDS
             .iter()
             .find(|(k, _)| *k == key)
@@ -68,6 +75,21 @@ fn settings_form_values(s: &Settings) -> Form {
             s.workday_start.format("%H:%M").to_string(),
         ),
         ("ytj_url".to_string(), s.ytj_url.clone()),
+        ("inbox_folder".to_string(), s.inbox_folder.clone()),
+        ("imap_host".to_string(), s.imap_host.clone()),
+        (
+            "imap_port".to_string(),
+            match s.imap_port {
+                0 => String::new(),
+                port => port.to_string(),
+            },
+        ),
+        (
+            "imap_security".to_string(),
+            s.imap_security.as_str().to_string(),
+        ),
+        ("imap_user".to_string(), s.imap_user.clone()),
+        ("imap_folder".to_string(), s.imap_folder.clone()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -142,6 +164,16 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             errors.extend(e.fields().iter().cloned());
         }
     }
+    if form.has("inbox_folder") {
+        if let Err(e) = after.set_inbox_folder(form.get("inbox_folder")) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
+    if form.has("imap_host") {
+        if let Err(e) = after.set_imap(&imap_form(&form)) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
     for (key, _) in NUMBER_FIELDS {
         // A form from before a setting existed keeps it as it is.
         if !form.has(key) {
@@ -182,6 +214,33 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
     ctx.flash("flash.saved");
     Ok(Resp::redirect("/settings"))
+}
+
+/// The IMAP fields of the settings form.
+fn imap_form(form: &Form) -> store::ImapForm<'_> {
+    store::ImapForm {
+        host: form.get("imap_host"),
+        port: form.get("imap_port"),
+        security: form.get("imap_security"),
+        user: form.get("imap_user"),
+        password: form.get("imap_password"),
+        folder: form.get("imap_folder"),
+    }
+}
+
+/// The encryption choices of the IMAP form.
+fn security_options(f: &Frame) -> Vec<(&'static str, &'static str)> {
+    ImapSecurity::ALL
+        .iter()
+        .map(|s| {
+            let label = match s {
+                ImapSecurity::Tls => "settings.imap_security_tls",
+                ImapSecurity::StartTls => "settings.imap_security_starttls",
+                ImapSecurity::Plain => "settings.imap_security_none",
+            };
+            (s.as_str(), f.t(label))
+        })
+        .collect()
 }
 
 /// The settings page; `ytj_flag` says the register's URL is set by `--ytj-url` over the setting.
@@ -241,6 +300,20 @@ fn index_view(
                     legend { (f.t("ytj.title")) }
                     (Field::text("ytj_url", "settings.ytj_url", values.get("ytj_url")).kind("url").hint("settings.ytj_url_hint").render(f, errors))
                     @if ytj_flag { p.hint { (f.t("settings.ytj_url_flag")) } }
+                }
+                fieldset #inbox {
+                    legend { (f.t("settings.inbox")) }
+                    (Field::text("inbox_folder", "settings.inbox_folder", values.get("inbox_folder")).hint("settings.inbox_folder_hint").render(f, errors))
+                }
+                fieldset #imap {
+                    legend { (f.t("settings.imap")) }
+                    p.hint { (f.t("settings.imap_hint")) }
+                    (Field::text("imap_host", "settings.imap_host", values.get("imap_host")).render(f, errors))
+                    (select(f, "imap_security", "settings.imap_security", &security_options(f), values.get("imap_security"), errors))
+                    (Field::text("imap_port", "settings.imap_port", values.get("imap_port")).kind("number").hint("settings.imap_port_hint").render(f, errors))
+                    (Field::text("imap_user", "settings.imap_user", values.get("imap_user")).autocomplete("off").render(f, errors))
+                    (Field::text("imap_password", "settings.imap_password", "").kind("password").autocomplete("new-password").hint("settings.imap_password_hint").render(f, errors))
+                    (Field::text("imap_folder", "settings.imap_folder", values.get("imap_folder")).render(f, errors))
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }

@@ -36,6 +36,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the search indexes merge in the background, not in the writes",
         sql: SEARCH_MERGE,
     },
+    Migration {
+        description: "the inbox remembers what it imported",
+        sql: include_str!("migration_011_inbox.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

@@ -431,12 +431,21 @@ fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Ch
             Ok(())
         },
     );
+    if let Some(sink) = INBOX_SINK {
+        crate::inbox::register_jobs(jobs, &config.db_path, sink);
+    }
     // Reminders whose time has come, each delivered once; the first turn at start delivers
     // the ones missed while the server was down.
     jobs.every("jobs.reminders", REMINDER_EVERY, |conn, now| {
         crate::tasks::reminders::deliver_due(conn, now).map(|_| ())
     });
 }
+
+/// Where the inbox's jobs (the watched folder, the IMAP mailbox) put what arrives: the
+/// documents' store, as incoming documents. `None` while this build has no documents: the inbox
+/// jobs are then not started, so nothing is taken from the folder or the mailbox, and nothing
+/// is lost.
+const INBOX_SINK: Option<crate::inbox::SinkFn> = None;
 
 /// How often the reminder job looks for reminders whose time has come.
 const REMINDER_EVERY: Duration = Duration::from_secs(30);
