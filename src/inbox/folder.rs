@@ -463,7 +463,7 @@ mod tests {
         let whole = pdf_bytes("big scan");
         std::fs::write(&path, &whole[..300]).unwrap();
         let mut w = Watcher::default();
-        let mut scan = |w: &mut Watcher, conn: &mut Connection, t| {
+        let scan = |w: &mut Watcher, conn: &mut Connection, t| {
             w.scan(conn, &s.inbox, at(t), MAX_MESSAGE_BYTES, &mut table_sink)
                 .unwrap()
         };

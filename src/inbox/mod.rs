@@ -9,8 +9,11 @@
 //! written, or neither.
 
 pub(crate) mod folder;
+pub(crate) mod imap;
 pub(crate) mod message;
 pub(crate) mod store;
+#[cfg(test)]
+pub(crate) mod test_server;
 
 use std::path::Path;
 
@@ -93,8 +96,10 @@ pub(crate) fn import_message(
 }
 
 /// Registers the inbox's jobs, which hand what arrives to `sink`: the watched folder, scanned
-/// every [`folder::SCAN_EVERY`]. Each reads the settings at its turn, so a change on the
-/// settings page counts from the next turn.
+/// every [`folder::SCAN_EVERY`], and the IMAP mailbox, polled every [`imap::POLL_EVERY`].
+/// Each reads the settings at its turn, so a change on the settings page counts from the next
+/// turn. Their failures (a file in `failed/`, a mailbox that cannot be reached or refuses the
+/// password) are the jobs' errors: on the settings page and in the server log.
 pub(crate) fn register_jobs(jobs: &mut Jobs, db_path: &Path, sink: SinkFn) {
     let db_path = db_path.to_path_buf();
     let mut watcher = folder::Watcher::default();
@@ -104,6 +109,21 @@ pub(crate) fn register_jobs(jobs: &mut Jobs, db_path: &Path, sink: SinkFn) {
             return Ok(());
         };
         watch_folder(&mut watcher, conn, &dir, now, sink)
+    });
+    jobs.every("jobs.inbox_imap", imap::POLL_EVERY, move |conn, now| {
+        let settings = crate::settings::load(conn)?;
+        let Some(account) = imap::Account::from_settings(&settings) else {
+            return Ok(());
+        };
+        let mut sink = sink;
+        let report = imap::poll(conn, &account, now, message::MAX_MESSAGE_BYTES, &mut sink)?;
+        if !report.imported.is_empty() {
+            log::info!(
+                "inbox: imported {} message(s) from {account:?}",
+                report.imported.len()
+            );
+        }
+        Ok(())
     });
 }
 
@@ -208,6 +228,35 @@ mod tests {
         std::fs::remove_dir_all(&inbox).unwrap();
         jobs.run_due(&mut conn, t0 + folder::SCAN_EVERY * 4);
         assert!(!inbox.exists());
+    }
+
+    #[test]
+    fn the_mailbox_job_shows_a_wrong_password_as_its_error() {
+        let server = test_server::Dovecot::start();
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("crm.db");
+        let mut conn = crate::db::open(&db).unwrap();
+        let mut settings = crate::settings::load(&conn).unwrap();
+        settings.inbox_folder = String::new();
+        settings
+            .set_imap(&crate::settings::ImapForm {
+                host: "127.0.0.1",
+                port: &server.port.to_string(),
+                security: "none",
+                user: test_server::USER,
+                password: "väärä salasana",
+                folder: "INBOX",
+            })
+            .unwrap();
+        crate::db::write(&mut conn, |tx| crate::settings::save(tx, &settings)).unwrap();
+        let mut jobs = Jobs::new();
+        register_jobs(&mut jobs, &db, count_sink);
+        let health = jobs.health();
+        jobs.run_due(&mut conn, chrono::Utc::now());
+        let status = health.get("jobs.inbox_imap").unwrap();
+        let error = status.last_error.unwrap_or_default();
+        assert!(error.contains("refused the login"), "{error}");
+        assert_eq!(status.failures, 1);
     }
 
     #[test]
