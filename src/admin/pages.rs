@@ -54,7 +54,7 @@ pub(crate) fn index(ctx: &mut Ctx) -> Result<Resp> {
     let jobs = ctx.app.jobs.snapshot();
     let ytj_flag = ctx.app.config.ytj_url.is_some();
     Ok(Resp::html(index_view(
-        &frame, &values, None, &jobs, ytj_flag,
+        &frame, &values, None, &jobs, ytj_flag, None,
     )))
 }
 
@@ -192,7 +192,8 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         let jobs = ctx.app.jobs.snapshot();
         let ytj_flag = ctx.app.config.ytj_url.is_some();
         return Ok(
-            Resp::html(index_view(&frame, &form, Some(&err), &jobs, ytj_flag)).with_status(422),
+            Resp::html(index_view(&frame, &form, Some(&err), &jobs, ytj_flag, None))
+                .with_status(422),
         );
     }
     let changed = after.changed_keys(&before);
@@ -243,6 +244,53 @@ fn security_options(f: &Frame) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// "Test the connection" on the settings page: logs in to the IMAP mailbox the form names (the
+/// saved password when none is typed) and shows how it went, saving nothing. The form comes
+/// back as it was typed.
+pub(crate) fn imap_test(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let mut typed = ctx.settings.clone();
+    let frame = ctx.frame(Section::Settings);
+    let jobs = ctx.app.jobs.snapshot();
+    let ytj_flag = ctx.app.config.ytj_url.is_some();
+    if let Err(err) = typed.set_imap(&imap_form(&form)) {
+        return Ok(
+            Resp::html(index_view(&frame, &form, Some(&err), &jobs, ytj_flag, None))
+                .with_status(422),
+        );
+    }
+    let notice = match crate::inbox::imap::Account::from_settings(&typed) {
+        None => ImapNotice::Failed(frame.t("settings.imap_test_no_host").to_string()),
+        Some(account) => match crate::inbox::imap::check(&account) {
+            Ok(count) => ImapNotice::Works(frame.lang.tf(
+                "settings.imap_test_ok",
+                &[("count", &count.to_string()), ("folder", &account.folder)],
+            )),
+            Err(e) => {
+                ::log::warn!("the IMAP connection test failed: {e}");
+                ImapNotice::Failed(
+                    frame
+                        .lang
+                        .tf("settings.imap_test_failed", &[("error", &e.to_string())]),
+                )
+            }
+        },
+    };
+    Ok(Resp::html(index_view(
+        &frame,
+        &form,
+        None,
+        &jobs,
+        ytj_flag,
+        Some(&notice),
+    )))
+}
+
+/// How the IMAP connection test went, as shown at the mailbox's fields.
+enum ImapNotice {
+    Works(String),
+    Failed(String),
+}
+
 /// The settings page; `ytj_flag` says the register's URL is set by `--ytj-url` over the setting.
 fn index_view(
     f: &Frame,
@@ -250,6 +298,7 @@ fn index_view(
     error: Option<&Error>,
     jobs: &[JobStatus],
     ytj_flag: bool,
+    imap_notice: Option<&ImapNotice>,
 ) -> Markup {
     let errors = error.map(Error::fields).unwrap_or_default();
     let body = html! {
@@ -314,6 +363,12 @@ fn index_view(
                     (Field::text("imap_user", "settings.imap_user", values.get("imap_user")).autocomplete("off").render(f, errors))
                     (Field::text("imap_password", "settings.imap_password", "").kind("password").autocomplete("new-password").hint("settings.imap_password_hint").render(f, errors))
                     (Field::text("imap_folder", "settings.imap_folder", values.get("imap_folder")).render(f, errors))
+                    @match imap_notice {
+                        Some(ImapNotice::Works(text)) => p.flash #imap-test role="status" { (text) },
+                        Some(ImapNotice::Failed(text)) => p.error #imap-test role="alert" { (text) },
+                        None => {}
+                    }
+                    button type="submit" formaction="/settings/imap-test" formnovalidate { (f.t("settings.imap_test")) }
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }

@@ -742,16 +742,44 @@ mod tests {
     use super::*;
     use crate::inbox::message::tests::{pdf_bytes, two_attachments};
     use crate::inbox::message::MAX_MESSAGE_BYTES;
-    use crate::inbox::test_server::Dovecot;
+    use crate::inbox::test_server::{self, Dovecot};
+
+    /// The test mailbox over plain IMAP.
+    pub(crate) fn account(server: &Dovecot) -> Account {
+        Account {
+            host: "127.0.0.1".into(),
+            port: server.port,
+            security: ImapSecurity::Plain,
+            user: test_server::USER.into(),
+            password: test_server::PASSWORD.into(),
+            folder: "INBOX".into(),
+            extra_roots: Vec::new(),
+        }
+    }
+
+    /// The test mailbox over TLS (`Tls` on the IMAPS port, or `StartTls`), trusting the test
+    /// certificate.
+    fn tls_account(server: &Dovecot, security: ImapSecurity) -> Account {
+        Account {
+            host: "localhost".into(),
+            port: match security {
+                ImapSecurity::Tls => server.tls_port,
+                _ => server.port,
+            },
+            security,
+            extra_roots: vec![server.cert.clone()],
+            ..account(server)
+        }
+    }
 
     fn append(server: &Dovecot, flags: &str, message: &[u8]) {
-        let mut session = Session::login(&server.account()).unwrap();
+        let mut session = Session::login(&account(server)).unwrap();
         session.append("INBOX", flags, message).unwrap();
         session.logout();
     }
 
     fn unseen(server: &Dovecot) -> Vec<u32> {
-        let mut session = Session::login(&server.account()).unwrap();
+        let mut session = Session::login(&account(server)).unwrap();
         session.select("INBOX", true).unwrap();
         let uids = session.search("UNSEEN").unwrap();
         session.logout();
@@ -800,7 +828,7 @@ mod tests {
         let mut conn = open_db(&db);
         append(&server, "()", &two_attachments("Tarjous"));
         append(&server, "()", &plain_message("Soitto"));
-        let account = server.account();
+        let account = account(&server);
         let now = Utc::now();
 
         let report = poll(&mut conn, &account, now, MAX_MESSAGE_BYTES, &mut table_sink).unwrap();
@@ -844,7 +872,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open_db(&dir.path().join("crm.db"));
         append(&server, "()", &plain_message("Yksi"));
-        let account = server.account();
+        let account = account(&server);
         poll(
             &mut conn,
             &account,
@@ -881,7 +909,7 @@ mod tests {
         let mut conn = open_db(&dir.path().join("crm.db"));
         append(&server, "()", &two_attachments("Iso"));
         append(&server, "()", &plain_message("Pieni"));
-        let account = server.account();
+        let account = account(&server);
         for _ in 0..2 {
             let err = poll(&mut conn, &account, Utc::now(), 1000, &mut table_sink).unwrap_err();
             let text = err.to_string();
@@ -899,7 +927,7 @@ mod tests {
         let server = Dovecot::start();
         append(&server, "()", &plain_message("x"));
         for security in [ImapSecurity::Tls, ImapSecurity::StartTls] {
-            let account = server.tls_account(security);
+            let account = tls_account(&server, security);
             assert_eq!(check(&account).unwrap(), 1, "{security:?}");
             // Without trusting the test certificate the connection is refused.
             let untrusted = Account {
@@ -916,7 +944,7 @@ mod tests {
         let server = Dovecot::start();
         let wrong = Account {
             password: "väärä".into(),
-            ..server.account()
+            ..account(&server)
         };
         let err = check(&wrong).unwrap_err();
         assert!(matches!(err, ImapError::LoginRefused { .. }), "{err}");
@@ -927,7 +955,7 @@ mod tests {
         );
         let no_folder = Account {
             folder: "Käsitellyt".into(),
-            ..server.account()
+            ..account(&server)
         };
         let err = check(&no_folder).unwrap_err();
         assert!(err.to_string().contains("Käsitellyt"), "{err}");
@@ -936,7 +964,7 @@ mod tests {
                 let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
                 l.local_addr().unwrap().port()
             },
-            ..server.account()
+            ..account(&server)
         };
         let err = check(&nobody).unwrap_err();
         assert!(matches!(err, ImapError::Unreachable(..)), "{err}");

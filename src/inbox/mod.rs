@@ -13,6 +13,7 @@ pub(crate) mod imap;
 pub(crate) mod message;
 pub(crate) mod store;
 #[cfg(test)]
+#[path = "../../tests/common/dovecot.rs"]
 pub(crate) mod test_server;
 
 use std::path::Path;

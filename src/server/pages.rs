@@ -81,6 +81,7 @@ pub static PAGES: &[Route] = &[
     route(Post, "/account/tokens/{id}/delete", LoggedIn, |c, p, _| users::pages::delete_token(c, p.id(0)?)),
     route(Get, "/settings", LoggedIn, |c, _, _| admin::pages::index(c)),
     route(Post, "/settings", Admin, |c, _, f| admin::pages::save(c, f)),
+    route(Post, "/settings/imap-test", Admin, |c, _, f| admin::pages::imap_test(c, f)),
     route(Get, "/settings/users", Admin, |c, _, _| users::pages::user_list(c)),
     route(Get, "/settings/users/new", Admin, |c, _, _| users::pages::user_new(c)),
     route(Post, "/settings/users/new", Admin, |c, _, f| users::pages::user_create(c, f)),

@@ -2,20 +2,21 @@
 //! loopback ports with its configuration, users and maildirs in a temporary folder, stopped when
 //! dropped. It listens for plain IMAP (with STARTTLS) and IMAPS, with a self-signed certificate
 //! for `localhost` made by `openssl`, whose DER the tests trust.
+//!
+//! Shared by the inbox's unit tests (`src/inbox/mod.rs` includes this file) and the integration
+//! tests, so it uses nothing of the crate.
+#![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::imap::Account;
-use crate::settings::ImapSecurity;
-
-pub(crate) const USER: &str = "crm@yritys.fi";
+pub const USER: &str = "crm@yritys.fi";
 /// Not printable ASCII, so that the login sends it as a literal.
-pub(crate) const PASSWORD: &str = "sala \"sana\" äö";
+pub const PASSWORD: &str = "sala \"sana\" äö";
 
-pub(crate) struct Dovecot {
+pub struct Dovecot {
     dir: tempfile::TempDir,
     child: Child,
     /// Plain IMAP, also for STARTTLS.
@@ -51,7 +52,7 @@ fn id(args: &[&str]) -> String {
 }
 
 impl Dovecot {
-    pub(crate) fn start() -> Dovecot {
+    pub fn start() -> Dovecot {
         let binary = dovecot_binary();
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -215,36 +216,8 @@ service imap-login {{
         }
     }
 
-    pub(crate) fn log(&self) -> String {
+    pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
-    }
-
-    /// The test mailbox over plain IMAP.
-    pub(crate) fn account(&self) -> Account {
-        Account {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            security: ImapSecurity::Plain,
-            user: USER.into(),
-            password: PASSWORD.into(),
-            folder: "INBOX".into(),
-            extra_roots: Vec::new(),
-        }
-    }
-
-    /// The test mailbox over TLS (`Tls` on the IMAPS port, or `StartTls`), trusting the test
-    /// certificate.
-    pub(crate) fn tls_account(&self, security: ImapSecurity) -> Account {
-        Account {
-            host: "localhost".into(),
-            port: match security {
-                ImapSecurity::Tls => self.tls_port,
-                _ => self.port,
-            },
-            security,
-            extra_roots: vec![self.cert.clone()],
-            ..self.account()
-        }
     }
 }
 
