@@ -355,8 +355,6 @@ impl Settings {
                 });
             }
         }
-        let mut errors = errors;
-        errors.dedup_by_key(|e| e.field);
         valid((), errors)?;
         self.imap_host = host.to_string();
         self.imap_port = port.unwrap_or(0);
