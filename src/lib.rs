@@ -40,6 +40,7 @@ pub mod customers;
 mod exchange;
 mod home;
 mod privacy;
+mod inbox;
 pub mod tasks;
 pub mod users;
 mod ytj;

@@ -3,7 +3,7 @@
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, Transaction};
 
-use crate::error::{has_control, Error, FieldError, Result};
+use crate::error::{has_control, text_error, valid, Error, FieldError, Result};
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,17 @@ pub(crate) struct Settings {
     /// The address people open the app at (`https://crm.example.fi`), for links in e-mails;
     /// empty: the server's own listening address.
     pub public_url: String,
+    /// The watched folder of the inbox (scan to folder); relative to the database's folder
+    /// unless absolute; empty turns it off.
+    pub inbox_folder: String,
+    /// The IMAP mailbox whose messages come in as documents; an empty host turns it off.
+    pub imap_host: String,
+    /// 0: the usual port of `imap_security` (993 for TLS, 143 otherwise).
+    pub imap_port: u16,
+    pub imap_security: ImapSecurity,
+    pub imap_user: String,
+    pub imap_password: Secret,
+    pub imap_folder: String,
 }
 
 keyed_enum! {
@@ -64,8 +75,30 @@ impl SmtpSecurity {
     }
 }
 
-/// A secret kept in the settings (the SMTP password): never printed by `Debug`, never shown
-/// back on the settings page.
+keyed_enum! {
+    /// How the IMAP connection is protected.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum ImapSecurity {
+        /// TLS from the first byte (IMAPS, port 993).
+        Tls = "tls",
+        /// Plain at first, then `STARTTLS` (port 143).
+        StartTls = "starttls",
+        /// No encryption at all: only for a server on the same machine or a trusted network.
+        Plain = "none",
+    }
+}
+
+impl ImapSecurity {
+    pub(crate) fn default_port(self) -> u16 {
+        match self {
+            ImapSecurity::Tls => 993,
+            ImapSecurity::StartTls | ImapSecurity::Plain => 143,
+        }
+    }
+}
+
+/// A password kept for logging in elsewhere (the SMTP server, the IMAP mailbox): it must be
+/// stored as it is, so it is at least never printed by `{:?}` nor shown back on the settings page.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) struct Secret(pub String);
 
@@ -135,6 +168,13 @@ impl Default for Settings {
             ytj_url: DEFAULT_YTJ_URL.to_string(),
             smtp: Smtp::default(),
             public_url: String::new(),
+            inbox_folder: "inbox".to_string(),
+            imap_host: String::new(),
+            imap_port: 0,
+            imap_security: ImapSecurity::Tls,
+            imap_user: String::new(),
+            imap_password: Secret::default(),
+            imap_folder: "INBOX".to_string(),
         }
     }
 }
@@ -190,6 +230,17 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
             from: get("smtp_from").unwrap_or(d.smtp.from),
         },
         public_url: get("public_url").unwrap_or(d.public_url),
+        inbox_folder: get("inbox_folder").unwrap_or(d.inbox_folder),
+        imap_host: get("imap_host").unwrap_or(d.imap_host),
+        imap_port: get("imap_port")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d.imap_port),
+        imap_security: get("imap_security")
+            .and_then(|v| ImapSecurity::parse(&v))
+            .unwrap_or(d.imap_security),
+        imap_user: get("imap_user").unwrap_or(d.imap_user),
+        imap_password: get("imap_password").map(Secret).unwrap_or(d.imap_password),
+        imap_folder: get("imap_folder").unwrap_or(d.imap_folder),
     })
 }
 
@@ -277,6 +328,13 @@ impl Settings {
             ("smtp_password", self.smtp.password.0.clone()),
             ("smtp_from", self.smtp.from.clone()),
             ("public_url", self.public_url.clone()),
+            ("inbox_folder", self.inbox_folder.clone()),
+            ("imap_host", self.imap_host.clone()),
+            ("imap_port", self.imap_port.to_string()),
+            ("imap_security", self.imap_security.as_str().into()),
+            ("imap_user", self.imap_user.clone()),
+            ("imap_password", self.imap_password.0.clone()),
+            ("imap_folder", self.imap_folder.clone()),
         ]
     }
 
@@ -401,6 +459,87 @@ impl Settings {
         base.trim_end_matches('/').to_string()
     }
 
+    /// Sets the inbox's watched folder from form text: a path, or empty (off).
+    pub(crate) fn set_inbox_folder(&mut self, text: &str) -> Result<()> {
+        let folder = text.trim();
+        if has_control(folder) || folder.chars().count() > 500 {
+            return Err(Error::field(
+                "inbox_folder",
+                "settings.inbox_folder_invalid",
+            ));
+        }
+        self.inbox_folder = folder.to_string();
+        Ok(())
+    }
+
+    /// Sets the IMAP mailbox from form text. An empty `password` keeps the saved one (the
+    /// form never shows it). With a host, the user and the folder are required.
+    pub(crate) fn set_imap(&mut self, form: &ImapForm) -> Result<()> {
+        let mut errors = Vec::new();
+        let host = form.host.trim();
+        if host.chars().count() > 255
+            || host.contains(|c: char| c.is_whitespace() || c.is_control())
+        {
+            errors.push(FieldError {
+                field: "imap_host",
+                key: "settings.imap_host_invalid",
+            });
+        }
+        let port = form.port.trim();
+        let port = match port {
+            "" => Some(0),
+            p => p.parse::<u16>().ok().filter(|p| *p > 0),
+        };
+        if port.is_none() {
+            errors.push(FieldError {
+                field: "imap_port",
+                key: "settings.imap_port_invalid",
+            });
+        }
+        let security = ImapSecurity::parse(form.security.trim());
+        if security.is_none() {
+            errors.push(FieldError {
+                field: "imap_security",
+                key: "settings.imap_security_invalid",
+            });
+        }
+        let user = form.user.trim();
+        let folder = form.folder.trim();
+        for (field, value) in [
+            ("imap_user", user),
+            ("imap_folder", folder),
+            ("imap_password", form.password),
+        ] {
+            if let Some(e) = text_error(field, value, 200, false) {
+                errors.push(e);
+            }
+        }
+        if !host.is_empty() {
+            if user.is_empty() {
+                errors.push(FieldError {
+                    field: "imap_user",
+                    key: "settings.imap_user_required",
+                });
+            }
+            if folder.is_empty() {
+                errors.push(FieldError {
+                    field: "imap_folder",
+                    key: "settings.imap_folder_required",
+                });
+            }
+        }
+        valid((), errors)?;
+        self.imap_host = host.to_string();
+        self.imap_port = port.unwrap_or(0);
+        self.imap_security = security.unwrap_or(ImapSecurity::Tls);
+        self.imap_user = user.to_string();
+        self.imap_folder = folder.to_string();
+        if !form.password.is_empty() {
+            self.imap_password = Secret(form.password.to_string());
+        }
+        Ok(())
+    }
+
     /// Names of the settings that differ from `other`, for the log.
     pub(crate) fn changed_keys(&self, other: &Settings) -> Vec<&'static str> {
         self.pairs()
@@ -410,6 +549,17 @@ impl Settings {
             .map(|(a, _)| a.0)
             .collect()
     }
+}
+
+/// The IMAP fields of the settings form, as typed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ImapForm<'a> {
+    pub host: &'a str,
+    pub port: &'a str,
+    pub security: &'a str,
+    pub user: &'a str,
+    pub password: &'a str,
+    pub folder: &'a str,
 }
 
 /// Saves every setting in the caller's transaction.
@@ -492,6 +642,54 @@ mod tests {
             fields,
             ["smtp_port", "smtp_security", "smtp_password", "smtp_from"]
         );
+    }
+
+    #[test]
+    fn the_imap_mailbox_needs_a_user_and_folder_and_keeps_the_password_unless_one_is_typed() {
+        let mut s = Settings::default();
+        assert_eq!(s.inbox_folder, "inbox");
+        let form = ImapForm {
+            host: " imap.example.fi ",
+            port: "",
+            security: "starttls",
+            user: "crm@yritys.fi",
+            password: "salainen ä",
+            folder: "INBOX",
+        };
+        s.set_imap(&form).unwrap();
+        assert_eq!((s.imap_host.as_str(), s.imap_port), ("imap.example.fi", 0));
+        assert_eq!(s.imap_security, ImapSecurity::StartTls);
+        s.set_imap(&ImapForm {
+            password: "",
+            port: "1143",
+            ..form
+        })
+        .unwrap();
+        assert_eq!(s.imap_password, Secret("salainen ä".into()));
+        assert_eq!(s.imap_port, 1143);
+        assert_eq!(format!("{:?}", s.imap_password), "\"***\"");
+        let err = s
+            .set_imap(&ImapForm {
+                user: "",
+                folder: " ",
+                port: "70000",
+                security: "ssl",
+                ..form
+            })
+            .unwrap_err();
+        let fields: Vec<&str> = err.fields().iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["imap_port", "imap_security", "imap_user", "imap_folder"]
+        );
+        assert_eq!(s.imap_port, 1143, "nothing changed");
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("s.db")).unwrap();
+        crate::db::write(&mut conn, |tx| save(tx, &s)).unwrap();
+        assert_eq!(load(&conn).unwrap(), s);
+        assert!(s.set_inbox_folder("in\nbox").is_err());
+        s.set_inbox_folder("  ").unwrap();
+        assert_eq!(s.inbox_folder, "");
     }
 
     #[test]

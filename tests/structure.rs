@@ -15,6 +15,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("exchange", Layer::Feature),
     ("home", Layer::Feature),
     ("privacy", Layer::Feature),
+    ("inbox", Layer::Feature),
     ("tasks", Layer::Feature),
     ("users", Layer::Feature),
     ("ytj", Layer::Feature),

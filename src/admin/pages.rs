@@ -9,7 +9,7 @@ use crate::http::{Body, Ctx, Resp};
 use crate::i18n::Lang;
 use crate::jobs::JobStatus;
 use crate::log::{self, Change, EventKind, NewEvent, Sentence};
-use crate::settings::{self as store, Settings, SmtpForm, SmtpSecurity};
+use crate::settings::{self as store, ImapSecurity, Settings, SmtpForm, SmtpSecurity};
 use crate::tasks::email::{self as reminder_email, Status as EmailStatus};
 use crate::views::{self, csrf_input, form_error, layout, select, Field, Frame, Section};
 
@@ -33,6 +33,13 @@ fn label_of(key: &str) -> &'static str {
         "time_zone" => "settings.time_zone",
         "workday_start" => "settings.workday_start",
         "ytj_url" => "settings.ytj_url",
+        "inbox_folder" => "settings.inbox_folder",
+        "imap_host" => "settings.imap_host",
+        "imap_port" => "settings.imap_port",
+        "imap_security" => "settings.imap_security",
+        "imap_user" => "settings.imap_user",
+        "imap_password" => "settings.imap_password",
+        "imap_folder" => "settings.imap_folder",
         "smtp_host" => "settings.smtp_host",
         "smtp_port" => "settings.smtp_port",
         "smtp_security" => "settings.smtp_security",
@@ -59,6 +66,8 @@ struct Extra {
     my_email: String,
     /// Why the test e-mail just failed.
     test_failure: Option<String>,
+    /// How the IMAP connection test just went.
+    imap_notice: Option<ImapNotice>,
 }
 
 fn extra(ctx: &Ctx) -> Result<Extra> {
@@ -69,6 +78,7 @@ fn extra(ctx: &Ctx) -> Result<Extra> {
         smtp_on: ctx.settings.smtp.configured(),
         my_email: ctx.user()?.email.clone(),
         test_failure: None,
+        imap_notice: None,
     })
 }
 
@@ -152,6 +162,21 @@ fn settings_form_values(s: &Settings) -> Form {
         ("smtp_user".to_string(), s.smtp.user.clone()),
         ("smtp_from".to_string(), s.smtp.from.clone()),
         ("public_url".to_string(), s.public_url.clone()),
+        ("inbox_folder".to_string(), s.inbox_folder.clone()),
+        ("imap_host".to_string(), s.imap_host.clone()),
+        (
+            "imap_port".to_string(),
+            match s.imap_port {
+                0 => String::new(),
+                port => port.to_string(),
+            },
+        ),
+        (
+            "imap_security".to_string(),
+            s.imap_security.as_str().to_string(),
+        ),
+        ("imap_user".to_string(), s.imap_user.clone()),
+        ("imap_folder".to_string(), s.imap_folder.clone()),
     ];
     for (key, _) in NUMBER_FIELDS {
         pairs.push((
@@ -238,6 +263,16 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
             public_url: form.get("public_url"),
         }));
     }
+    if form.has("inbox_folder") {
+        if let Err(e) = after.set_inbox_folder(form.get("inbox_folder")) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
+    if form.has("imap_host") {
+        if let Err(e) = after.set_imap(&imap_form(&form)) {
+            errors.extend(e.fields().iter().cloned());
+        }
+    }
     for (key, _) in NUMBER_FIELDS {
         // A form from before a setting existed keeps it as it is.
         if !form.has(key) {
@@ -273,6 +308,70 @@ pub(crate) fn save(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     }
     ctx.flash("flash.saved");
     Ok(Resp::redirect("/settings"))
+}
+
+/// The IMAP fields of the settings form.
+fn imap_form(form: &Form) -> store::ImapForm<'_> {
+    store::ImapForm {
+        host: form.get("imap_host"),
+        port: form.get("imap_port"),
+        security: form.get("imap_security"),
+        user: form.get("imap_user"),
+        password: form.get("imap_password"),
+        folder: form.get("imap_folder"),
+    }
+}
+
+/// The encryption choices of the IMAP form.
+fn imap_security_options(f: &Frame) -> Vec<(&'static str, &'static str)> {
+    ImapSecurity::ALL
+        .iter()
+        .map(|s| {
+            let label = match s {
+                ImapSecurity::Tls => "settings.imap_security_tls",
+                ImapSecurity::StartTls => "settings.imap_security_starttls",
+                ImapSecurity::Plain => "settings.imap_security_none",
+            };
+            (s.as_str(), f.t(label))
+        })
+        .collect()
+}
+
+/// "Test the connection" on the settings page: logs in to the IMAP mailbox the form names (the
+/// saved password when none is typed) and shows how it went, saving nothing. The form comes
+/// back as it was typed.
+pub(crate) fn imap_test(ctx: &mut Ctx, form: Form) -> Result<Resp> {
+    let mut typed = ctx.settings.clone();
+    let mut extra = extra(ctx)?;
+    let frame = ctx.frame(Section::Settings);
+    if let Err(err) = typed.set_imap(&imap_form(&form)) {
+        return Ok(Resp::html(index_view(&frame, &form, Some(&err), &extra)).with_status(422));
+    }
+    let notice = match crate::inbox::imap::Account::from_settings(&typed) {
+        None => ImapNotice::Failed(frame.t("settings.imap_test_no_host").to_string()),
+        Some(account) => match crate::inbox::imap::check(&account) {
+            Ok(count) => ImapNotice::Works(frame.lang.tf(
+                "settings.imap_test_ok",
+                &[("count", &count.to_string()), ("folder", &account.folder)],
+            )),
+            Err(e) => {
+                ::log::warn!("the IMAP connection test failed: {e}");
+                ImapNotice::Failed(
+                    frame
+                        .lang
+                        .tf("settings.imap_test_failed", &[("error", &e.to_string())]),
+                )
+            }
+        },
+    };
+    extra.imap_notice = Some(notice);
+    Ok(Resp::html(index_view(&frame, &form, None, &extra)))
+}
+
+/// How the IMAP connection test went, as shown at the mailbox's fields.
+enum ImapNotice {
+    Works(String),
+    Failed(String),
 }
 
 /// The settings page.
@@ -341,6 +440,26 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>, extra: &Extra) ->
                     (Field::text("smtp_password", "settings.smtp_password", "").kind("password").autocomplete("new-password").hint("settings.smtp_password_hint").render(f, errors))
                     (Field::text("smtp_from", "settings.smtp_from", values.get("smtp_from")).kind("email").hint("settings.smtp_from_hint").render(f, errors))
                     (Field::text("public_url", "settings.public_url", values.get("public_url")).kind("url").hint("settings.public_url_hint").render(f, errors))
+                }
+                fieldset #inbox {
+                    legend { (f.t("settings.inbox")) }
+                    (Field::text("inbox_folder", "settings.inbox_folder", values.get("inbox_folder")).hint("settings.inbox_folder_hint").render(f, errors))
+                }
+                fieldset #imap {
+                    legend { (f.t("settings.imap")) }
+                    p.hint { (f.t("settings.imap_hint")) }
+                    (Field::text("imap_host", "settings.imap_host", values.get("imap_host")).render(f, errors))
+                    (select(f, "imap_security", "settings.imap_security", &imap_security_options(f), values.get("imap_security"), errors))
+                    (Field::text("imap_port", "settings.imap_port", values.get("imap_port")).kind("number").hint("settings.imap_port_hint").render(f, errors))
+                    (Field::text("imap_user", "settings.imap_user", values.get("imap_user")).autocomplete("off").render(f, errors))
+                    (Field::text("imap_password", "settings.imap_password", "").kind("password").autocomplete("new-password").hint("settings.imap_password_hint").render(f, errors))
+                    (Field::text("imap_folder", "settings.imap_folder", values.get("imap_folder")).render(f, errors))
+                    @match &extra.imap_notice {
+                        Some(ImapNotice::Works(text)) => p.flash #imap-test role="status" { (text) },
+                        Some(ImapNotice::Failed(text)) => p.error #imap-test role="alert" { (text) },
+                        None => {}
+                    }
+                    button type="submit" formaction="/settings/imap-test" formnovalidate { (f.t("settings.imap_test")) }
                 }
                 button.primary type="submit" { (f.t("form.save")) }
             }

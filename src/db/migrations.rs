@@ -44,6 +44,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the customer log: events as data, append-only",
         sql: include_str!("migration_008_log.sql"),
     },
+    Migration {
+        description: "the inbox remembers what it imported",
+        sql: include_str!("migration_009_inbox.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

@@ -88,6 +88,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/settings", LoggedIn, |c, _, _| admin::pages::index(c)),
     route(Post, "/settings", Admin, |c, _, f| admin::pages::save(c, f)),
     route(Post, "/settings/test-email", Admin, |c, _, _| admin::pages::test_email(c)),
+    route(Post, "/settings/imap-test", Admin, |c, _, f| admin::pages::imap_test(c, f)),
     route(Get, "/settings/users", Admin, |c, _, _| users::pages::user_list(c)),
     route(Get, "/settings/users/new", Admin, |c, _, _| users::pages::user_new(c)),
     route(Post, "/settings/users/new", Admin, |c, _, f| users::pages::user_create(c, f)),

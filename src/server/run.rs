@@ -455,6 +455,9 @@ fn register_jobs(
         let base = crate::settings::load(conn)?.link_base(&default_base);
         Ok(crate::tasks::reminders::run_turn(conn, now, &base)?.done())
     });
+    if let Some(sink) = INBOX_SINK {
+        crate::inbox::register_jobs(jobs, &config.db_path, sink);
+    }
 }
 
 /// The app's address for links when the `public_url` setting is empty: the listening address,
@@ -469,3 +472,9 @@ fn default_base(addr: SocketAddr, allowed_hosts: &[String]) -> String {
         _ => format!("http://localhost:{}", addr.port()),
     }
 }
+
+/// Where the inbox's jobs (the watched folder, the IMAP mailbox) put what arrives: the
+/// documents' store, as incoming documents. `None` while this build has no documents: the inbox
+/// jobs are then not started, so nothing is taken from the folder or the mailbox, and nothing
+/// is lost.
+const INBOX_SINK: Option<crate::inbox::SinkFn> = None;

@@ -3,6 +3,7 @@
 //! `minicrm` binary and to send raw bytes for the bad-input tests.
 #![allow(dead_code)]
 
+pub mod dovecot;
 pub mod page;
 pub mod smtp;
 pub mod webdriver;
