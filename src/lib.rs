@@ -37,6 +37,7 @@ pub mod server;
 mod admin;
 pub mod contacts;
 pub mod customers;
+pub mod documents;
 mod exchange;
 mod home;
 pub mod tasks;

@@ -33,6 +33,9 @@ pub(crate) struct Settings {
     /// The business register's (YTJ v3) base URL for the customer form's look-up; empty turns
     /// it off. `--ytj-url` overrides it.
     pub ytj_url: String,
+    /// The largest document file, in MiB (413 beyond it). The server's body limit
+    /// (`--max-body-mb`) caps every upload too.
+    pub document_max_mb: u32,
 }
 
 /// Where the business register's open data API is, unless set otherwise.
@@ -54,6 +57,7 @@ impl Default for Settings {
             remind_days_before: 1,
             workday_start: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time"),
             ytj_url: DEFAULT_YTJ_URL.to_string(),
+            document_max_mb: 25,
         }
     }
 }
@@ -67,6 +71,7 @@ pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("backup_interval_hours", 0, 24 * 365),
     ("backup_keep", 1, 1000),
     ("remind_days_before", 0, 365),
+    ("document_max_mb", 1, 1024),
 ];
 
 /// Reads every setting in one query (it runs on every request).
@@ -98,6 +103,7 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
             .and_then(|v| parse_time(&v))
             .unwrap_or(d.workday_start),
         ytj_url: get("ytj_url").unwrap_or(d.ytj_url),
+        document_max_mb: number("document_max_mb", d.document_max_mb),
     })
 }
 
@@ -127,6 +133,11 @@ fn put(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
 }
 
 impl Settings {
+    /// The largest document file, in bytes.
+    pub(crate) fn document_max_bytes(&self) -> u64 {
+        u64::from(self.document_max_mb) * 1024 * 1024
+    }
+
     /// The settings as key/value pairs, in a fixed order.
     fn pairs(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -152,6 +163,7 @@ impl Settings {
                 self.workday_start.format("%H:%M").to_string(),
             ),
             ("ytj_url", self.ytj_url.clone()),
+            ("document_max_mb", self.document_max_mb.to_string()),
         ]
     }
 
@@ -181,6 +193,7 @@ impl Settings {
             "lockout_minutes" => &mut self.lockout_minutes,
             "backup_interval_hours" => &mut self.backup_interval_hours,
             "remind_days_before" => &mut self.remind_days_before,
+            "document_max_mb" => &mut self.document_max_mb,
             _ => &mut self.backup_keep,
         };
         *slot = value;

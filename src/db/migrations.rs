@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the search indexes merge in the background, not in the writes",
         sql: SEARCH_MERGE,
     },
+    // Numbered 10 by its file while other branches take 7 to 9; renumbered on merge.
+    Migration {
+        description: "documents, their versions and text, the Incoming inbox",
+        sql: include_str!("migration_010_documents.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

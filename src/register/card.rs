@@ -21,7 +21,8 @@ pub(crate) enum TabContent {
         offset: i64,
         limit: i64,
     },
-    Documents,
+    /// The documents of the record, handed in by the documents module (none without it).
+    Documents(Option<TabView>),
     /// The tasks of the record, handed in by the tasks module (none without it).
     Tasks(Option<TabView>),
 }
@@ -43,7 +44,10 @@ impl TabContent {
                     limit,
                 }
             }
-            CardTab::Documents => TabContent::Documents,
+            CardTab::Documents => match ctx.app.hooks.documents_tab {
+                Some(load) => TabContent::Documents(Some(load(ctx, of)?)),
+                None => TabContent::Documents(None),
+            },
             CardTab::Tasks => match ctx.app.hooks.tasks_tab {
                 Some(load) => TabContent::Tasks(Some(load(ctx, of)?)),
                 None => TabContent::Tasks(None),
@@ -55,7 +59,7 @@ impl TabContent {
         match self {
             TabContent::Details => CardTab::Details,
             TabContent::Log { .. } => CardTab::Log,
-            TabContent::Documents => CardTab::Documents,
+            TabContent::Documents(_) => CardTab::Documents,
             TabContent::Tasks(_) => CardTab::Tasks,
         }
     }
@@ -72,7 +76,8 @@ impl TabContent {
                 (event_list(f, &events[..events.len().min(*limit as usize)]))
                 (pager(f, &format!("{base}?tab=log"), *offset, *limit, events.len() as i64 > *limit))
             }),
-            TabContent::Documents => Some(empty(f.t("section.no_documents"))),
+            TabContent::Documents(Some(view)) => Some(view(f)),
+            TabContent::Documents(None) => Some(empty(f.t("section.no_documents"))),
             TabContent::Tasks(Some(view)) => Some(view(f)),
             TabContent::Tasks(None) => Some(empty(f.t("front.no_tasks"))),
         }
