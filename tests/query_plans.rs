@@ -15,6 +15,7 @@ use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
 use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
+use minicrm::documents::list::{self as documents, Documents};
 use minicrm::tasks::list::{self as tasks, Tasks};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -38,6 +39,9 @@ const BIG: &[&str] = &[
     "tk",
     "tasks",
     "reminders",
+    "d",
+    "documents",
+    "document_versions",
 ];
 
 fn log_search_sql() -> String {
@@ -358,6 +362,45 @@ fn task_queries(user: i64, customer: i64) -> Vec<(String, tasks::ListQuery)> {
     out
 }
 
+/// Every filter and sort combination of the document list.
+fn document_queries(customer: i64) -> Vec<(String, documents::ListQuery)> {
+    let mut out = Vec::new();
+    for q in ["", "tarjous"] {
+        for incoming in [None, Some(true), Some(false)] {
+            for narrow in ["", "customer", "contact", "with_contacts_of"] {
+                for sort in [
+                    documents::Sort::Newest,
+                    documents::Sort::Oldest,
+                    documents::Sort::Title,
+                    documents::Sort::TitleDesc,
+                ] {
+                    let keys = match sort {
+                        documents::Sort::Title | documents::Sort::TitleDesc => 2,
+                        _ => 1,
+                    };
+                    for (at, cursor) in cursors(keys, false) {
+                        let mut query = documents::ListQuery::search(q, sort, 51);
+                        query.filter.incoming = incoming;
+                        match narrow {
+                            "customer" => query.filter.customer_id = Some(customer),
+                            "contact" => query.filter.contact_id = Some(1),
+                            "with_contacts_of" => query.filter.with_contacts_of = Some(customer),
+                            _ => {}
+                        }
+                        query.cursor = cursor;
+                        let name = format!(
+                            "documents q={q:?} incoming={incoming:?} {narrow} sort={} {at}",
+                            sort_key::<Documents>(sort)
+                        );
+                        out.push((name, query));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The search of a query as the list makes it (the plans do not depend on the words).
 fn search_of(q: &str) -> Search {
     if q.is_empty() {
@@ -443,6 +486,51 @@ fn statements(owner: i64, customer: i64) -> Vec<Statement> {
                 seeks: None,
             });
         }
+    }
+    for (name, query) in document_queries(customer) {
+        let search = search_of(&query.q);
+        let f = &query.filter;
+        let narrow =
+            f.customer_id.is_some() || f.contact_id.is_some() || f.with_contacts_of.is_some();
+        let filtered = !query.q.is_empty() || narrow;
+        let first_key = match query.sort {
+            documents::Sort::Title | documents::Sort::TitleDesc => "title",
+            _ => "id",
+        };
+        for (sql, args) in list_sql(&query, &search) {
+            let seeks = query
+                .cursor
+                .as_ref()
+                .and_then(|_| seek_column(&query.q, narrow, first_key, false));
+            out.push(Statement {
+                name: name.clone(),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
+    }
+    // The Incoming suggestions' look-ups: each one indexed query.
+    for (i, sql) in minicrm::documents::suggest::lookup_sql().into_iter().enumerate() {
+        let args = vec![Value::Text("x".into()); sql.matches('?').count().min(1)];
+        out.push(Statement {
+            name: format!("documents suggestion look-up {i}"),
+            sql,
+            args,
+            filtered: true,
+            seeks: None,
+        });
     }
     for (name, query) in contact_queries(customer) {
         let search = search_of(&query.q);

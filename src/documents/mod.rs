@@ -11,7 +11,7 @@ pub mod list;
 pub(crate) mod pages;
 pub(crate) mod serve;
 pub(crate) mod store;
-pub(crate) mod suggest;
+pub mod suggest;
 
 use serde::{Deserialize, Serialize};
 

@@ -111,12 +111,43 @@ fn customer_numbers(text: &str) -> Vec<String> {
     out
 }
 
-fn customer_where(conn: &Connection, condition: &str, args: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<Option<(i64, String)>> {
-    conn.prepare_cached(&format!(
-        "SELECT c.id, c.name FROM customers c WHERE {condition} ORDER BY c.archived, c.id LIMIT 1"
-    ))?
-    .query_row(args, |r| Ok((r.get(0)?, r.get(1)?)))
-    .optional()
+// The conditions customers are found by, each answered by an index of customers.
+const BY_EMAIL: &str = "c.email = ?1 COLLATE NOCASE AND c.email <> ''";
+const BY_BUSINESS_ID: &str = "c.business_id = ?1";
+const BY_EMAIL_DOMAIN: &str =
+    "lower(substr(c.email, instr(c.email, '@') + 1)) = ?1 AND c.email <> ''";
+const BY_WEBSITE: &str =
+    "c.website COLLATE NOCASE IN (SELECT value FROM json_each(?1)) AND c.website <> ''";
+const BY_NUMBER: &str = "c.number = ?1";
+
+const CONTACT_BY_EMAIL: &str = "SELECT p.id, trim(p.first_name || ' ' || p.last_name) FROM contacts p
+     WHERE p.email = ?1 COLLATE NOCASE AND p.email <> '' ORDER BY p.id LIMIT 1";
+const CUSTOMER_OF_CONTACT: &str = "SELECT c.id, c.name FROM customer_contacts cc
+     JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = ?1 ORDER BY c.archived, c.id LIMIT 1";
+
+fn customer_sql(condition: &str) -> String {
+    format!("SELECT c.id, c.name FROM customers c WHERE {condition} ORDER BY c.archived, c.id LIMIT 1")
+}
+
+/// Every statement the suggestions run, for the query-plan test.
+pub fn lookup_sql() -> Vec<String> {
+    let mut out: Vec<String> = [BY_EMAIL, BY_BUSINESS_ID, BY_EMAIL_DOMAIN, BY_WEBSITE, BY_NUMBER]
+        .iter()
+        .map(|c| customer_sql(c))
+        .collect();
+    out.push(CONTACT_BY_EMAIL.into());
+    out.push(CUSTOMER_OF_CONTACT.into());
+    out
+}
+
+fn customer_where(
+    conn: &Connection,
+    condition: &str,
+    arg: &dyn rusqlite::ToSql,
+) -> rusqlite::Result<Option<(i64, String)>> {
+    conn.prepare_cached(&customer_sql(condition))?
+        .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
 }
 
 /// The contact with this e-mail address and its first customer.
@@ -125,20 +156,14 @@ fn contact_by_email(
     address: &str,
 ) -> rusqlite::Result<Option<((i64, String), Option<(i64, String)>)>> {
     let contact: Option<(i64, String)> = conn
-        .prepare_cached(
-            "SELECT p.id, trim(p.first_name || ' ' || p.last_name) FROM contacts p
-             WHERE p.email = ?1 COLLATE NOCASE AND p.email <> '' ORDER BY p.id LIMIT 1",
-        )?
+        .prepare_cached(CONTACT_BY_EMAIL)?
         .query_row([address], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some(contact) = contact else {
         return Ok(None);
     };
     let customer = conn
-        .prepare_cached(
-            "SELECT c.id, c.name FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id
-             WHERE cc.contact_id = ?1 ORDER BY c.archived, c.id LIMIT 1",
-        )?
+        .prepare_cached(CUSTOMER_OF_CONTACT)?
         .query_row([contact.0], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(Some((contact, customer)))
@@ -173,11 +198,7 @@ pub(crate) fn suggest(
                 reason: Reason::ContactEmail,
             }));
         }
-        let found = customer_where(
-            conn,
-            "c.email = ?1 COLLATE NOCASE AND c.email <> ''",
-            &[address],
-        )?;
+        let found = customer_where(conn, BY_EMAIL, address)?;
         if let Some(customer) = found {
             return Ok(Some(customer_only(customer, Reason::CustomerEmail)));
         }
@@ -186,26 +207,18 @@ pub(crate) fn suggest(
     // The text's start is enough: an ID that matters is on the first page.
     let head: String = text.chars().take(20_000).collect();
     for id in business_ids(&format!("{subject}\n{}\n{head}", doc.title)) {
-        if let Some(customer) = customer_where(conn, "c.business_id = ?1", &[&id.as_str()])? {
+        if let Some(customer) = customer_where(conn, BY_BUSINESS_ID, &id.as_str())? {
             return Ok(Some(customer_only(customer, Reason::BusinessId)));
         }
     }
     if let Some(domain) = sender.as_deref().and_then(|a| a.split_once('@')).map(|(_, d)| d) {
         if !FREE_MAIL.contains(&domain) {
-            let by_email = customer_where(
-                conn,
-                "lower(substr(c.email, instr(c.email, '@') + 1)) = ?1 AND c.email <> ''",
-                &[&domain],
-            )?;
+            let by_email = customer_where(conn, BY_EMAIL_DOMAIN, &domain)?;
             let found = match by_email {
                 Some(c) => Some(c),
                 None => {
                     let forms = serde_json::to_string(&website_forms(domain)).unwrap_or_default();
-                    customer_where(
-                        conn,
-                        "c.website COLLATE NOCASE IN (SELECT value FROM json_each(?1)) AND c.website <> ''",
-                        &[&forms],
-                    )?
+                    customer_where(conn, BY_WEBSITE, &forms)?
                 }
             };
             if let Some(customer) = found {
@@ -214,7 +227,7 @@ pub(crate) fn suggest(
         }
     }
     for number in customer_numbers(&format!("{subject} {}", doc.title)) {
-        if let Some(customer) = customer_where(conn, "c.number = ?1", &[&number])? {
+        if let Some(customer) = customer_where(conn, BY_NUMBER, &number)? {
             return Ok(Some(customer_only(customer, Reason::CustomerNumber)));
         }
     }
@@ -232,6 +245,71 @@ fn customer_only(customer: (i64, String), reason: Reason) -> Suggestion {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::store::{self, NewDocument};
+    use crate::documents::{DocumentId, EmailMeta, Source};
+
+    /// A document e-mailed from `from`, added as the inbox adds one.
+    fn mailed(conn: &mut Connection, from: &str, subject: &str) -> Document {
+        let new = NewDocument {
+            title: String::new(),
+            file_name: "liite.pdf".into(),
+            content_type: "application/pdf".into(),
+            source: Source::Email,
+            email: Some(EmailMeta {
+                from: from.into(),
+                subject: subject.into(),
+                date: "2026-11-22T09:15:00Z".into(),
+            }),
+            customer_id: None,
+            contact_id: None,
+        };
+        let id = crate::db::write(conn, |tx| {
+            store::add(tx, &new, &mut &b"%PDF-1.4"[..], 8, "00", None)
+        })
+        .unwrap();
+        store::by_id(conn, id).unwrap().unwrap()
+    }
+
+    #[test]
+    fn the_sender_points_to_a_contact_a_customer_or_a_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("s.db")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers (id, number, name, name_key, email, website, created_at, updated_at) VALUES
+                (1, '1001', 'Firma Oy', 'firma', 'info@firma.fi', '', 'x', 'x'),
+                (2, '1002', 'Rakennus Oy', 'rakennus', '', 'https://www.rakennus.fi/', 'x', 'x'),
+                (3, '1003', 'Asiakas Oy', 'asiakas', '', '', 'x', 'x');
+             INSERT INTO contacts (id, first_name, last_name, email, created_at, updated_at) VALUES
+                (7, 'Pekka', 'Puupää', 'pekka@asiakas.fi', 'x', 'x');
+             INSERT INTO customer_contacts (customer_id, contact_id, role) VALUES (3, 7, '');",
+        )
+        .unwrap();
+        let cases = [
+            ("Pekka <Pekka@Asiakas.FI>", Some((Some(3), Some(7), Reason::ContactEmail))),
+            ("info@firma.fi", Some((Some(1), None, Reason::CustomerEmail))),
+            ("Laskutus <laskutus@firma.fi>", Some((Some(1), None, Reason::Domain))),
+            ("x@rakennus.fi", Some((Some(2), None, Reason::Domain))),
+            ("joku@gmail.com", None),
+        ];
+        for (from, want) in cases {
+            let doc = mailed(&mut conn, from, "Tarjous");
+            assert!(doc.incoming);
+            assert_eq!(doc.source, Source::Email);
+            assert_eq!(doc.email_from.as_deref(), Some(from));
+            let got = suggest(&conn, &doc, "").unwrap();
+            let got = got.map(|s| (s.customer.map(|c| c.0), s.contact.map(|c| c.0), s.reason));
+            assert_eq!(got, want, "{from}");
+        }
+        // A customer number named in the subject.
+        let doc = mailed(&mut conn, "joku@gmail.com", "Asiakasnro 1002: lasku");
+        let got = suggest(&conn, &doc, "").unwrap().unwrap();
+        assert_eq!((got.customer.unwrap().0, got.reason), (2, Reason::CustomerNumber));
+        let added: i64 = conn
+            .query_row("SELECT count(*) FROM events WHERE kind = 'document.added'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(added, 6);
+        assert!(store::by_id(&conn, DocumentId(999)).unwrap().is_none());
+    }
 
     #[test]
     fn senders_business_ids_and_numbers_are_read_from_text() {
