@@ -44,7 +44,7 @@ pub(super) const INSERT_CONTACT_TAG: &str =
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
     summary, amount, currency, reference, search_text)
-    VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10)";
+    VALUES (?1, ?2, ?3, ?4, ?11, NULL, ?5, ?6, ?7, ?8, ?9, ?10)";
 pub(super) const NUMBER_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)";
 
 impl Gen {
@@ -345,10 +345,27 @@ impl Gen {
             }
 
             let by = owner.or_else(|| self.user());
+            if i % super::documents::EVERY == 0 {
+                let doc = super::documents::Demo {
+                    customer,
+                    name: &name,
+                    number: &number,
+                    business_id: business_id.as_ref().map(BusinessId::as_str),
+                    email: &email,
+                    at: created + self.rng.between(1, 30) as i64 * DAY,
+                    // Some come by e-mail and wait under Incoming, for its suggestions.
+                    incoming: i % (10 * super::documents::EVERY) == 0 && !email.is_empty(),
+                };
+                if doc.at < end_ts {
+                    events.push(super::documents::write(tx, &doc, by, lang)?);
+                    stats.documents += 1;
+                }
+            }
             events.push(Ev {
+                document: None,
                 at: created,
                 kind: EventKind::CustomerCreated,
-                customer,
+                customer: Some(customer),
                 contact: None,
                 user: by,
                 summary: lang.tf(
@@ -424,9 +441,10 @@ impl Gen {
                 let full = format!("{first} {last}");
                 let search = format!("{full} {name}");
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactCreated,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf("summary.contact_created", &[("name", &full)]),
@@ -435,9 +453,10 @@ impl Gen {
                     search: search.clone(),
                 });
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactLinked,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf(
@@ -460,9 +479,10 @@ impl Gen {
                 stats.links += 1;
                 at += 60 * self.rng.between(2, 15) as i64;
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactLinked,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf(
@@ -544,9 +564,10 @@ impl Gen {
                             Lang::En => format!("Invoice {invoice} sent: {shown}, due {due}."),
                         };
                         events.push(Ev {
+                            document: None,
                             at: t,
                             kind: EventKind::Invoice,
-                            customer,
+                            customer: Some(customer),
                             contact: None,
                             user,
                             summary,
@@ -564,9 +585,10 @@ impl Gen {
                                 }
                             };
                             events.push(Ev {
+                                document: None,
                                 at: office_time(&mut self.rng, paid.div_euclid(DAY)).max(t + 3600),
                                 kind: EventKind::Payment,
-                                customer,
+                                customer: Some(customer),
                                 contact: None,
                                 user: None,
                                 summary,
@@ -583,9 +605,10 @@ impl Gen {
                     None => name.clone(),
                 };
                 events.push(Ev {
+                    document: None,
                     at: t,
                     kind,
-                    customer,
+                    customer: Some(customer),
                     contact,
                     user,
                     summary,
@@ -611,6 +634,7 @@ impl Gen {
                 e.amount.as_ref().map(|_| "EUR"),
                 e.reference,
                 e.search,
+                e.document,
             ])?;
         }
         stats.events += events.len() as u64;
