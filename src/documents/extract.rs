@@ -7,11 +7,11 @@
 use std::io::{Cursor, Read};
 
 /// Larger files are stored and found by name and title only.
-pub(crate) const MAX_INPUT: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_INPUT: u64 = 4 * 1024 * 1024;
 /// The most bytes one XML part or one PDF stream unpacks to (a zip bomb stops here).
-const MAX_PART: u64 = 16 * 1024 * 1024;
+const MAX_PART: u64 = 8 * 1024 * 1024;
 /// All of a PDF's streams together.
-const MAX_PDF_UNPACKED: u64 = 32 * 1024 * 1024;
+const MAX_PDF_UNPACKED: u64 = 16 * 1024 * 1024;
 /// The most text kept per document, in bytes.
 pub(crate) const MAX_TEXT: usize = 200_000;
 
