@@ -297,11 +297,18 @@ fn browser_documents_upload_assign_and_preview() {
         &[("name", COMPANY), ("business_id", "0112038-9")],
     );
     assert_eq!(created.status, 303, "{}", created.body);
-    let customer = created.location().trim_start_matches("/customers/").to_string();
+    let customer = created
+        .location()
+        .trim_start_matches("/customers/")
+        .to_string();
     let linked = admin.post_form(
         &format!("/customers/{customer}"),
         &format!("/customers/{customer}/contacts"),
-        &[("first_name", "Maija"), ("last_name", "Meikäläinen"), ("role", "Toimitusjohtaja")],
+        &[
+            ("first_name", "Maija"),
+            ("last_name", "Meikäläinen"),
+            ("role", "Toimitusjohtaja"),
+        ],
     );
     assert_eq!(linked.status, 303, "{}", linked.body);
     let files = server.dir.path().join("lähetettävät");
@@ -334,7 +341,10 @@ fn browser_documents_upload_assign_and_preview() {
     browser.goto(&server.url("/documents?incoming=1"));
     browser.wait_for("table.list tbody tr:nth-child(2)");
     let incoming = browser.text("table.list");
-    assert!(incoming.contains("tarjous.pdf") && incoming.contains("muistio.txt"), "{incoming}");
+    assert!(
+        incoming.contains("tarjous.pdf") && incoming.contains("muistio.txt"),
+        "{incoming}"
+    );
     assert!(browser.text(".suggestion").contains(COMPANY));
 
     // The note's page (newest first: the second file chosen): choose the customer, save, then
@@ -354,13 +364,19 @@ fn browser_documents_upload_assign_and_preview() {
     browser.wait_for("p.flash");
     assert_eq!(browser.current_url(), page_url);
     let details = browser.text("main section.card");
-    assert!(details.contains(COMPANY) && details.contains("Maija Meikäläinen"), "{details}");
+    assert!(
+        details.contains(COMPANY) && details.contains("Maija Meikäläinen"),
+        "{details}"
+    );
 
     // The customer's card lists it under Documents.
     browser.goto(&server.url(&format!("/customers/{customer}?tab=documents")));
     browser.wait_for("section#documents");
     let tab = browser.text("section#documents");
-    assert!(tab.contains("muistio.txt") && !tab.contains("tarjous.pdf"), "{tab}");
+    assert!(
+        tab.contains("muistio.txt") && !tab.contains("tarjous.pdf"),
+        "{tab}"
+    );
 
     // The PDF previews in a sandboxed frame, from a sandboxed inline answer.
     browser.goto(&server.url("/documents?incoming=1"));
@@ -375,6 +391,12 @@ fn browser_documents_upload_assign_and_preview() {
     );
     assert_eq!(answer[0], 200, "{answer}");
     assert_eq!(answer[1], "application/pdf");
-    assert!(answer[2].as_str().unwrap().starts_with("inline;"), "{answer}");
-    assert!(answer[3].as_str().unwrap().starts_with("sandbox;"), "{answer}");
+    assert!(
+        answer[2].as_str().unwrap().starts_with("inline;"),
+        "{answer}"
+    );
+    assert!(
+        answer[3].as_str().unwrap().starts_with("sandbox;"),
+        "{answer}"
+    );
 }

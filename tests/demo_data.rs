@@ -222,17 +222,26 @@ fn data_is_valid_complete_and_passes_check() {
     let documents = one(&conn, "SELECT count(*) FROM documents");
     assert!((4..=8).contains(&documents), "{documents} documents");
     assert_eq!(
-        one(&conn, "SELECT count(*) FROM events WHERE kind = 'document.added' AND document_id IS NOT NULL"),
+        one(
+            &conn,
+            "SELECT count(*) FROM events WHERE kind = 'document.added' AND document_id IS NOT NULL"
+        ),
         documents
     );
     assert!(one(&conn, "SELECT max(size) FROM documents") < 1000);
     assert_eq!(
-        one(&conn, "SELECT count(*) FROM documents d JOIN document_versions v ON v.document_id = d.id
-             WHERE v.size = length(v.content) AND v.sha256 = d.sha256"),
+        one(
+            &conn,
+            "SELECT count(*) FROM documents d JOIN document_versions v ON v.document_id = d.id
+             WHERE v.size = length(v.content) AND v.sha256 = d.sha256"
+        ),
         documents
     );
     assert_eq!(
-        one(&conn, "SELECT count(*) FROM documents WHERE incoming = 1 AND customer_id IS NOT NULL"),
+        one(
+            &conn,
+            "SELECT count(*) FROM documents WHERE incoming = 1 AND customer_id IS NOT NULL"
+        ),
         0
     );
     assert_eq!(

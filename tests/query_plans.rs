@@ -14,8 +14,8 @@ use std::time::Instant;
 use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
-use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
 use minicrm::documents::list::{self as documents, Documents};
+use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
 use minicrm::tasks::list::{self as tasks, Tasks};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -522,7 +522,10 @@ fn statements(owner: i64, customer: i64) -> Vec<Statement> {
         }
     }
     // The Incoming suggestions' look-ups: each one indexed query.
-    for (i, sql) in minicrm::documents::suggest::lookup_sql().into_iter().enumerate() {
+    for (i, sql) in minicrm::documents::suggest::lookup_sql()
+        .into_iter()
+        .enumerate()
+    {
         let args = vec![Value::Text("x".into()); sql.matches('?').count().min(1)];
         out.push(Statement {
             name: format!("documents suggestion look-up {i}"),

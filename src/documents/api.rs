@@ -77,9 +77,7 @@ pub(crate) fn store_files(
 /// Files only in `file` parts; any other file part is refused, so nothing is silently dropped.
 fn file_parts(files: Vec<FilePart>) -> Result<Vec<FilePart>> {
     if files.iter().any(|f| f.field != "file") {
-        return Err(Error::BadRequest(
-            "Files go in parts named `file`.".into(),
-        ));
+        return Err(Error::BadRequest("Files go in parts named `file`.".into()));
     }
     if files.is_empty() {
         return Err(Error::field("file", "documents.no_file"));

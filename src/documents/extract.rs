@@ -37,8 +37,7 @@ fn kind(file_name: &str, content_type: &str) -> Kind {
     }
     if ctype.starts_with("application/pdf") {
         Kind::Pdf
-    } else if ctype.starts_with("application/vnd.openxmlformats-officedocument.wordprocessingml")
-    {
+    } else if ctype.starts_with("application/vnd.openxmlformats-officedocument.wordprocessingml") {
         Kind::Docx
     } else if ctype.starts_with("application/vnd.oasis.opendocument.text") {
         Kind::Odt
@@ -387,10 +386,15 @@ fn literal_string(content: &[u8], mut i: usize) -> (Vec<u8>, usize) {
 
 fn decode_pdf_string(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        return encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0.into_owned();
+        return encoding_rs::UTF_16BE
+            .decode_without_bom_handling(rest)
+            .0
+            .into_owned();
     }
     let text = encoding_rs::WINDOWS_1252.decode(bytes).0;
-    text.chars().filter(|c| !c.is_control() || *c == '\n').collect()
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect()
 }
 
 #[cfg(test)]
@@ -411,7 +415,10 @@ mod tests {
 
     #[test]
     fn plain_text_in_utf8_utf16_and_windows_1252() {
-        assert_eq!(text_of("Hyvää päivää".as_bytes(), "a.txt", ""), "Hyvää päivää\n");
+        assert_eq!(
+            text_of("Hyvää päivää".as_bytes(), "a.txt", ""),
+            "Hyvää päivää\n"
+        );
         let mut utf16 = vec![0xff, 0xfe];
         for unit in "Äijä".encode_utf16() {
             utf16.extend(unit.to_le_bytes());
@@ -428,7 +435,10 @@ mod tests {
             "word/document.xml",
             r#"<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Tarjous </w:t></w:r><w:r><w:t>Äijälä &amp; Co</w:t></w:r></w:p><w:p><w:r><w:t>Toinen</w:t></w:r></w:p></w:body></w:document>"#,
         );
-        assert_eq!(text_of(&docx, "t.docx", ""), "Tarjous Äijälä & Co\nToinen\n");
+        assert_eq!(
+            text_of(&docx, "t.docx", ""),
+            "Tarjous Äijälä & Co\nToinen\n"
+        );
         let odt = zip_of(
             "content.xml",
             r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:body><text:p>Sopimus<text:s/>2026</text:p><text:h>Otsikko</text:h></office:body></office:document-content>"#,
@@ -444,12 +454,17 @@ mod tests {
         let plain = b"%PDF-1.4\n1 0 obj << /Length 44 >>\nstream\nBT /F1 12 Tf 72 712 Td (Hello \\(PDF\\) w\\344rld) Tj ET\nendstream\nendobj\n%%EOF";
         assert_eq!(text_of(plain, "a.pdf", ""), "Hello (PDF) wärld\n");
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        z.write_all(b"BT [(Tar) -20 (jous)] TJ 0 -14 Td (Oy Esimerkki) Tj ET").unwrap();
+        z.write_all(b"BT [(Tar) -20 (jous)] TJ 0 -14 Td (Oy Esimerkki) Tj ET")
+            .unwrap();
         let packed = z.finish().unwrap();
-        let mut pdf = b"%PDF-1.7\n4 0 obj << /Length 99 /Filter /FlateDecode >>\nstream\r\n".to_vec();
+        let mut pdf =
+            b"%PDF-1.7\n4 0 obj << /Length 99 /Filter /FlateDecode >>\nstream\r\n".to_vec();
         pdf.extend(&packed);
         pdf.extend(b"\r\nendstream endobj\n5 0 obj << /Subtype /Image /Length 3 >>\nstream\n(x)\nendstream\n%%EOF");
-        assert_eq!(text_of(&pdf, "b.pdf", "application/pdf"), "Tarjous Oy Esimerkki\n");
+        assert_eq!(
+            text_of(&pdf, "b.pdf", "application/pdf"),
+            "Tarjous Oy Esimerkki\n"
+        );
         assert_eq!(text_of(b"%PDF-1.4 garbage stream", "c.pdf", ""), "");
     }
 

@@ -65,8 +65,7 @@ fn linked_to(d: &Document) -> Markup {
 /// Where to go after a form on a list or a card: `back` when it is one of our pages.
 fn back_to(back: &str, default: &str) -> String {
     let ours = ["/documents", "/customers/", "/contacts/"];
-    if ours.iter().any(|p| back.starts_with(p)) && !back.contains("//") && !back.contains('\\')
-    {
+    if ours.iter().any(|p| back.starts_with(p)) && !back.contains("//") && !back.contains('\\') {
         back.to_string()
     } else {
         default.to_string()
@@ -228,7 +227,9 @@ impl Listed for Documents {
         let lang = extra.lang;
         let linked = if d.incoming {
             match extra.suggestions.get(&d.id) {
-                Some(s) => suggestion_view(lang, &extra.csrf, d.id, s, &extra.back, extra.can_write),
+                Some(s) => {
+                    suggestion_view(lang, &extra.csrf, d.id, s, &extra.back, extra.can_write)
+                }
                 None => html! { span.badge { (lang.t("documents.incoming")) } },
             }
         } else {
@@ -306,8 +307,14 @@ pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let d = store::by_id(ctx.conn, DocumentId(id))?.ok_or(Error::NotFound)?;
     let values = Form::from_pairs([
         ("title", d.title.clone()),
-        ("customer_id", d.customer_id.map(|c| c.to_string()).unwrap_or_default()),
-        ("contact_id", d.contact_id.map(|c| c.to_string()).unwrap_or_default()),
+        (
+            "customer_id",
+            d.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+        ),
+        (
+            "contact_id",
+            d.contact_id.map(|c| c.to_string()).unwrap_or_default(),
+        ),
     ]);
     card_with(ctx, d, &values, None)
 }
@@ -517,7 +524,10 @@ fn card_with(ctx: &mut Ctx, d: Document, values: &Form, error: Option<&Error>) -
 fn input_of(form: &Form) -> Result<DocumentInput> {
     Ok(DocumentInput {
         title: form.has("title").then(|| form.get("title").to_string()),
-        customer_id: Some(super::api::id_field(form.get("customer_id"), "customer_id")?),
+        customer_id: Some(super::api::id_field(
+            form.get("customer_id"),
+            "customer_id",
+        )?),
         contact_id: Some(super::api::id_field(form.get("contact_id"), "contact_id")?),
     })
 }
@@ -527,8 +537,11 @@ fn input_of(form: &Form) -> Result<DocumentInput> {
 pub(crate) fn save(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let d = store::by_id(ctx.conn, DocumentId(id))?.ok_or(Error::NotFound)?;
-    let result = input_of(&form)
-        .and_then(|input| db::write(ctx.conn, |tx| store::update(tx, DocumentId(id), &input, Some(by))));
+    let result = input_of(&form).and_then(|input| {
+        db::write(ctx.conn, |tx| {
+            store::update(tx, DocumentId(id), &input, Some(by))
+        })
+    });
     match result {
         Ok(_) => {
             ctx.flash("flash.saved");
@@ -545,12 +558,20 @@ pub(crate) fn assign(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input = DocumentInput {
         title: None,
-        customer_id: Some(super::api::id_field(form.get("customer_id"), "customer_id")?),
+        customer_id: Some(super::api::id_field(
+            form.get("customer_id"),
+            "customer_id",
+        )?),
         contact_id: Some(super::api::id_field(form.get("contact_id"), "contact_id")?),
     };
-    db::write(ctx.conn, |tx| store::update(tx, DocumentId(id), &input, Some(by)))?;
+    db::write(ctx.conn, |tx| {
+        store::update(tx, DocumentId(id), &input, Some(by))
+    })?;
     ctx.flash("flash.document_assigned");
-    Ok(Resp::redirect(&back_to(form.get("back"), &format!("/documents/{id}"))))
+    Ok(Resp::redirect(&back_to(
+        form.get("back"),
+        &format!("/documents/{id}"),
+    )))
 }
 
 /// `POST /documents/{id}/version`: a new version from the form's file.

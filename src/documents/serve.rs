@@ -141,7 +141,10 @@ pub(crate) fn content(ctx: &Ctx, v: &Version, disposition: Disposition) -> Resp 
             .with_header("Cache-Control", "private, no-cache")
             .with_header("Accept-Ranges", "bytes")
             .with_header("Content-Security-Policy", policy)
-            .with_header("X-Frame-Options", if inline { "SAMEORIGIN" } else { "DENY" })
+            .with_header(
+                "X-Frame-Options",
+                if inline { "SAMEORIGIN" } else { "DENY" },
+            )
     };
     if ctx
         .header("if-none-match")
@@ -173,7 +176,10 @@ pub(crate) fn content(ctx: &Ctx, v: &Version, disposition: Disposition) -> Resp 
             len,
         }),
     })
-    .with_header("Content-Disposition", content_disposition(kind, &v.file_name));
+    .with_header(
+        "Content-Disposition",
+        content_disposition(kind, &v.file_name),
+    );
     if status == 206 {
         resp = resp.with_header(
             "Content-Range",
@@ -197,7 +203,14 @@ mod tests {
         assert_eq!(wanted(Some("bytes=8-100"), 10), Wanted::Part(8, 9));
         assert_eq!(wanted(Some("bytes=0-1,4-5"), 10), Wanted::All);
         assert_eq!(wanted(Some("items=0-1"), 10), Wanted::All);
-        for bad in ["bytes=10-", "bytes=5-2", "bytes=x-1", "bytes=-0", "bytes=", "bytes=1"] {
+        for bad in [
+            "bytes=10-",
+            "bytes=5-2",
+            "bytes=x-1",
+            "bytes=-0",
+            "bytes=",
+            "bytes=1",
+        ] {
             assert_eq!(wanted(Some(bad), 10), Wanted::Unsatisfiable, "{bad}");
         }
         assert_eq!(wanted(Some("bytes=0-"), 0), Wanted::Unsatisfiable);

@@ -7,7 +7,7 @@ use std::io::Read;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::list::Documents;
-use super::{extract, blob, Document, DocumentId, DocumentInput, EmailMeta, Source, Version};
+use super::{blob, extract, Document, DocumentId, DocumentInput, EmailMeta, Source, Version};
 use crate::contacts::ContactId;
 use crate::customers::CustomerId;
 use crate::error::{text_error, valid, Error, FieldError, Result};
@@ -88,7 +88,12 @@ pub(crate) fn clean_file_name(name: &str) -> String {
 /// `type/subtype`; else (or when it says nothing, `application/octet-stream`) what the file
 /// name's extension says.
 pub(crate) fn clean_content_type(given: &str, file_name: &str) -> String {
-    let essence = given.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = given
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let token = |s: &str| {
         !s.is_empty()
             && s.len() <= 100
@@ -227,7 +232,18 @@ pub(crate) fn add(
         now,
     ])?;
     let id = tx.last_insert_rowid();
-    store_version(tx, id, 1, &file_name, &content_type, content, size, sha256, by, &now)?;
+    store_version(
+        tx,
+        id,
+        1,
+        &file_name,
+        &content_type,
+        content,
+        size,
+        sha256,
+        by,
+        &now,
+    )?;
     index(tx, id)?;
     let doc = by_id(tx, DocumentId(id))?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;
@@ -318,12 +334,31 @@ pub(crate) fn new_version(
     let content_type = clean_content_type(content_type, &file_name);
     let version = before.version + 1;
     let now = crate::now_rfc3339();
-    store_version(tx, id.0, version, &file_name, &content_type, content, size, sha256, by, &now)?;
+    store_version(
+        tx,
+        id.0,
+        version,
+        &file_name,
+        &content_type,
+        content,
+        size,
+        sha256,
+        by,
+        &now,
+    )?;
     tx.prepare_cached(
         "UPDATE documents SET version = ?2, file_name = ?3, content_type = ?4, size = ?5,
              sha256 = ?6, updated_at = ?7 WHERE id = ?1",
     )?
-    .execute(params![id.0, version, file_name, content_type, size as i64, sha256, now])?;
+    .execute(params![
+        id.0,
+        version,
+        file_name,
+        content_type,
+        size as i64,
+        sha256,
+        now
+    ])?;
     index(tx, id.0)?;
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;
@@ -366,7 +401,14 @@ pub(crate) fn update(
         "UPDATE documents SET title = ?2, customer_id = ?3, contact_id = ?4, incoming = ?5,
              updated_at = ?6 WHERE id = ?1",
     )?
-    .execute(params![id.0, title, customer, contact, incoming, crate::now_rfc3339()])?;
+    .execute(params![
+        id.0,
+        title,
+        customer,
+        contact,
+        incoming,
+        crate::now_rfc3339()
+    ])?;
     index(tx, id.0)?;
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let lang = log::summary_lang(tx)?;

@@ -33,26 +33,59 @@ impl Reason {
     }
 }
 
+/// A customer's or a contact's id and name.
+pub(crate) type Named = (i64, String);
+
 /// A customer (and maybe a contact) a document probably belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Suggestion {
-    pub customer: Option<(i64, String)>,
-    pub contact: Option<(i64, String)>,
+    pub customer: Option<Named>,
+    pub contact: Option<Named>,
     pub reason: Reason,
 }
 
 /// Mail services whose domain says nothing about the sender's company.
 const FREE_MAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.fi", "live.com",
-    "live.fi", "msn.com", "yahoo.com", "yahoo.fi", "icloud.com", "me.com", "aol.com",
-    "proton.me", "protonmail.com", "gmx.com", "gmx.net", "luukku.com", "suomi24.fi",
-    "elisanet.fi", "kolumbus.fi", "dnainternet.net", "saunalahti.fi", "netti.fi", "pp.inet.fi",
-    "welho.com", "mail.com", "zoho.com", "yandex.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.fi",
+    "live.com",
+    "live.fi",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.fi",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.net",
+    "luukku.com",
+    "suomi24.fi",
+    "elisanet.fi",
+    "kolumbus.fi",
+    "dnainternet.net",
+    "saunalahti.fi",
+    "netti.fi",
+    "pp.inet.fi",
+    "welho.com",
+    "mail.com",
+    "zoho.com",
+    "yandex.com",
 ];
 
 /// The words that announce a customer number in a subject.
 const NUMBER_WORDS: &[&str] = &[
-    "asiakasnumero", "asiakasnro", "asiakasnro.", "asnro", "as.nro", "customer", "asiakas",
+    "asiakasnumero",
+    "asiakasnro",
+    "asiakasnro.",
+    "asnro",
+    "as.nro",
+    "customer",
+    "asiakas",
 ];
 
 /// The address in a From header (`Name <a@b.fi>` or `a@b.fi`), lower case.
@@ -120,21 +153,30 @@ const BY_WEBSITE: &str =
     "c.website COLLATE NOCASE IN (SELECT value FROM json_each(?1)) AND c.website <> ''";
 const BY_NUMBER: &str = "c.number = ?1";
 
-const CONTACT_BY_EMAIL: &str = "SELECT p.id, trim(p.first_name || ' ' || p.last_name) FROM contacts p
+const CONTACT_BY_EMAIL: &str =
+    "SELECT p.id, trim(p.first_name || ' ' || p.last_name) FROM contacts p
      WHERE p.email = ?1 COLLATE NOCASE AND p.email <> '' ORDER BY p.id LIMIT 1";
 const CUSTOMER_OF_CONTACT: &str = "SELECT c.id, c.name FROM customer_contacts cc
      JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = ?1 ORDER BY c.archived, c.id LIMIT 1";
 
 fn customer_sql(condition: &str) -> String {
-    format!("SELECT c.id, c.name FROM customers c WHERE {condition} ORDER BY c.archived, c.id LIMIT 1")
+    format!(
+        "SELECT c.id, c.name FROM customers c WHERE {condition} ORDER BY c.archived, c.id LIMIT 1"
+    )
 }
 
 /// Every statement the suggestions run, for the query-plan test.
 pub fn lookup_sql() -> Vec<String> {
-    let mut out: Vec<String> = [BY_EMAIL, BY_BUSINESS_ID, BY_EMAIL_DOMAIN, BY_WEBSITE, BY_NUMBER]
-        .iter()
-        .map(|c| customer_sql(c))
-        .collect();
+    let mut out: Vec<String> = [
+        BY_EMAIL,
+        BY_BUSINESS_ID,
+        BY_EMAIL_DOMAIN,
+        BY_WEBSITE,
+        BY_NUMBER,
+    ]
+    .iter()
+    .map(|c| customer_sql(c))
+    .collect();
     out.push(CONTACT_BY_EMAIL.into());
     out.push(CUSTOMER_OF_CONTACT.into());
     out
@@ -144,7 +186,7 @@ fn customer_where(
     conn: &Connection,
     condition: &str,
     arg: &dyn rusqlite::ToSql,
-) -> rusqlite::Result<Option<(i64, String)>> {
+) -> rusqlite::Result<Option<Named>> {
     conn.prepare_cached(&customer_sql(condition))?
         .query_row([arg], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
@@ -154,8 +196,8 @@ fn customer_where(
 fn contact_by_email(
     conn: &Connection,
     address: &str,
-) -> rusqlite::Result<Option<((i64, String), Option<(i64, String)>)>> {
-    let contact: Option<(i64, String)> = conn
+) -> rusqlite::Result<Option<(Named, Option<Named>)>> {
+    let contact: Option<Named> = conn
         .prepare_cached(CONTACT_BY_EMAIL)?
         .query_row([address], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
@@ -211,7 +253,11 @@ pub(crate) fn suggest(
             return Ok(Some(customer_only(customer, Reason::BusinessId)));
         }
     }
-    if let Some(domain) = sender.as_deref().and_then(|a| a.split_once('@')).map(|(_, d)| d) {
+    if let Some(domain) = sender
+        .as_deref()
+        .and_then(|a| a.split_once('@'))
+        .map(|(_, d)| d)
+    {
         if !FREE_MAIL.contains(&domain) {
             let by_email = customer_where(conn, BY_EMAIL_DOMAIN, &domain)?;
             let found = match by_email {
@@ -234,7 +280,7 @@ pub(crate) fn suggest(
     Ok(None)
 }
 
-fn customer_only(customer: (i64, String), reason: Reason) -> Suggestion {
+fn customer_only(customer: Named, reason: Reason) -> Suggestion {
     Suggestion {
         customer: Some(customer),
         contact: None,
@@ -285,9 +331,18 @@ mod tests {
         )
         .unwrap();
         let cases = [
-            ("Pekka <Pekka@Asiakas.FI>", Some((Some(3), Some(7), Reason::ContactEmail))),
-            ("info@firma.fi", Some((Some(1), None, Reason::CustomerEmail))),
-            ("Laskutus <laskutus@firma.fi>", Some((Some(1), None, Reason::Domain))),
+            (
+                "Pekka <Pekka@Asiakas.FI>",
+                Some((Some(3), Some(7), Reason::ContactEmail)),
+            ),
+            (
+                "info@firma.fi",
+                Some((Some(1), None, Reason::CustomerEmail)),
+            ),
+            (
+                "Laskutus <laskutus@firma.fi>",
+                Some((Some(1), None, Reason::Domain)),
+            ),
             ("x@rakennus.fi", Some((Some(2), None, Reason::Domain))),
             ("joku@gmail.com", None),
         ];
@@ -303,9 +358,16 @@ mod tests {
         // A customer number named in the subject.
         let doc = mailed(&mut conn, "joku@gmail.com", "Asiakasnro 1002: lasku");
         let got = suggest(&conn, &doc, "").unwrap().unwrap();
-        assert_eq!((got.customer.unwrap().0, got.reason), (2, Reason::CustomerNumber));
+        assert_eq!(
+            (got.customer.unwrap().0, got.reason),
+            (2, Reason::CustomerNumber)
+        );
         let added: i64 = conn
-            .query_row("SELECT count(*) FROM events WHERE kind = 'document.added'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM events WHERE kind = 'document.added'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(added, 6);
         assert!(store::by_id(&conn, DocumentId(999)).unwrap().is_none());
@@ -317,11 +379,20 @@ mod tests {
             sender_address("Aino Asiakas <Aino@Firma.FI>").as_deref(),
             Some("aino@firma.fi")
         );
-        assert_eq!(sender_address("aino@firma.fi").as_deref(), Some("aino@firma.fi"));
+        assert_eq!(
+            sender_address("aino@firma.fi").as_deref(),
+            Some("aino@firma.fi")
+        );
         assert_eq!(sender_address("ei osoitetta"), None);
         let ids = business_ids("Lasku 0112038-9 ja 0112038-8 ja 10112038-9 sekä 0112038-9.");
-        assert_eq!(ids.iter().map(BusinessId::as_str).collect::<Vec<_>>(), ["0112038-9"]);
-        assert_eq!(customer_numbers("Re: Asiakasnumero: 1001, tilaus"), ["1001"]);
+        assert_eq!(
+            ids.iter().map(BusinessId::as_str).collect::<Vec<_>>(),
+            ["0112038-9"]
+        );
+        assert_eq!(
+            customer_numbers("Re: Asiakasnumero: 1001, tilaus"),
+            ["1001"]
+        );
         assert_eq!(customer_numbers("Lasku 2024"), Vec::<String>::new());
     }
 }

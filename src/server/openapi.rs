@@ -297,7 +297,8 @@ fn version_schema() -> Value {
 
 /// A `multipart/form-data` request body: `file` parts and the given text fields.
 fn multipart_body(description: &str, fields: Value) -> Value {
-    let mut properties = json!({"file": {"type": "array", "items": {"type": "string", "format": "binary"}}});
+    let mut properties =
+        json!({"file": {"type": "array", "items": {"type": "string", "format": "binary"}}});
     if let (Some(p), Some(extra)) = (properties.as_object_mut(), fields.as_object()) {
         p.extend(extra.clone());
     }
@@ -307,12 +308,24 @@ fn multipart_body(description: &str, fields: Value) -> Value {
 /// The bytes of a document, as `GET …/content` answers them.
 fn content_answers(not_found: Value) -> Vec<(&'static str, Value)> {
     vec![
-        ("200", json!({"description": "The exact bytes, with the document's Content-Type, `Content-Disposition: attachment` (RFC 6266, `filename*` for names that are not ASCII), `ETag` (the SHA-256) and `Accept-Ranges: bytes`", "content": {"application/octet-stream": {}}})),
-        ("206", json!({"description": "The part one `Range: bytes=…` asks for, with `Content-Range`"})),
-        ("304", json!({"description": "`If-None-Match` names the current ETag"})),
+        (
+            "200",
+            json!({"description": "The exact bytes, with the document's Content-Type, `Content-Disposition: attachment` (RFC 6266, `filename*` for names that are not ASCII), `ETag` (the SHA-256) and `Accept-Ranges: bytes`", "content": {"application/octet-stream": {}}}),
+        ),
+        (
+            "206",
+            json!({"description": "The part one `Range: bytes=…` asks for, with `Content-Range`"}),
+        ),
+        (
+            "304",
+            json!({"description": "`If-None-Match` names the current ETag"}),
+        ),
         ("400", error_response("A bad `version`")),
         ("404", not_found),
-        ("416", json!({"description": "The range is malformed or starts past the end (`Content-Range: bytes */size`)"})),
+        (
+            "416",
+            json!({"description": "The range is malformed or starts past the end (`Content-Range: bytes */size`)"}),
+        ),
     ]
 }
 
@@ -387,8 +400,11 @@ fn paths() -> Value {
             ("415", error_response("The body is not multipart/form-data")),
             ("400", error_response("A malformed multipart body, or more than 20 files")),
             ("422", invalid())], true);
-    upload["requestBody"] = multipart_body("Files in `file` parts; optional `title` (for a single file), `customer_id`, `contact_id`.", json!({
-        "title": {"type": "string"}, "customer_id": {"type": "integer"}, "contact_id": {"type": "integer"}}));
+    upload["requestBody"] = multipart_body(
+        "Files in `file` parts; optional `title` (for a single file), `customer_id`, `contact_id`.",
+        json!({
+        "title": {"type": "string"}, "customer_id": {"type": "integer"}, "contact_id": {"type": "integer"}}),
+    );
     let mut new_version = op("Upload a new version (one `file` part); the old ones stay downloadable. Logged as document.new_version.", vec![path_id("id")], None,
         vec![("200", json_body(schema_ref("Document"), "The document at its new version")), ("404", not_found()),
             ("413", error_response("The file is over the limit; nothing was stored")),

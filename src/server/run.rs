@@ -338,7 +338,10 @@ fn send(conn: &Connection, request: tiny_http::Request, resp: Resp) {
     let resp = match resp.body {
         Body::Blob(range) => match open_blob(conn, range) {
             Ok(reader) => {
-                return respond(request, tiny_response(resp.status, &resp.headers, reader, range.len))
+                return respond(
+                    request,
+                    tiny_response(resp.status, &resp.headers, reader, range.len),
+                )
             }
             Err(e) => {
                 log::info!("a document's bytes could not be read: {e}");
@@ -356,7 +359,10 @@ fn send(conn: &Connection, request: tiny_http::Request, resp: Resp) {
         Body::File(file, len) => (Box::new(file), len),
         Body::Blob(_) => (Box::new(std::io::empty()), 0),
     };
-    respond(request, tiny_response(resp.status, &headers, reader, length));
+    respond(
+        request,
+        tiny_response(resp.status, &headers, reader, length),
+    );
 }
 
 fn respond<R: Read>(request: tiny_http::Request, response: tiny_http::Response<R>) {
@@ -367,12 +373,15 @@ fn respond<R: Read>(request: tiny_http::Request, response: tiny_http::Response<R
 
 /// A reader of `range.len` bytes of a BLOB from `range.start`, read in the chunks the writer
 /// asks for (incremental BLOB I/O: the value is never in memory whole).
-fn open_blob(
-    conn: &Connection,
-    range: crate::http::BlobRange,
-) -> rusqlite::Result<impl Read + '_> {
+fn open_blob(conn: &Connection, range: crate::http::BlobRange) -> rusqlite::Result<impl Read + '_> {
     use std::io::{Seek, SeekFrom};
-    let mut blob = conn.blob_open(rusqlite::MAIN_DB, range.table, range.column, range.rowid, true)?;
+    let mut blob = conn.blob_open(
+        rusqlite::MAIN_DB,
+        range.table,
+        range.column,
+        range.rowid,
+        true,
+    )?;
     blob.seek(SeekFrom::Start(range.start))
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     Ok(blob.take(range.len))
@@ -396,7 +405,11 @@ fn tiny_response<R: Read>(
             headers.push(h);
         }
     };
-    let has = |name: &str| resp_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        resp_headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
     // A response may set its own policy (a document's preview is a sandbox of its own).
     for (name, value) in SECURITY_HEADERS {
         if !has(name) {

@@ -213,7 +213,11 @@ impl Client {
             .method(method)
             .uri(format!("{}{path}", self.base))
             .header("Cookie", self.cookie_header());
-        for (n, v) in self.extra_headers.iter().map(|(n, v)| (n.as_str(), v.as_str())) {
+        for (n, v) in self
+            .extra_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+        {
             req = req.header(n, v);
         }
         for (n, v) in headers {

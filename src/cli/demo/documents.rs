@@ -106,8 +106,7 @@ pub(super) fn write(
         at,
         text.as_bytes()
     ])?;
-    tx.prepare_cached(INSERT_TEXT)?
-        .execute(params![id, text])?;
+    tx.prepare_cached(INSERT_TEXT)?.execute(params![id, text])?;
     tx.prepare_cached(INSERT_SEARCH)?
         .execute(params![id, title, file_name, text])?;
     Ok(Ev {
