@@ -90,9 +90,12 @@ impl Register for Documents {
             args.push(Value::Integer(contact));
         }
         if let Some(customer) = filter.with_contacts_of {
+            // The ids from the two indexes (the customer's, its contacts'), never an OR that a
+            // planner may answer by reading every document.
             sql.push_str(
-                " AND (d.customer_id = ? OR d.contact_id IN \
-                 (SELECT cc.contact_id FROM customer_contacts cc WHERE cc.customer_id = ?))",
+                " AND d.id IN (SELECT x.id FROM documents x WHERE x.customer_id = ? \
+                 UNION ALL SELECT y.id FROM customer_contacts cc \
+                 JOIN documents y ON y.contact_id = cc.contact_id WHERE cc.customer_id = ?)",
             );
             args.push(Value::Integer(customer));
             args.push(Value::Integer(customer));
