@@ -13,6 +13,32 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const b of boxes) b.checked = !all;
     });
   }
+  // Files dropped on an upload box (or anywhere on a page with one box) are sent as if chosen
+  // in its file input; without JavaScript the input is there to choose them.
+  const zones = document.querySelectorAll("form[data-drop-upload]");
+  const zoneFor = (target) =>
+    (target.closest && target.closest("form[data-drop-upload]")) || (zones.length === 1 ? zones[0] : null);
+  const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types).includes("Files");
+  if (zones.length > 0) {
+    document.addEventListener("dragover", (e) => {
+      const zone = hasFiles(e) && zoneFor(e.target);
+      if (!zone) return;
+      e.preventDefault();
+      zone.classList.add("dragging");
+    });
+    document.addEventListener("dragleave", (e) => {
+      if (e.relatedTarget === null) for (const z of zones) z.classList.remove("dragging");
+    });
+    document.addEventListener("drop", (e) => {
+      const zone = hasFiles(e) && zoneFor(e.target);
+      if (!zone) return;
+      e.preventDefault();
+      zone.classList.remove("dragging");
+      const input = zone.querySelector("input[type=file]");
+      input.files = e.dataTransfer.files;
+      zone.requestSubmit();
+    });
+  }
   // "/" jumps to the global search box, as in many web apps.
   document.addEventListener("keydown", (e) => {
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);

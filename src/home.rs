@@ -71,19 +71,6 @@ pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
     Ok(Resp::html(layout(f, f.t("nav.front"), body)))
 }
 
-/// Customers, contacts, documents and tasks: their modules fill these pages; until then each
-/// says so plainly instead of answering 404 from the header's own links.
-pub(crate) fn section(ctx: &mut Ctx, section: Section) -> Result<Resp> {
-    let (title, empty) = ("nav.documents", "section.no_documents");
-    let frame = ctx.frame(section);
-    let f = &frame;
-    let body = html! {
-        h1 { (f.t(title)) }
-        (views::empty(f.t(empty)))
-    };
-    Ok(Resp::html(layout(f, f.t(title), body)))
-}
-
 /// One box over customers, contacts and the log (documents and tasks join when they exist).
 pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     let q = ctx.query.get("q").trim().to_string();

@@ -49,6 +49,9 @@ pub(crate) struct Settings {
     pub imap_user: String,
     pub imap_password: Secret,
     pub imap_folder: String,
+    /// The largest document file, in MiB (413 beyond it). The server's body limit
+    /// (`--max-body-mb`) caps every upload too.
+    pub document_max_mb: u32,
 }
 
 keyed_enum! {
@@ -175,6 +178,7 @@ impl Default for Settings {
             imap_user: String::new(),
             imap_password: Secret::default(),
             imap_folder: "INBOX".to_string(),
+            document_max_mb: 25,
         }
     }
 }
@@ -188,6 +192,7 @@ pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("backup_interval_hours", 0, 24 * 365),
     ("backup_keep", 1, 1000),
     ("remind_days_before", 0, 365),
+    ("document_max_mb", 1, 1024),
 ];
 
 /// Reads every setting in one query (it runs on every request).
@@ -241,6 +246,7 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
         imap_user: get("imap_user").unwrap_or(d.imap_user),
         imap_password: get("imap_password").map(Secret).unwrap_or(d.imap_password),
         imap_folder: get("imap_folder").unwrap_or(d.imap_folder),
+        document_max_mb: number("document_max_mb", d.document_max_mb),
     })
 }
 
@@ -293,6 +299,11 @@ fn put(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
 }
 
 impl Settings {
+    /// The largest document file, in bytes.
+    pub(crate) fn document_max_bytes(&self) -> u64 {
+        u64::from(self.document_max_mb) * 1024 * 1024
+    }
+
     /// The settings as key/value pairs, in a fixed order.
     fn pairs(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -335,6 +346,7 @@ impl Settings {
             ("imap_user", self.imap_user.clone()),
             ("imap_password", self.imap_password.0.clone()),
             ("imap_folder", self.imap_folder.clone()),
+            ("document_max_mb", self.document_max_mb.to_string()),
         ]
     }
 
@@ -364,6 +376,7 @@ impl Settings {
             "lockout_minutes" => &mut self.lockout_minutes,
             "backup_interval_hours" => &mut self.backup_interval_hours,
             "remind_days_before" => &mut self.remind_days_before,
+            "document_max_mb" => &mut self.document_max_mb,
             _ => &mut self.backup_keep,
         };
         *slot = value;

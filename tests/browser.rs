@@ -270,3 +270,133 @@ fn browser_lists_and_card_fit_a_phone_screen() {
         );
     }
 }
+
+/// A one-page PDF that says "Tarjous".
+const PDF: &[u8] = b"%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj
+4 0 obj << /Length 44 >>
+stream
+BT /F1 24 Tf 40 100 Td (Tarjous) Tj ET
+endstream
+endobj
+5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+trailer << /Root 1 0 R >>
+%%EOF
+";
+
+/// Two files chosen on the Documents page land under Incoming; one is linked to its customer
+/// and contact from there, shows on the customer's card, and the PDF previews in its frame.
+#[test]
+fn browser_documents_upload_assign_and_preview() {
+    let (server, admin) = TestServer::with_admin();
+    let created = admin.post_form(
+        "/customers/new",
+        "/customers/new",
+        &[("name", COMPANY), ("business_id", "0112038-9")],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let customer = created
+        .location()
+        .trim_start_matches("/customers/")
+        .to_string();
+    let linked = admin.post_form(
+        &format!("/customers/{customer}"),
+        &format!("/customers/{customer}/contacts"),
+        &[
+            ("first_name", "Maija"),
+            ("last_name", "Meikäläinen"),
+            ("role", "Toimitusjohtaja"),
+        ],
+    );
+    assert_eq!(linked.status, 303, "{}", linked.body);
+    let files = server.dir.path().join("lähetettävät");
+    std::fs::create_dir_all(&files).unwrap();
+    let pdf = files.join("tarjous.pdf");
+    let note = files.join("muistio.txt");
+    std::fs::write(&pdf, PDF).unwrap();
+    std::fs::write(&note, "Tilaus. Y-tunnus 0112038-9.\n").unwrap();
+
+    let browser = Browser::start();
+    browser.goto(&server.url("/login"));
+    browser.wait_for("form[action=\"/login\"]");
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", ADMIN_PASSWORD);
+    browser.click("form[action=\"/login\"] button[type=submit]");
+    browser.wait_for("details.user-menu");
+
+    // Two files at once through the file input (drag-and-drop fills the same input).
+    browser.goto(&server.url("/documents"));
+    browser.wait_for("form.drop-zone");
+    browser.send_keys(
+        "form.drop-zone input[type=file]",
+        &format!("{}\n{}", pdf.display(), note.display()),
+    );
+    browser.click("form.drop-zone button[type=submit]");
+    browser.wait_for("p.flash");
+    assert_eq!(browser.text("p.flash"), "Tiedostot lisättiin.");
+
+    // Incoming lists both; the note's business ID points to the customer.
+    browser.goto(&server.url("/documents?incoming=1"));
+    browser.wait_for("table.list tbody tr:nth-child(2)");
+    let incoming = browser.text("table.list");
+    assert!(
+        incoming.contains("tarjous.pdf") && incoming.contains("muistio.txt"),
+        "{incoming}"
+    );
+    assert!(browser.text(".suggestion").contains(COMPANY));
+
+    // The note's page (newest first: the second file chosen): choose the customer, save, then
+    // its contact, save.
+    browser.click("table.list tbody tr:nth-child(1) a[href^=\"/documents/\"]");
+    browser.wait_for("section#details");
+    assert!(browser.text("h1").contains("muistio"));
+    let page_url = browser.current_url();
+    browser.select_value("#f-customer_id", &customer);
+    browser.click("section#details form[method=post] button[type=submit]");
+    browser.wait_for("p.flash");
+    let contact_option = "#f-contact_id option:nth-child(2)";
+    browser.wait_for(contact_option);
+    assert!(browser.text(contact_option).contains("Maija Meikäläinen"));
+    browser.click(contact_option);
+    browser.click("section#details form[method=post] button[type=submit]");
+    browser.wait_for("p.flash");
+    assert_eq!(browser.current_url(), page_url);
+    let details = browser.text("main section.card");
+    assert!(
+        details.contains(COMPANY) && details.contains("Maija Meikäläinen"),
+        "{details}"
+    );
+
+    // The customer's card lists it under Documents.
+    browser.goto(&server.url(&format!("/customers/{customer}?tab=documents")));
+    browser.wait_for("section#documents");
+    let tab = browser.text("section#documents");
+    assert!(
+        tab.contains("muistio.txt") && !tab.contains("tarjous.pdf"),
+        "{tab}"
+    );
+
+    // The PDF previews in a sandboxed frame, from a sandboxed inline answer.
+    browser.goto(&server.url("/documents?incoming=1"));
+    browser.wait_for("table.list tbody tr");
+    browser.click("table.list tbody tr a[href^=\"/documents/\"]");
+    browser.wait_for("iframe.preview");
+    browser.find("iframe.preview[sandbox=\"\"]");
+    let answer = browser.execute(
+        "const src = document.querySelector('iframe.preview').getAttribute('src');
+         return fetch(src).then(r => [r.status, r.headers.get('content-type'),
+           r.headers.get('content-disposition'), r.headers.get('content-security-policy')]);",
+    );
+    assert_eq!(answer[0], 200, "{answer}");
+    assert_eq!(answer[1], "application/pdf");
+    assert!(
+        answer[2].as_str().unwrap().starts_with("inline;"),
+        "{answer}"
+    );
+    assert!(
+        answer[3].as_str().unwrap().starts_with("sandbox;"),
+        "{answer}"
+    );
+}

@@ -14,6 +14,7 @@ use std::time::Instant;
 use common::{minicrm, run_with_stdin, stderr, ADMIN_PASSWORD};
 use minicrm::contacts::list::{self as contacts, Contacts};
 use minicrm::customers::list::{Archived, Customers, ListQuery, Sort};
+use minicrm::documents::list::{self as documents, Documents};
 use minicrm::register::list::{count_sql, list_sql, sort_key, Cursor, Search};
 use minicrm::tasks::list::{self as tasks, Tasks};
 use rusqlite::types::Value;
@@ -38,6 +39,9 @@ const BIG: &[&str] = &[
     "tk",
     "tasks",
     "reminders",
+    "d",
+    "documents",
+    "document_versions",
 ];
 
 fn log_search_sql() -> String {
@@ -74,7 +78,21 @@ fn demo_db(dir: &Path) -> PathBuf {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("ANALYZE").unwrap();
+    // Demo data has one document per fifty customers; at this size that is a table so small
+    // that reading it whole is the planner's best plan. A few thousand more give the
+    // statistics of a company that keeps its papers here, where only the indexes will do.
+    conn.execute_batch(
+        "INSERT INTO documents (title, customer_id, contact_id, incoming, source, version,
+             file_name, content_type, size, sha256, created_at, updated_at)
+         SELECT 'Asiakirja ' || c.id || '-' || n.k, iif(c.id % 3 = 0, NULL, c.id),
+             iif(c.id % 3 = 0, NULL, (SELECT cc.contact_id FROM customer_contacts cc
+                 WHERE cc.customer_id = c.id LIMIT 1)),
+             c.id % 3 = 0, 'upload', 1, 'asiakirja.txt', 'text/plain', 1, '', c.created_at,
+             c.created_at
+         FROM customers c, (SELECT 1 AS k UNION ALL SELECT 2) n;
+         ANALYZE",
+    )
+    .unwrap();
     db
 }
 
@@ -358,6 +376,45 @@ fn task_queries(user: i64, customer: i64) -> Vec<(String, tasks::ListQuery)> {
     out
 }
 
+/// Every filter and sort combination of the document list.
+fn document_queries(customer: i64) -> Vec<(String, documents::ListQuery)> {
+    let mut out = Vec::new();
+    for q in ["", "tarjous"] {
+        for incoming in [None, Some(true), Some(false)] {
+            for narrow in ["", "customer", "contact", "with_contacts_of"] {
+                for sort in [
+                    documents::Sort::Newest,
+                    documents::Sort::Oldest,
+                    documents::Sort::Title,
+                    documents::Sort::TitleDesc,
+                ] {
+                    let keys = match sort {
+                        documents::Sort::Title | documents::Sort::TitleDesc => 2,
+                        _ => 1,
+                    };
+                    for (at, cursor) in cursors(keys, false) {
+                        let mut query = documents::ListQuery::search(q, sort, 51);
+                        query.filter.incoming = incoming;
+                        match narrow {
+                            "customer" => query.filter.customer_id = Some(customer),
+                            "contact" => query.filter.contact_id = Some(1),
+                            "with_contacts_of" => query.filter.with_contacts_of = Some(customer),
+                            _ => {}
+                        }
+                        query.cursor = cursor;
+                        let name = format!(
+                            "documents q={q:?} incoming={incoming:?} {narrow} sort={} {at}",
+                            sort_key::<Documents>(sort)
+                        );
+                        out.push((name, query));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The search of a query as the list makes it (the plans do not depend on the words).
 fn search_of(q: &str) -> Search {
     if q.is_empty() {
@@ -443,6 +500,54 @@ fn statements(owner: i64, customer: i64) -> Vec<Statement> {
                 seeks: None,
             });
         }
+    }
+    for (name, query) in document_queries(customer) {
+        let search = search_of(&query.q);
+        let f = &query.filter;
+        let narrow =
+            f.customer_id.is_some() || f.contact_id.is_some() || f.with_contacts_of.is_some();
+        let filtered = !query.q.is_empty() || narrow;
+        let first_key = match query.sort {
+            documents::Sort::Title | documents::Sort::TitleDesc => "title",
+            _ => "id",
+        };
+        for (sql, args) in list_sql(&query, &search) {
+            let seeks = query
+                .cursor
+                .as_ref()
+                .and_then(|_| seek_column(&query.q, narrow, first_key, false));
+            out.push(Statement {
+                name: name.clone(),
+                sql,
+                args,
+                filtered,
+                seeks,
+            });
+        }
+        if query.cursor.is_none() {
+            let (sql, args) = count_sql(&query, &search);
+            out.push(Statement {
+                name: format!("count {name}"),
+                sql,
+                args,
+                filtered,
+                seeks: None,
+            });
+        }
+    }
+    // The Incoming suggestions' look-ups: each one indexed query.
+    for (i, sql) in minicrm::documents::suggest::lookup_sql()
+        .into_iter()
+        .enumerate()
+    {
+        let args = vec![Value::Text("x".into()); sql.matches('?').count().min(1)];
+        out.push(Statement {
+            name: format!("documents suggestion look-up {i}"),
+            sql,
+            args,
+            filtered: true,
+            seeks: None,
+        });
     }
     for (name, query) in contact_queries(customer) {
         let search = search_of(&query.q);

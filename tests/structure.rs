@@ -12,6 +12,7 @@ const LAYERS: &[(&str, Layer)] = &[
     ("admin", Layer::Feature),
     ("contacts", Layer::Feature),
     ("customers", Layer::Feature),
+    ("documents", Layer::Feature),
     ("exchange", Layer::Feature),
     ("home", Layer::Feature),
     ("privacy", Layer::Feature),

@@ -22,6 +22,7 @@ const NUMBER_FIELDS: &[(&str, &str)] = &[
     ("backup_interval_hours", "settings.backup_interval_hours"),
     ("backup_keep", "settings.backup_keep"),
     ("remind_days_before", "settings.remind_days_before"),
+    ("document_max_mb", "settings.document_max_mb"),
 ];
 
 /// The form label of a setting, also used to name it in the log.
@@ -424,6 +425,10 @@ fn index_view(f: &Frame, values: &Form, error: Option<&Error>, extra: &Extra) ->
                     (Field::text("remind_days_before", "settings.remind_days_before", values.get("remind_days_before")).kind("number").required().hint("settings.remind_days_before_hint").render(f, errors))
                     (Field::text("workday_start", "settings.workday_start", values.get("workday_start")).kind("time").required().render(f, errors))
                     p { a href="/settings/task-groups" { (f.t("tasks.groups_title")) } }
+                }
+                fieldset {
+                    legend { (f.t("nav.documents")) }
+                    (Field::text("document_max_mb", "settings.document_max_mb", values.get("document_max_mb")).kind("number").required().hint("settings.document_max_mb_hint").render(f, errors))
                 }
                 fieldset {
                     legend { (f.t("ytj.title")) }

@@ -48,6 +48,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "the inbox remembers what it imported",
         sql: include_str!("migration_009_inbox.sql"),
     },
+    Migration {
+        description: "documents, their versions and text, the Incoming inbox",
+        sql: include_str!("migration_010_documents.sql"),
+    },
 ];
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).

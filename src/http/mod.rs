@@ -11,7 +11,7 @@ pub(crate) mod response;
 
 pub(crate) use request::Ctx;
 pub use request::Method;
-pub(crate) use response::{Body, Resp};
+pub(crate) use response::{BlobRange, Body, Resp};
 
 use std::sync::Arc;
 
@@ -54,6 +54,8 @@ pub(crate) type CountHook = fn(&rusqlite::Connection, i64) -> rusqlite::Result<i
 pub(crate) struct Hooks {
     /// The Tasks tab of the customer and contact cards.
     pub tasks_tab: Option<TabHook>,
+    /// The Documents tab of the customer and contact cards.
+    pub documents_tab: Option<TabHook>,
     /// The number on the reminder badge.
     pub reminder_count: Option<CountHook>,
 }

@@ -35,7 +35,6 @@ const MAX_BOUNDARY: usize = 70;
 
 /// A file of the body, kept in an unnamed temporary file until the handler stores it.
 #[derive(Debug)]
-#[allow(dead_code)] // The import reads only the name and bytes; documents keep the rest.
 pub(crate) struct FilePart {
     /// The form field it came in (`file`).
     pub field: String,

@@ -9,6 +9,19 @@ pub(crate) enum Body {
     Bytes(Vec<u8>),
     /// A file streamed from disk, with its length known up front.
     File(File, u64),
+    /// Bytes of a BLOB in the database, streamed with incremental BLOB I/O by the worker's
+    /// own connection as the response is written, never held whole.
+    Blob(BlobRange),
+}
+
+/// A part of one BLOB value: table, column, rowid, and the bytes `start..start + len`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlobRange {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub rowid: i64,
+    pub start: u64,
+    pub len: u64,
 }
 
 pub(crate) struct Resp {
@@ -66,13 +79,6 @@ impl Resp {
             Resp::new(200, &mime, data)
                 .with_header("Cache-Control", "public, max-age=31536000, immutable"),
         )
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 

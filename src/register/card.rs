@@ -14,7 +14,8 @@ pub(crate) enum TabContent {
     Details,
     /// The log's view narrowed to the record: search, filters, paging and the entry form.
     Log(Box<LogView>),
-    Documents,
+    /// The documents of the record, handed in by the documents module (none without it).
+    Documents(Option<TabView>),
     /// The tasks of the record, handed in by the tasks module (none without it).
     Tasks(Option<TabView>),
 }
@@ -31,7 +32,10 @@ impl TabContent {
                 };
                 TabContent::Log(Box::new(log_pages::load(ctx, scope)?))
             }
-            CardTab::Documents => TabContent::Documents,
+            CardTab::Documents => match ctx.app.hooks.documents_tab {
+                Some(load) => TabContent::Documents(Some(load(ctx, of)?)),
+                None => TabContent::Documents(None),
+            },
             CardTab::Tasks => match ctx.app.hooks.tasks_tab {
                 Some(load) => TabContent::Tasks(Some(load(ctx, of)?)),
                 None => TabContent::Tasks(None),
@@ -43,7 +47,7 @@ impl TabContent {
         match self {
             TabContent::Details => CardTab::Details,
             TabContent::Log(_) => CardTab::Log,
-            TabContent::Documents => CardTab::Documents,
+            TabContent::Documents(_) => CardTab::Documents,
             TabContent::Tasks(_) => CardTab::Tasks,
         }
     }
@@ -53,7 +57,8 @@ impl TabContent {
         match self {
             TabContent::Details => None,
             TabContent::Log(view) => Some(log_pages::render(f, view)),
-            TabContent::Documents => Some(empty(f.t("section.no_documents"))),
+            TabContent::Documents(Some(view)) => Some(view(f)),
+            TabContent::Documents(None) => Some(empty(f.t("section.no_documents"))),
             TabContent::Tasks(Some(view)) => Some(view(f)),
             TabContent::Tasks(None) => Some(empty(f.t("front.no_tasks"))),
         }

@@ -150,7 +150,7 @@ pub(crate) fn begin<R: Editable>(
 
 /// Moves what points at `loser` to `winner` before `loser` goes: its links in
 /// `customer_contacts` (where both had the same one, the kept role wins unless it is empty),
-/// its tags and its log events. `own` is the record's column there (`customer_id`), `other`
+/// its tags, its log events and its documents. `own` is the record's column there (`customer_id`), `other`
 /// the column of the other side, `tags` its tag table.
 pub(crate) fn move_references(
     tx: &Transaction,
@@ -184,6 +184,11 @@ pub(crate) fn move_references(
             rusqlite::params![winner, loser],
         )
     })?;
+    // The merged record's documents go with it rather than losing their link at the delete.
+    tx.execute(
+        &format!("UPDATE documents SET {own} = ?1 WHERE {own} = ?2"),
+        rusqlite::params![winner, loser],
+    )?;
     Ok(())
 }
 

@@ -65,6 +65,10 @@ pub(crate) trait Listed: Register {
     fn subtitle(_extra: &Self::Extra) -> Option<String> {
         None
     }
+    /// What the page shows between its heading and the filters (tabs, an upload form).
+    fn intro(_f: &Frame, _query: &ListQuery<Self>, _extra: &Self::Extra) -> Markup {
+        html! {}
+    }
     /// The register's own filter fields, inside the filter form.
     fn filters(f: &Frame, query: &ListQuery<Self>, extra: &Self::Extra) -> Markup;
     /// Links besides the CSV export and the duplicate finder that every list has.
@@ -161,6 +165,7 @@ fn list_page<R: Listed>(
             h1 { (f.t(R::TITLE)) @if let Some(sub) = R::subtitle(extra) { ": " (sub) } }
             @if can_write { a.button.primary href=(format!("{path}/new")) { (f.t(R::ADD)) } }
         }
+        (R::intro(f, query, extra))
         form.filters method="get" action=(path) {
             div.field {
                 label for="f-q" { (f.t("customers.search")) }

@@ -5,12 +5,12 @@
 use maud::html;
 
 use super::openapi;
-use super::routes::{route, Access::*, Route};
+use super::routes::{route, upload, Access::*, Route};
 use crate::error::Result;
 use crate::http::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::{Ctx, Resp};
 use crate::views::{self, Section};
-use crate::{contacts, customers, exchange, log, privacy, tasks, users, ytj};
+use crate::{contacts, customers, documents, exchange, log, privacy, tasks, users, ytj};
 
 /// Paths relative to `/api/v1`.
 #[rustfmt::skip]
@@ -33,6 +33,15 @@ pub static API: &[Route] = &[
     route(Post, "/contacts/{id}/erase", Admin, |c, p, _| privacy::api::erase_contact(c, p.id(0)?)),
     route(Patch, "/contacts/{id}", Writer, |c, p, _| contacts::api::patch(c, p.id(0)?)),
     route(Delete, "/contacts/{id}", Writer, |c, p, _| contacts::api::delete(c, p.id(0)?)),
+    route(Get, "/documents", LoggedIn, |c, _, _| documents::api::list(c)),
+    upload(Post, "/documents", Writer, |c, _, _| documents::api::create(c)),
+    route(Get, "/documents/{id}", LoggedIn, |c, p, _| documents::api::get(c, p.id(0)?)),
+    route(Patch, "/documents/{id}", Writer, |c, p, _| documents::api::patch(c, p.id(0)?)),
+    route(Delete, "/documents/{id}", Writer, |c, p, _| documents::api::delete(c, p.id(0)?)),
+    route(Get, "/documents/{id}/content", LoggedIn, |c, p, _| documents::api::content(c, p.id(0)?)),
+    upload(Put, "/documents/{id}/content", Writer, |c, p, _| documents::api::put_content(c, p.id(0)?)),
+    route(Get, "/documents/{id}/versions", LoggedIn, |c, p, _| documents::api::versions(c, p.id(0)?)),
+    route(Get, "/documents/{id}/versions/{version}/content", LoggedIn, |c, p, _| documents::api::versioned_content(c, p.id(0)?, Some(p.id(1)?))),
     route(Get, "/tasks", LoggedIn, |c, _, _| tasks::api::list(c)),
     route(Post, "/tasks", Writer, |c, _, _| tasks::api::create(c)),
     route(Get, "/tasks/{id}", LoggedIn, |c, p, _| tasks::api::get(c, p.id(0)?)),

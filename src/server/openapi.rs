@@ -279,6 +279,31 @@ fn event_schema() -> Value {
     })
 }
 
+fn document_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id", "title", "filename", "content_type", "size", "sha256", "incoming", "source", "version", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string", "maxLength": 200, "description": "The file name unless given."},
+            "filename": {"type": "string", "description": "The current version's file name."},
+            "content_type": {"type": "string"},
+            "size": {"type": "integer", "description": "Bytes."},
+            "sha256": {"type": "string", "description": "Lower-case hex SHA-256 of the bytes (also the content's ETag)."},
+            "customer_id": {"type": ["integer", "null"]},
+            "contact_id": {"type": ["integer", "null"]},
+            "incoming": {"type": "boolean", "description": "Not yet assigned: shown under Incoming until a customer or contact is set."},
+            "source": {"type": "string", "enum": ["upload", "email", "folder", "api"]},
+            "email_from": {"type": ["string", "null"]},
+            "email_subject": {"type": ["string", "null"]},
+            "email_date": {"type": ["string", "null"]},
+            "version": {"type": "integer", "minimum": 1},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
 fn event_input_schema() -> Value {
     json!({
         "type": "object",
@@ -294,6 +319,53 @@ fn event_input_schema() -> Value {
             "reference": {"type": ["string", "null"], "maxLength": 100}
         }
     })
+}
+
+fn version_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["version", "filename", "content_type", "size", "sha256", "created_at"],
+        "properties": {
+            "version": {"type": "integer"}, "filename": {"type": "string"},
+            "content_type": {"type": "string"}, "size": {"type": "integer"},
+            "sha256": {"type": "string"}, "created_by": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
+/// A `multipart/form-data` request body: `file` parts and the given text fields.
+fn multipart_body(description: &str, fields: Value) -> Value {
+    let mut properties =
+        json!({"file": {"type": "array", "items": {"type": "string", "format": "binary"}}});
+    if let (Some(p), Some(extra)) = (properties.as_object_mut(), fields.as_object()) {
+        p.extend(extra.clone());
+    }
+    json!({"required": true, "description": description, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": properties}}}})
+}
+
+/// The bytes of a document, as `GET …/content` answers them.
+fn content_answers(not_found: Value) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "200",
+            json!({"description": "The exact bytes, with the document's Content-Type, `Content-Disposition: attachment` (RFC 6266, `filename*` for names that are not ASCII), `ETag` (the SHA-256) and `Accept-Ranges: bytes`", "content": {"application/octet-stream": {}}}),
+        ),
+        (
+            "206",
+            json!({"description": "The part one `Range: bytes=…` asks for, with `Content-Range`"}),
+        ),
+        (
+            "304",
+            json!({"description": "`If-None-Match` names the current ETag"}),
+        ),
+        ("400", error_response("A bad `version`")),
+        ("404", not_found),
+        (
+            "416",
+            json!({"description": "The range is malformed or starts past the end (`Content-Range: bytes */size`)"}),
+        ),
+    ]
 }
 
 fn paths() -> Value {
@@ -365,6 +437,32 @@ fn paths() -> Value {
         query("before", "The events newer than this event id (the page before).", json!({"type": "integer"})),
     ]);
     let vcard = || json!({"description": "vCard 4.0", "content": {"text/vcard": {}}});
+    let mut document_list = register_list_parameters();
+    document_list.extend([
+        query("q", &format!("Matches title, file name and the text of text, .docx, .odt and PDF files. {search_note}"), json!({"type": "string"})),
+        query("incoming", "true: only unassigned (Incoming); false: only assigned; empty: both.", json!({"type": "string", "enum": ["true", "false", ""]})),
+        id_filter("customer_id", "Only this customer's documents."),
+        id_filter("contact_id", "Only this contact's documents."),
+        id_filter("with_contacts_of", "A customer's documents and its contacts' (the customer card's tab)."),
+        query("sort", "-created_at (default), created_at, title, -title.", json!({"type": "string", "enum": ["-created_at", "created_at", "title", "-title"]})),
+    ]);
+    let mut upload = op("Upload one or more files (`file` parts); each becomes a document, linked to `customer_id` / `contact_id` when given, else Incoming. All or nothing.", vec![], None,
+        vec![("201", json_body(json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schema_ref("Document")}}}), "The new documents")),
+            ("413", error_response("A file is over the limit (`document_max_mb`, 25 MiB by default); nothing was stored")),
+            ("415", error_response("The body is not multipart/form-data")),
+            ("400", error_response("A malformed multipart body, or more than 20 files")),
+            ("422", invalid())], true);
+    upload["requestBody"] = multipart_body(
+        "Files in `file` parts; optional `title` (for a single file), `customer_id`, `contact_id`.",
+        json!({
+        "title": {"type": "string"}, "customer_id": {"type": "integer"}, "contact_id": {"type": "integer"}}),
+    );
+    let mut new_version = op("Upload a new version (one `file` part); the old ones stay downloadable. Logged as document.new_version.", vec![path_id("id")], None,
+        vec![("200", json_body(schema_ref("Document"), "The document at its new version")), ("404", not_found()),
+            ("413", error_response("The file is over the limit; nothing was stored")),
+            ("415", error_response("The body is not multipart/form-data")),
+            ("400", error_response("A malformed multipart body, or more than one file")), ("422", invalid())], true);
+    new_version["requestBody"] = multipart_body("One `file` part.", json!({}));
     json!({
         "/me": {"get": op("The user the token belongs to.", vec![], None, vec![("200", json_body(schema_ref("User"), "The user"))], false)},
         "/users": {"get": op("All users, ordered by name (for assignee pickers).", list_parameters(), None,
@@ -430,6 +528,31 @@ fn paths() -> Value {
             "get": op("A customer's contacts (`customer_id`), or all, as vCard 4.0.",
                 vec![id_filter("customer_id", "Only this customer's contacts.")], None,
                 vec![("200", vcard()), ("400", error_response("A bad parameter")), ("404", not_found())], false)
+        },
+        "/documents": {
+            "get": op("Documents, newest first unless `sort` says otherwise.", document_list, None,
+                vec![("200", json_body(register_page_of("Document"), "A page of documents")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false),
+            "post": upload
+        },
+        "/documents/{id}": {
+            "get": op("One document (its current version's file).", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Document"), "The document")), ("404", not_found())], false),
+            "patch": op("Change the title, customer and contact (null clears a link). Setting a customer or contact takes the document out of Incoming (logged as document.assigned).", vec![path_id("id")],
+                Some(json!({"type": "object", "properties": {"title": {"type": "string"}, "customer_id": {"type": ["integer", "null"]}, "contact_id": {"type": ["integer", "null"]}}})),
+                vec![("200", json_body(schema_ref("Document"), "The changed document")), ("404", not_found()), ("422", invalid())], true),
+            "delete": op("Delete a document with all its versions (users and administrators). Its log events stay.", vec![path_id("id")], None,
+                vec![("204", json!({"description": "Deleted"})), ("404", not_found())], true)
+        },
+        "/documents/{id}/content": {
+            "get": op("The bytes of the current version, or of `version`.", vec![path_id("id"), query("version", "A version number; the current one by default.", json!({"type": "integer"}))], None,
+                content_answers(not_found()), false),
+            "put": new_version
+        },
+        "/documents/{id}/versions": {
+            "get": op("Every version of the document, newest first.", vec![path_id("id")], None,
+                vec![("200", json_body(json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schema_ref("DocumentVersion")}}}), "The versions")), ("404", not_found())], false)
+        },
+        "/documents/{id}/versions/{version}/content": {
+            "get": op("The bytes of one version.", vec![path_id("id"), path_id("version")], None, content_answers(not_found()), false)
         },
         "/tasks": {
             "get": op("Tasks, by date unless `sort` says otherwise.", task_list, None,
@@ -510,6 +633,8 @@ pub(crate) fn document() -> Value {
                 "Customer": customer_schema(),
                 "Contact": contact_schema(),
                 "Task": task_schema(),
+                "Document": document_schema(),
+                "DocumentVersion": version_schema(),
                 "Reminder": reminder_schema(),
                 "Event": event_schema(),
                 "Company": {

@@ -9,8 +9,9 @@ use crate::http::Method::{Get, Post};
 use crate::register::form;
 use crate::register::page::{self, bulk_tags};
 use crate::tasks::list::Tasks;
-use crate::views::Section;
-use crate::{admin, contacts, customers, exchange, home, log, privacy, tasks, users, ytj};
+use crate::{
+    admin, contacts, customers, documents, exchange, home, log, privacy, tasks, users, ytj,
+};
 
 #[rustfmt::skip]
 pub static PAGES: &[Route] = &[
@@ -23,7 +24,17 @@ pub static PAGES: &[Route] = &[
     route(Get, "/calendar/{token}.ics", Anyone, |c, p, _| tasks::calendar::feed(c, p.text(0))),
     route(Get, "/", LoggedIn, |c, _, _| home::front(c)),
     route(Get, "/search", LoggedIn, |c, _, _| home::search(c)),
-    route(Get, "/documents", LoggedIn, |c, _, _| home::section(c, Section::Documents)),
+    route(Get, "/documents", LoggedIn, |c, _, _| documents::pages::list_page(c)),
+    route(Get, "/documents/new", Writer, |c, _, _| documents::pages::new_form(c)),
+    upload(Post, "/documents/upload", Writer, |c, _, _| documents::pages::upload(c)),
+    route(Get, "/documents/{id}", LoggedIn, |c, p, _| documents::pages::card(c, p.id(0)?)),
+    route(Post, "/documents/{id}", Writer, |c, p, f| documents::pages::save(c, p.id(0)?, f)),
+    route(Post, "/documents/{id}/assign", Writer, |c, p, f| documents::pages::assign(c, p.id(0)?, f)),
+    upload(Post, "/documents/{id}/version", Writer, |c, p, _| documents::pages::new_version(c, p.id(0)?)),
+    route(Get, "/documents/{id}/download", LoggedIn, |c, p, _| documents::pages::download(c, p.id(0)?)),
+    route(Get, "/documents/{id}/preview", LoggedIn, |c, p, _| documents::pages::preview(c, p.id(0)?)),
+    route(Get, "/documents/{id}/delete", Writer, |c, p, _| documents::pages::delete_confirm(c, p.id(0)?)),
+    route(Post, "/documents/{id}/delete", Writer, |c, p, _| documents::pages::delete(c, p.id(0)?)),
     route(Get, "/tasks", LoggedIn, |c, _, _| tasks::pages::list_page(c)),
     route(Get, "/tasks/new", Writer, |c, _, _| tasks::pages::new_form(c)),
     route(Post, "/tasks/new", Writer, |c, _, f| tasks::pages::create(c, f)),

@@ -101,6 +101,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         jobs: jobs.health(),
         hooks: crate::http::Hooks {
             tasks_tab: Some(crate::tasks::pages::card_tab),
+            documents_tab: Some(crate::documents::pages::card_tab),
             reminder_count: Some(crate::tasks::reminders::badge_count),
         },
         config,
@@ -229,7 +230,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
             );
             // Nothing is left to drain: the connection's thread stopped reading at the limit or
             // the deadline and closes the connection after this answer. No thread is started.
-            send(request, resp);
+            send(conn, request, resp);
             return;
         }
     };
@@ -260,7 +261,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         resp.status,
         started.elapsed().as_millis()
     );
-    send(request, resp);
+    send(conn, request, resp);
 }
 
 /// A request body as the handler gets it.
@@ -338,13 +339,67 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
     ),
 ];
 
-fn send(request: tiny_http::Request, resp: Resp) {
-    if let Err(e) = request.respond(tiny_response(resp)) {
+fn send(conn: &Connection, request: tiny_http::Request, resp: Resp) {
+    // A BLOB body is opened on the worker's connection only now, as it is written out; if its
+    // row went meanwhile (a delete between the handler and here), the answer is a 404.
+    let resp = match resp.body {
+        Body::Blob(range) => match open_blob(conn, range) {
+            Ok(reader) => {
+                return respond(
+                    request,
+                    tiny_response(resp.status, &resp.headers, reader, range.len),
+                )
+            }
+            Err(e) => {
+                log::info!("a document's bytes could not be read: {e}");
+                bare_error(request.url(), &[], &Error::NotFound)
+            }
+        },
+        _ => resp,
+    };
+    let headers = resp.headers;
+    let (reader, length): (Box<dyn Read>, u64) = match resp.body {
+        Body::Bytes(bytes) => {
+            let len = bytes.len() as u64;
+            (Box::new(std::io::Cursor::new(bytes)), len)
+        }
+        Body::File(file, len) => (Box::new(file), len),
+        Body::Blob(_) => (Box::new(std::io::empty()), 0),
+    };
+    respond(
+        request,
+        tiny_response(resp.status, &headers, reader, length),
+    );
+}
+
+fn respond<R: Read>(request: tiny_http::Request, response: tiny_http::Response<R>) {
+    if let Err(e) = request.respond(response) {
         log::debug!("could not send the response: {e}");
     }
 }
 
-fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
+/// A reader of `range.len` bytes of a BLOB from `range.start`, read in the chunks the writer
+/// asks for (incremental BLOB I/O: the value is never in memory whole).
+fn open_blob(conn: &Connection, range: crate::http::BlobRange) -> rusqlite::Result<impl Read + '_> {
+    use std::io::{Seek, SeekFrom};
+    let mut blob = conn.blob_open(
+        rusqlite::MAIN_DB,
+        range.table,
+        range.column,
+        range.rowid,
+        true,
+    )?;
+    blob.seek(SeekFrom::Start(range.start))
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    Ok(blob.take(range.len))
+}
+
+fn tiny_response<R: Read>(
+    status: u16,
+    resp_headers: &[(String, String)],
+    reader: R,
+    length: u64,
+) -> tiny_http::Response<R> {
     let mut headers: Vec<tiny_http::Header> = Vec::new();
     let mut add = |name: &str, value: &str| {
         // tiny_http accepts any ASCII in a header, line breaks included: a value with a control
@@ -357,31 +412,32 @@ fn tiny_response(resp: Resp) -> tiny_http::Response<Box<dyn Read + Send>> {
             headers.push(h);
         }
     };
+    let has = |name: &str| {
+        resp_headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    // A response may set its own policy (a document's preview is a sandbox of its own).
     for (name, value) in SECURITY_HEADERS {
-        add(name, value);
+        if !has(name) {
+            add(name, value);
+        }
     }
-    if resp.header("cache-control").is_none() {
+    if !has("cache-control") {
         add("Cache-Control", "no-store");
     }
     // A busy database (`Error::Busy`, or an import that met one) is worth another try soon.
-    if resp.status == 503 && resp.header("retry-after").is_none() {
+    if status == 503 && !has("retry-after") {
         add("Retry-After", "2");
     }
-    for (name, value) in &resp.headers {
+    for (name, value) in resp_headers {
         add(name, value);
     }
-    let (reader, length): (Box<dyn Read + Send>, usize) = match resp.body {
-        Body::Bytes(bytes) => {
-            let len = bytes.len();
-            (Box::new(std::io::Cursor::new(bytes)), len)
-        }
-        Body::File(file, len) => (Box::new(file), len as usize),
-    };
     tiny_http::Response::new(
-        tiny_http::StatusCode(resp.status),
+        tiny_http::StatusCode(status),
         headers,
         reader,
-        Some(length),
+        Some(length as usize),
         None,
     )
     .with_chunked_threshold(usize::MAX)

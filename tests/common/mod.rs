@@ -203,6 +203,31 @@ impl Client {
         self.finish(req.call())
     }
 
+    /// Any request with the client's cookies, the given headers and a raw body (uploads).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Response {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header());
+        for (n, v) in self
+            .extra_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+        {
+            req = req.header(n, v);
+        }
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.finish(self.agent.run(req.body(body).unwrap()))
+    }
+
     /// Posts a form as given (no CSRF token added).
     pub fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let body = serde_urlencoded::to_string(fields).unwrap();
@@ -264,20 +289,17 @@ impl Client {
     ) -> Response {
         let url = format!("{}{path}", self.base);
         let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("Authorization", &auth);
+        for (n, v) in &self.extra_headers {
+            req = req.header(n.as_str(), v.as_str());
+        }
         let result = match body {
-            None => {
-                let req = ureq::http::Request::builder()
-                    .method(method)
-                    .uri(&url)
-                    .header("Authorization", &auth);
-                self.agent.run(req.body(()).unwrap())
-            }
+            None => self.agent.run(req.body(()).unwrap()),
             Some(b) => {
-                let req = ureq::http::Request::builder()
-                    .method(method)
-                    .uri(&url)
-                    .header("Authorization", &auth)
-                    .header("Content-Type", "application/json");
+                let req = req.header("Content-Type", "application/json");
                 self.agent.run(req.body(b.to_string()).unwrap())
             }
         };

@@ -208,6 +208,17 @@ impl Browser {
         );
     }
 
+    /// Types `text` into the element without emptying it first: a file input takes the paths
+    /// of the files to choose, one a line.
+    pub fn send_keys(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
     pub fn click(&self, css: &str) {
         let el = self.find(css);
         self.cmd("POST", &format!("/element/{el}/click"), Some(json!({})));

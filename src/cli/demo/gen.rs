@@ -48,7 +48,7 @@ pub(super) const INSERT_CONTACT_TAG: &str =
 pub(super) const INSERT_EVENT: &str =
     "INSERT INTO events (at, kind, customer_id, contact_id, document_id, task_id, user_id,
     summary, amount, currency, reference, search_text)
-    VALUES (?1, ?2, ?3, ?4, NULL, ?11, ?5, ?6, ?7, ?8, ?9, ?10)";
+    VALUES (?1, ?2, ?3, ?4, ?12, ?11, ?5, ?6, ?7, ?8, ?9, ?10)";
 pub(super) const INSERT_TASK: &str =
     "INSERT INTO tasks (description, assignee_id, due_date, due_time,
     customer_id, contact_id, done, done_at, remind_days_before, created_by, created_at, updated_at)
@@ -359,10 +359,27 @@ impl Gen {
             }
 
             let by = owner.or_else(|| self.user());
+            if i % super::documents::EVERY == 0 {
+                let doc = super::documents::Demo {
+                    customer,
+                    name: &name,
+                    number: &number,
+                    business_id: business_id.as_ref().map(BusinessId::as_str),
+                    email: &email,
+                    at: created + self.rng.between(1, 30) as i64 * DAY,
+                    // Some come by e-mail and wait under Incoming, for its suggestions.
+                    incoming: i % (10 * super::documents::EVERY) == 0 && !email.is_empty(),
+                };
+                if doc.at < end_ts {
+                    events.push(super::documents::write(tx, &doc, by, lang)?);
+                    stats.documents += 1;
+                }
+            }
             events.push(Ev {
+                document: None,
                 at: created,
                 kind: EventKind::CustomerCreated,
-                customer,
+                customer: Some(customer),
                 contact: None,
                 user: by,
                 summary: lang.tf(
@@ -439,9 +456,10 @@ impl Gen {
                 let full = format!("{first} {last}");
                 let search = format!("{full} {name}");
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactCreated,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf("summary.contact_created", &[("name", &full)]),
@@ -451,9 +469,10 @@ impl Gen {
                     search: search.clone(),
                 });
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactLinked,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf(
@@ -477,9 +496,10 @@ impl Gen {
                 stats.links += 1;
                 at += 60 * self.rng.between(2, 15) as i64;
                 events.push(Ev {
+                    document: None,
                     at,
                     kind: EventKind::ContactLinked,
-                    customer,
+                    customer: Some(customer),
                     contact: Some(contact),
                     user: by,
                     summary: lang.tf(
@@ -562,9 +582,10 @@ impl Gen {
                             Lang::En => format!("Invoice {invoice} sent: {shown}, due {due}."),
                         };
                         events.push(Ev {
+                            document: None,
                             at: t,
                             kind: EventKind::Invoice,
-                            customer,
+                            customer: Some(customer),
                             contact: None,
                             user,
                             summary,
@@ -583,9 +604,10 @@ impl Gen {
                                 }
                             };
                             events.push(Ev {
+                                document: None,
                                 at: office_time(&mut self.rng, paid.div_euclid(DAY)).max(t + 3600),
                                 kind: EventKind::Payment,
-                                customer,
+                                customer: Some(customer),
                                 contact: None,
                                 user: None,
                                 summary,
@@ -603,9 +625,10 @@ impl Gen {
                     None => name.clone(),
                 };
                 events.push(Ev {
+                    document: None,
                     at: t,
                     kind,
-                    customer,
+                    customer: Some(customer),
                     contact,
                     user,
                     summary,
@@ -712,26 +735,28 @@ impl Gen {
                 events.push(Ev {
                     at: written,
                     kind: EventKind::TaskCreated,
-                    customer,
+                    customer: Some(customer),
                     contact,
                     user: Some(assignee),
                     summary: lang.tf("summary.task_created", &[("task", &title)]),
                     amount: None,
                     reference: None,
                     task: Some(task),
+                    document: None,
                     search: search.clone(),
                 });
                 if let Some(done) = done_at {
                     events.push(Ev {
                         at: done,
                         kind: EventKind::TaskDone,
-                        customer,
+                        customer: Some(customer),
                         contact,
                         user: Some(assignee),
                         summary: lang.tf("summary.task_done", &[("task", &title)]),
                         amount: None,
                         reference: None,
                         task: Some(task),
+                        document: None,
                         search,
                     });
                 }
@@ -754,6 +779,7 @@ impl Gen {
                 e.reference,
                 e.search,
                 e.task,
+                e.document,
             ])?;
         }
         stats.events += events.len() as u64;

@@ -19,8 +19,9 @@
 //! zone and working day from the settings). A million customers so get ~450,000 tasks.
 //!
 //! An interrupted run keeps the chunks it committed, each complete (customers with their
-//! contacts, tags, tasks, events and index entries). Documents are not generated: the schema
-//! has no tables for them yet.
+//! contacts, tags, tasks, events, documents and index entries). One customer in
+//! `documents::EVERY` gets a small text document (a quote), so a million customers add only a
+//! few MB of them.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -33,6 +34,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::CliError;
 
+mod documents;
 mod gen;
 mod words;
 
@@ -86,12 +88,13 @@ pub(crate) fn run(db: &Path, args: DemoArgs) -> Result<(), CliError> {
     drop(conn);
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
-        "added {} customers, {} contacts ({} links), {} tasks ({} reminders) and {} log events to {} in {:.1} s (file size {:.1} MB)",
+        "added {} customers, {} contacts ({} links), {} tasks ({} reminders), {} documents and {} log events to {} in {:.1} s (file size {:.1} MB)",
         stats.customers,
         stats.contacts,
         stats.links,
         stats.tasks,
         stats.reminders,
+        stats.documents,
         stats.events,
         db.display(),
         started.elapsed().as_secs_f64(),
@@ -109,6 +112,7 @@ pub(crate) struct Stats {
     pub events: u64,
     pub tasks: u64,
     pub reminders: u64,
+    pub documents: u64,
 }
 
 /// Adds `n` customers with their contacts, tags and events to an open database.

@@ -416,7 +416,7 @@ pub(super) fn text(lang: Lang, pair: &(&'static str, &'static str)) -> &'static 
 pub(super) struct Ev {
     pub(super) at: i64,
     pub(super) kind: EventKind,
-    pub(super) customer: i64,
+    pub(super) customer: Option<i64>,
     pub(super) contact: Option<i64>,
     pub(super) user: Option<i64>,
     pub(super) summary: String,
@@ -424,4 +424,5 @@ pub(super) struct Ev {
     pub(super) reference: Option<String>,
     pub(super) task: Option<i64>,
     pub(super) search: String,
+    pub(super) document: Option<i64>,
 }
