@@ -12,6 +12,19 @@ use common::*;
 const COMPANY: &str = "Kahvila Äijälä Oy";
 
 #[test]
+fn the_browser_programs_are_looked_up_on_path() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    std::fs::write(second.path().join("chromedriver"), "").unwrap();
+    let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+    assert_eq!(
+        common::webdriver::find_on_path(&path, &["chromedriver"]),
+        Some(second.path().join("chromedriver"))
+    );
+    assert_eq!(common::webdriver::find_on_path(&path, &["chromium"]), None);
+}
+
+#[test]
 fn browser_setup_wizard_login_and_language_switch() {
     let server = TestServer::start();
     let browser = Browser::start();

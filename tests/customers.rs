@@ -102,16 +102,7 @@ fn selected_option(body: &str, name: &str) -> String {
 
 /// A token for the API, made on the account page.
 fn api_token(c: &Client) -> String {
-    let resp = c.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(c, "testit")
 }
 
 /// Every field of the customer form, as the edit form would post them.

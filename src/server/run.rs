@@ -96,6 +96,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
             tasks_tab: Some(crate::tasks::pages::card_tab),
             reminder_count: Some(crate::tasks::reminders::badge_count),
         },
+        shown_once: Default::default(),
         config,
     });
 
@@ -392,7 +393,8 @@ fn register_jobs(jobs: &mut Jobs, config: &ServeConfig, checkpointer: Arc<db::Ch
         config.backup_check_every,
         move |conn, now| {
             let settings = crate::settings::load(conn)?;
-            if settings.backup_interval_hours > 0 {
+            // A new, empty database (still in set-up) gets no copy of its nothing.
+            if settings.backup_interval_hours > 0 && db::backup::holds_data(conn)? {
                 db::backup::run_schedule(
                     conn,
                     &db_path,

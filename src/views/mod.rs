@@ -481,6 +481,26 @@ pub(crate) fn tags_field(
     }
 }
 
+/// A description whose `backticked` parts are code (the API's texts are written so): each
+/// such part as `<code>`, the rest as text, a lone backtick as itself.
+pub(crate) fn with_code(text: &str) -> Markup {
+    let parts: Vec<&str> = text.split('`').collect();
+    // An even number of backticks splits into an odd number of parts; otherwise the last
+    // backtick has no partner and is printed as it is.
+    let paired = parts.len() % 2 == 1;
+    html! {
+        @for (i, part) in parts.iter().enumerate() {
+            @if i % 2 == 1 && (paired || i + 1 < parts.len()) {
+                code { (part) }
+            } @else if i % 2 == 1 {
+                "`" (part)
+            } @else {
+                (part)
+            }
+        }
+    }
+}
+
 /// An empty-state box.
 pub(crate) fn empty(text: &str) -> Markup {
     html! { p.empty { (text) } }
@@ -488,7 +508,20 @@ pub(crate) fn empty(text: &str) -> Markup {
 
 #[cfg(test)]
 mod link_tests {
-    use super::{link_href, LinkKind};
+    use super::{link_href, with_code, LinkKind};
+
+    #[test]
+    fn backticks_become_code() {
+        assert_eq!(
+            with_code("Give `after` or `offset`.").into_string(),
+            "Give <code>after</code> or <code>offset</code>."
+        );
+        assert_eq!(
+            with_code("a `b` c `d").into_string(),
+            "a <code>b</code> c `d"
+        );
+        assert_eq!(with_code("<b>").into_string(), "&lt;b&gt;");
+    }
 
     #[test]
     fn e_mail_phone_and_website_become_links_and_other_schemes_do_not() {
