@@ -125,3 +125,120 @@ fn the_api_docs_render_code_and_an_example_request_per_route() {
         .body
         .contains(&format!("'{host}/ytj?business_id=0112038-9'")));
 }
+
+// ---- fields people expect ----
+
+#[test]
+fn country_is_picked_by_name_and_stored_as_its_code() {
+    let (server, admin) = TestServer::with_admin();
+    let form = admin.get("/customers/new");
+    assert!(form.body.contains("<option value=\"SE\">Ruotsi</option>"));
+    assert!(form.body.contains("<option value=\"DE\">Saksa</option>"));
+    assert_eq!(page::input_value(&form.body, "country"), "FI");
+    let id = add_customer(&admin, &[("name", "Svenska Ab"), ("country", "SE")]);
+    let stored: String = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row("SELECT country FROM customers WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(stored, "SE");
+    let card = admin.get(&format!("/customers/{id}"));
+    assert_eq!(page::detail(&card.body, "Maa").as_deref(), Some("Ruotsi"));
+    // In English the names are English.
+    let en = admin.post_form("/account", "/account/language", &[("language", "en")]);
+    assert_eq!(en.status, 303);
+    let card = admin.get(&format!("/customers/{id}"));
+    assert_eq!(
+        page::detail(&card.body, "Country").as_deref(),
+        Some("Sweden")
+    );
+    // A code the list does not know (from the API, an import) is kept and shown as it is.
+    let token = make_api_token(&admin, "maat");
+    let resp = admin.api(
+        "POST",
+        "/api/v1/customers",
+        Some(&token),
+        Some(r#"{"name": "Kosovo Oy", "country": "XK"}"#),
+    );
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    let other = resp.json()["id"].as_i64().unwrap();
+    let edit = admin.get(&format!("/customers/{other}/edit"));
+    assert_eq!(page::input_value(&edit.body, "country"), "XK");
+    let card = admin.get(&format!("/customers/{other}"));
+    assert_eq!(page::detail(&card.body, "Country").as_deref(), Some("XK"));
+}
+
+#[test]
+fn a_website_gets_https_and_one_that_is_no_address_is_refused() {
+    let (_server, admin) = TestServer::with_admin();
+    let id = add_customer(
+        &admin,
+        &[("name", "Verkko Oy"), ("website", "www.verkko.fi")],
+    );
+    let card = admin.get(&format!("/customers/{id}"));
+    assert_eq!(
+        page::detail(&card.body, "Verkkosivut").as_deref(),
+        Some("https://www.verkko.fi")
+    );
+    assert!(card.body.contains("href=\"https://www.verkko.fi\""));
+    for bad in ["www verkko fi", "ei ole", "javascript:alert(1)", "verkko"] {
+        let resp = admin.post_form(
+            "/customers/new",
+            "/customers/new",
+            &[("name", "Huono Oy"), ("website", bad)],
+        );
+        assert_eq!(resp.status, 422, "{bad}");
+        assert_eq!(
+            page::field_error(&resp.body, "website").as_deref(),
+            Some("Anna verkko-osoite, esim. www.yritys.fi (ilman välilyöntejä)."),
+            "{bad}"
+        );
+        assert_eq!(page::input_value(&resp.body, "website"), bad);
+    }
+    let token = make_api_token(&admin, "sivut");
+    let resp = admin.api(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        Some(&token),
+        Some(r#"{"website": "www verkko fi"}"#),
+    );
+    assert_eq!(resp.status, 422);
+    assert!(resp.json()["error"]["fields"]["website"].is_string());
+}
+
+#[test]
+fn the_einvoice_operator_is_offered_from_a_list_and_shown_by_name() {
+    let (_server, admin) = TestServer::with_admin();
+    let form = admin.get("/customers/new");
+    assert!(form.body.contains("list=\"einvoice-operators\""));
+    assert!(form
+        .body
+        .contains("<option value=\"003721291126\">Maventa</option>"));
+    assert!(form.body.contains("<option value=\"OKOYFIHH\">OP</option>"));
+    let known = add_customer(
+        &admin,
+        &[
+            ("name", "Laskutus Oy"),
+            ("einvoice_operator", "003721291126"),
+        ],
+    );
+    let card = admin.get(&format!("/customers/{known}"));
+    assert_eq!(
+        page::detail(&card.body, "Verkkolaskuoperaattori").as_deref(),
+        Some("Maventa (003721291126)")
+    );
+    // Any other operator ID is still taken and shown as typed.
+    let other = add_customer(
+        &admin,
+        &[
+            ("name", "Toinen Lasku Oy"),
+            ("einvoice_operator", "003799999999"),
+        ],
+    );
+    let card = admin.get(&format!("/customers/{other}"));
+    assert_eq!(
+        page::detail(&card.body, "Verkkolaskuoperaattori").as_deref(),
+        Some("003799999999")
+    );
+}

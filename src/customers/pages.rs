@@ -6,6 +6,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::list::{Customers, ListQuery, Sort};
 use super::store;
+use super::{countries, einvoice};
 use super::{Customer, CustomerId, CustomerInput};
 use crate::auth::UserId;
 use crate::db;
@@ -252,19 +253,22 @@ pub(crate) fn form_with(
                 (lookup)
                 (text("email", "customers.email").kind("email").render(f, errors))
                 (text("phone", "customers.phone").kind("tel").render(f, errors))
-                (text("website", "customers.website").render(f, errors))
+                (text("website", "customers.website").hint("customers.website_hint").render(f, errors))
             }
             fieldset {
                 legend { (f.t("customers.address")) }
                 (text("street", "customers.street").render(f, errors))
                 (text("postal_code", "customers.postal_code").render(f, errors))
                 (text("city", "customers.city").render(f, errors))
-                (text("country", "customers.country").hint("customers.country_hint").render(f, errors))
+                (country_select(f, values.get("country"), errors))
             }
             fieldset {
                 legend { (f.t("customers.invoicing")) }
                 (text("einvoice_address", "customers.einvoice_address").hint("customers.einvoice_address_hint").render(f, errors))
-                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_hint").render(f, errors))
+                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_pick").list("einvoice-operators").render(f, errors))
+                datalist #einvoice-operators {
+                    @for (id, name) in einvoice::OPERATORS { option value=(id) { (name) } }
+                }
             }
             fieldset {
                 legend { (f.t("customers.other")) }
@@ -305,6 +309,24 @@ pub(crate) fn form_with(
         fields,
     };
     Ok(register::form::form_page(f, page))
+}
+
+/// The country picker: names in the reader's language, stored as the code; a stored code the
+/// list does not know is offered as it is, so saving the form keeps it.
+fn country_select(f: &Frame, current: &str, errors: &[crate::error::FieldError]) -> Markup {
+    let options = countries::options(f.lang, current);
+    let borrowed: Vec<(&str, &str)> = options
+        .iter()
+        .map(|(code, name)| (code.as_str(), name.as_str()))
+        .collect();
+    select(
+        f,
+        "country",
+        "customers.country",
+        &borrowed,
+        current,
+        errors,
+    )
 }
 
 /// "Street 1, 00100 Helsinki" from the parts that are filled in.
@@ -380,9 +402,9 @@ pub(crate) fn card(
                             (detail_link(f, "customers.phone", &c.phone, LinkKind::Phone))
                             (detail_link(f, "customers.website", &c.website, LinkKind::Website))
                             (detail(f, "customers.address", &address_of(&c)))
-                            (detail(f, "customers.country", &c.country))
+                            (detail(f, "customers.country", &countries::shown(f.lang, &c.country)))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))
-                            (detail(f, "customers.einvoice_operator", &c.einvoice_operator))
+                            (detail(f, "customers.einvoice_operator", &einvoice::shown(&c.einvoice_operator)))
                             (detail(f, "customers.owner", owner.as_deref().unwrap_or("")))
                         }
                         @if !c.tags.is_empty() { p { (tag_list(&c.tags)) } }

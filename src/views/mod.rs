@@ -178,6 +178,8 @@ pub(crate) struct Field<'a> {
     pub required: bool,
     pub autocomplete: &'static str,
     pub hint: Option<&'static str>,
+    /// The id of a `<datalist>` of suggestions (a pick list that still takes any text).
+    pub list: Option<&'static str>,
 }
 
 impl<'a> Field<'a> {
@@ -190,7 +192,13 @@ impl<'a> Field<'a> {
             required: false,
             autocomplete: "off",
             hint: None,
+            list: None,
         }
+    }
+
+    pub(crate) fn list(mut self, datalist_id: &'static str) -> Field<'a> {
+        self.list = Some(datalist_id);
+        self
     }
 
     pub(crate) fn kind(mut self, kind: &'static str) -> Field<'a> {
@@ -231,7 +239,7 @@ impl<'a> Field<'a> {
             div.field.invalid[error.is_some()] {
                 label for=(id) { (f.t(self.label)) @if self.required { span.req aria-hidden="true" { " *" } } }
                 input id=(id) name=(self.name) type=(self.kind) value=(value)
-                    required[self.required] autocomplete=(self.autocomplete)
+                    required[self.required] autocomplete=(self.autocomplete) list=[self.list]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
                 @if let Some(e) = error {
                     p.error id=(format!("{id}-error")) { (f.t(e.key)) }
