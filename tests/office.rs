@@ -242,3 +242,116 @@ fn the_einvoice_operator_is_offered_from_a_list_and_shown_by_name() {
         Some("003799999999")
     );
 }
+
+// ---- readonly users ----
+
+/// The links and forms on a page that would change the register.
+fn write_actions(body: &str) -> Vec<String> {
+    let main = body.split("<main").nth(1).unwrap_or(body);
+    let mut found = Vec::new();
+    for part in main.split("href=\"").skip(1) {
+        let href = part.split('"').next().unwrap();
+        let path = href.split(['?', '#']).next().unwrap();
+        if path.ends_with("/new")
+            || path.ends_with("/edit")
+            || path.ends_with("/delete")
+            || path.ends_with("/merge")
+        {
+            found.push(href.to_string());
+        }
+    }
+    for part in main.split("method=\"post\" action=\"").skip(1) {
+        found.push(format!("POST {}", part.split('"').next().unwrap()));
+    }
+    found
+}
+
+#[test]
+fn readonly_users_see_no_write_buttons_and_get_a_clear_page_instead_of_a_form() {
+    let (server, admin) = TestServer::with_admin();
+    let customer = add_customer(&admin, &[("name", "Kahvila Äijälä Oy")]);
+    let card = format!("/customers/{customer}");
+    let resp = admin.post_form(
+        &card,
+        &format!("{card}/contacts"),
+        &[
+            ("first_name", "Maija"),
+            ("last_name", "Mäki"),
+            ("role", "Omistaja"),
+        ],
+    );
+    assert_eq!(resp.status, 303);
+    let contact = admin
+        .get(&card)
+        .body
+        .split("href=\"/contacts/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let admin_id = user_id(&admin, "admin");
+    let resp = admin.post_form(
+        "/tasks/new",
+        "/tasks/new",
+        &[
+            ("description", "Soita Maijalle"),
+            ("assignee_id", &admin_id),
+            ("due_date", "2030-01-02"),
+            ("customer_id", &customer.to_string()),
+        ],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let task = resp.location().to_string();
+    add_user(&admin, "lukija", "readonly", "lukijan-salasana-1");
+    let reader = server.client();
+    assert_eq!(reader.login("lukija", "lukijan-salasana-1").status, 303);
+    for page in [
+        "/".to_string(),
+        "/customers".into(),
+        card.clone(),
+        format!("{card}?tab=tasks"),
+        "/contacts".into(),
+        format!("/contacts/{contact}"),
+        "/tasks".into(),
+        task.clone(),
+        "/customers/duplicates".into(),
+        "/contacts/duplicates".into(),
+        "/search?q=maija".into(),
+    ] {
+        let resp = reader.get(&page);
+        assert_eq!(resp.status, 200, "{page}");
+        assert_eq!(write_actions(&resp.body), Vec::<String>::new(), "{page}");
+    }
+    // The same pages offer them to a user who may write.
+    assert!(!write_actions(&admin.get(&card).body).is_empty());
+    // An add or edit address is a page that says why, not a form.
+    for page in [
+        "/customers/new".to_string(),
+        format!("{card}/edit"),
+        format!("/contacts/{contact}/edit"),
+        "/tasks/new".into(),
+    ] {
+        let resp = reader.get(&page);
+        assert_eq!(resp.status, 403, "{page}");
+        assert!(resp.body.contains("<h1>Vain lukuoikeus</h1>"), "{page}");
+        assert!(!resp.body.contains("<form class=\"wide\""), "{page}");
+    }
+}
+
+#[test]
+fn readonly_users_are_not_offered_as_owners() {
+    let (_server, admin) = TestServer::with_admin();
+    add_user(&admin, "lukija", "readonly", "lukijan-salasana-1");
+    add_user(&admin, "myyja", "user", "myyjan-salasana-1");
+    let reader = user_id(&admin, "lukija");
+    let seller = user_id(&admin, "myyja");
+    for page in ["/customers/new", "/customers"] {
+        let body = admin.get(page).body;
+        let owners = body.split("id=\"f-owner_id\"").nth(1).unwrap();
+        let owners = owners.split("</select>").next().unwrap();
+        assert!(owners.contains(&format!("value=\"{seller}\"")), "{page}");
+        assert!(!owners.contains(&format!("value=\"{reader}\"")), "{page}");
+    }
+}

@@ -37,11 +37,13 @@ fn owner_options<'a>(
     selected: &str,
 ) -> Vec<(String, &'a str)> {
     let mut options = vec![(String::new(), f.t(empty_label))];
-    // A deactivated owner stays listed where chosen, so saving a form does not drop them.
+    // Owners are people who can work with the customer: active users who may write. One
+    // chosen before (since deactivated or made readonly) stays listed where chosen, so
+    // saving a form does not drop them.
     options.extend(
         users
             .iter()
-            .filter(|u| u.active || selected == u.id.0.to_string())
+            .filter(|u| (u.active && u.role.can_write()) || selected == u.id.0.to_string())
             .map(|u| (u.id.0.to_string(), u.name.as_str())),
     );
     options
