@@ -355,3 +355,253 @@ fn readonly_users_are_not_offered_as_owners() {
         assert!(!owners.contains(&format!("value=\"{reader}\"")), "{page}");
     }
 }
+
+// ---- duplicates that tell the truth ----
+
+#[test]
+fn a_business_id_in_use_is_a_hard_stop_that_names_the_customer_who_has_it() {
+    let (_server, admin) = TestServer::with_admin();
+    let alfa = add_customer(&admin, &[("name", "Alfa Oy"), ("business_id", "0112038-9")]);
+    let holder = format!(
+        "Y-tunnus 0112038-9 on jo asiakkaalla <a href=\"/customers/{alfa}\">Alfa Oy</a> (1001)."
+    );
+    for confirm in [false, true] {
+        let mut fields = vec![("name", "Gamma Oy"), ("business_id", "FI01120389")];
+        if confirm {
+            fields.push(("confirm_duplicate", "1"));
+        }
+        let resp = admin.post_form("/customers/new", "/customers/new", &fields);
+        assert_eq!(resp.status, 409, "{}", resp.body);
+        assert!(resp.body.contains(&holder), "{}", resp.body);
+        assert!(!resp.body.contains("name=\"confirm_duplicate\""));
+        assert_eq!(page::input_value(&resp.body, "name"), "Gamma Oy");
+    }
+    // Editing another customer to that business ID stops the same way.
+    let beta = add_customer(&admin, &[("name", "Beta Oy")]);
+    let resp = admin.post_form(
+        &format!("/customers/{beta}/edit"),
+        &format!("/customers/{beta}/edit"),
+        &[
+            ("name", "Beta Oy"),
+            ("business_id", "0112038-9"),
+            ("country", "FI"),
+        ],
+    );
+    assert_eq!(resp.status, 409);
+    assert!(resp.body.contains(&holder), "{}", resp.body);
+}
+
+#[test]
+fn a_look_alike_warning_says_what_matched_with_add_anyway_beside_it() {
+    let (_server, admin) = TestServer::with_admin();
+    add_customer(&admin, &[("name", "Alfa Oy"), ("email", "info@alfa.fi")]);
+    let resp = admin.post_form(
+        "/customers/new",
+        "/customers/new",
+        &[("name", "Beeta Oy"), ("email", "INFO@alfa.fi")],
+    );
+    assert_eq!(resp.status, 200);
+    let warning = resp.body.split("class=\"warning\"").nth(1).unwrap();
+    let warning = warning.split("</div>").next().unwrap();
+    assert!(
+        warning.contains("<strong>sama sähköpostiosoite</strong>"),
+        "{warning}"
+    );
+    assert!(!warning.contains("sama nimi"), "{warning}");
+    assert!(
+        warning.contains(
+            "<button type=\"submit\" name=\"confirm_duplicate\" value=\"1\">Lisää silti</button>"
+        ),
+        "{warning}"
+    );
+    // The same on the customer card's new-contact form.
+    let id = add_customer(&admin, &[("name", "Gamma Oy")]);
+    let card = format!("/customers/{id}");
+    let person = [
+        ("first_name", "Maija"),
+        ("last_name", "Mäki"),
+        ("email", "maija@gamma.fi"),
+    ];
+    assert_eq!(
+        admin
+            .post_form(&card, &format!("{card}/contacts"), &person)
+            .status,
+        303
+    );
+    let again = admin.post_form(&card, &format!("{card}/contacts"), &person);
+    assert_eq!(again.status, 200);
+    assert!(again
+        .body
+        .contains("<strong>sama nimi</strong>, <strong>sama sähköpostiosoite</strong>"));
+    let mut confirmed = person.to_vec();
+    confirmed.push(("confirm_duplicate", "1"));
+    assert_eq!(
+        admin
+            .post_form(&card, &format!("{card}/contacts"), &confirmed)
+            .status,
+        303
+    );
+}
+
+#[test]
+fn the_duplicate_finder_never_pairs_two_different_business_ids() {
+    let (server, admin) = TestServer::with_admin();
+    let one = add_customer(&admin, &[("name", "Alfa Oy"), ("business_id", "0112038-9")]);
+    let two = add_customer(&admin, &[("name", "Alfa Ab"), ("business_id", "1234567-1")]);
+    let page = admin.get("/customers/duplicates");
+    assert!(!page.body.contains("/customers/merge?"), "{}", page.body);
+    // A third without a business ID may be either one.
+    let three = add_customer(&admin, &[("name", "ALFA")]);
+    let page = admin.get("/customers/duplicates");
+    assert!(page
+        .body
+        .contains(&format!("/customers/merge?a={one}&amp;b={three}")));
+    assert!(page
+        .body
+        .contains(&format!("/customers/merge?a={two}&amp;b={three}")));
+    assert!(!page
+        .body
+        .contains(&format!("/customers/merge?a={one}&amp;b={two}")));
+    // Compared by hand, the two are refused: no merge form, and a post writes nothing.
+    let form = admin.get(&format!("/customers/merge?a={one}&b={two}"));
+    assert!(form.body.contains("eri Y-tunnukset"), "{}", form.body);
+    assert!(!form.body.contains("name=\"pair\""));
+    let resp = admin.post_form(
+        "/customers/duplicates",
+        "/customers/merge",
+        &[("pair", &format!("{one}:{two}"))],
+    );
+    assert_eq!(resp.status, 422);
+    assert_eq!(count(&server, "customers"), 3);
+}
+
+#[test]
+fn merging_customers_takes_each_field_from_the_record_chosen() {
+    let (server, admin) = TestServer::with_admin();
+    let a = add_customer(
+        &admin,
+        &[
+            ("name", "Beta Oy"),
+            ("email", "a@beta.fi"),
+            ("phone", "040 1"),
+            ("city", ""),
+        ],
+    );
+    let b = add_customer(
+        &admin,
+        &[
+            ("name", "Beta Ab"),
+            ("email", "b@beta.fi"),
+            ("phone", "040 2"),
+            ("city", "Oulu"),
+        ],
+    );
+    let form = admin.get(&format!("/customers/merge?a={a}&b={b}"));
+    assert_eq!(form.status, 200);
+    for field in ["name", "email", "phone", "city"] {
+        assert!(
+            form.body.contains(&format!("name=\"pick_{field}\"")),
+            "{field}"
+        );
+    }
+    // Equal fields (here the country) offer no choice.
+    assert!(!form.body.contains("name=\"pick_country\""));
+    let resp = admin.post_form(
+        &format!("/customers/merge?a={a}&b={b}"),
+        "/customers/merge",
+        &[
+            ("pair", &format!("{a}:{b}")),
+            ("pick_name", &a.to_string()),
+            ("pick_email", &b.to_string()),
+            ("pick_phone", &a.to_string()),
+        ],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    assert_eq!(resp.location(), format!("/customers/{a}"));
+    let card = admin.get(&format!("/customers/{a}"));
+    assert_eq!(
+        page::detail(&card.body, "Sähköposti").as_deref(),
+        Some("b@beta.fi")
+    );
+    assert_eq!(
+        page::detail(&card.body, "Puhelin").as_deref(),
+        Some("040 1")
+    );
+    // Not chosen: the kept one's empty city takes the other's.
+    assert!(card.body.contains("Oulu"));
+    assert!(card.body.contains("<h1>Beta Oy"));
+    assert_eq!(count(&server, "customers"), 1);
+    // A choice that names neither record is a bad request that writes nothing.
+    let c = add_customer(&admin, &[("name", "Gamma Oy")]);
+    let resp = admin.post_form(
+        "/customers/duplicates",
+        "/customers/merge",
+        &[("pair", &format!("{a}:{c}")), ("pick_email", "999999")],
+    );
+    assert_eq!(resp.status, 400);
+    assert_eq!(count(&server, "customers"), 2);
+}
+
+#[test]
+fn the_contact_merge_shows_each_ones_companies_and_chooses_field_by_field() {
+    let (_server, admin) = TestServer::with_admin();
+    let alfa = add_customer(&admin, &[("name", "Alfa Oy")]);
+    let beta = add_customer(&admin, &[("name", "Beta Oy")]);
+    let add = |customer: i64, email: &str, role: &str| {
+        let card = format!("/customers/{customer}");
+        let resp = admin.post_form(
+            &card,
+            &format!("{card}/contacts"),
+            &[
+                ("first_name", "Maija"),
+                ("last_name", "Mäki"),
+                ("email", email),
+                ("role", role),
+                ("confirm_duplicate", "1"),
+            ],
+        );
+        assert_eq!(resp.status, 303, "{}", resp.body);
+    };
+    add(alfa, "maija@alfa.fi", "Toimitusjohtaja");
+    add(beta, "maija@beta.fi", "");
+    let dupes = admin.get("/contacts/duplicates");
+    let href = dupes
+        .body
+        .split("href=\"/contacts/merge?")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let form = admin.get(&format!("/contacts/merge?{href}"));
+    assert_eq!(form.status, 200);
+    assert!(form
+        .body
+        .contains(&format!("<a href=\"/customers/{alfa}\">Alfa Oy</a>")));
+    assert!(form.body.contains(" — Toimitusjohtaja"));
+    assert!(form
+        .body
+        .contains(&format!("<a href=\"/customers/{beta}\">Beta Oy</a>")));
+    assert!(form.body.contains("name=\"pick_email\""));
+    let ids: Vec<i64> = href
+        .split('&')
+        .map(|p| p.split('=').nth(1).unwrap().parse().unwrap())
+        .collect();
+    let (kept, removed) = (ids[0], ids[1]);
+    let resp = admin.post_form(
+        &format!("/contacts/merge?{href}"),
+        "/contacts/merge",
+        &[
+            ("pair", &format!("{kept}:{removed}")),
+            ("pick_email", &removed.to_string()),
+        ],
+    );
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let card = admin.get(&format!("/contacts/{kept}"));
+    assert_eq!(
+        page::detail(&card.body, "Sähköposti").as_deref(),
+        Some("maija@beta.fi")
+    );
+    assert!(card.body.contains("Alfa Oy") && card.body.contains("Beta Oy"));
+}

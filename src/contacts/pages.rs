@@ -18,8 +18,8 @@ use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
 use crate::register::form::{
-    confirm_box, delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage,
-    LookAlike, Outcome, Taggable,
+    delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage, LookAlike,
+    Match, Outcome, Taggable,
 };
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
@@ -227,22 +227,40 @@ impl Editable for Contacts {
             action,
             cancel,
             error,
+            explain: html! {},
             warning: "duplicates.contact_warning",
-            alikes: look_alikes_of(alikes),
+            alikes: look_alikes_of(alikes, values),
             fields,
         };
         Ok(register::form::form_page(f, page))
     }
 }
 
-/// Possible duplicate contacts as the forms list them.
-fn look_alikes_of(alikes: &[Contact]) -> Vec<LookAlike> {
+/// Possible duplicate contacts as the forms list them, each with what matched the form's
+/// `values`: the e-mail address, or the name (at one of the same customers).
+fn look_alikes_of(alikes: &[Contact], values: &Form) -> Vec<LookAlike> {
+    let email = values.get("email").trim();
+    let name = format!(
+        "{} {}",
+        values.get("first_name").trim(),
+        values.get("last_name").trim()
+    );
     alikes
         .iter()
-        .map(|p| LookAlike {
-            href: format!("/contacts/{}", p.id.0),
-            name: p.full_name(),
-            details: p.email.clone(),
+        .map(|p| {
+            let mut matched = Vec::new();
+            if p.full_name().to_lowercase() == name.trim().to_lowercase() {
+                matched.push(Match::Name);
+            }
+            if !email.is_empty() && p.email.eq_ignore_ascii_case(email) {
+                matched.push(Match::Email);
+            }
+            LookAlike {
+                href: format!("/contacts/{}", p.id.0),
+                name: p.full_name(),
+                details: p.email.clone(),
+                matched,
+            }
         })
         .collect()
 }
@@ -486,7 +504,7 @@ fn customer_panel(
     };
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);
-    let alikes = look_alikes_of(alikes);
+    let alikes = look_alikes_of(alikes, values);
     Ok(html! {
         section.card #contacts {
             h2 { (f.t("customers.contacts")) }
@@ -575,10 +593,9 @@ fn add_contact_forms(
         }
         h3 { (f.t("customers.new_contact")) }
         (form_error(f, error))
-        (look_alike_warning(f, "duplicates.contact_warning", alikes))
         form method="post" action=(format!("{base}/contacts")) novalidate {
             (csrf_input(f))
-            (confirm_box(f, alikes))
+            (look_alike_warning(f, "duplicates.contact_warning", alikes))
             (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
             (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
             (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))

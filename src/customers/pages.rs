@@ -15,7 +15,9 @@ use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::log::store as events;
 use crate::register::card::TabContent;
-use crate::register::form::{delete_page, form_target, Editable, FormPage, LookAlike, Taggable};
+use crate::register::form::{
+    delete_page, form_target, Editable, FormPage, LookAlike, Match, Taggable,
+};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -185,8 +187,13 @@ impl Editable for Customers {
         Ok(store::by_id(conn, CustomerId(id))?)
     }
 
+    /// A business ID another customer has is no look-alike but a hard stop (the form names
+    /// that customer); the same name or e-mail address is a look-alike to confirm past.
     fn look_alikes(tx: &Transaction, input: &CustomerInput) -> Result<Vec<Customer>> {
         let fields = crate::customers::validate::validate(input, None)?;
+        if let Some(bid) = &fields.business_id {
+            store::check_business_id_free(tx, bid, None)?;
+        }
         Ok(store::look_alikes(tx, &fields, None)?)
     }
 
@@ -207,6 +214,18 @@ impl Editable for Customers {
         alikes: &[Customer],
     ) -> Result<Resp> {
         form_with(ctx, existing, values, error, alikes, html! {})
+    }
+}
+
+/// The hard stop under a rejected business ID: which customer already has it, with a link.
+fn business_id_holder(f: &Frame, holder: Option<&Customer>) -> Markup {
+    html! {
+        @if let Some(c) = holder {
+            p.form-error.holder role="alert" {
+                (f.lang.tf("duplicates.business_id_holder", &[("business_id", c.business_id.as_deref().unwrap_or(""))]))
+                " " a href=(format!("/customers/{}", c.id.0)) { (c.name) } " (" (c.number) ")."
+            }
+        }
     }
 }
 
@@ -231,6 +250,18 @@ pub(crate) fn form_with(
 ) -> Result<Resp> {
     let ytj_on = ctx.ytj_url().is_some();
     let users = all_users(ctx)?;
+    // A business ID another customer has: that customer, to name and link.
+    let taken = error.is_some_and(|e| {
+        e.fields()
+            .iter()
+            .any(|f| f.key == "customers.business_id_taken")
+    });
+    let holder = match super::BusinessId::parse(values.get("business_id")) {
+        Ok(bid) if taken => {
+            store::by_business_id(ctx.conn, &bid)?.filter(|c| existing.is_none_or(|e| e.id != c.id))
+        }
+        _ => None,
+    };
     let all_tags = tags::all(ctx.conn)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
@@ -279,6 +310,8 @@ pub(crate) fn form_with(
                 (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
             }
     };
+    let typed_key = super::name_key(values.get("name"));
+    let typed_email = values.get("email").trim();
     let alikes = alikes
         .iter()
         .map(|c| LookAlike {
@@ -293,6 +326,15 @@ pub(crate) fn form_with(
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(", "),
+            matched: [
+                (!typed_key.is_empty() && super::name_key(&c.name) == typed_key)
+                    .then_some(Match::Name),
+                (!typed_email.is_empty() && c.email.eq_ignore_ascii_case(typed_email))
+                    .then_some(Match::Email),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         })
         .collect();
     let (title, action, cancel) = form_target::<Customers>(
@@ -306,6 +348,7 @@ pub(crate) fn form_with(
         action,
         cancel,
         error,
+        explain: business_id_holder(f, holder.as_ref()),
         warning: "duplicates.warning",
         alikes,
         fields,

@@ -383,6 +383,7 @@ impl Editable for Tasks {
         let (title, action, cancel) =
             form_target::<Tasks>(f, existing.map(|t| (t.id, "")), "tasks.add", "tasks.edit");
         let page = FormPage {
+            explain: html! {},
             title,
             action,
             cancel,
