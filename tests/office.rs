@@ -605,3 +605,102 @@ fn the_contact_merge_shows_each_ones_companies_and_chooses_field_by_field() {
     );
     assert!(card.body.contains("Alfa Oy") && card.body.contains("Beta Oy"));
 }
+
+// ---- the card's contacts and roles ----
+
+#[test]
+fn a_role_is_text_with_an_edit_page_and_unlinking_asks_and_logs_the_role() {
+    let (_server, admin) = TestServer::with_admin();
+    let id = add_customer(&admin, &[("name", "Alfa Oy")]);
+    let card = format!("/customers/{id}");
+    let resp = admin.post_form(
+        &card,
+        &format!("{card}/contacts"),
+        &[
+            ("first_name", "Maija"),
+            ("last_name", "Mäki"),
+            ("phone", "040 123 4567"),
+            ("email", "maija@alfa.fi"),
+            ("role", "Toimitusjohtaja"),
+        ],
+    );
+    assert_eq!(resp.status, 303);
+    let page = admin.get(&card);
+    let contact: i64 = page
+        .body
+        .split("href=\"/contacts/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let table = page
+        .body
+        .split("section class=\"card\" id=\"contacts\"")
+        .nth(1)
+        .unwrap();
+    let table = table.split("</table>").next().unwrap();
+    // The role is text; the e-mail and phone are links; the actions are links to pages.
+    assert!(
+        table.contains(&format!(
+            "<td class=\"role\" id=\"role-{contact}\">Toimitusjohtaja</td>"
+        )),
+        "{table}"
+    );
+    assert!(!table.contains("<input"), "{table}");
+    assert!(table.contains("href=\"mailto:maija@alfa.fi\""));
+    assert!(table.contains("href=\"tel:0401234567\""));
+    let role_page = format!("{card}/contacts/{contact}/role");
+    assert!(
+        table.contains(&format!("href=\"{role_page}?back=")),
+        "{table}"
+    );
+    // The role's own page changes it and returns to the card.
+    let form = admin.get(&format!("{role_page}?back=%2Fcustomers%2F{id}"));
+    assert_eq!(form.status, 200);
+    assert_eq!(page::input_value(&form.body, "role"), "Toimitusjohtaja");
+    let resp = admin.post_form(
+        &format!("{role_page}?back=%2Fcustomers%2F{id}"),
+        &role_page,
+        &[("role", "Hallituksen puheenjohtaja"), ("back", &card)],
+    );
+    assert_eq!(resp.status, 303);
+    assert_eq!(resp.location(), card);
+    assert!(admin.get(&card).body.contains(&format!(
+        "id=\"role-{contact}\">Hallituksen puheenjohtaja</td>"
+    )));
+    // Unlinking asks first, naming the role; the GET changes nothing.
+    let unlink = format!("{card}/contacts/{contact}/unlink");
+    let ask = admin.get(&format!("{unlink}?back=%2Fcontacts%2F{contact}"));
+    assert_eq!(ask.status, 200);
+    assert!(ask
+        .body
+        .contains("Irrotetaanko Maija Mäki asiakkaasta Alfa Oy?"));
+    assert!(ask
+        .body
+        .contains("<strong>Hallituksen puheenjohtaja</strong>"));
+    assert!(
+        ask.body.contains(&format!("href=\"/contacts/{contact}\"")),
+        "cancel goes back"
+    );
+    assert!(admin.get(&card).body.contains("Maija Mäki"));
+    let resp = admin.post_form(
+        &format!("{unlink}?back=%2Fcontacts%2F{contact}"),
+        &unlink,
+        &[("back", &format!("/contacts/{contact}"))],
+    );
+    assert_eq!(resp.status, 303);
+    assert_eq!(resp.location(), format!("/contacts/{contact}"));
+    let log = admin.get(&format!("{card}?tab=log"));
+    let events = page::events(&log.body);
+    assert!(
+        events.iter().any(|(_, s)| s
+            == "Maija Mäki irrotettiin asiakkaasta Alfa Oy (rooli oli Hallituksen puheenjohtaja)."),
+        "{events:?}"
+    );
+    // A link that is not there is a 404, on both pages.
+    assert_eq!(admin.get(&unlink).status, 404);
+    assert_eq!(admin.get(&role_page).status, 404);
+}

@@ -377,19 +377,34 @@ pub(crate) fn unlink(
 ) -> Result<()> {
     let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
     let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
-    let removed = tx.execute(
+    // The role goes with the link; the log keeps it, so an unlink can be undone by hand.
+    let role = person
+        .customers
+        .iter()
+        .find(|l| l.customer_id == customer.0)
+        .map(|l| l.role.clone())
+        .ok_or(Error::NotFound)?;
+    tx.execute(
         "DELETE FROM customer_contacts WHERE customer_id = ?1 AND contact_id = ?2",
         params![customer.0, contact.0],
     )?;
-    if removed == 0 {
-        return Err(Error::NotFound);
-    }
     let lang = log::summary_lang(tx)?;
     let name = person.full_name();
-    let summary = lang.tf(
-        "summary.contact_unlinked",
-        &[("name", &name), ("customer", &company.name)],
-    );
+    let summary = if role.is_empty() {
+        lang.tf(
+            "summary.contact_unlinked",
+            &[("name", &name), ("customer", &company.name)],
+        )
+    } else {
+        lang.tf(
+            "summary.contact_unlinked_role",
+            &[
+                ("name", &name),
+                ("customer", &company.name),
+                ("role", &role),
+            ],
+        )
+    };
     log::append(
         tx,
         &event(

@@ -450,17 +450,22 @@ pub(crate) fn link_href(kind: LinkKind, value: &str) -> Option<String> {
     }
 }
 
+/// A value as its link (e-mail, phone, website), or as text when it makes no link.
+pub(crate) fn value_link(kind: LinkKind, value: &str) -> Markup {
+    html! {
+        @match link_href(kind, value) {
+            Some(href) => a href=(href) rel=[matches!(kind, LinkKind::Website).then_some("noopener noreferrer")] { (value) },
+            None => (value),
+        }
+    }
+}
+
 /// A definition list row whose value is a link (e-mail, phone, website), skipped when empty.
 pub(crate) fn detail_link(f: &Frame, label: &'static str, value: &str, kind: LinkKind) -> Markup {
     html! {
         @if !value.is_empty() {
             dt { (f.t(label)) }
-            dd {
-                @match link_href(kind, value) {
-                    Some(href) => a href=(href) rel=[matches!(kind, LinkKind::Website).then_some("noopener noreferrer")] { (value) },
-                    None => (value),
-                }
-            }
+            dd { (value_link(kind, value)) }
         }
     }
 }
