@@ -94,6 +94,21 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
     } else {
         register::list::page(ctx.conn, &contact_query)?
     };
+    // A contact hit names its companies, so two people of the same name tell apart.
+    let mut company_ids: Vec<i64> = people
+        .iter()
+        .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
+        .collect();
+    company_ids.sort_unstable();
+    company_ids.dedup();
+    let companies = crate::customers::store::names(ctx.conn, &company_ids)?;
+    let company = |id: i64| {
+        companies
+            .iter()
+            .find(|c| c.0 == id)
+            .map_or("", |c| c.1.as_str())
+    };
+    let nothing = customers.is_empty() && people.is_empty() && found.is_empty();
     let encoded = serde_urlencoded::to_string([("q", &q)]).unwrap_or_default();
     let frame = ctx.frame(Section::None);
     let f = &frame;
@@ -101,20 +116,35 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
         h1 { (f.t("search.title")) }
         @if q.is_empty() {
             p { (f.t("search.type_something")) }
+        } @else if nothing {
+            p { (f.lang.tf("search.results_for", &[("q", &q)])) }
+            (views::empty(f.t("search.no_matches")))
         } @else {
             p { (f.lang.tf("search.results_for", &[("q", &q)])) }
             h2 { (f.t("nav.customers")) }
-            @if customers.is_empty() { (views::empty(f.t("customers.nothing_found"))) } @else {
+            @if customers.is_empty() { (views::empty(f.t("search.no_matches"))) } @else {
                 ul.plain { @for c in &customers { li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " " span.muted { (c.number) " " (c.city) } } } }
                 @if more_customers { p { a href=(format!("/customers?archived=all&{encoded}")) { (f.t("search.all_customers")) } } }
             }
             h2 { (f.t("nav.contacts")) }
-            @if people.is_empty() { (views::empty(f.t("customers.nothing_found"))) } @else {
-                ul.plain { @for p in &people { li { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } " " span.muted { (p.email) } } } }
+            @if people.is_empty() { (views::empty(f.t("search.no_matches"))) } @else {
+                ul.plain.contact-hits {
+                    @for p in &people {
+                        li {
+                            a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) }
+                            @for (i, l) in p.customers.iter().enumerate() {
+                                (if i == 0 { ", " } else { "; " })
+                                a href=(format!("/customers/{}", l.customer_id)) { (company(l.customer_id)) }
+                                @if !l.role.is_empty() { " (" (l.role) ")" }
+                            }
+                            @if !p.email.is_empty() { " " span.muted { (p.email) } }
+                        }
+                    }
+                }
                 @if more_people { p { a href=(format!("/contacts?{encoded}")) { (f.t("search.all_contacts")) } } }
             }
             h2 { (f.t("nav.log")) }
-            (event_list(f, &found))
+            @if found.is_empty() { (views::empty(f.t("search.no_matches"))) } @else { (event_list(f, &found)) }
         }
     };
     Ok(Resp::html(layout(f, f.t("search.title"), body)))

@@ -10,16 +10,7 @@ use serde_json::{json, Value};
 
 /// A token for the admin, made on the account page.
 fn admin_token(admin: &Client) -> String {
-    let resp = admin.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(admin, "testit")
 }
 
 #[test]

@@ -386,10 +386,7 @@ fn a_25_mib_upload_is_not_held_in_memory_while_it_arrives() {
 
 /// An API token for the client's user, made on the account page.
 fn api_token(c: &Client) -> String {
-    let resp = c.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    let at = resp.body.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
-    resp.body[at..at + resp.body[at..].find('<').unwrap()].to_string()
+    make_api_token(c, "testit")
 }
 
 fn count(server: &TestServer, table: &str) -> i64 {
@@ -783,14 +780,7 @@ fn cookies_are_secure_only_with_the_flag() {
 
 /// An API token for the admin, made on the account page (shown once, in `#new-token`).
 fn admin_token(admin: &Client) -> String {
-    let resp = admin.post_form("/account", "/account/tokens", &[("name", "kiire")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap()
-        .to_string()
+    make_api_token(admin, "kiire")
 }
 
 #[test]

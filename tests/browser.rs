@@ -12,6 +12,19 @@ use common::*;
 const COMPANY: &str = "Kahvila Äijälä Oy";
 
 #[test]
+fn the_browser_programs_are_looked_up_on_path() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    std::fs::write(second.path().join("chromedriver"), "").unwrap();
+    let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+    assert_eq!(
+        common::webdriver::find_on_path(&path, &["chromedriver"]),
+        Some(second.path().join("chromedriver"))
+    );
+    assert_eq!(common::webdriver::find_on_path(&path, &["chromium"]), None);
+}
+
+#[test]
 fn browser_setup_wizard_login_and_language_switch() {
     let server = TestServer::start();
     let browser = Browser::start();
@@ -146,9 +159,9 @@ fn browser_customer_with_two_contacts_is_found_by_search_with_their_roles() {
         browser.type_into(&format!("{form} #f-role"), role);
         browser.click(&format!("{form} button[type=submit]"));
         if first == "Maija" {
-            browser.wait_for("section#contacts tbody tr:nth-child(1) input[name=\"role\"]");
+            browser.wait_for("section#contacts tbody tr:nth-child(1) td.role");
         } else {
-            browser.wait_for("section#contacts tbody tr:nth-child(2) input[name=\"role\"]");
+            browser.wait_for("section#contacts tbody tr:nth-child(2) td.role");
         }
         assert_eq!(browser.text("p.flash"), "Kontakti lisättiin.");
     }
@@ -186,15 +199,9 @@ fn browser_customer_with_two_contacts_is_found_by_search_with_their_roles() {
 fn assert_contacts_and_roles(browser: &Browser) {
     let row = |n: usize, what: &str| format!("section#contacts tbody tr:nth-child({n}) {what}");
     assert_eq!(browser.text(&row(1, "td a")), "Kalle Kirjanpitäjä");
-    assert_eq!(
-        browser.value(&row(1, "input[name=\"role\"]")),
-        "Kirjanpitäjä"
-    );
+    assert_eq!(browser.text(&row(1, "td.role")), "Kirjanpitäjä");
     assert_eq!(browser.text(&row(2, "td a")), "Maija Meikäläinen");
-    assert_eq!(
-        browser.value(&row(2, "input[name=\"role\"]")),
-        "Toimitusjohtaja"
-    );
+    assert_eq!(browser.text(&row(2, "td.role")), "Toimitusjohtaja");
     let section = browser.text("section#contacts");
     assert!(section.contains("maija@aijala.fi"), "{section}");
     assert!(section.contains("kalle@tilit.fi"), "{section}");
@@ -399,4 +406,73 @@ fn browser_documents_upload_assign_and_preview() {
         answer[3].as_str().unwrap().starts_with("sandbox;"),
         "{answer}"
     );
+}
+
+/// At 1280 px the customer card's contacts table fits its column: no sideways scroll, each
+/// phone number on one line, the row's actions whole. Roles read as text, with the actions as
+/// links to their own pages. The screenshots are kept as the front page's is
+/// (`MINICRM_SCREENSHOTS=1`).
+#[test]
+fn browser_the_card_contacts_table_fits_at_1280_px_and_on_a_phone() {
+    let (server, _admin) = TestServer::with_admin();
+    let out = minicrm(&server.db)
+        .args(["demo-data", "--customers", "30", "--seed", "1"])
+        .args(["--until", "2026-06-01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shots = match std::env::var_os("MINICRM_SCREENSHOTS") {
+        Some(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots"),
+        None => server.dir.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&shots).unwrap();
+    let browser = Browser::start();
+    browser.goto(&server.url("/login"));
+    browser.wait_for("form[action=\"/login\"]");
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", ADMIN_PASSWORD);
+    browser.click("form[action=\"/login\"] button[type=submit]");
+    browser.wait_for("details.user-menu");
+    for (width, shot) in [
+        (1280, "customer-card.png"),
+        (390, "customer-card-phone.png"),
+    ] {
+        browser.set_window_size(width, 900);
+        browser.goto(&server.url("/customers/1"));
+        browser.wait_for("section#contacts tbody tr");
+        let m = browser.execute(
+            "const wrap = document.querySelector('section#contacts .table-wrap');
+             const card = document.querySelector('section#contacts').getBoundingClientRect();
+             const cells = sel => [...document.querySelectorAll('section#contacts ' + sel)];
+             const lines = el => { const r = document.createRange(); r.selectNodeContents(el);
+               return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; };
+             return {
+               inner: window.innerWidth,
+               page: document.documentElement.scrollWidth,
+               wrap_scroll: wrap.scrollWidth, wrap_width: wrap.clientWidth,
+               tall_phones: cells('td.phone').filter(td => lines(td) > 1).map(td => td.textContent),
+               cut_actions: cells('td.row-actions').filter(td =>
+                 td.getBoundingClientRect().right > card.right + 1).length,
+               role_inputs: cells('tbody input[name=role]').length,
+             };",
+        );
+        browser.screenshot_png(&shots.join(shot));
+        let n = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{width}: {m}"));
+        assert!(
+            n("page") <= n("inner"),
+            "{width}: the page scrolls sideways: {m}"
+        );
+        if width == 1280 {
+            assert!(
+                n("wrap_scroll") <= n("wrap_width"),
+                "the table scrolls: {m}"
+            );
+        }
+        assert_eq!(m["tall_phones"], serde_json::json!([]), "{width}: {m}");
+        assert_eq!(m["cut_actions"], 0, "{width}: {m}");
+        assert_eq!(
+            m["role_inputs"], 0,
+            "{width}: roles are text, not inputs: {m}"
+        );
+    }
 }

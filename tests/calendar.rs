@@ -10,16 +10,7 @@ use serde_json::json;
 use common::*;
 
 fn token(client: &Client) -> String {
-    let resp = client.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(client, "testit")
 }
 
 fn day(days: i64) -> String {
@@ -31,8 +22,12 @@ fn day(days: i64) -> String {
 /// A new calendar link's path, from the account page.
 fn calendar_path(client: &Client) -> String {
     let resp = client.post_form("/account", "/account/calendar", &[]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    let link = resp
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    // Post/redirect/get: the link shows once, on the page the post redirects to.
+    assert_eq!(resp.location(), "/account#calendar");
+    let page = client.get("/account");
+    assert!(!client.get("/account").body.contains("calendar-link"));
+    let link = page
         .body
         .split("id=\"calendar-link\">")
         .nth(1)

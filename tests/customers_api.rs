@@ -11,16 +11,7 @@ use serde_json::{json, Value};
 
 /// A token for the client's user, made on the account page.
 fn token_for(c: &Client) -> String {
-    let resp = c.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(c, "testit")
 }
 
 /// A server, its admin's token and a client for the API.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{add_user, Client, Response, TestServer};
+use common::{add_user, make_api_token, Client, Response, TestServer};
 use minicrm::server::routes::{Access, Route};
 
 /// A session and an API token of one role.
@@ -27,17 +27,8 @@ fn caller(server: &TestServer, role: &'static str, client: Option<Client>) -> Ca
         assert_eq!(c.login(&format!("{role}1"), &password).status, 303);
         c
     });
-    let account = client.get("/account");
-    let csrf = account.csrf();
-    let page = client.post_raw("/account/tokens", &[("csrf", &csrf), ("name", role)]);
-    assert_eq!(page.status, 201, "{}", page.body);
-    let token = page
-        .body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .to_string();
+    let token = make_api_token(&client, role);
+    let csrf = client.get("/account").csrf();
     Caller {
         role,
         client,

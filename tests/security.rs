@@ -136,17 +136,7 @@ fn readonly_users_get_403_on_every_write_but_may_change_their_own_settings() {
             .status,
         303
     );
-    let token = ro.post_form("/account", "/account/tokens", &[("name", "lukulaite")]);
-    assert_eq!(token.status, 201);
-    let token = token
-        .body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = make_api_token(&ro, "lukulaite");
     assert_eq!(ro.api("GET", "/api/v1/me", Some(&token), None).status, 200);
     let write = ro.api("POST", "/api/v1/users", Some(&token), Some("{}"));
     assert_eq!(write.status, 403);

@@ -11,16 +11,7 @@ use serde_json::{json, Value};
 use common::*;
 
 fn token(client: &Client) -> String {
-    let resp = client.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(client, "testit")
 }
 
 /// A date `days` from today (UTC; the tests stay days away from midnight's ambiguity).

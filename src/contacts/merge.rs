@@ -10,9 +10,11 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{EventKind, Sentence};
-use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
+use crate::register::merge::{
+    self, Candidate, Comparison, MergeField, MergeLog, Picks, ShownRow, GROUP_SIZE,
+};
 use crate::users::UserId;
-use crate::views::{layout, Section};
+use crate::views::{layout, tag_list, Section};
 
 /// Groups of contacts sharing an e-mail address or a full name, at most `limit` groups of
 /// each, at most `GROUP_SIZE` contacts a group. The keys come from `contact_duplicates`,
@@ -60,21 +62,41 @@ pub(crate) fn duplicate_groups(
     Ok(groups)
 }
 
-/// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
+/// The contact fields an administrator chooses between when merging: (field, label key, value).
+fn choices(p: &Contact) -> [(&'static str, &'static str, String); 5] {
+    [
+        ("first_name", "contacts.first_name", p.first_name.clone()),
+        ("last_name", "contacts.last_name", p.last_name.clone()),
+        ("email", "customers.email", p.email.clone()),
+        ("phone", "customers.phone", p.phone.clone()),
+        ("title", "contacts.title", p.title.clone()),
+    ]
+}
+
+/// The names of the fields chosen between.
+const FIELDS: &[&str] = &["first_name", "last_name", "email", "phone", "title"];
+
+/// Joins `loser` into `winner` with the values `picks` chooses, and removes `loser`: the
+/// winner gets the loser's customer links (with their roles), tags and log events.
 pub(crate) fn merge(
     tx: &Transaction,
     winner: ContactId,
     loser: ContactId,
     by: Option<UserId>,
+    picks: &Picks,
 ) -> Result<()> {
     let (keep, gone) = merge::begin::<Contacts>(tx, winner.0, loser.0, "customer_id")?;
-    let fill = merge::fill;
+    let (kept, removed) = (choices(&keep), choices(&gone));
+    let value = |i: usize| -> Option<String> {
+        let (field, _, kept) = &kept[i];
+        Some(picks.value(field, kept, &removed[i].2))
+    };
     let input = ContactInput {
-        first_name: fill(&keep.first_name, &gone.first_name),
-        last_name: fill(&keep.last_name, &gone.last_name),
-        email: fill(&keep.email, &gone.email),
-        phone: fill(&keep.phone, &gone.phone),
-        title: fill(&keep.title, &gone.title),
+        first_name: value(0),
+        last_name: value(1),
+        email: value(2),
+        phone: value(3),
+        title: value(4),
         notes: merge::joined_notes(&keep.notes, &gone.notes),
         tags: Some(
             store::by_id(tx, winner)?
@@ -120,33 +142,81 @@ pub(crate) fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
         store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)
     };
     let (a, b) = (find(ctx.query.get("a"))?, find(ctx.query.get("b"))?);
+    // The companies of each, by name: what tells two namesakes apart.
+    let mut ids: Vec<i64> = [&a, &b]
+        .iter()
+        .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = crate::customers::store::names(ctx.conn, &ids)?;
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
-    let values = |c: &Contact| -> [(&'static str, String); 5] {
-        [
-            ("customers.email", c.email.clone()),
-            ("customers.phone", c.phone.clone()),
-            ("contacts.title", c.title.clone()),
-            ("customers.tags", c.tags.join(", ")),
-            ("contacts.customers", c.customers.len().to_string()),
-        ]
+    let companies = |p: &Contact| {
+        html! {
+            @if p.customers.is_empty() { span.muted { (f.t("contacts.no_customers")) } }
+            ul.plain {
+                @for l in &p.customers {
+                    @if let Some((id, name, number)) = names.iter().find(|n| n.0 == l.customer_id) {
+                        li {
+                            a href=(format!("/customers/{id}")) { (name) } " " span.muted { (number) }
+                            @if !l.role.is_empty() { " — " (l.role) }
+                        }
+                    }
+                }
+            }
+        }
     };
-    let rows: Vec<(&'static str, String, String)> = values(&a)
+    let fields = choices(&a)
         .into_iter()
-        .zip(values(&b))
-        .map(|((label, left), (_, right))| (label, left, right))
+        .zip(choices(&b))
+        .map(|((name, label, left), (_, _, right))| MergeField {
+            name,
+            label,
+            a: left,
+            b: right,
+        })
         .collect();
+    let shown = vec![
+        ShownRow {
+            label: "contacts.customers",
+            a: companies(&a),
+            b: companies(&b),
+        },
+        ShownRow {
+            label: "customers.tags",
+            a: tag_list(&a.tags),
+            b: tag_list(&b.tags),
+        },
+        ShownRow {
+            label: "customers.notes",
+            a: html! { (a.notes) },
+            b: html! { (b.notes) },
+        },
+    ];
     let body = html! {
         h1 { (f.t("merge.contacts_title")) }
-        (merge::merge_choice(f, "/contacts", (a.id.0, &a.full_name()), (b.id.0, &b.full_name()), &rows))
+        (merge::merge_choice(f, &Comparison {
+            path: "/contacts",
+            a: (a.id.0, &a.full_name()),
+            b: (b.id.0, &b.full_name()),
+            explain: "merge.contacts_explain",
+            fields,
+            shown,
+        }))
     };
     Ok(Resp::html(layout(f, f.t("merge.contacts_title"), body)))
 }
 
 pub(crate) fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    merge::submit(ctx, &form, "/contacts", |tx, kept, removed, by| {
-        merge(tx, ContactId(kept), ContactId(removed), Some(by))
-    })
+    merge::submit(
+        ctx,
+        &form,
+        ("/contacts", FIELDS),
+        |tx, kept, removed, by, picks| {
+            merge(tx, ContactId(kept), ContactId(removed), Some(by), picks)
+        },
+    )
 }
 
 #[cfg(test)]
@@ -193,7 +263,10 @@ mod tests {
         let keep = db::write(&mut conn, |tx| store::create(tx, &one, None)).unwrap();
         let gone = db::write(&mut conn, |tx| store::create(tx, &two, None)).unwrap();
         assert_eq!(duplicate_groups(&conn, 10).unwrap().len(), 1);
-        db::write(&mut conn, |tx| merge(tx, keep, gone, None)).unwrap();
+        db::write(&mut conn, |tx| {
+            merge(tx, keep, gone, None, &Picks::default())
+        })
+        .unwrap();
         let kept = store::by_id(&conn, keep).unwrap().unwrap();
         assert_eq!(kept.email, "maija@beta.fi");
         assert_eq!(kept.customers.len(), 2);
@@ -238,7 +311,10 @@ mod tests {
             ..Default::default()
         };
         let p = db::write(&mut conn, |tx| store::create(tx, &person, None)).unwrap();
-        db::write(&mut conn, |tx| customer_merge::merge(tx, keep, gone, None)).unwrap();
+        db::write(&mut conn, |tx| {
+            customer_merge::merge(tx, keep, gone, None, &Picks::default())
+        })
+        .unwrap();
         let kept = customers::by_id(&conn, keep).unwrap().unwrap();
         assert_eq!(kept.business_id.as_deref(), Some("0112038-9"));
         assert_eq!(kept.phone, "09 123 456");
@@ -271,6 +347,13 @@ mod tests {
         assert!(customer_merge::duplicate_groups(&conn, 10)
             .unwrap()
             .is_empty());
-        assert!(db::write(&mut conn, |tx| customer_merge::merge(tx, keep, keep, None)).is_err());
+        assert!(db::write(&mut conn, |tx| customer_merge::merge(
+            tx,
+            keep,
+            keep,
+            None,
+            &Picks::default()
+        ))
+        .is_err());
     }
 }

@@ -17,14 +17,14 @@ use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::register::card::TabContent;
 use crate::register::form::{
-    confirm_box, delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage,
-    LookAlike, Outcome, Taggable,
+    delete_page, form_target, look_alike_warning, save_checking, Editable, FormPage, LookAlike,
+    Match, Outcome, Taggable,
 };
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::views::{
     self, csrf_input, detail, detail_link, form_error, layout, tabs, tag_list, tags_field,
-    textarea, Field, Frame, LinkKind, Section,
+    textarea, value_link, Field, Frame, LinkKind, Section,
 };
 
 /// What the contact list loads besides its rows: the names of the customers its contacts
@@ -226,22 +226,40 @@ impl Editable for Contacts {
             action,
             cancel,
             error,
+            explain: html! {},
             warning: "duplicates.contact_warning",
-            alikes: look_alikes_of(alikes),
+            alikes: look_alikes_of(alikes, values),
             fields,
         };
         Ok(register::form::form_page(f, page))
     }
 }
 
-/// Possible duplicate contacts as the forms list them.
-fn look_alikes_of(alikes: &[Contact]) -> Vec<LookAlike> {
+/// Possible duplicate contacts as the forms list them, each with what matched the form's
+/// `values`: the e-mail address, or the name (at one of the same customers).
+fn look_alikes_of(alikes: &[Contact], values: &Form) -> Vec<LookAlike> {
+    let email = values.get("email").trim();
+    let name = format!(
+        "{} {}",
+        values.get("first_name").trim(),
+        values.get("last_name").trim()
+    );
     alikes
         .iter()
-        .map(|p| LookAlike {
-            href: format!("/contacts/{}", p.id.0),
-            name: p.full_name(),
-            details: p.email.clone(),
+        .map(|p| {
+            let mut matched = Vec::new();
+            if p.full_name().to_lowercase() == name.trim().to_lowercase() {
+                matched.push(Match::Name);
+            }
+            if !email.is_empty() && p.email.eq_ignore_ascii_case(email) {
+                matched.push(Match::Email);
+            }
+            LookAlike {
+                href: format!("/contacts/{}", p.id.0),
+                name: p.full_name(),
+                details: p.email.clone(),
+                matched,
+            }
         })
         .collect()
 }
@@ -325,36 +343,20 @@ fn customers_section(
             @if p.customers.is_empty() {
                 (views::empty(f.t("contacts.no_customers")))
             } @else {
-                table {
-                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th {} } } }
+                div.table-wrap { table.links {
+                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th { span.visually-hidden { (f.t("contacts.actions")) } } } } }
                     tbody {
                         @for l in &p.customers {
                             tr {
                                 td { a href=(format!("/customers/{}", l.customer_id)) { (name_of(names, l.customer_id)) } }
-                                td {
-                                    @if can_write {
-                                        form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/role", l.customer_id, p.id.0)) {
-                                            (csrf_input(f))
-                                            input type="hidden" name="back" value=(base);
-                                            label.visually-hidden for=(format!("role-{}", l.customer_id)) { (f.t("contacts.role")) }
-                                            input id=(format!("role-{}", l.customer_id)) type="text" name="role" value=(l.role) size="16";
-                                            button type="submit" { (f.t("contacts.change_role")) }
-                                        }
-                                    } @else { (l.role) }
-                                }
+                                td.role id=(format!("role-{}", l.customer_id)) { (l.role) }
                                 @if can_write {
-                                    td {
-                                        form.inline-form method="post" action=(format!("/customers/{}/contacts/{}/unlink", l.customer_id, p.id.0)) {
-                                            (csrf_input(f))
-                                            input type="hidden" name="back" value=(base);
-                                            button.link type="submit" { (f.t("contacts.unlink")) }
-                                        }
-                                    }
+                                    td.row-actions { (link_actions(f, l.customer_id, p.id.0, &base)) }
                                 }
                             }
                         }
                     }
-                }
+                } }
             }
             @if can_write {
                 h3 { (f.t("contacts.link_to_customer")) }
@@ -488,38 +490,24 @@ fn customer_panel(
     };
     let can_write = f.user.as_ref().is_some_and(|u| u.role.can_write());
     let base = format!("/customers/{}", c.id.0);
-    let alikes = look_alikes_of(alikes);
+    let alikes = look_alikes_of(alikes, values);
     Ok(html! {
         section.card #contacts {
             h2 { (f.t("customers.contacts")) }
             @if people.is_empty() {
                 (views::empty(f.t("front.no_contacts")))
             } @else {
-                div.table-wrap { table {
-                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } @if can_write { th {} } } }
+                div.table-wrap { table.links {
+                    thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } th { (f.t("customers.email")) } th { (f.t("customers.phone")) } @if can_write { th { span.visually-hidden { (f.t("contacts.actions")) } } } } }
                     tbody {
                         @for (p, role) in &people {
                             tr {
                                 td { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } }
-                                td {
-                                    @if can_write {
-                                        form.inline-form method="post" action=(format!("{base}/contacts/{}/role", p.id.0)) {
-                                            (csrf_input(f))
-                                            label.visually-hidden for=(format!("role-{}", p.id.0)) { (f.t("contacts.role")) }
-                                            input id=(format!("role-{}", p.id.0)) type="text" name="role" value=(role) size="16";
-                                            button type="submit" { (f.t("contacts.change_role")) }
-                                        }
-                                    } @else { (role) }
-                                }
-                                td { (p.email) }
-                                td { (p.phone) }
+                                td.role id=(format!("role-{}", p.id.0)) { (role) }
+                                td.email { (value_link(LinkKind::Email, &p.email)) }
+                                td.phone { (value_link(LinkKind::Phone, &p.phone)) }
                                 @if can_write {
-                                    td {
-                                        form.inline-form method="post" action=(format!("{base}/contacts/{}/unlink", p.id.0)) {
-                                            (csrf_input(f))
-                                            button.link type="submit" { (f.t("contacts.unlink")) }
-                                        }
-                                    }
+                                    td.row-actions { (link_actions(f, c.id.0, p.id.0, &base)) }
                                 }
                             }
                         }
@@ -577,10 +565,9 @@ fn add_contact_forms(
         }
         h3 { (f.t("customers.new_contact")) }
         (form_error(f, error))
-        (look_alike_warning(f, "duplicates.contact_warning", alikes))
         form method="post" action=(format!("{base}/contacts")) novalidate {
             (csrf_input(f))
-            (confirm_box(f, alikes))
+            (look_alike_warning(f, "duplicates.contact_warning", alikes))
             (Field::text("first_name", "contacts.first_name", values.get("first_name")).render(f, errors))
             (Field::text("last_name", "contacts.last_name", values.get("last_name")).render(f, errors))
             (Field::text("email", "customers.email", values.get("email")).kind("email").render(f, errors))
@@ -643,6 +630,86 @@ fn back_to(form: &Form, id: i64) -> String {
     } else {
         format!("/customers/{id}#contacts")
     }
+}
+
+/// The actions on one customer–contact link, as links to their own pages (so the table stays
+/// narrow, and nothing is unlinked by one stray click): change the role, unlink. `back` is the
+/// card they return to.
+fn link_actions(f: &Frame, customer: i64, contact: i64, back: &str) -> Markup {
+    let base = format!("/customers/{customer}/contacts/{contact}");
+    let back = serde_urlencoded::to_string([("back", back)]).unwrap_or_default();
+    html! {
+        a href=(format!("{base}/role?{back}")) { (f.t("contacts.change_role")) }
+        " · "
+        a href=(format!("{base}/unlink?{back}")) { (f.t("contacts.unlink")) }
+    }
+}
+
+/// The link of `contact` to customer `id` (404 when there is none): the contact, the customer
+/// and the role.
+fn link_of(ctx: &Ctx, id: i64, contact: i64) -> Result<(Contact, Customer, String)> {
+    let person = store::by_id(ctx.conn, ContactId(contact))?.ok_or(Error::NotFound)?;
+    let company = customers::by_id(ctx.conn, CustomerId(id))?.ok_or(Error::NotFound)?;
+    let role = person
+        .customers
+        .iter()
+        .find(|l| l.customer_id == id)
+        .map(|l| l.role.clone())
+        .ok_or(Error::NotFound)?;
+    Ok((person, company, role))
+}
+
+/// `GET /customers/{id}/contacts/{contact}/role`: the form to change the contact's role there.
+pub(crate) fn role_form(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+    let (person, company, role) = link_of(ctx, id, contact)?;
+    let back = back_to(&ctx.query, id);
+    let frame = ctx.frame(Section::Customers);
+    let f = &frame;
+    let title = f.lang.tf(
+        "contacts.role_title",
+        &[("name", &person.full_name()), ("customer", &company.name)],
+    );
+    let body = html! {
+        div.narrow {
+            h1 { (title) }
+            form method="post" action=(format!("/customers/{id}/contacts/{contact}/role")) {
+                (csrf_input(f))
+                input type="hidden" name="back" value=(back);
+                (Field::text("role", "contacts.role", &role).hint("contacts.role_hint").render(f, &[]))
+                button.primary type="submit" { (f.t("form.save")) }
+                " " a href=(back) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, &title, body)))
+}
+
+/// `GET /customers/{id}/contacts/{contact}/unlink`: asks before the link (and its role) goes.
+pub(crate) fn unlink_confirm(ctx: &mut Ctx, id: i64, contact: i64) -> Result<Resp> {
+    let (person, company, role) = link_of(ctx, id, contact)?;
+    let back = back_to(&ctx.query, id);
+    let frame = ctx.frame(Section::Customers);
+    let f = &frame;
+    let title = f.t("contacts.unlink_title");
+    let question = f.lang.tf(
+        "contacts.unlink_question",
+        &[("name", &person.full_name()), ("customer", &company.name)],
+    );
+    let body = html! {
+        div.narrow {
+            h1 { (title) }
+            p { (question) }
+            @if !role.is_empty() { p { (f.t("contacts.role")) ": " strong { (role) } } }
+            p.hint { (f.t("contacts.unlink_explain")) }
+            form method="post" action=(format!("/customers/{id}/contacts/{contact}/unlink")) {
+                (csrf_input(f))
+                input type="hidden" name="back" value=(back);
+                button.danger type="submit" { (f.t("contacts.unlink")) }
+                " " a href=(back) { (f.t("form.cancel")) }
+            }
+        }
+    };
+    Ok(Resp::html(layout(f, title, body)))
 }
 
 pub(crate) fn set_role(ctx: &mut Ctx, id: i64, contact: i64, form: Form) -> Result<Resp> {

@@ -361,17 +361,25 @@ pub(crate) fn unlink(
 ) -> Result<()> {
     let person = by_id(tx, contact)?.ok_or(Error::NotFound)?;
     let company = customers::by_id(tx, customer)?.ok_or(Error::NotFound)?;
-    let removed = tx.execute(
+    // The role goes with the link; the log keeps it, so an unlink can be undone by hand.
+    let role = person
+        .customers
+        .iter()
+        .find(|l| l.customer_id == customer.0)
+        .map(|l| l.role.clone())
+        .ok_or(Error::NotFound)?;
+    tx.execute(
         "DELETE FROM customer_contacts WHERE customer_id = ?1 AND contact_id = ?2",
         params![customer.0, contact.0],
     )?;
-    if removed == 0 {
-        return Err(Error::NotFound);
-    }
     let name = person.full_name();
-    let summary = Sentence::new("summary.contact_unlinked")
-        .text("name", &name)
-        .text("customer", &company.name);
+    let summary = if role.is_empty() {
+        Sentence::new("summary.contact_unlinked")
+    } else {
+        Sentence::new("summary.contact_unlinked_role").text("role", &role)
+    }
+    .text("name", &name)
+    .text("customer", &company.name);
     log::append(
         tx,
         &event(

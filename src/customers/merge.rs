@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};
 use crate::log::{EventKind, Sentence};
-use crate::register::merge::{self, Candidate, MergeLog, GROUP_SIZE};
+use crate::register::merge::{
+    self, Candidate, Comparison, MergeField, MergeLog, Picks, ShownRow, GROUP_SIZE,
+};
 use crate::users::UserId;
-use crate::views::{layout, Frame, Section};
+use crate::views::{layout, tag_list, Frame, Section};
 
 /// Groups of customers that share a folded name or an e-mail address, at most `limit` groups
 /// of each, at most `GROUP_SIZE` customers a group. The keys come from `customer_duplicates`, which the
@@ -45,55 +47,144 @@ pub(crate) fn duplicate_groups(
             .collect::<rusqlite::Result<_>>()?;
         let mut stmt = conn.prepare_cached(&members)?;
         for key in keys {
-            let group: Vec<Customer> = stmt
+            let found: Vec<Customer> = stmt
                 .query_map([&key], store::from_row)?
                 .collect::<rusqlite::Result<_>>()?;
-            if group.len() > 1
-                && !groups
-                    .iter()
-                    .any(|g: &Vec<Customer>| g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id)))
-            {
-                groups.push(group);
+            for group in same_company(found) {
+                if group.len() > 1
+                    && !groups.iter().any(|g: &Vec<Customer>| {
+                        g.iter().map(|c| c.id).eq(group.iter().map(|c| c.id))
+                    })
+                {
+                    groups.push(group);
+                }
             }
         }
     }
     Ok(groups)
 }
 
-/// Joins `loser` into `winner` and removes `loser`, in the caller's transaction.
+/// A group of customers sharing a name or an e-mail address, split so that no group holds two
+/// different business IDs: two companies with their own business IDs are two companies,
+/// however alike their names. Customers without a business ID go with each of the others.
+fn same_company(group: Vec<Customer>) -> Vec<Vec<Customer>> {
+    let mut ids: Vec<&str> = group
+        .iter()
+        .filter_map(|c| c.business_id.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() <= 1 {
+        return vec![group];
+    }
+    ids.iter()
+        .map(|id| {
+            group
+                .iter()
+                .filter(|c| c.business_id.as_deref().is_none_or(|b| b == *id))
+                .cloned()
+                .collect()
+        })
+        .collect()
+}
+
+/// The customer fields an administrator chooses between when merging, in the form's order:
+/// (field, label key, value).
+fn choices(c: &Customer) -> [(&'static str, &'static str, String); 12] {
+    [
+        ("name", "customers.name", c.name.clone()),
+        (
+            "business_id",
+            "customers.business_id",
+            c.business_id.clone().unwrap_or_default(),
+        ),
+        ("email", "customers.email", c.email.clone()),
+        ("phone", "customers.phone", c.phone.clone()),
+        ("website", "customers.website", c.website.clone()),
+        ("street", "customers.street", c.street.clone()),
+        (
+            "postal_code",
+            "customers.postal_code",
+            c.postal_code.clone(),
+        ),
+        ("city", "customers.city", c.city.clone()),
+        ("country", "customers.country", c.country.clone()),
+        (
+            "einvoice_address",
+            "customers.einvoice_address",
+            c.einvoice_address.clone(),
+        ),
+        (
+            "einvoice_operator",
+            "customers.einvoice_operator",
+            c.einvoice_operator.clone(),
+        ),
+        (
+            "owner_id",
+            "customers.owner",
+            c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
+    ]
+}
+
+/// The names of the fields chosen between.
+const FIELDS: &[&str] = &[
+    "name",
+    "business_id",
+    "email",
+    "phone",
+    "website",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "einvoice_address",
+    "einvoice_operator",
+    "owner_id",
+];
+
+/// Joins `loser` into `winner` with the values `picks` chooses, and removes `loser`. Two
+/// customers with different business IDs are two companies: refused.
 pub(crate) fn merge(
     tx: &Transaction,
     winner: CustomerId,
     loser: CustomerId,
     by: Option<UserId>,
+    picks: &Picks,
 ) -> Result<()> {
+    if let (Some(a), Some(b)) = (
+        store::by_id(tx, winner)?.and_then(|c| c.business_id),
+        store::by_id(tx, loser)?.and_then(|c| c.business_id),
+    ) {
+        if a != b {
+            return Err(Error::field("business_id", "merge.different_business_ids"));
+        }
+    }
     let (keep, gone) = merge::begin::<Customers>(tx, winner.0, loser.0, "contact_id")?;
     // The loser's business ID may move to the winner: free it first (it is unique).
     tx.execute(
         "UPDATE customers SET business_id = NULL WHERE id = ?1",
         [loser.0],
     )?;
-    let fill = merge::fill;
+    let (kept, removed) = (choices(&keep), choices(&gone));
+    let value = |i: usize| -> Option<String> {
+        let (field, _, kept) = &kept[i];
+        Some(picks.value(field, kept, &removed[i].2))
+    };
     let input = CustomerInput {
-        business_id: if keep.business_id.is_none() {
-            gone.business_id.clone()
-        } else {
-            None
-        },
-        email: fill(&keep.email, &gone.email),
-        phone: fill(&keep.phone, &gone.phone),
-        website: fill(&keep.website, &gone.website),
-        street: fill(&keep.street, &gone.street),
-        postal_code: fill(&keep.postal_code, &gone.postal_code),
-        city: fill(&keep.city, &gone.city),
-        einvoice_address: fill(&keep.einvoice_address, &gone.einvoice_address),
-        einvoice_operator: fill(&keep.einvoice_operator, &gone.einvoice_operator),
+        name: value(0),
+        business_id: value(1),
+        email: value(2),
+        phone: value(3),
+        website: value(4),
+        street: value(5),
+        postal_code: value(6),
+        city: value(7),
+        country: value(8),
+        einvoice_address: value(9),
+        einvoice_operator: value(10),
         notes: merge::joined_notes(&keep.notes, &gone.notes),
-        owner_id: if keep.owner_id.is_none() {
-            Some(gone.owner_id)
-        } else {
-            None
-        },
+        owner_id: Some(value(11).and_then(|o| o.parse().ok())),
         tags: Some(
             super::store::by_id(tx, winner)?
                 .map(|c| c.tags)
@@ -174,49 +265,87 @@ fn pair(ctx: &Ctx) -> Result<(Customer, Customer)> {
     ))
 }
 
-/// What the merge form compares, in order.
-const COMPARED: &[&str] = &[
-    "customers.number",
-    "customers.business_id",
-    "customers.email",
-    "customers.phone",
-    "customers.street",
-    "customers.city",
-    "customers.tags",
-    "customers.einvoice_address",
-];
-
 pub(crate) fn merge_form(ctx: &mut Ctx) -> Result<Resp> {
     let (a, b) = pair(ctx)?;
+    let owners = crate::users::store::users_page(ctx.conn, 500, 0)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
-    let value = |c: &Customer, label: &'static str| -> String {
-        match label {
-            "customers.number" => c.number.clone(),
-            "customers.business_id" => c.business_id.clone().unwrap_or_default(),
-            "customers.email" => c.email.clone(),
-            "customers.phone" => c.phone.clone(),
-            "customers.street" => c.street.clone(),
-            "customers.city" => c.city.clone(),
-            "customers.tags" => c.tags.join(", "),
-            _ => c.einvoice_address.clone(),
+    let owner_name = |id: &str| -> String {
+        owners
+            .iter()
+            .find(|u| u.id.0.to_string() == id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    };
+    let shown_value = |field: &str, value: String| -> String {
+        match field {
+            "owner_id" => owner_name(&value),
+            "country" => super::countries::shown(f.lang, &value),
+            "einvoice_operator" => super::einvoice::shown(&value),
+            _ => value,
         }
     };
-    let rows: Vec<(&'static str, String, String)> = COMPARED
-        .iter()
-        .map(|label| (*label, value(&a, label), value(&b, label)))
+    let fields = choices(&a)
+        .into_iter()
+        .zip(choices(&b))
+        .map(|((name, label, left), (_, _, right))| MergeField {
+            name,
+            label,
+            a: shown_value(name, left),
+            b: shown_value(name, right),
+        })
         .collect();
+    let text = |v: String| html! { (v) };
+    let shown = vec![
+        ShownRow {
+            label: "customers.number",
+            a: text(a.number.clone()),
+            b: text(b.number.clone()),
+        },
+        ShownRow {
+            label: "customers.tags",
+            a: tag_list(&a.tags),
+            b: tag_list(&b.tags),
+        },
+        ShownRow {
+            label: "customers.notes",
+            a: text(a.notes.clone()),
+            b: text(b.notes.clone()),
+        },
+    ];
+    let different = matches!((&a.business_id, &b.business_id), (Some(x), Some(y)) if x != y);
     let body = html! {
         h1 { (f.t("merge.title")) }
-        (merge::merge_choice(f, "/customers", (a.id.0, &a.name), (b.id.0, &b.name), &rows))
+        @if different {
+            p.form-error role="alert" { (f.t("merge.different_business_ids")) }
+            ul.plain {
+                @for c in [&a, &b] {
+                    li { a href=(format!("/customers/{}", c.id.0)) { (c.name) } " " span.muted { (c.number) " " (c.business_id.as_deref().unwrap_or("")) } }
+                }
+            }
+            p { a href="/customers/duplicates" { (f.t("merge.back")) } }
+        } @else {
+            (merge::merge_choice(f, &Comparison {
+                path: "/customers",
+                a: (a.id.0, &a.name),
+                b: (b.id.0, &b.name),
+                explain: "merge.explain",
+                fields,
+                shown,
+            }))
+        }
     };
     Ok(Resp::html(layout(f, f.t("merge.title"), body)))
 }
 
 pub(crate) fn merge_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
-    merge::submit(ctx, &form, "/customers", |tx, kept, removed, by| {
-        merge(tx, CustomerId(kept), CustomerId(removed), Some(by))
-    })
+    merge::submit(
+        ctx,
+        &form,
+        ("/customers", FIELDS),
+        |tx, kept, removed, by, picks| {
+            merge(tx, CustomerId(kept), CustomerId(removed), Some(by), picks)
+        },
+    )
 }
 
 #[cfg(test)]

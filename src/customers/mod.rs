@@ -2,6 +2,8 @@
 
 pub(crate) mod api;
 pub(crate) mod business_id;
+pub(crate) mod countries;
+pub(crate) mod einvoice;
 pub mod list;
 pub(crate) mod merge;
 pub(crate) mod pages;

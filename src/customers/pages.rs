@@ -6,6 +6,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::list::{Customers, ListQuery, Sort};
 use super::store;
+use super::{countries, einvoice};
 use super::{Customer, CustomerId, CustomerInput};
 use crate::auth::UserId;
 use crate::db;
@@ -13,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};
 use crate::register::card::TabContent;
-use crate::register::form::{delete_page, form_target, Editable, FormPage, LookAlike, Taggable};
+use crate::register::form::{
+    delete_page, form_target, Editable, FormPage, LookAlike, Match, Taggable,
+};
 use crate::register::page::{Column, ListRow, Listed};
 use crate::register::{self, tags};
 use crate::users::{self, User};
@@ -35,11 +38,13 @@ fn owner_options<'a>(
     selected: &str,
 ) -> Vec<(String, &'a str)> {
     let mut options = vec![(String::new(), f.t(empty_label))];
-    // A deactivated owner stays listed where chosen, so saving a form does not drop them.
+    // Owners are people who can work with the customer: active users who may write. One
+    // chosen before (since deactivated or made readonly) stays listed where chosen, so
+    // saving a form does not drop them.
     options.extend(
         users
             .iter()
-            .filter(|u| u.active || selected == u.id.0.to_string())
+            .filter(|u| (u.active && u.role.can_write()) || selected == u.id.0.to_string())
             .map(|u| (u.id.0.to_string(), u.name.as_str())),
     );
     options
@@ -181,8 +186,13 @@ impl Editable for Customers {
         Ok(store::by_id(conn, CustomerId(id))?)
     }
 
+    /// A business ID another customer has is no look-alike but a hard stop (the form names
+    /// that customer); the same name or e-mail address is a look-alike to confirm past.
     fn look_alikes(tx: &Transaction, input: &CustomerInput) -> Result<Vec<Customer>> {
         let fields = crate::customers::validate::validate(input, None)?;
+        if let Some(bid) = &fields.business_id {
+            store::check_business_id_free(tx, bid, None)?;
+        }
         Ok(store::look_alikes(tx, &fields, None)?)
     }
 
@@ -203,6 +213,18 @@ impl Editable for Customers {
         alikes: &[Customer],
     ) -> Result<Resp> {
         form_with(ctx, existing, values, error, alikes, html! {})
+    }
+}
+
+/// The hard stop under a rejected business ID: which customer already has it, with a link.
+fn business_id_holder(f: &Frame, holder: Option<&Customer>) -> Markup {
+    html! {
+        @if let Some(c) = holder {
+            p.form-error.holder role="alert" {
+                (f.lang.tf("duplicates.business_id_holder", &[("business_id", c.business_id.as_deref().unwrap_or(""))]))
+                " " a href=(format!("/customers/{}", c.id.0)) { (c.name) } " (" (c.number) ")."
+            }
+        }
     }
 }
 
@@ -227,6 +249,18 @@ pub(crate) fn form_with(
 ) -> Result<Resp> {
     let ytj_on = ctx.ytj_url().is_some();
     let users = all_users(ctx)?;
+    // A business ID another customer has: that customer, to name and link.
+    let taken = error.is_some_and(|e| {
+        e.fields()
+            .iter()
+            .any(|f| f.key == "customers.business_id_taken")
+    });
+    let holder = match super::BusinessId::parse(values.get("business_id")) {
+        Ok(bid) if taken => {
+            store::by_business_id(ctx.conn, &bid)?.filter(|c| existing.is_none_or(|e| e.id != c.id))
+        }
+        _ => None,
+    };
     let all_tags = tags::all(ctx.conn)?;
     let frame = ctx.frame(Section::Customers);
     let f = &frame;
@@ -251,19 +285,22 @@ pub(crate) fn form_with(
                 (lookup)
                 (text("email", "customers.email").kind("email").render(f, errors))
                 (text("phone", "customers.phone").kind("tel").render(f, errors))
-                (text("website", "customers.website").render(f, errors))
+                (text("website", "customers.website").hint("customers.website_hint").render(f, errors))
             }
             fieldset {
                 legend { (f.t("customers.address")) }
                 (text("street", "customers.street").render(f, errors))
                 (text("postal_code", "customers.postal_code").render(f, errors))
                 (text("city", "customers.city").render(f, errors))
-                (text("country", "customers.country").hint("customers.country_hint").render(f, errors))
+                (country_select(f, values.get("country"), errors))
             }
             fieldset {
                 legend { (f.t("customers.invoicing")) }
                 (text("einvoice_address", "customers.einvoice_address").hint("customers.einvoice_address_hint").render(f, errors))
-                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_hint").render(f, errors))
+                (text("einvoice_operator", "customers.einvoice_operator").hint("customers.einvoice_operator_pick").list("einvoice-operators").render(f, errors))
+                datalist #einvoice-operators {
+                    @for (id, name) in einvoice::OPERATORS { option value=(id) { (name) } }
+                }
             }
             fieldset {
                 legend { (f.t("customers.other")) }
@@ -272,6 +309,8 @@ pub(crate) fn form_with(
                 (textarea(f, "notes", "customers.notes", values.get("notes"), errors))
             }
     };
+    let typed_key = super::name_key(values.get("name"));
+    let typed_email = values.get("email").trim();
     let alikes = alikes
         .iter()
         .map(|c| LookAlike {
@@ -286,6 +325,15 @@ pub(crate) fn form_with(
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(", "),
+            matched: [
+                (!typed_key.is_empty() && super::name_key(&c.name) == typed_key)
+                    .then_some(Match::Name),
+                (!typed_email.is_empty() && c.email.eq_ignore_ascii_case(typed_email))
+                    .then_some(Match::Email),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         })
         .collect();
     let (title, action, cancel) = form_target::<Customers>(
@@ -299,11 +347,30 @@ pub(crate) fn form_with(
         action,
         cancel,
         error,
+        explain: business_id_holder(f, holder.as_ref()),
         warning: "duplicates.warning",
         alikes,
         fields,
     };
     Ok(register::form::form_page(f, page))
+}
+
+/// The country picker: names in the reader's language, stored as the code; a stored code the
+/// list does not know is offered as it is, so saving the form keeps it.
+fn country_select(f: &Frame, current: &str, errors: &[crate::error::FieldError]) -> Markup {
+    let options = countries::options(f.lang, current);
+    let borrowed: Vec<(&str, &str)> = options
+        .iter()
+        .map(|(code, name)| (code.as_str(), name.as_str()))
+        .collect();
+    select(
+        f,
+        "country",
+        "customers.country",
+        &borrowed,
+        current,
+        errors,
+    )
 }
 
 /// "Street 1, 00100 Helsinki" from the parts that are filled in.
@@ -377,9 +444,9 @@ pub(crate) fn card(
                             (detail_link(f, "customers.phone", &c.phone, LinkKind::Phone))
                             (detail_link(f, "customers.website", &c.website, LinkKind::Website))
                             (detail(f, "customers.address", &address_of(&c)))
-                            (detail(f, "customers.country", &c.country))
+                            (detail(f, "customers.country", &countries::shown(f.lang, &c.country)))
                             (detail(f, "customers.einvoice_address", &c.einvoice_address))
-                            (detail(f, "customers.einvoice_operator", &c.einvoice_operator))
+                            (detail(f, "customers.einvoice_operator", &einvoice::shown(&c.einvoice_operator)))
                             (detail(f, "customers.owner", owner.as_deref().unwrap_or("")))
                         }
                         @if !c.tags.is_empty() { p { (tag_list(&c.tags)) } }

@@ -62,20 +62,28 @@ pub(crate) fn by_business_id(
     list::find_one::<Customers>(conn, "c.business_id = ?1", id.as_str())
 }
 
+/// A conflict unless the business ID is free for customer `this` (none: a new customer).
+pub(crate) fn check_business_id_free(
+    conn: &Connection,
+    bid: &BusinessId,
+    this: Option<CustomerId>,
+) -> Result<()> {
+    match by_business_id(conn, bid)? {
+        Some(other) if Some(other.id) != this => Err(Error::Conflict {
+            key: "customers.business_id_taken",
+            fields: vec![FieldError {
+                field: "business_id",
+                key: "customers.business_id_taken",
+            }],
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks what only the database can tell: a unique business ID and an existing owner.
 fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>) -> Result<()> {
     if let Some(bid) = &fields.business_id {
-        if let Some(other) = by_business_id(tx, bid)? {
-            if Some(other.id) != this {
-                return Err(Error::Conflict {
-                    key: "customers.business_id_taken",
-                    fields: vec![FieldError {
-                        field: "business_id",
-                        key: "customers.business_id_taken",
-                    }],
-                });
-            }
-        }
+        check_business_id_free(tx, bid, this)?;
     }
     if let Some(owner) = fields.owner_id {
         if crate::users::store::user_by_id(tx, UserId(owner))?.is_none() {

@@ -1,5 +1,6 @@
 //! A customer's fields checked before they are stored: required name, lengths, no control
-//! characters, business ID check digit, e-mail, country code and Finnish e-invoice address.
+//! characters, business ID check digit, e-mail, website, country code and Finnish e-invoice
+//! address.
 
 use super::{BusinessId, Customer, CustomerInput};
 use crate::error::{check_email, text_error, valid, FieldError, Result};
@@ -63,6 +64,50 @@ fn is_einvoice_address(text: &str) -> bool {
     ovt || iban
 }
 
+/// A website as stored: `https://` added when no scheme is given; `None` when it is not a web
+/// address (spaces, another scheme such as `javascript:`, no dot in the host name, characters
+/// that have no place in an address).
+pub(crate) fn normalise_website(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(String::new());
+    }
+    let lower = text.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https://", &text[8..])
+    } else if lower.starts_with("http://") {
+        ("http://", &text[7..])
+    } else {
+        ("", text)
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, path) = rest.split_at(host_end);
+    let host_name = match host.rsplit_once(':') {
+        // A port, when digits follow the colon.
+        Some((name, port)) if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let labels_ok = host_name.contains('.')
+        && host_name.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    let path_ok = path
+        .chars()
+        .all(|c| !c.is_whitespace() && !c.is_control() && !"<>\"`{}|\\^".contains(c));
+    if !labels_ok || !path_ok {
+        return None;
+    }
+    let scheme = if scheme.is_empty() {
+        "https://"
+    } else {
+        scheme
+    };
+    Some(format!("{scheme}{rest}"))
+}
+
 /// Merges `input` over `base` (or the defaults for a new customer) and checks every field.
 pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result<Fields> {
     let mut errors = Vec::new();
@@ -89,7 +134,7 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
     if country.is_empty() {
         country = "FI".into();
     }
-    let fields = Fields {
+    let mut fields = Fields {
         name,
         business_id,
         email: pick(&input.email, base.map(|b| b.email.as_str())),
@@ -130,6 +175,15 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
         errors.extend(text_error(field, value, max, many_lines));
     }
     check_email(&mut errors, "email", &fields.email);
+    if !errors.iter().any(|e| e.field == "website") {
+        match normalise_website(&fields.website) {
+            Some(site) => fields.website = site,
+            None => errors.push(FieldError {
+                field: "website",
+                key: "customers.website_invalid",
+            }),
+        }
+    }
     if fields.country.len() != 2 || !fields.country.chars().all(|c| c.is_ascii_uppercase()) {
         errors.push(FieldError {
             field: "country",
@@ -157,4 +211,38 @@ pub(crate) fn validate(input: &CustomerInput, base: Option<&Customer>) -> Result
         });
     }
     valid(fields, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_website;
+
+    #[test]
+    fn a_website_gets_https_and_garbage_is_refused() {
+        for (typed, stored) in [
+            ("www.nokia.com", "https://www.nokia.com"),
+            ("  aijala.fi/yhteys?x=1 ", "https://aijala.fi/yhteys?x=1"),
+            ("http://esimerkki.fi", "http://esimerkki.fi"),
+            ("HTTPS://Esimerkki.fi/", "https://Esimerkki.fi/"),
+            ("kahvila-äijälä.fi", "https://kahvila-äijälä.fi"),
+            ("localhost.test:8080/a", "https://localhost.test:8080/a"),
+            ("", ""),
+        ] {
+            assert_eq!(normalise_website(typed).as_deref(), Some(stored), "{typed}");
+        }
+        for bad in [
+            "www nokia com",
+            "nokia",
+            "javascript:alert(1)",
+            "ftp://x.fi",
+            "https://",
+            "x..fi",
+            "-x.fi",
+            "x.fi/<script>",
+            "n/a",
+            "x.fi/a b",
+        ] {
+            assert_eq!(normalise_website(bad), None, "{bad}");
+        }
+    }
 }

@@ -114,6 +114,16 @@ pub(crate) fn find(db_path: &Path, name: &str) -> std::io::Result<Option<BackupF
     Ok(list(db_path)?.into_iter().find(|f| f.name == name))
 }
 
+/// Whether the database holds anything a copy would keep: a user or a customer. A new one in
+/// set-up mode holds neither, and its first start writes no backup of an empty register.
+pub(crate) fn holds_data(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM customers)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// One turn of the backup schedule: when the newest scheduled copy is older than `interval`
 /// (or there is none), writes a new one; then keeps only the newest `keep`. Returns the new
 /// copy's path, if one was written.
@@ -184,6 +194,21 @@ mod tests {
         let left = list(&db).unwrap();
         assert_eq!(left.len(), 2, "{left:?}");
         assert!(left.iter().all(|f| f.name.starts_with(SCHEDULED_PREFIX)));
+    }
+
+    #[test]
+    fn an_empty_database_holds_nothing_to_back_up_until_a_user_is_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let conn = crate::db::open(&db).unwrap();
+        assert!(!holds_data(&conn).unwrap());
+        conn.execute(
+            "INSERT INTO users (username, name, password_hash, role, created_at, updated_at)
+             VALUES ('a', 'A', 'x', 'admin', '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        assert!(holds_data(&conn).unwrap());
     }
 
     #[test]

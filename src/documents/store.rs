@@ -11,7 +11,7 @@ use super::{blob, extract, Document, DocumentId, DocumentInput, EmailMeta, Sourc
 use crate::contacts::ContactId;
 use crate::customers::CustomerId;
 use crate::error::{text_error, valid, Error, FieldError, Result};
-use crate::log::{self, EventKind, NewEvent};
+use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::register::list;
 use crate::users::UserId;
 
@@ -171,8 +171,8 @@ fn title_or_name(title: &str, file_name: &str) -> String {
 }
 
 /// The log event of a change to `doc`, linked to its customer and contact.
-fn event(kind: EventKind, summary: String, doc: &Document, by: Option<UserId>) -> NewEvent {
-    let mut e = NewEvent::new(kind, summary);
+fn event(kind: EventKind, summary: Sentence, doc: &Document, by: Option<UserId>) -> NewEvent {
+    let mut e = NewEvent::said(kind, summary);
     e.user_id = by.map(|u| u.0);
     e.customer_id = doc.customer_id;
     e.contact_id = doc.contact_id;
@@ -246,8 +246,7 @@ pub(crate) fn add(
     )?;
     index(tx, id)?;
     let doc = by_id(tx, DocumentId(id))?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf("summary.document_added", &[("title", &doc.title)]);
+    let summary = Sentence::new("summary.document_added").text("title", &doc.title);
     log::append(tx, &event(EventKind::DocumentAdded, summary, &doc, by))?;
     Ok(DocumentId(id))
 }
@@ -361,11 +360,9 @@ pub(crate) fn new_version(
     ])?;
     index(tx, id.0)?;
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.document_new_version",
-        &[("title", &doc.title), ("version", &version.to_string())],
-    );
+    let summary = Sentence::new("summary.document_new_version")
+        .text("title", &doc.title)
+        .text("version", version.to_string());
     log::append(tx, &event(EventKind::DocumentNewVersion, summary, &doc, by))?;
     Ok(doc)
 }
@@ -411,27 +408,24 @@ pub(crate) fn update(
     ])?;
     index(tx, id.0)?;
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
     if links_changed && (customer.is_some() || contact.is_some()) {
         let to = [doc.customer_name.as_deref(), doc.contact_name.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-        let summary = lang.tf(
-            "summary.document_assigned",
-            &[("title", &doc.title), ("to", &to)],
-        );
+        let summary = Sentence::new("summary.document_assigned")
+            .text("title", &doc.title)
+            .text("to", &to);
         log::append(tx, &event(EventKind::DocumentAssigned, summary, &doc, by))?;
     }
     if title != before.title || (links_changed && customer.is_none() && contact.is_none()) {
         let summary = if title != before.title {
-            lang.tf(
-                "summary.document_renamed",
-                &[("from", &before.title), ("to", &doc.title)],
-            )
+            Sentence::new("summary.document_renamed")
+                .text("from", &before.title)
+                .text("to", &doc.title)
         } else {
-            lang.tf("summary.document_unlinked", &[("title", &doc.title)])
+            Sentence::new("summary.document_unlinked").text("title", &doc.title)
         };
         let mut e = event(EventKind::DocumentUpdated, summary, &doc, by);
         // An unlinked document's event still names where it was.
@@ -445,11 +439,9 @@ pub(crate) fn update(
 /// Deletes a document with every version of its bytes; its log events stay.
 pub(crate) fn delete(tx: &Transaction, id: DocumentId, by: Option<UserId>) -> Result<()> {
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let lang = log::summary_lang(tx)?;
-    let summary = lang.tf(
-        "summary.document_deleted",
-        &[("title", &doc.title), ("file", &doc.file_name)],
-    );
+    let summary = Sentence::new("summary.document_deleted")
+        .text("title", &doc.title)
+        .text("file", &doc.file_name);
     log::append(tx, &event(EventKind::DocumentDeleted, summary, &doc, by))?;
     tx.prepare_cached("DELETE FROM documents WHERE id = ?1")?
         .execute([id.0])?;

@@ -44,6 +44,28 @@ pub(crate) fn render_error(ctx: &mut Ctx, err: &Error) -> Resp {
     Resp::html(views::layout(&frame, title, body)).with_status(err.status())
 }
 
+/// What a readonly user sees on a page that changes the register (an add or edit form): what
+/// their role allows and whom to ask, with a way back to the section. Answered 403.
+pub(crate) fn read_only_page(ctx: &mut Ctx) -> Resp {
+    let section = ctx
+        .path
+        .split('/')
+        .nth(1)
+        .filter(|s| ["customers", "contacts", "tasks"].contains(s))
+        .map(|s| format!("/{s}"))
+        .unwrap_or_else(|| "/".to_string());
+    let frame = ctx.frame(Section::None);
+    let title = frame.t("error.title_read_only");
+    let body = html! {
+        div.narrow {
+            h1 { (title) }
+            p { (frame.t("error.read_only")) }
+            p { a href=(section) { (frame.t("error.read_only_back")) } }
+        }
+    };
+    Resp::html(views::layout(&frame, title, body)).with_status(403)
+}
+
 fn error_title(lang: Lang, err: &Error) -> &'static str {
     match err.status() {
         404 => lang.t("error.title_not_found"),

@@ -8,6 +8,7 @@ pub mod form;
 pub(crate) mod multipart;
 pub(crate) mod request;
 pub(crate) mod response;
+pub(crate) mod shown_once;
 
 pub(crate) use request::Ctx;
 pub use request::Method;
@@ -30,6 +31,8 @@ pub(crate) struct App {
     pub jobs: Arc<jobs::Health>,
     /// What features above the core hand in to core pages (set by the server).
     pub hooks: Hooks,
+    /// Secrets waiting to be shown once on the page after a redirect.
+    pub shown_once: shown_once::ShownOnce,
 }
 
 /// The record a card shows, for a module that hands in one of its tabs.

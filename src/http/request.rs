@@ -250,6 +250,24 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Keeps a secret for this session's next page (see `shown_once`); without a session
+    /// (an API call) there is no next page, and it is dropped.
+    pub(crate) fn keep_secret(&mut self, kind: super::shown_once::Secret, value: String) {
+        if let Some(session) = &self.session {
+            let now = std::time::Instant::now();
+            self.app
+                .shown_once
+                .keep(&session.token_hash, kind, value, now);
+        }
+    }
+
+    /// Takes the secret of `kind` kept for this session, if one waits.
+    pub(crate) fn take_secret(&mut self, kind: super::shown_once::Secret) -> Option<String> {
+        let session = self.session.as_ref()?;
+        let now = std::time::Instant::now();
+        self.app.shown_once.take(&session.token_hash, kind, now)
+    }
+
     /// Sets a one-time message (an i18n key) shown on the next page.
     pub(crate) fn flash(&mut self, key: &'static str) {
         self.cookies_out.push(format!(

@@ -81,33 +81,58 @@ pub(crate) fn save_checking<T, A>(
     }
 }
 
-/// A possible duplicate as the form lists it: a link to it, and details to tell it by.
+/// What made a record look like the one being added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Match {
+    /// The same name (ignoring case, accents and, for customers, the company form).
+    Name,
+    Email,
+}
+
+impl Match {
+    fn key(self) -> &'static str {
+        match self {
+            Match::Name => "duplicates.same_name",
+            Match::Email => "duplicates.same_email",
+        }
+    }
+}
+
+/// A possible duplicate as the form lists it: a link to it, details to tell it by, and what
+/// matched.
 pub(crate) struct LookAlike {
     pub href: String,
     pub name: String,
     /// Shown after the link in parentheses, when not empty.
     pub details: String,
+    pub matched: Vec<Match>,
 }
 
-/// The warning about possible duplicates (`warning` is its i18n key), with links to them.
+/// The warning about possible duplicates (`warning` is its i18n key): each with a link and
+/// the fields that matched, and beside them the "add anyway" button that confirms past the
+/// warning. It goes inside the form it confirms, first; a hidden save button before it keeps
+/// Enter in a field a plain save (Enter presses a form's first submit button).
 pub(crate) fn look_alike_warning(f: &Frame, warning: &'static str, alikes: &[LookAlike]) -> Markup {
     html! {
         @if !alikes.is_empty() {
+            button.visually-hidden type="submit" tabindex="-1" aria-hidden="true" { (f.t("form.save")) }
             div.warning role="alert" {
                 p { (f.t(warning)) }
-                ul { @for a in alikes { li { a href=(a.href) { (a.name) } @if !a.details.is_empty() { " (" (a.details) ")" } } } }
-            }
-        }
-    }
-}
-
-/// The "add anyway" box that confirms past the warning.
-pub(crate) fn confirm_box(f: &Frame, alikes: &[LookAlike]) -> Markup {
-    html! {
-        @if !alikes.is_empty() {
-            div.field.check {
-                input #f-confirm_duplicate type="checkbox" name="confirm_duplicate" value="1";
-                label for="f-confirm_duplicate" { (f.t("duplicates.confirm")) }
+                ul {
+                    @for a in alikes {
+                        li {
+                            a href=(a.href) { (a.name) }
+                            @if !a.details.is_empty() { " (" (a.details) ")" }
+                            @for (i, m) in a.matched.iter().enumerate() {
+                                (if i == 0 { " — " } else { ", " }) strong { (f.t(m.key())) }
+                            }
+                        }
+                    }
+                }
+                p.confirm {
+                    button type="submit" name="confirm_duplicate" value="1" { (f.t("duplicates.confirm")) }
+                    " " span.hint { (f.t("duplicates.confirm_hint")) }
+                }
             }
         }
     }
@@ -172,6 +197,9 @@ pub(crate) struct FormPage<'a> {
     /// Where "cancel" goes.
     pub cancel: String,
     pub error: Option<&'a Error>,
+    /// Shown under the error's message: what the register can say about it (the customer that
+    /// already has the business ID, with a link).
+    pub explain: Markup,
     /// i18n key of the duplicate warning.
     pub warning: &'static str,
     pub alikes: Vec<LookAlike>,
@@ -183,10 +211,10 @@ pub(crate) fn form_page(f: &Frame, p: FormPage) -> Resp {
     let body = html! {
         h1 { (p.title) }
         (form_error(f, p.error))
-        (look_alike_warning(f, p.warning, &p.alikes))
+        (p.explain)
         form.wide method="post" action=(p.action) novalidate {
             (csrf_input(f))
-            (confirm_box(f, &p.alikes))
+            (look_alike_warning(f, p.warning, &p.alikes))
             (p.fields)
             button.primary type="submit" { (f.t("form.save")) }
             " "

@@ -1,6 +1,6 @@
 //! What every register's duplicate finder and merge share: the list of likely duplicates, the
-//! side-by-side choice of which record to keep, the submitted choice, and the merge's log
-//! entries. Each register says what it compares and how two records become one.
+//! side-by-side form that chooses the record to keep and, field by field, the values it
+//! keeps, the submitted choice, and the merge's log entries. Each register says what it compares and how two records become one.
 
 use maud::{html, Markup};
 use rusqlite::Transaction;
@@ -72,37 +72,85 @@ pub(crate) fn duplicates_page<T>(
     Ok(Resp::html(layout(f, f.t(title), body)))
 }
 
-/// The two records side by side, `rows` of (label key, left value, right value), and the
-/// choice of which to keep. Posts `pair=kept:removed` to `{path}/merge`.
-pub(crate) fn merge_choice(
-    f: &Frame,
-    path: &str,
-    a: (i64, &str),
-    b: (i64, &str),
-    rows: &[(&'static str, String, String)],
-) -> Markup {
+/// One field of the merge form: both records' values, and a choice between them when they
+/// differ (radios `pick_{name}` whose value is the id of the record to take it from).
+pub(crate) struct MergeField {
+    /// The field's name, as the store knows it (`email`).
+    pub name: &'static str,
+    /// The i18n key of its label.
+    pub label: &'static str,
+    pub a: String,
+    pub b: String,
+}
+
+/// A row the merge form only shows (tags and links, which the merge joins; notes).
+pub(crate) struct ShownRow {
+    pub label: &'static str,
+    pub a: Markup,
+    pub b: Markup,
+}
+
+/// What the merge form compares.
+pub(crate) struct Comparison<'a> {
+    /// Under `path` (`/customers`): the form posts to `{path}/merge`.
+    pub path: &'a str,
+    /// The two records, (id, name).
+    pub a: (i64, &'a str),
+    pub b: (i64, &'a str),
+    /// The i18n key of the paragraph that says what the merge does.
+    pub explain: &'static str,
+    pub fields: Vec<MergeField>,
+    pub shown: Vec<ShownRow>,
+}
+
+/// The two records side by side: which one is kept (its number, id and history stay), and for
+/// each field that differs whose value the kept record gets; by default the kept one's, or the
+/// other's where the kept one has none. Posts `pair=kept:removed` and the `pick_` radios to
+/// `{path}/merge`.
+pub(crate) fn merge_choice(f: &Frame, c: &Comparison) -> Markup {
+    let (a, b) = (c.a, c.b);
     html! {
-        p { (f.t("merge.explain")) }
-        form method="post" action=(format!("{path}/merge")) {
+        p { (f.t(c.explain)) }
+        form method="post" action=(format!("{}/merge", c.path)) {
             (csrf_input(f))
-            div.table-wrap { table {
+            div.table-wrap { table.merge {
                 thead { tr { th {} th { (a.1) } th { (b.1) } } }
                 tbody {
-                    @for (label, left, right) in rows {
-                        tr { th { (f.t(label)) } td { (left) } td { (right) } }
-                    }
                     tr {
                         th { (f.t("merge.keep")) }
                         @for (keep, other) in [(a.0, b.0), (b.0, a.0)] {
                             td {
                                 input type="radio" name="pair" id=(format!("keep-{keep}")) value=(format!("{keep}:{other}")) required checked[keep == a.0];
+                                " "
                                 label for=(format!("keep-{keep}")) { (f.t("merge.keep_this")) }
                             }
                         }
                     }
+                    @for field in &c.fields {
+                        tr {
+                            th { (f.t(field.label)) }
+                            @if field.a == field.b {
+                                td { (field.a) } td { (field.b) }
+                            } @else {
+                                @for (id, value, checked) in [(a.0, &field.a, !field.a.is_empty()), (b.0, &field.b, field.a.is_empty())] {
+                                    td {
+                                        @let input_id = format!("pick-{}-{id}", field.name);
+                                        input type="radio" name=(format!("pick_{}", field.name)) id=(input_id) value=(id) checked[checked];
+                                        " "
+                                        label for=(input_id) {
+                                            @if value.is_empty() { span.muted { (f.t("merge.empty")) } } @else { (value) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @for row in &c.shown {
+                        tr { th { (f.t(row.label)) } td { (row.a) } td { (row.b) } }
+                    }
                 }
             } }
-            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href=(format!("{path}/duplicates")) { (f.t("form.cancel")) } }
+            p { button.primary type="submit" { (f.t("merge.confirm")) } " " a href=(format!("{}/duplicates", c.path)) { (f.t("form.cancel")) } }
         }
     }
 }
@@ -115,16 +163,73 @@ pub(crate) fn chosen_pair(form: &Form) -> Result<(i64, i64)> {
         .ok_or_else(|| Error::BadRequest("Choose which one to keep.".into()))
 }
 
-/// Runs a submitted merge in one transaction, then shows the kept record.
+/// Which record's value a merged field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Kept,
+    Removed,
+}
+
+/// The admin's choice per field; a field not chosen takes the kept record's value unless that
+/// is empty (then the other's).
+#[derive(Debug, Default)]
+pub(crate) struct Picks(Vec<(String, Side)>);
+
+impl Picks {
+    /// The `pick_{field}` radios of a merge form: each the id of the kept or the removed record.
+    pub(crate) fn from_form(
+        form: &Form,
+        fields: &[&str],
+        kept: i64,
+        removed: i64,
+    ) -> Result<Picks> {
+        let mut picks = Vec::new();
+        for field in fields {
+            let side = match form.get(&format!("pick_{field}")) {
+                "" => continue,
+                id if id == kept.to_string() => Side::Kept,
+                id if id == removed.to_string() => Side::Removed,
+                _ => {
+                    return Err(Error::BadRequest(format!(
+                        "`pick_{field}` must be the id of one of the two records."
+                    )))
+                }
+            };
+            picks.push((field.to_string(), side));
+        }
+        Ok(Picks(picks))
+    }
+
+    /// The side `field` takes its value from.
+    pub(crate) fn side(&self, field: &str, kept: &str, removed: &str) -> Side {
+        match self.0.iter().find(|(f, _)| f == field) {
+            Some((_, side)) => *side,
+            None if kept.is_empty() && !removed.is_empty() => Side::Removed,
+            None => Side::Kept,
+        }
+    }
+
+    /// The value `field` has after the merge.
+    pub(crate) fn value(&self, field: &str, kept: &str, removed: &str) -> String {
+        match self.side(field, kept, removed) {
+            Side::Kept => kept.to_string(),
+            Side::Removed => removed.to_string(),
+        }
+    }
+}
+
+/// Runs a submitted merge in one transaction with the admin's choice of each of `fields`,
+/// then shows the kept record.
 pub(crate) fn submit(
     ctx: &mut Ctx,
     form: &Form,
-    path: &str,
-    merge: impl FnOnce(&Transaction, i64, i64, UserId) -> Result<()>,
+    (path, fields): (&str, &[&str]),
+    merge: impl FnOnce(&Transaction, i64, i64, UserId, &Picks) -> Result<()>,
 ) -> Result<Resp> {
     let by = ctx.user()?.id;
     let (kept, removed) = chosen_pair(form)?;
-    db::write(ctx.conn, |tx| merge(tx, kept, removed, by))?;
+    let picks = Picks::from_form(form, fields, kept, removed)?;
+    db::write(ctx.conn, |tx| merge(tx, kept, removed, by, &picks))?;
     ctx.flash("flash.merged");
     Ok(Resp::redirect(&format!("{path}/{kept}")))
 }
@@ -192,11 +297,6 @@ pub(crate) fn move_references(
     Ok(())
 }
 
-/// The other record's value for a field the kept one has empty, else `None` (no change).
-pub(crate) fn fill(kept: &str, other: &str) -> Option<String> {
-    (kept.is_empty() && !other.is_empty()).then(|| other.to_string())
-}
-
 /// The kept record's notes after a merge: the removed one's appended, or `None` when they
 /// do not change.
 pub(crate) fn joined_notes(kept: &str, gone: &str) -> Option<String> {
@@ -230,4 +330,21 @@ pub(crate) fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
         log::append(tx, &event)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_takes_the_chosen_side_or_else_the_kept_value_unless_empty() {
+        let form = Form::from_pairs([("pick_email", "7"), ("pick_phone", "3")]);
+        let picks = Picks::from_form(&form, &["email", "phone", "city"], 3, 7).unwrap();
+        assert_eq!(picks.value("email", "a@x.fi", "b@x.fi"), "b@x.fi");
+        assert_eq!(picks.value("phone", "", "040 1"), "");
+        assert_eq!(picks.value("city", "", "Oulu"), "Oulu");
+        assert_eq!(picks.value("city", "Kemi", "Oulu"), "Kemi");
+        let bad = Form::from_pairs([("pick_email", "99")]);
+        assert!(Picks::from_form(&bad, &["email"], 3, 7).is_err());
+    }
 }

@@ -160,6 +160,28 @@ fn list_page<R: Listed>(
     let filter = url.encode_without(&["offset", "after", "before", "limit", "select"]);
     let export = format!("{path}.csv?{filter}");
     let export_xlsx = format!("{path}.xlsx?{filter}");
+    let table = html! {
+        div.table-wrap { table.list {
+            thead { tr {
+                @if can_tag { th { span.visually-hidden { (f.t("bulk.select")) } } }
+                @for column in R::HEADINGS {
+                    (heading::<R>(f, url, path, query.sort, column))
+                }
+            } }
+            tbody {
+                @for row in &rows {
+                    tr.inactive[row.inactive] {
+                        @if can_tag {
+                            td { input type="checkbox" name="id" value=(row.id) checked[all_selected] aria-label=(format!("{} {}", f.t("bulk.select"), row.name)); }
+                        }
+                        @for cell in &row.cells {
+                            td { (cell) }
+                        }
+                    }
+                }
+            }
+        } }
+    };
     html! {
         div.title-row {
             h1 { (f.t(R::TITLE)) @if let Some(sub) = R::subtitle(extra) { ": " (sub) } }
@@ -196,8 +218,10 @@ fn list_page<R: Listed>(
             @if many {
                 p.hint { (f.lang.tf("search.too_many", &[("n", &f.lang.number(SEARCH_CAP))])) }
             }
-            form #bulk method="post" action=(format!("{path}/tags")) {
-                @if can_tag {
+            // Only a user who may tag gets the bulk form around the table; a readonly user
+            // gets the table alone, with no form they could not send.
+            @if can_tag {
+                form #bulk method="post" action=(format!("{path}/tags")) {
                     (csrf_input(f))
                     input type="hidden" name="back" value=(base);
                     div.bulk {
@@ -208,27 +232,10 @@ fn list_page<R: Listed>(
                         button type="submit" name="action" value="add" { (f.t("bulk.add_tag")) }
                         button type="submit" name="action" value="remove" { (f.t("bulk.remove_tag")) }
                     }
+                    (table)
                 }
-                div.table-wrap { table.list {
-                    thead { tr {
-                        @if can_tag { th { span.visually-hidden { (f.t("bulk.select")) } } }
-                        @for column in R::HEADINGS {
-                            (heading::<R>(f, url, path, query.sort, column))
-                        }
-                    } }
-                    tbody {
-                        @for row in &rows {
-                            tr.inactive[row.inactive] {
-                                @if can_tag {
-                                    td { input type="checkbox" name="id" value=(row.id) checked[all_selected] aria-label=(format!("{} {}", f.t("bulk.select"), row.name)); }
-                                }
-                                @for cell in &row.cells {
-                                    td { (cell) }
-                                }
-                            }
-                        }
-                    }
-                } }
+            } @else {
+                (table)
             }
         }
         (views::pager_links(

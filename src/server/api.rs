@@ -55,13 +55,16 @@ pub static API: &[Route] = &[
     route(Post, "/reminders/{id}/dismiss", LoggedIn, |c, p, _| tasks::api::dismiss(c, p.id(0)?)),
 ];
 
-/// Every route of the OpenAPI document with its summary, parameters and answers.
+/// Every route of the OpenAPI document with its summary, parameters, answers and an example
+/// request (`curl`, against the address the page was opened at).
 fn docs(ctx: &mut Ctx) -> Result<Resp> {
     let doc = openapi::document();
+    let origin = format!("http://{}", ctx.header("host").unwrap_or("127.0.0.1:8080"));
     let frame = ctx.frame(Section::Settings);
     let f = &frame;
     let empty = serde_json::Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);
+    let text = |v: &serde_json::Value| views::with_code(v.as_str().unwrap_or(""));
     let body = html! {
         h1 { (f.t("apidocs.title")) }
         p { (f.t("apidocs.intro")) " " a href="/api/v1/openapi.json" { "openapi.json" } }
@@ -70,22 +73,58 @@ fn docs(ctx: &mut Ctx) -> Result<Resp> {
             @for (verb, op) in ops.as_object().unwrap_or(&empty) {
                 section.card.endpoint {
                     h2 { code { (verb.to_uppercase()) " /api/v1" (path) } }
-                    p { (op["summary"].as_str().unwrap_or("")) }
+                    p { (text(&op["summary"])) }
                     @if let Some(params) = op["parameters"].as_array() {
                         ul {
                             @for p in params {
-                                li { code { (p["name"].as_str().unwrap_or("")) } " — " (p["description"].as_str().unwrap_or("")) }
+                                li { code { (p["name"].as_str().unwrap_or("")) } " — " (text(&p["description"])) }
                             }
                         }
                     }
+                    @if let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"].as_object() {
+                        @if let Some(about) = schema.get("description") { p { (text(about)) } }
+                    }
                     p.hint {
                         @for (status, answer) in op["responses"].as_object().unwrap_or(&empty) {
-                            code { (status) } " " (answer["description"].as_str().unwrap_or("")) ". "
+                            code { (status) } " " (text(&answer["description"])) ". "
                         }
                     }
+                    p.example-label { (f.t("apidocs.example")) }
+                    pre.example { code { (curl_example(&origin, verb, path, op)) } }
                 }
             }
         }
     };
     Ok(Resp::html(views::layout(f, f.t("apidocs.title"), body)))
+}
+
+/// A `curl` command for one route: ids in the path as 1, the example query and body of the
+/// OpenAPI document, and the token from `$TOKEN`.
+fn curl_example(origin: &str, verb: &str, path: &str, op: &serde_json::Value) -> String {
+    let mut url = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => in_param = true,
+            '}' => {
+                in_param = false;
+                url.push('1');
+            }
+            c if !in_param => url.push(c),
+            _ => {}
+        }
+    }
+    if let Some(query) = op["x-example-query"].as_str() {
+        url = format!("{url}?{query}");
+    }
+    let mut lines = vec![format!("curl -H \"Authorization: Bearer $TOKEN\"")];
+    if verb != "get" {
+        lines.push(format!("-X {}", verb.to_uppercase()));
+    }
+    if let Some(example) = op["requestBody"]["content"]["application/json"].get("example") {
+        lines.push("-H \"Content-Type: application/json\"".into());
+        lines.push(format!("-d '{example}'"));
+    }
+    lines.push(format!("'{origin}/api/v1{url}'"));
+    lines.join(" \\\n  ")
 }

@@ -88,7 +88,15 @@ fn dispatch_page(ctx: &mut Ctx, path: &str) -> Result<Resp> {
         Found::Route(route, params) => (route, params),
         found => return Err(no_route(ctx, &found)),
     };
-    guard(ctx, route)?;
+    if let Err(err) = guard(ctx, route) {
+        // A readonly user who opens an add or edit page (a bookmark, a link from elsewhere)
+        // gets a page that says why, not a form they could not send.
+        let readonly = ctx.user.as_ref().is_some_and(|u| !u.role.can_write());
+        if readonly && route.access == routes::Access::Writer && ctx.method == Method::Get {
+            return Ok(crate::http::errors::read_only_page(ctx));
+        }
+        return Err(err);
+    }
     (route.handler)(ctx, &params, form)
 }
 

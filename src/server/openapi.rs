@@ -604,6 +604,66 @@ fn paths() -> Value {
     })
 }
 
+/// The operation `verb` of `path`. The examples name routes by hand: one that is not in the
+/// document is a mistake of their list, which the OpenAPI tests catch as a panic.
+fn operation<'a>(paths: &'a mut Value, path: &str, verb: &str) -> &'a mut Value {
+    paths
+        .get_mut(path)
+        .and_then(|p| p.get_mut(verb))
+        .unwrap_or_else(|| panic!("an example for {verb} {path}, which is not documented"))
+}
+
+/// An example request of each route: the body of every write (`requestBody`'s `example`)
+/// and, for reads that take a search or a look-up, the query (`x-example-query`). The docs
+/// page turns them into a `curl` line per route.
+fn with_examples(mut paths: Value) -> Value {
+    let customer = json!({"name": "Kahvila Äijälä Oy", "business_id": "0112038-9", "email": "info@aijala.fi",
+        "phone": "040 123 4567", "city": "Jyväskylä", "country": "FI", "tags": ["VIP"]});
+    let contact = json!({"first_name": "Maija", "last_name": "Mäkinen", "email": "maija@aijala.fi",
+        "phone": "050 555 1234", "customers": [{"customer_id": 1, "role": "Toimitusjohtaja"}]});
+    let task = json!({"description": "Soita tarjouksesta", "assignee_id": 1, "due_date": "2026-12-01",
+        "due_time": "10:00", "customer_id": 1});
+    let bodies = [
+        ("/customers", "post", customer),
+        (
+            "/customers/{id}",
+            "patch",
+            json!({"phone": "09 123 456", "owner_id": null}),
+        ),
+        (
+            "/customers/{id}/contacts/{contact_id}",
+            "put",
+            json!({"role": "Hallituksen jäsen"}),
+        ),
+        ("/contacts", "post", contact),
+        (
+            "/contacts/{id}",
+            "patch",
+            json!({"title": "Myyntipäällikkö"}),
+        ),
+        ("/tasks", "post", task),
+        ("/tasks/{id}", "patch", json!({"status": "done"})),
+    ];
+    // The routes are named here by hand: one that is not in the document is a mistake of
+    // this list, which the OpenAPI tests would then catch as a panic.
+    for (path, verb, example) in bodies {
+        operation(&mut paths, path, verb)["requestBody"]["content"]["application/json"]
+            ["example"] = example;
+    }
+    let queries = [
+        ("/customers", "q=äijälä&tag=VIP"),
+        ("/contacts", "q=mäkinen"),
+        ("/contacts.vcf", "customer_id=1"),
+        ("/tasks", "assignee_id=me&status=open&when=week"),
+        ("/reminders", "state=pending"),
+        ("/ytj", "business_id=0112038-9"),
+    ];
+    for (path, query) in queries {
+        operation(&mut paths, path, "get")["x-example-query"] = query.into();
+    }
+    paths
+}
+
 pub(crate) fn document() -> Value {
     json!({
         "openapi": "3.1.0",
@@ -614,7 +674,7 @@ pub(crate) fn document() -> Value {
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": with_examples(paths()),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {

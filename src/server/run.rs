@@ -104,6 +104,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
             documents_tab: Some(crate::documents::pages::card_tab),
             reminder_count: Some(crate::tasks::reminders::badge_count),
         },
+        shown_once: Default::default(),
         config,
     });
 
@@ -487,7 +488,8 @@ fn register_jobs(
         config.backup_check_every,
         move |conn, now| {
             let settings = crate::settings::load(conn)?;
-            if settings.backup_interval_hours > 0 {
+            // A new, empty database (still in set-up) gets no copy of its nothing.
+            if settings.backup_interval_hours > 0 && db::backup::holds_data(conn)? {
                 db::backup::run_schedule(
                     conn,
                     &db_path,

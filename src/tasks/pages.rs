@@ -544,6 +544,7 @@ fn task_form(
     let (title, action, cancel) =
         form_target::<Tasks>(f, existing.map(|t| (t.id, "")), "tasks.add", "tasks.edit");
     let page = FormPage {
+        explain: html! {},
         title,
         action,
         cancel,

@@ -9,6 +9,7 @@ use super::{Role, UserId};
 use crate::db;
 use crate::error::{has_control, Error, FieldError, Result};
 use crate::http::form::{page_params, Form};
+use crate::http::shown_once::Secret;
 use crate::http::{Ctx, Resp};
 use crate::i18n::Lang;
 use crate::settings as settings_store;
@@ -267,17 +268,26 @@ pub(crate) fn logout(ctx: &mut Ctx) -> Result<Resp> {
 
 // ---- the user's own account ----
 
+/// The account page; a token or calendar link just made (kept for this session by the post
+/// that made it) shows here once.
 pub(crate) fn account(ctx: &mut Ctx) -> Result<Resp> {
-    account_page(ctx, None, None, 200)
+    let token = ctx.take_secret(Secret::ApiToken);
+    let link = ctx.take_secret(Secret::CalendarLink);
+    account_page_with(ctx, None, token.as_deref(), link.as_deref(), 200)
 }
 
-/// `POST /account/calendar` — a new calendar feed link (the old one stops working), shown once.
+/// `POST /account/calendar` — a new calendar feed link (the old one stops working), shown once
+/// on the account page it redirects to.
 pub(crate) fn new_calendar_link(ctx: &mut Ctx) -> Result<Resp> {
     let id = ctx.user()?.id;
     let token = db::write(ctx.conn, |tx| store::set_calendar_token(tx, id))?;
     let host = ctx.header("host").unwrap_or("localhost").to_string();
-    let link = format!("http://{host}/calendar/{token}.ics");
-    account_page_with(ctx, None, None, Some(&link), 201)
+    ctx.keep_secret(
+        Secret::CalendarLink,
+        format!("http://{host}/calendar/{token}.ics"),
+    );
+    ctx.flash("flash.calendar_created");
+    Ok(Resp::redirect("/account#calendar"))
 }
 
 /// The account page, with a rejected form's error or a just-created token to show once.
@@ -330,7 +340,7 @@ fn account_page_with(
                 button type="submit" { (f.t("form.save")) }
             }
         }
-        section.card {
+        section.card #calendar {
             h2 { (f.t("calendar.title")) }
             p.hint { (f.t("calendar.intro")) }
             @if let Some(link) = calendar_link {
@@ -348,7 +358,7 @@ fn account_page_with(
                 }
             }
         }
-        section.card {
+        section.card #tokens {
             h2 { (f.t("tokens.title")) }
             p.hint { (f.t("tokens.intro")) }
             @if let Some(token) = new_token {
@@ -442,7 +452,12 @@ pub(crate) fn change_language(ctx: &mut Ctx, form: Form) -> Result<Resp> {
 pub(crate) fn create_token(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let id = ctx.user()?.id;
     match db::write(ctx.conn, |tx| store::create_token(tx, id, form.get("name"))) {
-        Ok(token) => account_page(ctx, None, Some(&token), 201),
+        // Post/redirect/get: a reload of the page shows the token, it does not make another.
+        Ok(token) => {
+            ctx.keep_secret(Secret::ApiToken, token);
+            ctx.flash("flash.token_created");
+            Ok(Resp::redirect("/account#tokens"))
+        }
         Err(err @ Error::Validation { .. }) => account_page(ctx, Some(&err), None, 422),
         Err(err) => Err(err),
     }

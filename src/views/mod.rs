@@ -178,6 +178,8 @@ pub(crate) struct Field<'a> {
     pub required: bool,
     pub autocomplete: &'static str,
     pub hint: Option<&'static str>,
+    /// The id of a `<datalist>` of suggestions (a pick list that still takes any text).
+    pub list: Option<&'static str>,
 }
 
 impl<'a> Field<'a> {
@@ -190,7 +192,13 @@ impl<'a> Field<'a> {
             required: false,
             autocomplete: "off",
             hint: None,
+            list: None,
         }
+    }
+
+    pub(crate) fn list(mut self, datalist_id: &'static str) -> Field<'a> {
+        self.list = Some(datalist_id);
+        self
     }
 
     pub(crate) fn kind(mut self, kind: &'static str) -> Field<'a> {
@@ -231,7 +239,7 @@ impl<'a> Field<'a> {
             div.field.invalid[error.is_some()] {
                 label for=(id) { (f.t(self.label)) @if self.required { span.req aria-hidden="true" { " *" } } }
                 input id=(id) name=(self.name) type=(self.kind) value=(value)
-                    required[self.required] autocomplete=(self.autocomplete)
+                    required[self.required] autocomplete=(self.autocomplete) list=[self.list]
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
                 @if let Some(e) = error {
                     p.error id=(format!("{id}-error")) { (f.t(e.key)) }
@@ -442,17 +450,22 @@ pub(crate) fn link_href(kind: LinkKind, value: &str) -> Option<String> {
     }
 }
 
+/// A value as its link (e-mail, phone, website), or as text when it makes no link.
+pub(crate) fn value_link(kind: LinkKind, value: &str) -> Markup {
+    html! {
+        @match link_href(kind, value) {
+            Some(href) => a href=(href) rel=[matches!(kind, LinkKind::Website).then_some("noopener noreferrer")] { (value) },
+            None => (value),
+        }
+    }
+}
+
 /// A definition list row whose value is a link (e-mail, phone, website), skipped when empty.
 pub(crate) fn detail_link(f: &Frame, label: &'static str, value: &str, kind: LinkKind) -> Markup {
     html! {
         @if !value.is_empty() {
             dt { (f.t(label)) }
-            dd {
-                @match link_href(kind, value) {
-                    Some(href) => a href=(href) rel=[matches!(kind, LinkKind::Website).then_some("noopener noreferrer")] { (value) },
-                    None => (value),
-                }
-            }
+            dd { (value_link(kind, value)) }
         }
     }
 }
@@ -481,6 +494,26 @@ pub(crate) fn tags_field(
     }
 }
 
+/// A description whose `backticked` parts are code (the API's texts are written so): each
+/// such part as `<code>`, the rest as text, a lone backtick as itself.
+pub(crate) fn with_code(text: &str) -> Markup {
+    let parts: Vec<&str> = text.split('`').collect();
+    // An even number of backticks splits into an odd number of parts; otherwise the last
+    // backtick has no partner and is printed as it is.
+    let paired = parts.len() % 2 == 1;
+    html! {
+        @for (i, part) in parts.iter().enumerate() {
+            @if i % 2 == 1 && (paired || i + 1 < parts.len()) {
+                code { (part) }
+            } @else if i % 2 == 1 {
+                "`" (part)
+            } @else {
+                (part)
+            }
+        }
+    }
+}
+
 /// An empty-state box.
 pub(crate) fn empty(text: &str) -> Markup {
     html! { p.empty { (text) } }
@@ -488,7 +521,20 @@ pub(crate) fn empty(text: &str) -> Markup {
 
 #[cfg(test)]
 mod link_tests {
-    use super::{link_href, LinkKind};
+    use super::{link_href, with_code, LinkKind};
+
+    #[test]
+    fn backticks_become_code() {
+        assert_eq!(
+            with_code("Give `after` or `offset`.").into_string(),
+            "Give <code>after</code> or <code>offset</code>."
+        );
+        assert_eq!(
+            with_code("a `b` c `d").into_string(),
+            "a <code>b</code> c `d"
+        );
+        assert_eq!(with_code("<b>").into_string(), "&lt;b&gt;");
+    }
 
     #[test]
     fn e_mail_phone_and_website_become_links_and_other_schemes_do_not() {

@@ -308,6 +308,21 @@ impl Client {
 }
 
 /// Adds a user through the admin page; the client must be an admin.
+/// An API token for the client's user, made on the account page as a browser does: the post
+/// redirects to the account page, which shows the new token once.
+pub fn make_api_token(c: &Client, name: &str) -> String {
+    let resp = c.post_form("/account", "/account/tokens", &[("name", name)]);
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    assert_eq!(resp.location(), "/account#tokens");
+    let page = c.get("/account");
+    page.body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no new token on the account page: {}", page.body))
+        .to_string()
+}
+
 pub fn add_user(admin: &Client, username: &str, role: &str, password: &str) {
     let resp = admin.post_form(
         "/settings/users/new",

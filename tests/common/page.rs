@@ -60,12 +60,22 @@ pub fn id_from_location(location: &str, prefix: &str) -> i64 {
         .unwrap_or_else(|| panic!("no id after {prefix} in {location:?}"))
 }
 
-/// The value of the `<input id="f-{name}">` of a form page, unescaped.
+/// The value of the `<input id="f-{name}">` of a form page, unescaped; of a
+/// `<select id="f-{name}">`, its selected option's value.
 pub fn input_value(body: &str, name: &str) -> String {
     let marker = format!("id=\"f-{name}\"");
     let at = body
         .find(&marker)
         .unwrap_or_else(|| panic!("no field {name} in {body}"));
+    if body[..at].ends_with("<select ") {
+        let options = &body[at..at + body[at..].find("</select>").unwrap()];
+        return options
+            .split("<option value=\"")
+            .skip(1)
+            .find(|o| o.split('>').next().unwrap().ends_with(" selected"))
+            .map(|o| unescape(&o[..o.find('"').unwrap()]))
+            .unwrap_or_default();
+    }
     let tag = &body[at..at + body[at..].find('>').unwrap()];
     match tag.find("value=\"") {
         Some(v) => {

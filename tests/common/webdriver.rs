@@ -6,15 +6,31 @@
 //! clear panic is the most useful thing they can do.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const INSTALL_HINT: &str = "install them with: apt-get install -y chromium chromium-driver";
+const INSTALL_HINT: &str = "install them with: apt-get install -y chromium chromium-driver \
+    (or name them with CHROMEDRIVER=/path and CHROMIUM=/path)";
+
+/// A program for the browser tests: the path in the environment variable `var`, else the
+/// first of `names` found on `PATH` (distributions and CI images put them in different
+/// places: `/usr/bin`, `/usr/local/bin`, a snap or a setup action's directory).
+fn find_program(var: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    find_on_path(&std::env::var_os("PATH").unwrap_or_default(), names)
+}
+
+/// The first of `names` in the directories of `path` (a `PATH` value).
+pub fn find_on_path(path: &std::ffi::OsStr, names: &[&str]) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
 
 /// How long a command that looks for an element waits for it to appear (WebDriver's implicit
 /// wait), in milliseconds.
@@ -36,25 +52,40 @@ impl Browser {
     /// Starts chromedriver and a fresh headless Chromium. The browser asks for Finnish pages
     /// (`Accept-Language: fi`), as a Finnish user's browser would.
     pub fn start() -> Browser {
-        for (path, what) in [(CHROMEDRIVER, "chromedriver"), (CHROMIUM, "chromium")] {
-            assert!(
-                Path::new(path).exists(),
-                "the browser tests need {what} at {path}; {INSTALL_HINT}"
-            );
-        }
+        let find = |var: &str, names: &[&str]| {
+            find_program(var, names)
+                .filter(|p| p.is_file())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "the browser tests need {} on PATH; {INSTALL_HINT}",
+                        names[0]
+                    )
+                })
+        };
+        let chromedriver_path = find("CHROMEDRIVER", &["chromedriver"]);
+        let chromium_path = find(
+            "CHROMIUM",
+            &[
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+            ],
+        );
+        let driver = chromedriver_path.display().to_string();
         // A free port: the OS picks one for a listener we drop at once. Another process could
         // take it in between, but that is unlikely enough for tests.
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let mut chromedriver = Command::new(CHROMEDRIVER)
+        let mut chromedriver = Command::new(&chromedriver_path)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER} ({e}); {INSTALL_HINT}"));
+            .unwrap_or_else(|e| panic!("cannot start {driver} ({e}); {INSTALL_HINT}"));
         let agent: ureq::Agent = ureq::Agent::config_builder()
             // WebDriver errors come as JSON bodies with 4xx/5xx statuses; we read them.
             .http_status_as_error(false)
@@ -69,7 +100,7 @@ impl Browser {
         let mut ready = false;
         for _ in 0..100 {
             if let Ok(Some(status)) = chromedriver.try_wait() {
-                panic!("{CHROMEDRIVER} exited at start ({status}); {INSTALL_HINT}");
+                panic!("{driver} exited at start ({status}); {INSTALL_HINT}");
             }
             if let Ok(value) = request(&agent, "GET", &format!("{base}/status"), None) {
                 if value["ready"] == json!(true) {
@@ -82,7 +113,7 @@ impl Browser {
         if !ready {
             let _ = chromedriver.kill();
             let _ = chromedriver.wait();
-            panic!("{CHROMEDRIVER} did not become ready on port {port}");
+            panic!("{driver} did not become ready on port {port}");
         }
 
         let profile = tempfile::tempdir().expect("a temporary Chromium profile");
@@ -91,7 +122,7 @@ impl Browser {
                 "alwaysMatch": {
                     "browserName": "chrome",
                     "goog:chromeOptions": {
-                        "binary": CHROMIUM,
+                        "binary": chromium_path,
                         "args": [
                             "--headless=new",
                             "--no-sandbox",
