@@ -10,16 +10,8 @@ use serde_json::{json, Value};
 
 const MIB: usize = 1024 * 1024;
 
-/// A token for the admin, made on the account page.
 fn token(client: &Client) -> String {
-    let resp = client.post_form("/account", "/account/tokens", &[("name", "docs")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .to_string()
+    make_api_token(client, "docs")
 }
 
 /// One part of a multipart body: its `Content-Disposition` parameters and its bytes.

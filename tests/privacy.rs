@@ -10,16 +10,7 @@ use common::page::field_error;
 use common::*;
 
 fn token(client: &Client) -> String {
-    let resp = client.post_form("/account", "/account/tokens", &[("name", "gdpr")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(client, "gdpr")
 }
 
 fn call(admin: &Client, token: &str, method: &str, path: &str, body: Option<Value>) -> Response {

@@ -15,16 +15,7 @@ use common::smtp::SmtpSink;
 use common::*;
 
 fn token(client: &Client) -> String {
-    let resp = client.post_form("/account", "/account/tokens", &[("name", "testit")]);
-    assert_eq!(resp.status, 201, "{}", resp.body);
-    resp.body
-        .split("id=\"new-token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string()
+    make_api_token(client, "testit")
 }
 
 fn day(days: i64) -> String {
