@@ -321,3 +321,50 @@ fn yes_and_no_in_both_languages() {
     assert_eq!(parse_yes_no("no"), Some(false));
     assert_eq!(parse_yes_no("ehkä"), None);
 }
+
+#[test]
+fn a_report_keeps_the_rows_it_is_asked_to_and_counts_the_rest() {
+    let (_d, mut conn) = crate::db::temporary();
+    let mut csv = String::from("name;business_id\n");
+    for i in 0..30 {
+        csv.push_str(&format!("Yritys {i} Oy;\n"));
+    }
+    csv.push_str("Huono Oy;1234567-0\nHuonompi Oy;7654321-0\n");
+    let options = Options {
+        dry_run: true,
+        skip_invalid: true,
+        detail: 10,
+        ..Options::default()
+    };
+    let r = import(&mut conn, Kind::Customers, &csv, &options).unwrap();
+    assert_eq!((r.created, r.done(), r.outcomes.len()), (30, 30, 10));
+    assert_eq!((r.skipped_count, r.skipped.len()), (2, 2));
+    let few = Options {
+        detail: 1,
+        ..options
+    };
+    let r = import(&mut conn, Kind::Customers, &csv, &few).unwrap();
+    assert_eq!(
+        (r.outcomes.len(), r.skipped_count, r.skipped.len()),
+        (1, 2, 1)
+    );
+    assert_eq!(count(&conn, "customers"), 0, "a dry run writes nothing");
+}
+
+#[test]
+fn the_check_pass_leaves_no_temporary_tables_behind() {
+    let (_d, mut conn) = crate::db::temporary();
+    let dry = Options {
+        dry_run: true,
+        ..Options::default()
+    };
+    for _ in 0..2 {
+        // A second run on the same connection makes its tables again from nothing.
+        let r = import(&mut conn, Kind::Customers, CUSTOMERS, &dry).unwrap();
+        assert_eq!(r.created, 2);
+    }
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM temp.sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}
