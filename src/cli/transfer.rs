@@ -413,33 +413,44 @@ fn export_log(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
     let tz = settings.time_zone;
     let write =
         |out: &mut dyn Write| exchange::log_export::log_csv(&conn, "", &filter, lang, tz, out);
-    match &args.out {
-        None => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut stdout)?;
-            stdout.flush()?;
+    write_out(args.out.as_deref(), "csv", "events", write)
+}
+
+/// Writes an export to stdout, or to `out` through a `.part` file renamed when complete (so a
+/// failed export never leaves half a file under the name asked for); `write` says how many
+/// `noun` it wrote.
+fn write_out(
+    out: Option<&Path>,
+    ext: &str,
+    noun: &str,
+    write: impl Fn(&mut dyn Write) -> crate::error::Result<usize>,
+) -> Result<(), CliError> {
+    let Some(path) = out else {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        write(&mut stdout)?;
+        stdout.flush()?;
+        return Ok(());
+    };
+    let part = path.with_extension(format!("{ext}.part"));
+    let result = (|| -> Result<usize, CliError> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
+        let n = write(&mut file)?;
+        file.into_inner()
+            .map_err(|e| CliError(e.to_string()))?
+            .sync_all()?;
+        std::fs::rename(&part, path)?;
+        Ok(n)
+    })();
+    match result {
+        Ok(n) => {
+            eprintln!("minicrm: wrote {n} {noun} to {}.", path.display());
+            Ok(())
         }
-        Some(path) => {
-            let part = path.with_extension("csv.part");
-            let result = (|| -> Result<usize, CliError> {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
-                let n = write(&mut file)?;
-                file.into_inner()
-                    .map_err(|e| CliError(e.to_string()))?
-                    .sync_all()?;
-                std::fs::rename(&part, path)?;
-                Ok(n)
-            })();
-            match result {
-                Ok(n) => eprintln!("minicrm: wrote {n} events to {}.", path.display()),
-                Err(CliError(e)) => {
-                    let _ = std::fs::remove_file(&part);
-                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
-                }
-            }
+        Err(CliError(e)) => {
+            let _ = std::fs::remove_file(&part);
+            Err(CliError(format!("cannot write {}: {e}.", path.display())))
         }
     }
-    Ok(())
 }
 
 /// `export tasks --format ics`: every open task as one calendar, as the calendar feed shows them.
@@ -454,31 +465,5 @@ fn export_tasks_ics(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
     let name = settings.company_name.clone();
     let write =
         |out: &mut dyn Write| crate::tasks::calendar::write_feed(&conn, None, &name, &cx, out);
-    match &args.out {
-        None => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut stdout)?;
-            stdout.flush()?;
-        }
-        Some(path) => {
-            let part = path.with_extension("ics.part");
-            let result = (|| -> Result<usize, CliError> {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
-                let n = write(&mut file)?;
-                file.into_inner()
-                    .map_err(|e| CliError(e.to_string()))?
-                    .sync_all()?;
-                std::fs::rename(&part, path)?;
-                Ok(n)
-            })();
-            match result {
-                Ok(n) => eprintln!("minicrm: wrote {n} tasks to {}.", path.display()),
-                Err(CliError(e)) => {
-                    let _ = std::fs::remove_file(&part);
-                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
-                }
-            }
-        }
-    }
-    Ok(())
+    write_out(args.out.as_deref(), "ics", "tasks", write)
 }
