@@ -48,6 +48,24 @@ impl Target for Apply<'_> {
         Ok(contacts::by_email(self.tx, email)?)
     }
 
+    fn contact_by_name_at(
+        &self,
+        first: &str,
+        last: &str,
+        customers: &[CustomerId],
+    ) -> Result<Option<Contact>, Fail> {
+        let key = person_key(first, last);
+        let mut found = Vec::new();
+        for customer in customers {
+            for (c, _) in contacts::of_customer(self.tx, *customer)? {
+                if named_at(&c, &key, customers) {
+                    found.push(c);
+                }
+            }
+        }
+        Ok(found.into_iter().min_by_key(|c| c.id))
+    }
+
     fn create_customer(
         &mut self,
         input: &CustomerInput,

@@ -232,6 +232,23 @@ fn pick_look_alike(
     fitting.into_iter().next()
 }
 
+/// The key contacts are the same by when they have no e-mail: the name, case folded.
+pub(crate) fn person_key(first: &str, last: &str) -> String {
+    format!(
+        "{}\u{1f}{}",
+        first.trim().to_lowercase(),
+        last.trim().to_lowercase()
+    )
+}
+
+/// Whether `c` is a contact named `key` ([`person_key`]) at one of `customers`.
+fn named_at(c: &Contact, key: &str, customers: &[CustomerId]) -> bool {
+    person_key(&c.first_name, &c.last_name) == key
+        && c.customers
+            .iter()
+            .any(|l| customers.iter().any(|id| id.0 == l.customer_id))
+}
+
 /// What was wrong with one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Problem {
@@ -546,6 +563,14 @@ trait Target {
         row: &crate::customers::validate::Fields,
     ) -> Result<Option<Customer>, Fail>;
     fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, Fail>;
+    /// The contact of this name (case-insensitive) at one of `customers`, as the forms warn of
+    /// it; the oldest of several.
+    fn contact_by_name_at(
+        &self,
+        first: &str,
+        last: &str,
+        customers: &[CustomerId],
+    ) -> Result<Option<Contact>, Fail>;
     /// Creates a customer and returns its name as stored.
     fn create_customer(
         &mut self,

@@ -41,8 +41,9 @@ const TEMP_TABLES: &str = "
     CREATE INDEX temp.plan_customers_number ON plan_customers(number);
     CREATE INDEX temp.plan_customers_name_key ON plan_customers(name_key);
     CREATE TEMP TABLE plan_contacts (
-        id INTEGER PRIMARY KEY, email_key TEXT, record TEXT NOT NULL);
-    CREATE INDEX temp.plan_contacts_email_key ON plan_contacts(email_key, id);";
+        id INTEGER PRIMARY KEY, email_key TEXT, name_key TEXT NOT NULL, record TEXT NOT NULL);
+    CREATE INDEX temp.plan_contacts_email_key ON plan_contacts(email_key, id);
+    CREATE INDEX temp.plan_contacts_name_key ON plan_contacts(name_key);";
 
 fn record<T: serde::de::DeserializeOwned>(json: String) -> rusqlite::Result<T> {
     serde_json::from_str(&json).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
@@ -134,9 +135,15 @@ impl<'a> Plan<'a> {
             let email_key = (id < 0 && !c.email.is_empty()).then(|| c.email.to_lowercase());
             self.conn
                 .prepare_cached(
-                    "INSERT INTO plan_contacts(id, email_key, record) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO plan_contacts(id, email_key, name_key, record)
+                     VALUES (?1, ?2, ?3, ?4)",
                 )?
-                .execute(params![id, email_key, json(&c)?])?;
+                .execute(params![
+                    id,
+                    email_key,
+                    person_key(&c.first_name, &c.last_name),
+                    json(&c)?
+                ])?;
         }
         Ok(())
     }
@@ -292,6 +299,36 @@ impl Target for Plan<'_> {
             .query_row([email.trim().to_lowercase()], |r| r.get(0))
             .optional()?;
         Ok(first_new.map(record).transpose()?)
+    }
+
+    fn contact_by_name_at(
+        &self,
+        first: &str,
+        last: &str,
+        customers: &[CustomerId],
+    ) -> Result<Option<Contact>, Fail> {
+        let key = person_key(first, last);
+        // Stored ones as the plan has them, and the ones the plan made or linked.
+        let mut found = Vec::new();
+        for customer in customers {
+            for (c, _) in contacts::of_customer(self.conn, *customer)? {
+                let c = self.contact(c.id.0)?.unwrap_or(c);
+                if named_at(&c, &key, customers) {
+                    found.push(c);
+                }
+            }
+        }
+        let mut planned = self
+            .conn
+            .prepare_cached("SELECT record FROM plan_contacts WHERE name_key = ?1")?;
+        for json in planned.query_map([&key], |r| r.get::<_, String>(0))? {
+            let c: Contact = record(json?)?;
+            if named_at(&c, &key, customers) {
+                found.push(c);
+            }
+        }
+        // Stored ones first, then in the order made (new ids count down from -1).
+        Ok(found.into_iter().min_by_key(|c| (c.id.0 < 0, c.id.0.abs())))
     }
 
     fn create_customer(

@@ -284,10 +284,23 @@ pub(super) fn contact_row(
             links.push((id, cells.get(Field::Role).unwrap_or("").to_string()));
         }
     }
-    let existing = match cells.get(Field::Email) {
+    let mut existing = match cells.get(Field::Email) {
         Some(email) => target.contact_by_email(email)?,
         None => None,
     };
+    // Without an e-mail to go by, the same name at one of the row's customers is the same
+    // person, as the forms warn of it: a file without e-mail addresses imported again updates
+    // its contacts instead of adding them twice. One stored without an address is found so too.
+    if existing.is_none() && !links.is_empty() {
+        let first = input.first_name.as_deref().unwrap_or("");
+        let last = input.last_name.as_deref().unwrap_or("");
+        let ids: Vec<CustomerId> = links.iter().map(|(id, _)| *id).collect();
+        if !(first.is_empty() && last.is_empty()) {
+            existing = target
+                .contact_by_name_at(first, last, &ids)?
+                .filter(|c| input.email.is_none() || c.email.is_empty());
+        }
+    }
     match existing {
         None => {
             let created = target.create_contact(&input, by, &values)?;

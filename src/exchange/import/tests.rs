@@ -368,3 +368,49 @@ fn the_check_pass_leaves_no_temporary_tables_behind() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[test]
+fn contacts_without_email_are_the_same_by_name_at_their_customer() {
+    let (_d, mut conn) = crate::db::temporary();
+    import(
+        &mut conn,
+        Kind::Customers,
+        "name\nAlfa Oy\nBeta Oy\n",
+        &Options::default(),
+    )
+    .unwrap();
+    // Matti twice in one file (the second time with a phone), Maija at each customer: the
+    // same name at another customer is another person.
+    let csv = "Etunimi;Sukunimi;Puhelin;Asiakas;Rooli\nMatti;Meikäläinen;;1001;Toimitusjohtaja\nMatti;Meikäläinen;040 1;1001;\nMaija;Mäki;;1001;\nMaija;Mäki;;1002;\n";
+    let dry = Options {
+        dry_run: true,
+        ..Options::default()
+    };
+    let foretold = import(&mut conn, Kind::Contacts, csv, &dry).unwrap();
+    let r = import(&mut conn, Kind::Contacts, csv, &Options::default()).unwrap();
+    assert_eq!((r.created, r.updated, r.unchanged), (3, 1, 0));
+    assert_eq!(
+        (foretold.created, foretold.updated, foretold.unchanged),
+        (3, 1, 0),
+        "the dry run foretells it"
+    );
+    assert_eq!(count(&conn, "contacts"), 3);
+    // The same file again changes nothing and adds no one.
+    let r = import(&mut conn, Kind::Contacts, csv, &Options::default()).unwrap();
+    assert_eq!((r.created, r.updated), (0, 0), "{:?}", r.outcomes);
+    assert_eq!(count(&conn, "contacts"), 3);
+    // An address given later goes to the one stored without it.
+    let r = import(
+        &mut conn,
+        Kind::Contacts,
+        "first_name;last_name;email;customer\nMatti;Meikäläinen;matti@alfa.fi;1001\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!((r.created, r.updated), (0, 1));
+    let m = contacts::by_email(&conn, "matti@alfa.fi").unwrap().unwrap();
+    assert_eq!(
+        (m.phone.as_str(), m.customers[0].role.as_str()),
+        ("040 1", "Toimitusjohtaja")
+    );
+}
