@@ -1078,3 +1078,97 @@ fn readonly_users_may_download_but_not_import() {
     }
     assert_eq!(count(&server.db, "customers"), 0);
 }
+
+/// Rows that only look like a stored customer (the same name, nothing to be sure by) are listed
+/// in the preview with a choice each: update that one, add a new one, or leave the row out.
+#[test]
+fn web_import_asks_about_rows_that_only_look_like_stored_ones() {
+    let (server, admin) = TestServer::with_admin();
+    let csrf = admin.get("/settings/import").csrf();
+    let first = "Nimi;Puhelin\nAlfa Oy;040 1\nBeta Oy;040 2\n";
+    let upload = |file: &str| {
+        post_multipart(
+            &server,
+            &admin,
+            "/settings/import",
+            multipart(
+                &[("csrf", &csrf), ("kind", "customers"), ("step", "preview")],
+                Some(("asiakkaat.csv", file.as_bytes())),
+            ),
+        )
+    };
+    let (status, preview) = upload(first);
+    assert_eq!(status, 200, "{preview}");
+    assert!(
+        !preview.contains("name=\"choice\""),
+        "nothing to ask: {preview}"
+    );
+    let token = hidden(&preview, "upload");
+    let (status, done) = post_multipart(
+        &server,
+        &admin,
+        "/settings/import",
+        multipart(
+            &[
+                ("csrf", &csrf),
+                ("kind", "customers"),
+                ("upload", &token),
+                ("step", "import"),
+            ],
+            None,
+        ),
+    );
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(count(&server.db, "customers"), 2);
+
+    // The same names written otherwise, and a new one.
+    let (status, preview) = upload("Nimi;Puhelin\nALFA OY;040 9\nbeta;050 9\nGamma Oy;\n");
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview.contains("Samannäköiset rivit"), "{preview}");
+    for option in [
+        "2:update\" selected",
+        "2:add\"",
+        "2:skip\"",
+        "3:update\" selected",
+    ] {
+        assert!(preview.contains(option), "{option}: {preview}");
+    }
+    assert!(
+        !preview.contains("4:update"),
+        "a new one is not asked about"
+    );
+    let token = hidden(&preview, "upload");
+    let send = |step: &str| {
+        post_multipart(
+            &server,
+            &admin,
+            "/settings/import",
+            multipart(
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "customers"),
+                    ("upload", &token),
+                    ("choice", "2:add"),
+                    ("choice", "3:skip"),
+                    ("choice", "99:bogus"),
+                    ("step", step),
+                ],
+                None,
+            ),
+        )
+    };
+    let (status, dry) = send("dry_run");
+    assert_eq!(status, 200, "{dry}");
+    assert!(
+        dry.contains("2:add\" selected"),
+        "the choice is kept: {dry}"
+    );
+    assert_eq!(count(&server.db, "customers"), 2);
+    let (status, done) = send("import");
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Ohitettu"), "{done}");
+    // Alfa twice now, Beta untouched, Gamma added.
+    assert_eq!(count(&server.db, "customers"), 4);
+    let (name, _, _, phone, _, _) = customer(&server.db, "1002").unwrap();
+    assert_eq!((name.as_str(), phone.as_str()), ("Beta Oy", "040 2"));
+}

@@ -192,6 +192,7 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
                 import::Action::Created => "would create",
                 import::Action::Updated => "would update",
                 import::Action::Unchanged => "unchanged",
+                import::Action::Skipped => "skipped",
             };
             let place = if table.format != Format::Vcard {
                 "row"

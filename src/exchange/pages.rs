@@ -6,13 +6,14 @@
 //! carry only its token and the mapping, and no page shows more of it than ten rows of the
 //! mapped columns, each cell cut short. Every error shows the page again with the message.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 
 use maud::{html, Markup};
 
 use super::export::{self, Spill};
 use super::fields::{Field, Kind, Mapping};
-use super::import::{self, Action, Change, ImportError, Options, Report};
+use super::import::{self, Action, Change, Choice, ImportError, Options, Report};
 use super::table::{Format, Table};
 use super::uploads;
 use crate::contacts::list as contact_list;
@@ -192,6 +193,8 @@ struct State {
     table: Table,
     mapping: Mapping,
     skip_invalid: bool,
+    /// The admin's choices for rows that only look like existing records.
+    choices: HashMap<usize, Choice>,
 }
 
 /// The mapping the admin chose (`map_0`, `map_1`, … each a field key or empty), or the
@@ -307,6 +310,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         table,
         mapping,
         skip_invalid: form.checked("skip_invalid"),
+        choices: choices(&form),
     };
     let step = form.get("step");
     let lang = ctx.lang;
@@ -331,6 +335,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                     skip_invalid: true,
                     by: Some(by),
                     detail: REPORT_ROWS,
+                    choices: state.choices.clone(),
                 };
                 let mut noop = |_, _| {};
                 import::run(
@@ -361,6 +366,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         skip_invalid: state.skip_invalid,
         by: Some(by),
         detail: REPORT_ROWS,
+        choices: state.choices.clone(),
     };
     let result = import::run(
         ctx.conn,
@@ -475,6 +481,59 @@ fn action_label(action: Action, done: bool) -> &'static str {
         (Action::Created, true) => "exchange.done_created",
         (Action::Updated, true) => "exchange.done_updated",
         (Action::Unchanged, _) => "exchange.action_unchanged",
+        (Action::Skipped, _) => "exchange.action_skipped",
+    }
+}
+
+/// The admin's choices for rows that only look like an existing record: `choice` fields of
+/// `LINE:update|add|skip`; anything else is left at the default (update).
+fn choices(form: &Form) -> HashMap<usize, Choice> {
+    form.all("choice")
+        .into_iter()
+        .filter_map(|v| {
+            let (line, choice) = v.split_once(':')?;
+            Some((line.parse().ok()?, Choice::parse(choice)?))
+        })
+        .collect()
+}
+
+/// The rows that only look like an existing record, each with its choice, inside the import
+/// form so the next step takes them.
+fn look_alike_choices(f: &Frame, report: &Report, chosen: &HashMap<usize, Choice>) -> Markup {
+    html! {
+        @if !report.look_alikes.is_empty() {
+            fieldset.look-alikes {
+                legend { (f.t("exchange.look_alikes")) }
+                p.hint { (f.t("exchange.look_alikes_hint")) }
+                table {
+                    thead { tr { th.num { (f.t("exchange.row")) } th { (f.t("customers.name")) } th { (f.t("exchange.choice")) } } }
+                    tbody {
+                        @for o in &report.look_alikes {
+                            @let now = chosen.get(&o.line).copied().unwrap_or(Choice::Update);
+                            tr {
+                                td.num { (o.line) }
+                                td { (o.label) }
+                                td {
+                                    select name="choice" aria-label=(f.lang.tf("exchange.choice_for", &[("row", &o.line.to_string())])) {
+                                        @for c in Choice::ALL {
+                                            option value=(format!("{}:{}", o.line, c.as_str())) selected[c == now] { (f.t(choice_label(c))) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn choice_label(choice: Choice) -> &'static str {
+    match choice {
+        Choice::Update => "exchange.choice_update",
+        Choice::Add => "exchange.choice_add",
+        Choice::Skip => "exchange.choice_skip",
     }
 }
 
@@ -633,6 +692,9 @@ fn preview_view(f: &Frame, s: &State, report: Option<&Report>, error: Option<&st
             (csrf_input(f))
             input type="hidden" name="kind" value=(s.kind.as_str());
             input type="hidden" name="upload" value=(s.upload);
+            @if let Some(report) = report {
+                (look_alike_choices(f, report, &s.choices))
+            }
             h2 { (f.t("exchange.mapping")) }
             @if !vcard && !ignored.is_empty() {
                 p.hint { (f.lang.tf("exchange.ignored_columns", &[("columns", &ignored.join(", "))])) }

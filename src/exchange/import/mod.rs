@@ -5,6 +5,8 @@
 //! failure writes nothing), one savepoint per row (so `skip_invalid` drops a bad row whole).
 //! Every change goes through the stores, which validate and log it like a form would.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 
 use super::fields::{Field, Kind, Mapping};
@@ -37,6 +39,34 @@ pub(crate) struct Options {
     /// How many rows the report keeps in detail (the rest are only counted): a page shows a
     /// few, and a report of every row of a big file would take more memory than the file.
     pub detail: usize,
+    /// What to do with a row (by its line) that only looks like an existing record (the same
+    /// name, no business ID, number or e-mail to be sure by): update it (the default), add a
+    /// new one, or leave the row out.
+    pub choices: HashMap<usize, Choice>,
+}
+
+/// The choice for a row that only looks like an existing record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    Update,
+    Add,
+    Skip,
+}
+
+impl Choice {
+    pub(crate) const ALL: [Choice; 3] = [Choice::Update, Choice::Add, Choice::Skip];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Choice::Update => "update",
+            Choice::Add => "add",
+            Choice::Skip => "skip",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Choice> {
+        Choice::ALL.into_iter().find(|c| c.as_str() == text)
+    }
 }
 
 impl Default for Options {
@@ -46,6 +76,7 @@ impl Default for Options {
             skip_invalid: false,
             by: None,
             detail: usize::MAX,
+            choices: HashMap::new(),
         }
     }
 }
@@ -57,6 +88,8 @@ pub(crate) enum Action {
     Updated,
     /// Matched an existing one whose fields already were as the row says.
     Unchanged,
+    /// Left out by the admin's choice ([`Choice::Skip`]).
+    Skipped,
 }
 
 #[derive(Debug, Clone)]
@@ -320,6 +353,11 @@ pub(crate) struct Report {
     pub unchanged: usize,
     /// The first rows done ([`Options::detail`] of them).
     pub outcomes: Vec<Outcome>,
+    /// Rows left out by the admin's choice.
+    pub left_out: usize,
+    /// The first rows that only look like an existing record ([`Options::detail`] of them),
+    /// whose choice the preview offers.
+    pub look_alikes: Vec<Outcome>,
     /// The first rows skipped ([`Options::detail`] of them), of `skipped_count`.
     pub skipped: Vec<RowError>,
     pub skipped_count: usize,
@@ -332,15 +370,17 @@ impl Report {
             created: 0,
             updated: 0,
             unchanged: 0,
+            left_out: 0,
+            look_alikes: Vec::new(),
             outcomes: Vec::new(),
             skipped: Vec::new(),
             skipped_count: 0,
         }
     }
 
-    /// Rows done (created, updated or unchanged).
+    /// Rows done (created, updated, unchanged or left out).
     pub(crate) fn done(&self) -> usize {
-        self.created + self.updated + self.unchanged
+        self.created + self.updated + self.unchanged + self.left_out
     }
 
     /// The one-line summary, in English for the command line.
@@ -505,25 +545,36 @@ fn import_rows(
     for (done, row) in table.rows().enumerate() {
         target.begin_row()?;
         let cells = Cells { row: &row, mapping };
+        let choice = options.choices.get(&row.line).copied();
         let result = match kind {
-            Kind::Customers => customer_row(target, &cells, options.by),
-            Kind::Contacts => contact_row(target, &cells, options.by),
+            Kind::Customers => customer_row(target, &cells, options.by, choice),
+            Kind::Contacts => contact_row(target, &cells, options.by, choice),
         };
         match result {
-            Ok((action, label, changes)) => {
+            Ok(Done {
+                action,
+                label,
+                changes,
+                look_alike,
+            }) => {
                 target.end_row(true)?;
                 match action {
                     Action::Created => report.created += 1,
                     Action::Updated => report.updated += 1,
                     Action::Unchanged => report.unchanged += 1,
+                    Action::Skipped => report.left_out += 1,
+                }
+                let outcome = Outcome {
+                    line: row.line,
+                    action,
+                    label,
+                    changes,
+                };
+                if look_alike && report.look_alikes.len() < options.detail {
+                    report.look_alikes.push(outcome.clone());
                 }
                 if report.outcomes.len() < options.detail {
-                    report.outcomes.push(Outcome {
-                        line: row.line,
-                        action,
-                        label,
-                        changes,
-                    });
+                    report.outcomes.push(outcome);
                 }
             }
             Err(Fail::Row(problem)) => {

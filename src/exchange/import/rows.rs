@@ -58,13 +58,44 @@ pub(crate) fn parse_yes_no(text: &str) -> Option<bool> {
     }
 }
 
-/// What a row did, the name it shows and the fields it changed.
-type Done = (Action, String, Vec<Change>);
+/// What a row did, the name it shows, the fields it changed, and whether it only looked like
+/// the record it matched.
+pub(super) struct Done {
+    pub(super) action: Action,
+    pub(super) label: String,
+    pub(super) changes: Vec<Change>,
+    pub(super) look_alike: bool,
+}
+
+impl Done {
+    fn new(action: Action, label: String, changes: Vec<Change>) -> Done {
+        Done {
+            action,
+            label,
+            changes,
+            look_alike: false,
+        }
+    }
+}
+
+/// A record a row only looks like, after the admin's choice: `Err` with what the row does
+/// when it is left out, `Ok(None)` when a new one is to be added, `Ok(Some)` to update it.
+fn chosen<T>(found: T, choice: Option<Choice>, label: &str) -> Result<Option<T>, Done> {
+    match choice.unwrap_or(Choice::Update) {
+        Choice::Update => Ok(Some(found)),
+        Choice::Add => Ok(None),
+        Choice::Skip => Err(Done {
+            look_alike: true,
+            ..Done::new(Action::Skipped, label.to_string(), Vec::new())
+        }),
+    }
+}
 
 pub(super) fn customer_row(
     target: &mut impl Target,
     cells: &Cells,
     by: Option<UserId>,
+    choice: Option<Choice>,
 ) -> Result<Done, Fail> {
     let archived = match cells.get(Field::Archived) {
         Some(text) => {
@@ -104,20 +135,41 @@ pub(super) fn customer_row(
             existing = target.customer_by_number(number)?;
         }
     }
-    // Else the one that looks the same, as the forms warn of (name, e-mail). The name it was
-    // found by is another spelling of the stored one, which stays.
+    // Else the one that looks the same, as the forms warn of (name, e-mail), unless the admin
+    // chose otherwise. The name it was found by is another spelling of the stored one, which
+    // stays.
+    let mut look_alike = false;
     if existing.is_none() {
         if let Ok(row) = crate::customers::validate::validate(&input, None) {
-            existing = target.customer_look_alike(&row)?;
-            if existing.is_some() {
-                input.name = None;
+            if let Some(found) = target.customer_look_alike(&row)? {
+                look_alike = true;
+                existing = match chosen(found, choice, &row.name) {
+                    Ok(existing) => existing,
+                    Err(left_out) => return Ok(left_out),
+                };
+                if existing.is_some() {
+                    input.name = None;
+                }
             }
         }
     }
+    let mut done = customer_update(target, existing, input, by, &values)?;
+    done.look_alike = look_alike;
+    Ok(done)
+}
+
+/// A customer row made into a new customer, or into an update of `existing`.
+fn customer_update(
+    target: &mut impl Target,
+    existing: Option<Customer>,
+    mut input: CustomerInput,
+    by: Option<UserId>,
+    values: &Values,
+) -> Result<Done, Fail> {
     match existing {
         None => {
-            let name = target.create_customer(&input, by, &values)?;
-            Ok((Action::Created, name, Vec::new()))
+            let name = target.create_customer(&input, by, values)?;
+            Ok(Done::new(Action::Created, name, Vec::new()))
         }
         Some(before) => {
             // Another spelling of what is stored is no change.
@@ -137,17 +189,17 @@ pub(super) fn customer_row(
                 keep_stored(Field::BusinessId, &mut input.business_id, bid);
             }
             let after = crate::customers::validate::validate(&input, Some(&before))
-                .map_err(|e| store_fail(e, &values))?;
+                .map_err(|e| store_fail(e, values))?;
             let now =
                 crate::customers::validate::validate(&CustomerInput::default(), Some(&before));
             if now.as_ref().is_ok_and(|now| *now == after) {
-                return Ok((Action::Unchanged, before.name, Vec::new()));
+                return Ok(Done::new(Action::Unchanged, before.name, Vec::new()));
             }
             let changed = now
                 .map(|now| customer_changes(&now, &after))
                 .unwrap_or_default();
-            target.update_customer(&before, &input, by, &values)?;
-            Ok((Action::Updated, after.name, changed))
+            target.update_customer(&before, &input, by, values)?;
+            Ok(Done::new(Action::Updated, after.name, changed))
         }
     }
 }
@@ -249,6 +301,7 @@ pub(super) fn contact_row(
     target: &mut impl Target,
     cells: &Cells,
     by: Option<UserId>,
+    choice: Option<Choice>,
 ) -> Result<Done, Fail> {
     let mut input = ContactInput {
         first_name: cells.text(Field::FirstName),
@@ -291,21 +344,32 @@ pub(super) fn contact_row(
     // Without an e-mail to go by, the same name at one of the row's customers is the same
     // person, as the forms warn of it: a file without e-mail addresses imported again updates
     // its contacts instead of adding them twice. One stored without an address is found so too.
+    let mut look_alike = false;
     if existing.is_none() && !links.is_empty() {
         let first = input.first_name.as_deref().unwrap_or("");
         let last = input.last_name.as_deref().unwrap_or("");
         let ids: Vec<CustomerId> = links.iter().map(|(id, _)| *id).collect();
         if !(first.is_empty() && last.is_empty()) {
-            existing = target
+            if let Some(found) = target
                 .contact_by_name_at(first, last, &ids)?
-                .filter(|c| input.email.is_none() || c.email.is_empty());
+                .filter(|c| input.email.is_none() || c.email.is_empty())
+            {
+                look_alike = true;
+                existing = match chosen(found, choice, &format!("{first} {last}")) {
+                    Ok(existing) => existing,
+                    Err(left_out) => return Ok(left_out),
+                };
+            }
         }
     }
     match existing {
         None => {
             let created = target.create_contact(&input, by, &values)?;
             apply_links(target, &created, &links, by, &values)?;
-            Ok((Action::Created, created.full_name(), Vec::new()))
+            Ok(Done {
+                look_alike,
+                ..Done::new(Action::Created, created.full_name(), Vec::new())
+            })
         }
         Some(before) => {
             keep_stored(Field::Phone, &mut input.phone, &before.phone);
@@ -329,7 +393,10 @@ pub(super) fn contact_row(
             } else {
                 Action::Updated
             };
-            Ok((action, after.full_name(), changed))
+            Ok(Done {
+                look_alike,
+                ..Done::new(action, after.full_name(), changed)
+            })
         }
     }
 }
