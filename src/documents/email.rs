@@ -89,21 +89,24 @@ pub(crate) fn read_message(body: impl Read, limit: u64) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
-/// Imports raw messages (each a name for errors and its bytes) given by `by` in one
-/// transaction: all of them or, when one is refused, none. An error names the file it is about.
+/// Imports messages given by a person or a program in one transaction: all of them or, when
+/// one is refused, none. Each is a name (for the error) and a reader of its raw bytes, read
+/// only when its turn comes, so that one message at a time is in memory. An error names the
+/// message it is about.
 pub(crate) fn import_messages(
     ctx: &mut Ctx,
-    messages: &[(String, Vec<u8>)],
+    messages: Vec<(String, Box<dyn Read + '_>)>,
     via: Via,
 ) -> std::result::Result<Vec<DocumentId>, (String, Error)> {
     let by = ctx.user().map_err(|e| (String::new(), e))?.id;
-    let limit = ctx.settings.document_max_bytes() as usize;
+    let limit = inbox::message_limit(&ctx.settings);
     let mut failed_on = String::new();
     db::write(ctx.conn, |tx| {
         let mut ids = Vec::new();
-        for (name, raw) in messages {
-            failed_on.clone_from(name);
-            inbox::import_message(tx, raw, via, limit, &mut |tx, arrival| {
+        for (name, body) in messages {
+            failed_on = name;
+            let raw = read_message(body, limit as u64)?;
+            inbox::import_message(tx, &raw, via, limit, &mut |tx, arrival| {
                 ids.extend(store_arrival(tx, arrival, Some(by))?);
                 Ok(())
             })?;
@@ -121,9 +124,8 @@ pub(crate) fn api_create(ctx: &mut Ctx) -> Result<Resp> {
     if ctype.split(';').next().unwrap_or("").trim() != "message/rfc822" {
         return Err(Error::UnsupportedMediaType);
     }
-    let limit = ctx.settings.document_max_bytes();
-    let raw = read_message(ctx.take_body(), limit)?;
-    let ids = import_messages(ctx, &[(String::new(), raw)], Via::Api).map_err(|(_, e)| e)?;
+    let body = ctx.take_body();
+    let ids = import_messages(ctx, vec![(String::new(), body)], Via::Api).map_err(|(_, e)| e)?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         items.push(store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?);
