@@ -543,7 +543,7 @@ fn paths() -> Value {
         "/documents/email": {"post": email},
         "/documents/{id}": {
             "get": op("One document (its current version's file).", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Document"), "The document")), ("404", not_found())], false),
-            "patch": op("Change the title, customer and contact (null clears a link). Setting a customer or contact takes the document out of Incoming (logged as document.assigned).", vec![path_id("id")],
+            "patch": op("Change the title, customer and contact (null clears a link). Setting a customer or contact takes the document out of Incoming (logged as document.assigned); clearing both puts it back under Incoming.", vec![path_id("id")],
                 Some(json!({"type": "object", "properties": {"title": {"type": "string"}, "customer_id": {"type": ["integer", "null"]}, "contact_id": {"type": ["integer", "null"]}}})),
                 vec![("200", json_body(schema_ref("Document"), "The changed document")), ("404", not_found()), ("422", invalid())], true),
             "delete": op("Delete a document with all its versions (users and administrators). Its log events stay.", vec![path_id("id")], None,
