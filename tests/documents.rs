@@ -861,7 +861,12 @@ fn clearing_both_links_puts_a_document_back_under_incoming_and_a_rename_does_not
     )
     .json()["items"][0]
         .clone();
-    let resp = c.api("DELETE", &format!("/api/v1/customers/{cust}"), Some(&t), None);
+    let resp = c.api(
+        "DELETE",
+        &format!("/api/v1/customers/{cust}"),
+        Some(&t),
+        None,
+    );
     assert_eq!(resp.status, 204, "{}", resp.body);
     let renamed = c.api(
         "PATCH",

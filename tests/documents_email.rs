@@ -132,11 +132,18 @@ fn check_two(c: &Client, token: &str, docs: &[Value], source: &str, subject: &st
         assert_eq!(doc["content_type"], content_type);
         assert_eq!(doc["incoming"], true);
         assert_eq!(doc["source"], source);
-        assert_eq!(doc["email_from"], "Ville V\u{e4}is\u{e4}nen <ville@asiakas.fi>");
+        assert_eq!(
+            doc["email_from"],
+            "Ville V\u{e4}is\u{e4}nen <ville@asiakas.fi>"
+        );
         assert_eq!(doc["email_subject"], subject);
         assert_eq!(doc["email_date"], "2026-12-01T12:30:00Z");
         assert_eq!(doc["size"], bytes.len());
-        let content = get(c, token, &format!("/api/v1/documents/{}/content", doc["id"]));
+        let content = get(
+            c,
+            token,
+            &format!("/api/v1/documents/{}/content", doc["id"]),
+        );
         assert_eq!(content.status, 200);
         assert_eq!(content.bytes, bytes, "the exact bytes of {name}");
     }
@@ -164,10 +171,7 @@ fn a_message_posted_to_the_api_becomes_one_incoming_document_per_attachment() {
     let items = resp.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     let eml = &items[0];
-    assert!(
-        eml["filename"].as_str().unwrap().ends_with(".eml"),
-        "{eml}"
-    );
+    assert!(eml["filename"].as_str().unwrap().ends_with(".eml"), "{eml}");
     assert_eq!(eml["content_type"], "message/rfc822");
     assert_eq!(eml["email_subject"], "Soittopyynt\u{f6}");
     assert_eq!(eml["email_from"], "Liisa <liisa@example.fi>");
@@ -304,7 +308,9 @@ fn eml_files_uploaded_on_the_incoming_page_show_under_incoming_with_sender_and_s
     assert_eq!(docs[2]["content_type"], "message/rfc822");
 
     let page = admin.get("/documents?incoming=1");
-    assert!(page.body.contains("Sähköpostien liitteet ovat nyt Saapuneissa."));
+    assert!(page
+        .body
+        .contains("Sähköpostien liitteet ovat nyt Saapuneissa."));
     for text in [
         "Tarjous äö.pdf",
         "Hinnasto öä.txt",
@@ -375,7 +381,11 @@ fn files_dropped_into_the_watched_folder_become_incoming_documents_and_move_to_i
     assert_eq!(scanned["source"], "folder");
     assert_eq!(scanned["content_type"], "application/pdf");
     assert_eq!(scanned["email_subject"], Value::Null);
-    let content = get(&c, &t, &format!("/api/v1/documents/{}/content", scanned["id"]));
+    let content = get(
+        &c,
+        &t,
+        &format!("/api/v1/documents/{}/content", scanned["id"]),
+    );
     assert_eq!(content.bytes, scan);
 
     // Moved out of the way; the folder is empty but for its sub-folders.

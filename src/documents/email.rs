@@ -120,7 +120,10 @@ pub(crate) fn import_messages(
 /// attachment becomes an incoming document (the whole message when it has none) → 201
 /// `{"items": [...]}`.
 pub(crate) fn api_create(ctx: &mut Ctx) -> Result<Resp> {
-    let ctype = ctx.header("content-type").unwrap_or("").to_ascii_lowercase();
+    let ctype = ctx
+        .header("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ctype.split(';').next().unwrap_or("").trim() != "message/rfc822" {
         return Err(Error::UnsupportedMediaType);
     }

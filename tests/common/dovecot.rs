@@ -267,7 +267,12 @@ fn set_mode(path: &Path, mode: u32) {
 }
 
 /// Sends one IMAP command and reads to its tagged answer, which must be OK.
-fn imap_command(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, tag: &str, bytes: &[u8]) {
+fn imap_command(
+    stream: &mut TcpStream,
+    reader: &mut BufReader<TcpStream>,
+    tag: &str,
+    bytes: &[u8],
+) {
     stream.write_all(bytes).unwrap();
     loop {
         let mut line = String::new();
@@ -283,7 +288,10 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
