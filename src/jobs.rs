@@ -1,6 +1,6 @@
 //! Background jobs: work that runs on a schedule instead of per request (scheduled backups,
-//! expired-session clean-up, search-index merging and the reminders today; the inbox watcher
-//! next). The server
+//! expired-session clean-up, search-index merging, the reminders, the inbox's watched folder and
+//! IMAP mailbox). The server
 //! registers each job with a name, an interval and a function, and one thread runs them in turn
 //! when they are due. What each job last did (start, finish, duration, error) and when it runs
 //! next is kept in memory in a shared [`Health`], which the settings page shows.

@@ -814,6 +814,70 @@ fn incoming_suggests_the_customer_and_one_click_assigns_it() {
 }
 
 #[test]
+fn clearing_both_links_puts_a_document_back_under_incoming_and_a_rename_does_not() {
+    let (server, admin) = TestServer::with_admin();
+    let t = token(&admin);
+    let c = server.client();
+    let cust = customer(&c, &t, json!({"name": "Linkki Oy"}));
+    let doc = upload_one(&c, &t, file("sopimus.txt", "text/plain", b"sopimus"));
+    let path = format!("/api/v1/documents/{}", doc["id"]);
+    let patch = |body: Value| {
+        let resp = c.api("PATCH", &path, Some(&t), Some(&body.to_string()));
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        resp.json()
+    };
+    assert_eq!(patch(json!({"customer_id": cust}))["incoming"], false);
+    // One link cleared, the other kept: still assigned.
+    let person = contact(
+        &c,
+        &t,
+        json!({"first_name": "Leena", "last_name": "Linkki", "customers": [{"customer_id": cust}]}),
+    );
+    let both = patch(json!({"contact_id": person}));
+    assert_eq!(both["incoming"], false);
+    assert_eq!(patch(json!({"customer_id": null}))["incoming"], false);
+    // Both cleared: back under Incoming, and the log says it was unlinked.
+    let back = patch(json!({"contact_id": null}));
+    assert_eq!(back["incoming"], true);
+    let incoming = get(&c, &t, "/api/v1/documents?incoming=true").json();
+    assert_eq!(incoming["items"][0]["id"], doc["id"]);
+    let events = get(&c, &t, &format!("/api/v1/events?contact_id={person}")).json();
+    assert!(
+        events["items"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("sopimus.txt"),
+        "{events}"
+    );
+
+    // A document whose customer is deleted stays out of Incoming, also when renamed.
+    let kept = upload(
+        &c,
+        &t,
+        &[
+            field("customer_id", &cust.to_string()),
+            file("pidetty.txt", "text/plain", b"p"),
+        ],
+    )
+    .json()["items"][0]
+        .clone();
+    let resp = c.api(
+        "DELETE",
+        &format!("/api/v1/customers/{cust}"),
+        Some(&t),
+        None,
+    );
+    assert_eq!(resp.status, 204, "{}", resp.body);
+    let renamed = c.api(
+        "PATCH",
+        &format!("/api/v1/documents/{}", kept["id"]),
+        Some(&t),
+        Some(r#"{"title": "Uusi nimi"}"#),
+    );
+    assert_eq!(renamed.json()["incoming"], false, "{}", renamed.body);
+}
+
+#[test]
 fn the_cards_list_their_documents_and_a_customers_delete_keeps_them() {
     let (server, admin) = TestServer::with_admin();
     let t = token(&admin);

@@ -6,6 +6,7 @@
 
 pub(crate) mod api;
 pub(crate) mod blob;
+pub(crate) mod email;
 pub(crate) mod extract;
 pub mod list;
 pub(crate) mod pages;

@@ -96,6 +96,22 @@ pub(crate) fn upload_form(
     }
 }
 
+/// The form that takes e-mail messages saved as `.eml` files: their attachments go to
+/// Incoming with the sender, subject and date.
+pub(crate) fn email_form(f: &Frame) -> Markup {
+    html! {
+        form.upload #email-upload method="post" action="/documents/email" enctype="multipart/form-data" {
+            (csrf_input(f))
+            div.field {
+                label for="f-eml" { (f.t("documents.choose_emails")) }
+                input #f-eml type="file" name="file" accept=".eml,message/rfc822" multiple required;
+                p.hint { (f.t("documents.email_hint")) }
+            }
+            button type="submit" { (f.t("documents.upload_emails")) }
+        }
+    }
+}
+
 /// What the list loads besides its rows: the suggestions for the Incoming rows shown.
 pub(crate) struct DocumentsExtra {
     lang: Lang,
@@ -154,12 +170,12 @@ fn suggestion_view(
 }
 
 /// Where an incoming document came from: source, sender, subject, date.
-fn origin(lang: Lang, d: &Document) -> Markup {
+fn origin(lang: Lang, tz: chrono_tz::Tz, d: &Document) -> Markup {
     html! {
         (source_label(lang, d.source))
         @if let Some(from) = &d.email_from { br; span.from { (from) } }
         @if let Some(subject) = &d.email_subject { br; span.subject { (subject) } }
-        @if let Some(date) = &d.email_date { br; span.date { (date) } }
+        @if let Some(date) = &d.email_date { br; span.date { (lang.datetime_text(date, tz)) } }
     }
 }
 
@@ -206,6 +222,7 @@ impl Listed for Documents {
             }
             @if incoming { p.hint { (f.t("documents.incoming_hint")) } }
             @if extra.can_write { (upload_form(f, None, None, &extra.back)) }
+            @if incoming && extra.can_write { (email_form(f)) }
         }
     }
 
@@ -246,7 +263,7 @@ impl Listed for Documents {
                 },
                 html! { (size_text(lang, d.size)) },
                 linked,
-                origin(lang, &d),
+                origin(lang, extra.tz, &d),
                 html! { (lang.datetime_text(&d.created_at, extra.tz)) },
             ],
         }
@@ -300,6 +317,54 @@ pub(crate) fn upload(ctx: &mut Ctx) -> Result<Resp> {
         return Ok(Resp::redirect(&format!("/documents/{}", ids[0].0)));
     }
     Ok(Resp::redirect(&back))
+}
+
+/// `POST /documents/email`: every `.eml` file's attachments become incoming documents (the
+/// whole message when it has none), all files or none; a file that is not a message, or is too
+/// large, is named on the page with the form again.
+pub(crate) fn upload_email(ctx: &mut Ctx) -> Result<Resp> {
+    let upload = match read_upload(ctx, super::api::MAX_FILES) {
+        Ok(upload) => upload,
+        Err(err @ Error::TooLarge(_)) => return email_failed(ctx, "", &err),
+        Err(err) => return Err(err),
+    };
+    if upload.files.is_empty() {
+        ctx.flash("flash.no_file");
+        return Ok(Resp::redirect(INCOMING));
+    }
+    let messages = upload
+        .files
+        .into_iter()
+        .map(|f| (f.name, Box::new(f.file) as Box<dyn std::io::Read>))
+        .collect();
+    match super::email::import_messages(ctx, messages, crate::inbox::Via::Upload) {
+        Ok(_) => {
+            ctx.flash("flash.emails_imported");
+            Ok(Resp::redirect(INCOMING))
+        }
+        Err((name, err @ (Error::TooLarge(_) | Error::Validation { .. }))) => {
+            email_failed(ctx, &name, &err)
+        }
+        Err((_, err)) => Err(err),
+    }
+}
+
+const INCOMING: &str = "/documents?incoming=1";
+
+/// The page of a refused `.eml` upload: what went wrong with which file, and the form again.
+fn email_failed(ctx: &mut Ctx, file: &str, err: &Error) -> Result<Resp> {
+    let frame = ctx.frame(Section::Documents);
+    let f = &frame;
+    let body = html! {
+        h1 { (f.t("documents.upload_emails")) }
+        p.form-error role="alert" {
+            @if !file.is_empty() { strong { (file) } ": " }
+            (err.message(f.lang))
+        }
+        (email_form(f))
+        p { a href=(INCOMING) { (f.t("documents.back_to_incoming")) } }
+    };
+    Ok(Resp::html(layout(f, f.t("documents.upload_emails"), body)).with_status(err.status()))
 }
 
 /// `GET /documents/{id}`.
@@ -444,7 +509,7 @@ fn card_with(ctx: &mut Ctx, d: Document, values: &Form, error: Option<&Error>) -
                     (detail(f, "documents.source", source_label(f.lang, d.source)))
                     (detail(f, "documents.email_from", d.email_from.as_deref().unwrap_or("")))
                     (detail(f, "documents.email_subject", d.email_subject.as_deref().unwrap_or("")))
-                    (detail(f, "documents.email_date", d.email_date.as_deref().unwrap_or("")))
+                    (detail(f, "documents.email_date", &d.email_date.as_deref().map(|t| f.datetime_text(t)).unwrap_or_default()))
                     (detail(f, "documents.added", &f.datetime_text(&d.created_at)))
                     @if d.customer_id.is_some() || d.contact_id.is_some() {
                         dt { (f.t("documents.linked_to")) } dd { (linked_to(&d)) }

@@ -368,7 +368,8 @@ pub(crate) fn new_version(
 }
 
 /// Changes the title, customer and contact. Setting a customer or a contact takes the document
-/// out of Incoming (logged `document.assigned`); a new title alone is `document.updated`.
+/// out of Incoming (logged `document.assigned`), clearing both puts it back (logged
+/// `document.updated`, "unlinked"); a new title alone is `document.updated`.
 pub(crate) fn update(
     tx: &Transaction,
     id: DocumentId,
@@ -393,7 +394,13 @@ pub(crate) fn update(
     if title == before.title && !links_changed {
         return Ok(before);
     }
-    let incoming = before.incoming && customer.is_none() && contact.is_none();
+    // Clearing both links puts the document back under Incoming, to be assigned again; a
+    // document whose customer was deleted stays where it is until someone changes its links.
+    let incoming = if links_changed {
+        customer.is_none() && contact.is_none()
+    } else {
+        before.incoming
+    };
     tx.prepare_cached(
         "UPDATE documents SET title = ?2, customer_id = ?3, contact_id = ?4, incoming = ?5,
              updated_at = ?6 WHERE id = ?1",

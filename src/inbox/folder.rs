@@ -40,6 +40,9 @@ pub(crate) const SETTLE: TimeDelta = TimeDelta::seconds(5);
 /// rest wait for the next.
 const MAX_PER_SCAN: usize = 50;
 
+/// Held while a scan runs.
+static SCANNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub(crate) const IMPORTED: &str = "imported";
 pub(crate) const FAILED: &str = "failed";
 
@@ -107,6 +110,9 @@ impl Watcher {
         limit: usize,
         sink: &mut Sink,
     ) -> Result<ScanReport> {
+        // One scan at a time in this process (the job and the tests' route): two scans of one
+        // folder would race to move the same file.
+        let _one_at_a_time = SCANNING.lock().unwrap_or_else(|e| e.into_inner());
         let mut report = ScanReport::default();
         let mut seen_now = HashMap::new();
         let mut ready = Vec::new();

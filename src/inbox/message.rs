@@ -22,8 +22,9 @@ use mail_parser::{
     Encoding, HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
-/// The largest message taken by default: as large as one document may be. Parsing holds the
-/// message and its decoded attachments in memory at once, so this bounds the importer's memory.
+/// The tests' limit: the default largest document. The server takes messages as large as the
+/// `document_max_mb` setting allows (`inbox::message_limit`).
+#[cfg(test)]
 pub(crate) const MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
 
 /// The longest file name kept, in characters; longer ones are cut (the extension kept).

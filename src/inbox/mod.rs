@@ -26,8 +26,6 @@ use message::{MailError, MailFile, MailMeta};
 
 /// How something came in; the documents module turns it into its `source`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-// `Upload` and `Api` are given by the documents' routes, which call `import_message`.
-#[allow(dead_code)]
 pub(crate) enum Via {
     /// A `.eml` file uploaded on the Incoming page.
     Upload,
@@ -41,8 +39,6 @@ pub(crate) enum Via {
 
 /// What arrived: one or more files, and who sent them when it was an e-mail message.
 #[derive(Debug, Clone, Copy)]
-// Read by the documents' store, the sink of the server's inbox jobs.
-#[allow(dead_code)]
 pub(crate) struct Arrival<'a> {
     pub via: Via,
     /// The message's From, Subject and Date; `None` for a plain file from the folder.
@@ -75,8 +71,6 @@ impl From<MailError> for Error {
 /// files were handed over. Such a message is not remembered: sending it twice imports it twice,
 /// as uploading a file twice does. A message over `limit` bytes is `Error::TooLarge`; one that
 /// is not a message at all a validation error (`inbox.not_a_message`).
-// Called by the documents' routes (the `.eml` upload, `POST /api/v1/documents/email`).
-#[allow(dead_code)]
 pub(crate) fn import_message(
     tx: &Transaction,
     raw: &[u8],
@@ -96,61 +90,79 @@ pub(crate) fn import_message(
     Ok(mail.files.len())
 }
 
+/// The largest message (or dropped file) the inbox takes: as large as one document may be
+/// (the `document_max_mb` setting), so that every file in it fits the documents' limit. Mail
+/// servers cap whole messages much the same way; parsing holds the message and its decoded
+/// files in memory at once, so this also bounds the importer's memory.
+pub(crate) fn message_limit(settings: &crate::settings::Settings) -> usize {
+    usize::try_from(settings.document_max_bytes()).unwrap_or(usize::MAX)
+}
+
 /// Registers the inbox's jobs, which hand what arrives to `sink`: the watched folder, scanned
 /// every [`folder::SCAN_EVERY`], and the IMAP mailbox, polled every [`imap::POLL_EVERY`].
 /// Each reads the settings at its turn, so a change on the settings page counts from the next
 /// turn. Their failures (a file in `failed/`, a mailbox that cannot be reached or refuses the
 /// password) are the jobs' errors: on the settings page and in the server log.
 pub(crate) fn register_jobs(jobs: &mut Jobs, db_path: &Path, sink: SinkFn) {
-    let db_path = db_path.to_path_buf();
+    let folder_db = db_path.to_path_buf();
     let mut watcher = folder::Watcher::default();
     jobs.every("jobs.inbox_folder", folder::SCAN_EVERY, move |conn, now| {
-        let settings = crate::settings::load(conn)?;
-        let Some(dir) = folder::resolve(&db_path, &settings.inbox_folder) else {
-            return Ok(());
-        };
-        watch_folder(&mut watcher, conn, &dir, now, sink)
+        folder_turn(&mut watcher, conn, &folder_db, now, sink).map(|_| ())
     });
     jobs.every("jobs.inbox_imap", imap::POLL_EVERY, move |conn, now| {
-        let settings = crate::settings::load(conn)?;
-        let Some(account) = imap::Account::from_settings(&settings) else {
-            return Ok(());
-        };
-        let mut sink = sink;
-        let report = imap::poll(conn, &account, now, message::MAX_MESSAGE_BYTES, &mut sink)?;
-        if !report.imported.is_empty() {
-            log::info!(
-                "inbox: imported {} message(s) from {account:?}",
-                report.imported.len()
-            );
-        }
-        Ok(())
+        imap_turn(conn, now, sink).map(|_| ())
     });
 }
 
-/// One turn of the folder job: makes the folder if missing (so that a scanner can be pointed
-/// at it), imports what has settled, and fails while `failed/` holds files, so that a file
-/// that could not be imported stays visible on the settings page until someone sees to it.
-fn watch_folder(
+/// One turn of the folder job at `now`: the folder the settings name (none: nothing to do).
+/// Makes the folder if missing (so that a scanner can be pointed at it), imports what has
+/// settled, and fails while `failed/` holds files, so that a file that could not be imported
+/// stays visible on the settings page until someone sees to it.
+pub(crate) fn folder_turn(
     watcher: &mut folder::Watcher,
     conn: &mut rusqlite::Connection,
-    dir: &Path,
+    db_path: &Path,
     now: chrono::DateTime<chrono::Utc>,
     mut sink: SinkFn,
-) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let report = watcher.scan(conn, dir, now, message::MAX_MESSAGE_BYTES, &mut sink)?;
+) -> Result<folder::ScanReport> {
+    let settings = crate::settings::load(conn)?;
+    let Some(dir) = folder::resolve(db_path, &settings.inbox_folder) else {
+        return Ok(folder::ScanReport::default());
+    };
+    std::fs::create_dir_all(&dir)?;
+    let report = watcher.scan(conn, &dir, now, message_limit(&settings), &mut sink)?;
     for name in &report.imported {
         log::info!("inbox: imported {name} from {}", dir.display());
     }
-    match folder::failed_count(dir) {
-        0 => Ok(()),
+    match folder::failed_count(&dir) {
+        0 => Ok(report),
         n => Err(Error::Internal(format!(
             "{n} file(s) in {} could not be imported; the .error.txt beside each says why. \
              Remove them from there once seen to.",
             dir.join(folder::FAILED).display()
         ))),
     }
+}
+
+/// One turn of the mailbox job at `now`: polls the mailbox the settings name (none: nothing
+/// to do, an empty report).
+pub(crate) fn imap_turn(
+    conn: &mut rusqlite::Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    mut sink: SinkFn,
+) -> Result<imap::PollReport> {
+    let settings = crate::settings::load(conn)?;
+    let Some(account) = imap::Account::from_settings(&settings) else {
+        return Ok(imap::PollReport::default());
+    };
+    let report = imap::poll(conn, &account, now, message_limit(&settings), &mut sink)?;
+    if !report.imported.is_empty() {
+        log::info!(
+            "inbox: imported {} message(s) from {account:?}",
+            report.imported.len()
+        );
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

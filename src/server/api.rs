@@ -35,6 +35,8 @@ pub static API: &[Route] = &[
     route(Delete, "/contacts/{id}", Writer, |c, p, _| contacts::api::delete(c, p.id(0)?)),
     route(Get, "/documents", LoggedIn, |c, _, _| documents::api::list(c)),
     upload(Post, "/documents", Writer, |c, _, _| documents::api::create(c)),
+    // Before `/documents/{id}`, whose pattern would take `email` for an id.
+    upload(Post, "/documents/email", Writer, |c, _, _| documents::email::api_create(c)),
     route(Get, "/documents/{id}", LoggedIn, |c, p, _| documents::api::get(c, p.id(0)?)),
     route(Patch, "/documents/{id}", Writer, |c, p, _| documents::api::patch(c, p.id(0)?)),
     route(Delete, "/documents/{id}", Writer, |c, p, _| documents::api::delete(c, p.id(0)?)),

@@ -61,6 +61,11 @@ fn dispatch(ctx: &mut Ctx) -> Result<Resp> {
         let turn = crate::tasks::reminders::run_turn(ctx.conn, now, &base)?;
         return Ok(Resp::json(200, &turn));
     }
+    // Tests drive the inbox's jobs on their clock: a turn of the watched folder (files settle
+    // between two turns some seconds apart) or of the IMAP mailbox, at `now`.
+    if path.starts_with("/_test/inbox/") && ctx.app.config.test_routes {
+        return test_inbox_turn(ctx, &path);
+    }
     if path == "/favicon.ico" {
         return Resp::asset("favicon.svg").ok_or(Error::NotFound);
     }
@@ -174,4 +179,45 @@ fn read_form(ctx: &Ctx) -> Result<Form> {
     let form = ctx.form()?;
     csrf::check_csrf(ctx, &form)?;
     Ok(form)
+}
+
+/// `/_test/inbox/folder?now=` and `/_test/inbox/imap?now=`: one turn of the inbox job at `now`
+/// (RFC 3339) with the server's own sink; the folder's watcher is kept per database between
+/// calls, as the job keeps its own.
+fn test_inbox_turn(ctx: &mut Ctx, path: &str) -> Result<Resp> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static WATCHERS: Mutex<Option<HashMap<std::path::PathBuf, crate::inbox::folder::Watcher>>> =
+        Mutex::new(None);
+    let now = chrono::DateTime::parse_from_rfc3339(ctx.query.get("now"))
+        .map_err(|_| Error::BadRequest("`now` is an RFC 3339 time.".into()))?
+        .with_timezone(&chrono::Utc);
+    let sink = run::INBOX_SINK.ok_or(Error::NotFound)?;
+    match path {
+        "/_test/inbox/folder" => {
+            let db = ctx.app.config.db_path.clone();
+            let mut watchers = WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+            let watcher = watchers
+                .get_or_insert_with(HashMap::new)
+                .entry(db.clone())
+                .or_default();
+            let report = crate::inbox::folder_turn(watcher, ctx.conn, &db, now, sink)?;
+            Ok(Resp::json(
+                200,
+                &serde_json::json!({
+                    "imported": report.imported,
+                    "failed": report.failed.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+                    "waiting": report.waiting,
+                }),
+            ))
+        }
+        "/_test/inbox/imap" => {
+            let report = crate::inbox::imap_turn(ctx.conn, now, sink)?;
+            Ok(Resp::json(
+                200,
+                &serde_json::json!({ "imported": report.imported, "flagged": report.flagged }),
+            ))
+        }
+        _ => Err(Error::NotFound),
+    }
 }

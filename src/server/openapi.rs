@@ -463,6 +463,12 @@ fn paths() -> Value {
             ("415", error_response("The body is not multipart/form-data")),
             ("400", error_response("A malformed multipart body, or more than one file")), ("422", invalid())], true);
     new_version["requestBody"] = multipart_body("One `file` part.", json!({}));
+    let mut email = op("Import one e-mail message (the raw RFC 822 bytes, `Content-Type: message/rfc822`): every attachment becomes its own incoming document with source `email` and the message's From, Subject and Date (RFC 2047/2231 names, nested multiparts, base64 and quoted-printable; a forwarded message is kept whole as an `.eml`). A message without attachments is stored whole as one `.eml` document, so nothing is dropped. All or nothing; sending a message twice imports it twice.", vec![], None,
+        vec![("201", json_body(json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schema_ref("Document")}}}), "The new incoming documents")),
+            ("413", error_response("The message is over the limit (`document_max_mb`, 25 MiB by default); nothing was stored")),
+            ("415", error_response("The body is not message/rfc822")),
+            ("422", error_response("The body is not an e-mail message: no message headers were found"))], true);
+    email["requestBody"] = json!({"required": true, "description": "One raw e-mail message (RFC 822 / RFC 5322), as an `.eml` file holds it.", "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}}});
     json!({
         "/me": {"get": op("The user the token belongs to.", vec![], None, vec![("200", json_body(schema_ref("User"), "The user"))], false)},
         "/users": {"get": op("All users, ordered by name (for assignee pickers).", list_parameters(), None,
@@ -534,9 +540,10 @@ fn paths() -> Value {
                 vec![("200", json_body(register_page_of("Document"), "A page of documents")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false),
             "post": upload
         },
+        "/documents/email": {"post": email},
         "/documents/{id}": {
             "get": op("One document (its current version's file).", vec![path_id("id")], None, vec![("200", json_body(schema_ref("Document"), "The document")), ("404", not_found())], false),
-            "patch": op("Change the title, customer and contact (null clears a link). Setting a customer or contact takes the document out of Incoming (logged as document.assigned).", vec![path_id("id")],
+            "patch": op("Change the title, customer and contact (null clears a link). Setting a customer or contact takes the document out of Incoming (logged as document.assigned); clearing both puts it back under Incoming.", vec![path_id("id")],
                 Some(json!({"type": "object", "properties": {"title": {"type": "string"}, "customer_id": {"type": ["integer", "null"]}, "contact_id": {"type": ["integer", "null"]}}})),
                 vec![("200", json_body(schema_ref("Document"), "The changed document")), ("404", not_found()), ("422", invalid())], true),
             "delete": op("Delete a document with all its versions (users and administrators). Its log events stay.", vec![path_id("id")], None,

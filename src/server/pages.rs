@@ -27,6 +27,8 @@ pub static PAGES: &[Route] = &[
     route(Get, "/documents", LoggedIn, |c, _, _| documents::pages::list_page(c)),
     route(Get, "/documents/new", Writer, |c, _, _| documents::pages::new_form(c)),
     upload(Post, "/documents/upload", Writer, |c, _, _| documents::pages::upload(c)),
+    // Before `/documents/{id}`, whose pattern would take `email` for an id.
+    upload(Post, "/documents/email", Writer, |c, _, _| documents::pages::upload_email(c)),
     route(Get, "/documents/{id}", LoggedIn, |c, p, _| documents::pages::card(c, p.id(0)?)),
     route(Post, "/documents/{id}", Writer, |c, p, f| documents::pages::save(c, p.id(0)?, f)),
     route(Post, "/documents/{id}/assign", Writer, |c, p, f| documents::pages::assign(c, p.id(0)?, f)),

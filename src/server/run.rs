@@ -532,7 +532,7 @@ fn default_base(addr: SocketAddr, allowed_hosts: &[String]) -> String {
 }
 
 /// Where the inbox's jobs (the watched folder, the IMAP mailbox) put what arrives: the
-/// documents' store, as incoming documents. `None` while this build has no documents: the inbox
-/// jobs are then not started, so nothing is taken from the folder or the mailbox, and nothing
-/// is lost.
-const INBOX_SINK: Option<crate::inbox::SinkFn> = None;
+/// documents' store, as incoming documents. `None` would leave the inbox jobs unstarted, so that
+/// nothing is taken from the folder or the mailbox, and nothing is lost.
+pub(super) const INBOX_SINK: Option<crate::inbox::SinkFn> =
+    Some(crate::documents::email::inbox_sink);

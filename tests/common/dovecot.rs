@@ -7,6 +7,7 @@
 //! tests, so it uses nothing of the crate.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -216,6 +217,26 @@ service imap-login {{
         }
     }
 
+    /// Puts `message` into the test user's INBOX, unread, as a mail server delivering it
+    /// would: IMAP APPEND over the plain port (AUTHENTICATE PLAIN, a non-synchronising literal).
+    pub fn append(&self, message: &[u8]) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut greeting = String::new();
+        reader.read_line(&mut greeting).unwrap();
+        let auth = base64(format!("\0{USER}\0{PASSWORD}").as_bytes());
+        let login = format!("a1 AUTHENTICATE PLAIN {auth}\r\n");
+        imap_command(&mut stream, &mut reader, "a1", login.as_bytes());
+        let mut append = format!("a2 APPEND INBOX {{{}+}}\r\n", message.len()).into_bytes();
+        append.extend_from_slice(message);
+        append.extend_from_slice(b"\r\n");
+        imap_command(&mut stream, &mut reader, "a2", &append);
+        imap_command(&mut stream, &mut reader, "a3", b"a3 LOGOUT\r\n");
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
@@ -243,4 +264,41 @@ impl Drop for Dovecot {
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Sends one IMAP command and reads to its tagged answer, which must be OK.
+fn imap_command(
+    stream: &mut TcpStream,
+    reader: &mut BufReader<TcpStream>,
+    tag: &str,
+    bytes: &[u8],
+) {
+    stream.write_all(bytes).unwrap();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "IMAP closed");
+        if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+            assert!(rest.starts_with("OK"), "{line}");
+            return;
+        }
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
