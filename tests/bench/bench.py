@@ -376,6 +376,14 @@ def main():
             ("customer duplicates", "duplicates", get("/customers/duplicates"), False),
             ("contact duplicates", "duplicates", get("/contacts/duplicates"), False),
             ("front page", "page", get("/"), False),
+            ("documents", "page", get("/documents"), False),
+            ("documents, Incoming", "page", get("/documents?incoming=1"), False),
+            ("document search", "search", get(lambda r: f"/documents?q={term(r)}"), False),
+            ("customer card, documents tab", "page",
+             get(lambda r: f"/customers/{r.randint(lo, hi)}?tab=documents"), False),
+            ("tasks", "page", get("/tasks"), False),
+            ("API documents of a customer", "page",
+             get(lambda r: f"/api/v1/documents?customer_id={r.randint(lo, hi)}"), True),
         ]
         if args.only:
             reads = [r for r in reads if args.only in r[0]]
