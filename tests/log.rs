@@ -537,3 +537,96 @@ fn the_log_exports_as_csv_for_excel_from_the_page_and_the_command_line() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("YYYY-MM-DD"), "{}", stderr(&bad));
 }
+
+/// A multipart body of one text file and a customer, for `POST /api/v1/documents`.
+fn upload_text(s: &Setup, file_name: &str, text: &str, customer: i64) -> i64 {
+    const B: &str = "----minicrmSearchBoundary";
+    let body = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"customer_id\"\r\n\r\n{customer}\r\n\
+         --{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/plain\r\n\r\n{text}\r\n--{B}--\r\n"
+    );
+    let auth = format!("Bearer {}", s.token);
+    let resp = s.admin.request(
+        "POST",
+        "/api/v1/documents",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", &format!("multipart/form-data; boundary={B}")),
+        ],
+        body.into_bytes(),
+    );
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.json()["items"][0]["id"].as_i64().unwrap()
+}
+
+#[test]
+fn the_header_search_groups_every_register_best_matches_first() {
+    let s = Setup::new();
+    let me = s.call("GET", "/me", None).json()["id"].as_i64().unwrap();
+    // The exact name is the oldest of thirteen matching customers: it still comes first.
+    let exact = s.post("/customers", json!({"name": "Huolto"}))["id"]
+        .as_i64()
+        .unwrap();
+    for n in 1..=12 {
+        s.post("/customers", json!({"name": format!("Kattilat {n} Huolto Oy")}));
+    }
+    let doc = upload_text(&s, "sopimus.txt", "Lämpöpumpun huoltosopimus vuodelle", exact);
+    let task = s.post(
+        "/tasks",
+        json!({"description": "Soita huollosta ja huoltosopimuksesta", "assignee_id": me,
+               "due_date": "2026-06-01", "customer_id": exact}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    s.post(
+        "/events",
+        json!({"kind": "call", "customer_id": exact, "summary": "Puhuttiin huoltosopimuksen jatkosta"}),
+    );
+
+    let page = s.admin.get("/search?q=huolto");
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    // Groups in order, each under its heading.
+    let at = |needle: &str| body.find(needle).unwrap_or_else(|| panic!("{needle}: {body}"));
+    let groups = [
+        "id=\"hits-customers\"",
+        "id=\"hits-contacts\"",
+        "id=\"hits-documents\"",
+        "id=\"hits-tasks\"",
+        "id=\"hits-log\"",
+    ];
+    for pair in groups.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?}");
+    }
+    // Customers: the exact match first, ten shown, then the link to all of them.
+    let customers = &body[at("id=\"hits-customers\"")..at("id=\"hits-contacts\"")];
+    let first = customers.find("href=\"/customers/").unwrap();
+    assert!(customers[first..].starts_with(&format!("href=\"/customers/{exact}\"")));
+    assert_eq!(customers.matches("<li><a href=\"/customers/").count(), 10);
+    assert!(customers.contains("href=\"/customers?archived=all&amp;q=huolto\""));
+    // The document by the words of its text, the task by its description, the log by its text.
+    let documents = &body[at("id=\"hits-documents\"")..at("id=\"hits-tasks\"")];
+    assert!(documents.contains(&format!("href=\"/documents/{doc}\"")), "{documents}");
+    assert!(documents.contains("sopimus.txt"));
+    assert!(!documents.contains("/documents?q="), "one hit has no link to more");
+    let tasks = &body[at("id=\"hits-tasks\"")..at("id=\"hits-log\"")];
+    assert!(tasks.contains(&format!("href=\"/tasks/{task}\"")), "{tasks}");
+    let log = &body[at("id=\"hits-log\"")..];
+    assert!(log.contains("<mark>huoltosopimuksen</mark>"), "{log}");
+    // The jump list links every group in page order, so the keyboard reaches them.
+    for g in ["#hits-customers", "#hits-documents", "#hits-tasks", "#hits-log"] {
+        assert!(body.contains(&format!("href=\"{g}\"")), "{g}");
+    }
+    // The header box can be reached with "/".
+    assert!(body.contains("aria-keyshortcuts=\"/\""));
+
+    // A word of the document's text alone finds the document and nothing else there.
+    let only = s.admin.get("/search?q=l%C3%A4mp%C3%B6pumpun");
+    assert!(only.body.contains(&format!("href=\"/documents/{doc}\"")));
+    assert!(!only.body.contains(&format!("href=\"/tasks/{task}\"")));
+    // Bad queries are answered with the page, never a 500.
+    for q in ["%22avoin", "AND%20OR", "NEAR%28", "*", &"x".repeat(5000)] {
+        assert_eq!(s.admin.get(&format!("/search?q={q}")).status, 200, "{q}");
+    }
+}

@@ -1011,3 +1011,64 @@ fn log_filters_use_their_indexes() {
         }
     }
 }
+
+/// The header search's lists (`home::search_lists`): each a bounded read of its register's
+/// newest matches, whether the words match few rows or more than a list sorts.
+#[test]
+fn the_header_search_reads_each_register_through_its_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = Connection::open(&db).unwrap();
+    let lists = minicrm::home::search_lists(
+        "virtanen",
+        chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+    );
+    let mut statements = Vec::new();
+    for many in [false, true] {
+        let search = Search::Match {
+            query: "\"virtanen\"*".into(),
+            newest: "[3,2,1]".into(),
+            many,
+        };
+        let mut add = |what: &str, sqls: Vec<(String, Vec<Value>)>| {
+            for (sql, args) in sqls {
+                statements.push(Statement {
+                    name: format!("search {what} many={many}"),
+                    sql,
+                    args,
+                    filtered: true,
+                    seeks: None,
+                });
+            }
+        };
+        add("customers", list_sql(&lists.customers, &search));
+        add("contacts", list_sql(&lists.contacts, &search));
+        add("documents", list_sql(&lists.documents, &search));
+        add("tasks", list_sql(&lists.tasks, &search));
+    }
+    statements.push(Statement {
+        name: "search log".into(),
+        sql: log_search_sql(),
+        args: vec![
+            Value::Text("\"virtanen\"".into()),
+            Value::Integer(11),
+            Value::Integer(0),
+        ],
+        filtered: true,
+        seeks: None,
+    });
+    let failures = check_all(&conn, &statements);
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .map(|(_, why)| why.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Every list reads at most its candidates: a LIMIT on each statement.
+    for s in &statements {
+        assert!(s.sql.contains("LIMIT"), "{}: {}", s.name, s.sql);
+    }
+}
