@@ -630,3 +630,66 @@ fn the_header_search_groups_every_register_best_matches_first() {
         assert_eq!(s.admin.get(&format!("/search?q={q}")).status, 200, "{q}");
     }
 }
+
+#[test]
+fn a_date_range_pages_newest_first_by_time_at_any_depth() {
+    let s = Setup::new();
+    // Entered out of order: the ids do not follow the times.
+    let mut made = Vec::new();
+    for (day, hour) in [(5, 9), (3, 12), (7, 8), (3, 9), (6, 15), (4, 10), (9, 1)] {
+        let at = format!("2021-03-0{day}T{hour:02}:00:00Z");
+        let e = s.post(
+            "/events",
+            json!({"kind": "note", "summary": format!("Vanha {day} {hour}"), "at": at}),
+        );
+        made.push((at, e["id"].as_i64().unwrap()));
+    }
+    // Outside the range on both sides.
+    s.post("/events", json!({"kind": "note", "summary": "Ennen", "at": "2021-03-01T12:00:00Z"}));
+    let mut expected: Vec<(String, i64)> = made
+        .into_iter()
+        .filter(|(at, _)| at.as_str() < "2021-03-09")
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let resp = s.call(
+            "GET",
+            &format!("/events?from=2021-03-02&to=2021-03-08&limit=2{after}"),
+            None,
+        );
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        let page = resp.json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
+        match page["next_after"].as_str() {
+            Some(id) => after = format!("&after={id}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+    // The page's previous link comes back by time too.
+    let third = s.admin.get(&format!(
+        "/log?from=2021-03-02&to=2021-03-08&limit=2&after={}",
+        expected[1]
+    ));
+    assert_eq!(third.status, 200);
+    let back = s.admin.get(&format!(
+        "/log?from=2021-03-02&to=2021-03-08&limit=2&before={}",
+        expected[2]
+    ));
+    assert_eq!(back.status, 200);
+    let shown = events(&back.body);
+    assert_eq!(shown.len(), 2, "{}", back.body);
+    assert!(shown[0].1 == "Vanha 7 8" && shown[1].1 == "Vanha 6 15", "{shown:?}");
+    // An unknown position is an empty page, not an error.
+    let none = s.call("GET", "/events?from=2021-03-02&after=999999", None);
+    assert_eq!(none.status, 200);
+}

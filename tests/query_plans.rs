@@ -955,6 +955,26 @@ fn log_filters_use_their_indexes() {
             },
             "events_user",
         ),
+        (
+            "dates",
+            LogFilter {
+                from: Some("2024-01-01T00:00:00Z".into()),
+                to: Some("2024-02-01T00:00:00Z".into()),
+                ..LogFilter::default()
+            },
+            "events_at",
+        ),
+        (
+            "dates and kind",
+            LogFilter {
+                from: Some("2024-01-01T00:00:00Z".into()),
+                to: Some("2024-02-01T00:00:00Z".into()),
+                kind: Some(EventKind::Invoice),
+                user: Some(1),
+                ..LogFilter::default()
+            },
+            "events_at",
+        ),
     ];
     for (name, filter, index) in cases {
         for search in [false, true] {
@@ -966,7 +986,9 @@ fn log_filters_use_their_indexes() {
                 }
                 args.extend(conds);
                 if d != Dir::Offset {
-                    args.push(Value::Integer(700));
+                    for _ in 0..filter.position_binds(search) {
+                        args.push(Value::Integer(700));
+                    }
                 }
                 args.push(Value::Integer(51));
                 if d == Dir::Offset {
@@ -977,7 +999,20 @@ fn log_filters_use_their_indexes() {
                     full_scans(&lines).is_empty(),
                     "{name} {search} {d:?}: {lines:#?}"
                 );
-                if search && !(filter.customer.is_some() || filter.contact.is_some()) {
+                if filter.by_time(search) {
+                    // Dates lead: their index in its order, the position a seek, no sort.
+                    // (The position's side seeks to the position: the date there is `+`d.)
+                    assert!(
+                        lines[0].starts_with("SEARCH e USING INDEX events_at (at>? AND at<?)")
+                            && !lines.iter().any(|l| l.contains("TEMP B-TREE")),
+                        "{name} {d:?}: {lines:#?}"
+                    );
+                    match d {
+                        Dir::Older => assert!(sql.contains("+e.at < ?"), "{sql}"),
+                        Dir::Newer => assert!(sql.contains("+e.at >= ?"), "{sql}"),
+                        Dir::Offset => assert!(!sql.contains("+e.at"), "{sql}"),
+                    }
+                } else if search && !(filter.customer.is_some() || filter.contact.is_some()) {
                     // The search leads; the other filters are checked per match.
                     assert!(
                         lines
