@@ -85,6 +85,7 @@ pub static PAGES: &[Route] = &[
     route(Get, "/contacts/{id}.vcf", LoggedIn, |c, p, _| exchange::pages::contact_vcard(c, p.id(0)?)),
     route(Get, "/contacts/{id}", LoggedIn, |c, p, _| contacts::pages::card(c, p.id(0)?)),
     route(Get, "/contacts/{id}/export", Admin, |c, p, _| privacy::pages::export_download(c, p.id(0)?)),
+    route(Get, "/contacts/{id}/export.zip", Admin, |c, p, _| privacy::pages::export_zip(c, p.id(0)?)),
     route(Get, "/contacts/{id}/erase", Admin, |c, p, _| privacy::pages::erase_confirm(c, p.id(0)?)),
     route(Post, "/contacts/{id}/erase", Admin, |c, p, f| privacy::pages::erase_submit(c, p.id(0)?, &f)),
     route(Get, "/contacts/{id}/edit", Writer, |c, p, _| form::edit_form::<Contacts>(c, p.id(0)?)),
