@@ -693,3 +693,145 @@ fn a_date_range_pages_newest_first_by_time_at_any_depth() {
     let none = s.call("GET", "/events?from=2021-03-02&after=999999", None);
     assert_eq!(none.status, 200);
 }
+
+/// A multipart body of one CSV file for `/log/import`, with the page's CSRF token.
+fn import_body(csrf: &str, step: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    const B: &str = "----minicrmImportBoundary";
+    let mut body = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{B}\r\nContent-Disposition: form-data; name=\"step\"\r\n\r\n{step}\r\n\
+         --{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"laskut.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={B}"), body)
+}
+
+fn post_import(s: &Setup, step: &str, bytes: &[u8]) -> Response {
+    let page = s.admin.get("/log/import");
+    assert_eq!(page.status, 200);
+    let (content_type, body) = import_body(&page.csrf(), step, bytes);
+    s.admin.request(
+        "POST",
+        "/log/import",
+        &[("Content-Type", &content_type)],
+        body,
+    )
+}
+
+fn windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match c {
+            'ä' => 0xE4,
+            'ö' => 0xF6,
+            'Ä' => 0xC4,
+            c => c as u8,
+        })
+        .collect()
+}
+
+#[test]
+fn invoices_and_payments_import_from_a_finnish_excel_csv_all_or_nothing() {
+    let s = Setup::new();
+    let alfa = s.post("/customers", json!({"name": "Alfa Oy", "business_id": "0112038-9"}));
+    let beta = s.post("/customers", json!({"name": "Beeta Oy"}));
+    let beta_number = beta["number"].as_str().unwrap().to_string();
+    let beta_id = beta["id"].as_i64().unwrap();
+    let alfa_id = alfa["id"].as_i64().unwrap();
+    // Finnish Excel: Windows-1252, `;`, decimal commas, Finnish headers and kinds.
+    let good = windows_1252(&format!(
+        "Laji;Päivämäärä;Asiakas;Summa;Valuutta;Viite;Selite\r\n\
+         lasku;20.11.2026;0112038-9;1 234,50;;1042;Huoltosopimus syksy\r\n\
+         maksu;27.11.2026 14.30;{beta_number};99.90;eur;1042;\r\n"
+    ));
+    let preview = post_import(&s, "preview", &good);
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(preview.body.contains("tuotaisiin 1 laskua ja 1 maksua"), "{}", preview.body);
+    assert!(s.found("kind=invoice").is_empty(), "a preview writes nothing");
+
+    // A bad row stops everything, naming the rows and what is wrong.
+    let mut bad = good.clone();
+    bad.extend(windows_1252(
+        "lahjoitus;1.12.2026;0112038-9;5;;;\r\nlasku;huomenna;9999999-9;paljon;;;\r\n",
+    ));
+    let refused = post_import(&s, "import", &bad);
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Rivi 4:"), "{}", refused.body);
+    assert!(refused.body.contains("Rivi 5:"));
+    assert!(refused.body.contains("lahjoitus"));
+    assert!(refused.body.contains("9999999-9"));
+    assert!(refused.body.contains("paljon"));
+    assert!(s.found("kind=invoice").is_empty());
+    assert!(s.found("kind=payment").is_empty());
+
+    // The good file goes in, on each customer's log, with amount, currency and reference.
+    let done = post_import(&s, "import", &good);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let invoice = s.call("GET", &format!("/events?kind=invoice&customer_id={alfa_id}"), None).json();
+    let invoice = &invoice["items"][0];
+    assert_eq!(invoice["amount"], "1234.50");
+    assert_eq!(invoice["currency"], "EUR");
+    assert_eq!(invoice["reference"], "1042");
+    assert_eq!(invoice["summary"], "Huoltosopimus syksy");
+    assert_eq!(invoice["at"], "2026-11-19T22:00:00Z", "midnight in Helsinki");
+    let payment = s.call("GET", &format!("/events?kind=payment&customer_id={beta_id}"), None).json();
+    assert_eq!(payment["items"][0]["amount"], "99.90");
+    assert_eq!(payment["items"][0]["at"], "2026-11-27T12:30:00Z");
+
+    // Not a CSV of such columns, no file, a readonly user: answered, never a 500.
+    let odd = post_import(&s, "import", b"name;city\r\nAlfa;Oulu\r\n");
+    assert_eq!(odd.status, 422);
+    assert!(odd.body.contains("Laji") || odd.body.contains("kind/laji"), "{}", odd.body);
+    let empty = post_import(&s, "import", b"");
+    assert_eq!(empty.status, 422);
+    let garbage = post_import(&s, "import", &[0xFF, 0x00, 0x22, 0x0A, 0x22]);
+    assert!(garbage.status == 422 || garbage.status == 400, "{}", garbage.status);
+    add_user(&s.admin, "lukija", "readonly", ADMIN_PASSWORD);
+    let reader = s._server.client();
+    reader.login("lukija", ADMIN_PASSWORD);
+    assert_eq!(reader.get("/log/import").status, 403);
+    // The log page offers the import to those who may write.
+    assert!(s.admin.get("/log").body.contains("href=\"/log/import\""));
+    assert!(!reader.get("/log").body.contains("href=\"/log/import\""));
+}
+
+#[test]
+fn the_command_line_imports_events_with_a_dry_run_first() {
+    let s = Setup::new();
+    s.post("/customers", json!({"name": "Alfa Oy", "business_id": "0112038-9"}));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("maksut.csv");
+    // UTF-8 with a BOM and commas, English headers.
+    std::fs::write(
+        &file,
+        "\u{feff}kind,date,customer,amount,reference\r\npayment,2026-11-20,FI01120389,\"1 000,00\",77\r\n",
+    )
+    .unwrap();
+    let dry = minicrm(&s._server.db)
+        .args(["import", "events", "--dry-run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(stdout(&dry).contains("Would import 0 invoices and 1 payments"), "{}", stdout(&dry));
+    assert!(s.found("kind=payment").is_empty());
+    let run = minicrm(&s._server.db)
+        .args(["import", "events"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(s.found("kind=payment").len(), 1);
+    // A bad row: exit 1, the row number, nothing written.
+    std::fs::write(&file, "kind;date;customer;amount\nmaksu;2026-11-21;0000000-0;5\n").unwrap();
+    let bad = minicrm(&s._server.db)
+        .args(["import", "events"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("Row 2:"), "{}", stderr(&bad));
+    assert_eq!(s.found("kind=payment").len(), 1);
+}

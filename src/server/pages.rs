@@ -50,6 +50,8 @@ pub static PAGES: &[Route] = &[
     route(Get, "/log.csv", LoggedIn, |c, _, _| exchange::log_export::log_csv_download(c)),
     route(Get, "/log/new", Writer, |c, _, _| log::pages::entry_page(c)),
     route(Post, "/log/new", Writer, |c, _, f| log::pages::entry_submit(c, f)),
+    route(Get, "/log/import", Writer, |c, _, _| exchange::events_page::form(c)),
+    upload(Post, "/log/import", Writer, |c, _, f| exchange::events_page::submit(c, f)),
     route(Get, "/customers", LoggedIn, |c, _, _| page::list::<Customers>(c)),
     route(Get, "/customers.csv", LoggedIn, |c, _, _| exchange::pages::customers_csv(c)),
     route(Get, "/customers.xlsx", LoggedIn, |c, _, _| exchange::pages::customers_xlsx(c)),
