@@ -835,3 +835,198 @@ fn the_command_line_imports_events_with_a_dry_run_first() {
     assert!(stderr(&bad).contains("Row 2:"), "{}", stderr(&bad));
     assert_eq!(s.found("kind=payment").len(), 1);
 }
+
+/// The events written since the last look: (kind, customer, contact, task, document).
+type Links = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+struct Watch {
+    db: std::path::PathBuf,
+    mark: std::cell::Cell<i64>,
+}
+
+impl Watch {
+    fn new(db: &std::path::Path) -> Watch {
+        let w = Watch {
+            db: db.to_path_buf(),
+            mark: std::cell::Cell::new(0),
+        };
+        w.mark.set(w.newest());
+        w
+    }
+
+    fn newest(&self) -> i64 {
+        rusqlite::Connection::open(&self.db)
+            .unwrap()
+            .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Asserts that `what` wrote an event of `kind` with exactly these links, then moves on.
+    fn saw(&self, what: &str, kind: &str, links: Links) {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        let new: Vec<(String, Links)> = conn
+            .prepare(
+                "SELECT kind, customer_id, contact_id, task_id, document_id FROM events
+                 WHERE id > ?1 ORDER BY id",
+            )
+            .unwrap()
+            .query_map([self.mark.get()], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            new.iter().any(|(k, l)| k == kind && *l == links),
+            "{what}: no {kind} event with links {links:?}; new events: {new:?}"
+        );
+        self.mark.set(self.newest());
+    }
+}
+
+#[test]
+fn every_write_path_leaves_its_event_with_the_right_links() {
+    let s = Setup::new();
+    let w = Watch::new(&s._server.db);
+    let admin = &s.admin;
+    let id_of = |resp: Response| -> i64 {
+        assert!(resp.status == 303 || resp.status == 201, "{}", resp.body);
+        resp.location().rsplit('/').next().unwrap().parse().unwrap()
+    };
+    let n = |v: &Value| v["id"].as_i64().unwrap();
+
+    // Customers: page and API.
+    let c1 = id_of(admin.post_form("/customers/new", "/customers/new", &[("name", "Alfa Oy")]));
+    w.saw("customer page add", "customer.created", (Some(c1), None, None, None));
+    let c2 = n(&s.post("/customers", json!({"name": "Beeta Oy"})));
+    w.saw("customer API add", "customer.created", (Some(c2), None, None, None));
+    let card = format!("/customers/{c1}");
+    let r = admin.post_form(&format!("{card}/edit"), &format!("{card}/edit"), &[("name", "Alfa Oy"), ("city", "Oulu")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("customer page edit", "customer.updated", (Some(c1), None, None, None));
+    assert_eq!(s.call("PATCH", &format!("/customers/{c2}"), Some(json!({"city": "Turku"}))).status, 200);
+    w.saw("customer API edit", "customer.updated", (Some(c2), None, None, None));
+    admin.post_form(&card, &format!("{card}/archive"), &[("archived", "1")]);
+    w.saw("archive", "customer.archived", (Some(c1), None, None, None));
+    admin.post_form(&card, &format!("{card}/archive"), &[("archived", "0")]);
+    w.saw("restore", "customer.updated", (Some(c1), None, None, None));
+    let r = admin.post_form("/customers", "/customers/tags", &[("id", &c1.to_string()), ("tag", "VIP"), ("action", "add"), ("back", "/customers")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("customer tag", "customer.updated", (Some(c1), None, None, None));
+
+    // Contacts and their links: page and API.
+    let r = admin.post_form(&card, &format!("{card}/contacts"), &[("first_name", "Pia"), ("last_name", "Pelto"), ("role", "CEO")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p1: i64 = rusqlite::Connection::open(&s._server.db)
+        .unwrap()
+        .query_row("SELECT max(id) FROM contacts", [], |r| r.get(0))
+        .unwrap();
+    w.saw("contact added on the card", "contact.created", (Some(c1), Some(p1), None, None));
+    let p2 = n(&s.post("/contacts", json!({"first_name": "Olli", "last_name": "Oja"})));
+    w.saw("contact API add", "contact.created", (None, Some(p2), None, None));
+    let p3 = id_of(admin.post_form("/contacts/new", "/contacts/new", &[("first_name", "Kai"), ("last_name", "Kallio")]));
+    w.saw("contact page add", "contact.created", (None, Some(p3), None, None));
+    let pcard = format!("/contacts/{p2}");
+    let r = admin.post_form(&pcard, &format!("{pcard}/customers"), &[("customer_id", &c1.to_string()), ("role", "CFO")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("link on the contact card", "contact.linked", (Some(c1), Some(p2), None, None));
+    assert!(s.call("PUT", &format!("/customers/{c2}/contacts/{p2}"), Some(json!({"role": "Hallitus"}))).status < 300);
+    w.saw("link by API", "contact.linked", (Some(c2), Some(p2), None, None));
+    let r = admin.post_form(&card, &format!("{card}/contacts/{p2}/role"), &[("role", "Talousjohtaja")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("role", "contact.updated", (Some(c1), Some(p2), None, None));
+    let r = admin.post_form(&card, &format!("{card}/contacts/{p2}/unlink"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("unlink", "contact.unlinked", (Some(c1), Some(p2), None, None));
+    let r = admin.post_form(&format!("{pcard}/edit"), &format!("{pcard}/edit"), &[("first_name", "Olli"), ("last_name", "Oja"), ("phone", "040 1")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("contact page edit", "contact.updated", (None, Some(p2), None, None));
+    assert_eq!(s.call("PATCH", &format!("/contacts/{p3}"), Some(json!({"title": "Myyjä"}))).status, 200);
+    w.saw("contact API edit", "contact.updated", (None, Some(p3), None, None));
+    let r = admin.post_form("/contacts", "/contacts/tags", &[("id", &p3.to_string()), ("tag", "Uutiskirje"), ("action", "add"), ("back", "/contacts")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("contact tag", "contact.updated", (None, Some(p3), None, None));
+
+    // Tasks and reminders.
+    let me = s.call("GET", "/me", None).json()["id"].as_i64().unwrap();
+    let t1 = n(&s.post("/tasks", json!({"description": "Soita", "assignee_id": me, "due_date": "2030-01-10", "customer_id": c1, "contact_id": p1, "remind_days_before": 1})));
+    w.saw("task API add", "task.created", (Some(c1), Some(p1), Some(t1), None));
+    assert_eq!(s.call("PATCH", &format!("/tasks/{t1}"), Some(json!({"description": "Soita Pialle"}))).status, 200);
+    w.saw("task API edit", "task.updated", (Some(c1), Some(p1), Some(t1), None));
+    let tcard = format!("/tasks/{t1}");
+    admin.post_form(&tcard, &format!("{tcard}/done"), &[]);
+    w.saw("task done", "task.done", (Some(c1), Some(p1), Some(t1), None));
+    admin.post_form(&tcard, &format!("{tcard}/reopen"), &[]);
+    w.saw("task reopened", "task.reopened", (Some(c1), Some(p1), Some(t1), None));
+    let r = admin.get("/_test/reminders/deliver?now=2030-01-10T12:00:00Z");
+    assert_eq!(r.status, 200, "{}", r.body);
+    w.saw("reminder delivered", "reminder.delivered", (Some(c1), Some(p1), Some(t1), None));
+    let t2 = id_of(admin.post_form("/tasks/new", "/tasks/new", &[("description", "Tarjous"), ("assignee_id", &me.to_string()), ("due_date", "2030-02-01"), ("customer_id", &c2.to_string())]));
+    w.saw("task page add", "task.created", (Some(c2), None, Some(t2), None));
+    let r = admin.post_form(&format!("/tasks/{t2}/delete"), &format!("/tasks/{t2}/delete"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("task page delete", "task.deleted", (Some(c2), None, Some(t2), None));
+
+    // Documents.
+    let d1 = upload_text(&s, "sopimus.txt", "Sopimus", c1);
+    w.saw("document API upload", "document.added", (Some(c1), None, None, Some(d1)));
+    assert_eq!(s.call("PATCH", &format!("/documents/{d1}"), Some(json!({"contact_id": p1}))).status, 200);
+    w.saw("document API edit", "document.assigned", (Some(c1), Some(p1), None, Some(d1)));
+    let dcard = format!("/documents/{d1}");
+    let r = admin.post_form(&dcard, &format!("{dcard}/assign"), &[("customer_id", &c2.to_string()), ("back", &dcard)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("document page assign", "document.assigned", (Some(c2), None, None, Some(d1)));
+    let r = admin.post_form(&format!("{dcard}/delete"), &format!("{dcard}/delete"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("document page delete", "document.deleted", (Some(c2), None, None, Some(d1)));
+
+    // Entries and the import.
+    let e = s.post("/events", json!({"kind": "call", "summary": "Soitto", "customer_id": c1, "contact_id": p1}));
+    assert!(e["id"].as_i64().is_some());
+    w.saw("entry API", "call", (Some(c1), Some(p1), None, None));
+    let r = admin.post_form("/log", "/log/new", &[("kind", "note"), ("summary", "Muistio"), ("customer_id", &c2.to_string()), ("back", "/log")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("entry page", "note", (Some(c2), None, None, None));
+    let number: String = rusqlite::Connection::open(&s._server.db)
+        .unwrap()
+        .query_row("SELECT number FROM customers WHERE id = ?1", [c2], |r| r.get(0))
+        .unwrap();
+    let r = post_import(&s, "import", format!("kind;date;customer;amount\nlasku;1.1.2026;{number};10\n").as_bytes());
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("invoice import", "invoice", (Some(c2), None, None, None));
+
+    // Merges (administrators).
+    let c3 = n(&s.post("/customers", json!({"name": "Alfa Oy Kopio"})));
+    w.saw("customer for the merge", "customer.created", (Some(c3), None, None, None));
+    let r = admin.post_form("/customers/duplicates", "/customers/merge", &[("pair", &format!("{c1}:{c3}")), ("pick_name", &c1.to_string())]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("customer merge", "customer.updated", (Some(c1), None, None, None));
+    let r = admin.post_form("/contacts/duplicates", "/contacts/merge", &[("pair", &format!("{p2}:{p3}"))]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("contact merge", "contact.updated", (None, Some(p2), None, None));
+
+    // Deletes, erasure.
+    assert_eq!(s.call("DELETE", &format!("/contacts/{p2}"), None).status, 204);
+    w.saw("contact API delete", "contact.deleted", (Some(c2), Some(p2), None, None));
+    let r = admin.post_form(&format!("/contacts/{p1}/erase"), &format!("/contacts/{p1}/erase"), &[("confirm", "yes")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("erasure", "contact.erased", (Some(c1), Some(p1), None, None));
+    let r = admin.post_form(&format!("/customers/{c2}/delete"), &format!("/customers/{c2}/delete"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("customer page delete", "customer.deleted", (Some(c2), None, None, None));
+
+    // Settings and users.
+    let r = admin.post_form("/settings", "/settings", &[
+        ("company_name", "Uusi Nimi Oy"), ("default_language", "fi"), ("session_idle_hours", "8"),
+        ("remember_days", "30"), ("lockout_attempts", "5"), ("lockout_minutes", "15"),
+        ("backup_interval_hours", "12"), ("backup_keep", "3"),
+    ]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("settings", "settings.updated", (None, None, None, None));
+    let r = admin.post_form("/settings/users/new", "/settings/users/new", &[
+        ("username", "uusi"), ("name", "Uusi Käyttäjä"), ("email", ""), ("role", "user"),
+        ("password", "salasana-joka-on-pitka"), ("password_again", "salasana-joka-on-pitka"),
+    ]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    w.saw("user added", "user.created", (None, None, None, None));
+}
