@@ -6,13 +6,13 @@ use maud::html;
 use crate::auth::Role;
 use crate::contacts::list as contacts;
 use crate::customers::list as customers;
+use crate::documents::list as documents;
 use crate::error::Result;
 use crate::http::{Ctx, Resp};
 use crate::log::store as events;
-use crate::documents::list as documents;
 use crate::log::view::{event_list, event_list_marked};
-use crate::tasks::list as tasks;
 use crate::register;
+use crate::tasks::list as tasks;
 use crate::views::{self, layout, Section};
 
 pub(crate) fn front(ctx: &mut Ctx) -> Result<Resp> {
@@ -95,7 +95,10 @@ fn score(words: &[String], phrase: &str, primary: &[&str]) -> u8 {
         .collect();
     if folded.iter().any(|t| !t.is_empty() && t == phrase) {
         3
-    } else if folded.iter().any(|t| !phrase.is_empty() && t.starts_with(phrase)) {
+    } else if folded
+        .iter()
+        .any(|t| !phrase.is_empty() && t.starts_with(phrase))
+    {
         2
     } else if !words.is_empty()
         && words.iter().all(|w| {
@@ -167,7 +170,11 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
         false => (Vec::new(), false),
     };
     let (customers, more_customers) = best(customers, more_customers, |c| {
-        score(&words, &phrase, &[&c.name, &c.number, c.business_id.as_deref().unwrap_or("")])
+        score(
+            &words,
+            &phrase,
+            &[&c.name, &c.number, c.business_id.as_deref().unwrap_or("")],
+        )
     });
 
     let (people, more_people) = match searching {

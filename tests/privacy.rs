@@ -234,7 +234,10 @@ fn upload_for(admin: &Client, token: &str, contact: i64, name: &str, bytes: &[u8
         "/api/v1/documents",
         &[
             ("Authorization", &auth),
-            ("Content-Type", &format!("multipart/form-data; boundary={B}")),
+            (
+                "Content-Type",
+                &format!("multipart/form-data; boundary={B}"),
+            ),
         ],
         body,
     );
@@ -279,7 +282,9 @@ fn the_export_holds_the_persons_documents_and_the_erasure_lists_them() {
 
     // The ZIP: the JSON and each file byte for byte, named safely.
     let card = admin.get(&format!("/contacts/{pia}"));
-    assert!(card.body.contains(&format!("href=\"/contacts/{pia}/export.zip\"")));
+    assert!(card
+        .body
+        .contains(&format!("href=\"/contacts/{pia}/export.zip\"")));
     let resp = admin.get(&format!("/contacts/{pia}/export.zip"));
     assert_eq!(resp.status, 200);
     assert_eq!(resp.header("content-type"), Some("application/zip"));
@@ -315,10 +320,17 @@ fn the_export_holds_the_persons_documents_and_the_erasure_lists_them() {
     let confirm = admin.get(&format!("/contacts/{pia}/erase"));
     assert_eq!(confirm.status, 200);
     for d in [cv, contract] {
-        assert!(confirm.body.contains(&format!("href=\"/documents/{d}\"")), "{d}");
-        assert!(confirm.body.contains(&format!("href=\"/documents/{d}/delete\"")));
+        assert!(
+            confirm.body.contains(&format!("href=\"/documents/{d}\"")),
+            "{d}"
+        );
+        assert!(confirm
+            .body
+            .contains(&format!("href=\"/documents/{d}/delete\"")));
     }
-    assert!(!confirm.body.contains(&format!("href=\"/documents/{others}\"")));
+    assert!(!confirm
+        .body
+        .contains(&format!("href=\"/documents/{others}\"")));
     // A person without documents: the page says so; an unknown one is a 404, ZIP or not.
     assert!(admin
         .get(&format!("/contacts/{other}/erase"))
@@ -330,5 +342,8 @@ fn the_export_holds_the_persons_documents_and_the_erasure_lists_them() {
     add_user(&admin, "lukija", "readonly", ADMIN_PASSWORD);
     let reader = _server.client();
     reader.login("lukija", ADMIN_PASSWORD);
-    assert_eq!(reader.get(&format!("/contacts/{pia}/export.zip")).status, 403);
+    assert_eq!(
+        reader.get(&format!("/contacts/{pia}/export.zip")).status,
+        403
+    );
 }

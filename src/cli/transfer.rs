@@ -62,7 +62,11 @@ fn import_events(db_path: &Path, args: &ImportArgs) -> Result<(), CliError> {
         .time_zone;
     match events_import::import(&mut conn, bytes, None, tz, Lang::En, args.dry_run) {
         Ok(s) => {
-            let verb = if args.dry_run { "Would import" } else { "Imported" };
+            let verb = if args.dry_run {
+                "Would import"
+            } else {
+                "Imported"
+            };
             println!(
                 "{verb} {} invoices and {} payments from {shown}.",
                 s.invoices, s.payments
@@ -86,9 +90,7 @@ fn import_events(db_path: &Path, args: &ImportArgs) -> Result<(), CliError> {
         Err(ImportError::Db(crate::Error::Busy)) => {
             Err(CliError(format!("{shown}: {}", CliError::busy().0)))
         }
-        Err(ImportError::Db(e)) => Err(CliError(format!(
-            "{shown}: {e}; nothing was imported."
-        ))),
+        Err(ImportError::Db(e)) => Err(CliError(format!("{shown}: {e}; nothing was imported."))),
     }
 }
 

@@ -69,7 +69,14 @@ const HEADERS: &[(Column, &[&str])] = &[
     ),
     (
         Column::Text,
-        &["text", "summary", "description", "teksti", "selite", "kuvaus"],
+        &[
+            "text",
+            "summary",
+            "description",
+            "teksti",
+            "selite",
+            "kuvaus",
+        ],
     ),
 ];
 
@@ -162,7 +169,10 @@ fn columns(table: &Table, lang: Lang) -> Result<Vec<(Column, usize)>, ImportErro
     let mut found: Vec<(Column, usize)> = Vec::new();
     for (i, header) in table.headers.iter().enumerate() {
         let h = header.trim().to_lowercase();
-        if let Some((column, _)) = HEADERS.iter().find(|(_, names)| names.contains(&h.as_str())) {
+        if let Some((column, _)) = HEADERS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+        {
             if found.iter().any(|(c, _)| c == column) {
                 return Err(ImportError::File(
                     lang.tf("events_import.column_twice", &[("column", header.trim())]),
@@ -216,11 +226,17 @@ fn check(
         let mut wrong: Vec<String> = Vec::new();
         let kind = kind_of(&cell(Column::Kind));
         if kind.is_none() {
-            wrong.push(lang.tf("events_import.kind_invalid", &[("value", &cell(Column::Kind))]));
+            wrong.push(lang.tf(
+                "events_import.kind_invalid",
+                &[("value", &cell(Column::Kind))],
+            ));
         }
         let at = local_time(&cell(Column::Date));
         if at.is_none() {
-            wrong.push(lang.tf("events_import.date_invalid", &[("value", &cell(Column::Date))]));
+            wrong.push(lang.tf(
+                "events_import.date_invalid",
+                &[("value", &cell(Column::Date))],
+            ));
         }
         let customer = customer_of(conn, &cell(Column::Customer))?;
         if customer.is_none() {
@@ -260,7 +276,10 @@ fn check(
             if errors.len() < MAX_ERRORS {
                 errors.push(lang.tf(
                     "events_import.row_error",
-                    &[("row", &row.line.to_string()), ("errors", &wrong.join("; "))],
+                    &[
+                        ("row", &row.line.to_string()),
+                        ("errors", &wrong.join("; ")),
+                    ],
                 ));
             }
         }
@@ -269,7 +288,9 @@ fn check(
         return Err(ImportError::Rows(errors, bad));
     }
     if entries.is_empty() {
-        return Err(ImportError::File(lang.t("events_import.no_rows").to_string()));
+        return Err(ImportError::File(
+            lang.t("events_import.no_rows").to_string(),
+        ));
     }
     Ok(entries)
 }
@@ -335,9 +356,18 @@ mod tests {
     #[test]
     fn dates_read_as_finnish_and_english_spreadsheets_write_them() {
         assert_eq!(local_time("2026-11-20").unwrap(), "2026-11-20T00:00:00");
-        assert_eq!(local_time("20.11.2026 14.30").unwrap(), "2026-11-20T14:30:00");
-        assert_eq!(local_time("1.2.2026 8:05:09").unwrap(), "2026-02-01T08:05:09");
-        assert_eq!(local_time("2026-11-20T08:00:00Z").unwrap(), "2026-11-20T08:00:00Z");
+        assert_eq!(
+            local_time("20.11.2026 14.30").unwrap(),
+            "2026-11-20T14:30:00"
+        );
+        assert_eq!(
+            local_time("1.2.2026 8:05:09").unwrap(),
+            "2026-02-01T08:05:09"
+        );
+        assert_eq!(
+            local_time("2026-11-20T08:00:00Z").unwrap(),
+            "2026-11-20T08:00:00Z"
+        );
         for bad in ["", "huomenna", "31.2.2026", "2026-11-20 25:00", "20.11.26x"] {
             assert!(local_time(bad).is_none(), "{bad}");
         }

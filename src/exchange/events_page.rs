@@ -116,7 +116,10 @@ pub(crate) fn submit(ctx: &mut Ctx, _form: Form) -> Result<Resp> {
         Err(ImportError::Rows(mut errors, bad)) => {
             if bad > errors.len() {
                 let more = (bad - errors.len()).to_string();
-                errors.push(ctx.lang.tf("events_import.more_errors", &[("count", &more)]));
+                errors.push(
+                    ctx.lang
+                        .tf("events_import.more_errors", &[("count", &more)]),
+                );
             }
             failed(ctx, errors, 422)
         }

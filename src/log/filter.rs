@@ -114,7 +114,11 @@ impl LogFilter {
             args.push(Value::Text(k.as_str().into()));
         }
         if let Some(u) = self.user {
-            sql.push(if by_time { "+e.user_id = ?" } else { "e.user_id = ?" });
+            sql.push(if by_time {
+                "+e.user_id = ?"
+            } else {
+                "e.user_id = ?"
+            });
             args.push(Value::Integer(u));
         }
         if let Some(from) = &self.from {

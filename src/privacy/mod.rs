@@ -75,8 +75,7 @@ pub(crate) fn documents(
     conn: &Connection,
     id: ContactId,
 ) -> Result<Vec<crate::documents::Document>> {
-    let mut query =
-        crate::documents::list::ListQuery::new(crate::documents::list::Sort::Newest);
+    let mut query = crate::documents::list::ListQuery::new(crate::documents::list::Sort::Newest);
     query.filter.contact_id = Some(id.0);
     query.limit = MAX_DOCUMENTS;
     Ok(crate::register::list::page(conn, &query)?.0)

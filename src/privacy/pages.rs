@@ -44,11 +44,8 @@ pub(crate) fn export_zip(ctx: &mut Ctx, id: i64) -> Result<Resp> {
         .map_err(zip_err)?;
     zip.write_all(&json)?;
     for d in super::documents(ctx.conn, ContactId(id))? {
-        let Some(v) = crate::documents::store::version(
-            ctx.conn,
-            crate::documents::DocumentId(d.id),
-            None,
-        )?
+        let Some(v) =
+            crate::documents::store::version(ctx.conn, crate::documents::DocumentId(d.id), None)?
         else {
             continue;
         };
