@@ -39,12 +39,14 @@ document.addEventListener("DOMContentLoaded", () => {
       zone.requestSubmit();
     });
   }
-  // "/" jumps to the global search box, as in many web apps.
+  // "/" jumps to the global search box, as in many web apps; not while typing in a field
+  // nor with a modifier held (a "/" typed on some keyboards needs Shift, which is allowed).
   document.addEventListener("keydown", (e) => {
-    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-    if (e.key === "/" && !typing) {
-      const box = document.getElementById("global-search");
-      if (box) { e.preventDefault(); box.focus(); }
-    }
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    const el = document.activeElement;
+    const typing = el && (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable);
+    if (typing) return;
+    const box = document.getElementById("global-search");
+    if (box) { e.preventDefault(); box.focus(); box.select(); }
   });
 });

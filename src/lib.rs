@@ -39,7 +39,7 @@ pub mod contacts;
 pub mod customers;
 pub mod documents;
 mod exchange;
-mod home;
+pub mod home;
 mod inbox;
 mod privacy;
 pub mod tasks;

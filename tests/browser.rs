@@ -476,3 +476,57 @@ fn browser_the_card_contacts_table_fits_at_1280_px_and_on_a_phone() {
         );
     }
 }
+
+#[test]
+fn browser_a_call_recorded_on_a_card_is_found_in_the_log_and_leads_back_to_the_customer() {
+    let (server, admin) = TestServer::with_admin();
+    let mut ids = Vec::new();
+    for name in ["Kattila Oy", "Muu Yritys Oy"] {
+        let made = admin.post_form("/customers/new", "/customers/new", &[("name", name)]);
+        assert_eq!(made.status, 303, "{}", made.body);
+        let id: i64 = made.location().rsplit('/').next().unwrap().parse().unwrap();
+        ids.push(id);
+    }
+    let id = ids[0];
+    let browser = Browser::start();
+    browser.goto(&server.url("/login"));
+    browser.wait_for("form[action=\"/login\"]");
+    browser.type_into("#f-username", "admin");
+    browser.type_into("#f-password", ADMIN_PASSWORD);
+    browser.click("form[action=\"/login\"] button[type=submit]");
+    browser.wait_for("details.user-menu");
+
+    // The card's Log tab: open the entry form, record a call.
+    browser.goto(&server.url(&format!("/customers/{id}?tab=log")));
+    browser.wait_for("details.new-entry summary");
+    browser.click("details.new-entry summary");
+    browser.wait_for("form.entry #f-summary");
+    browser.select_value("form.entry #f-kind", "call");
+    browser.type_into(
+        "form.entry #f-summary",
+        "Soitettiin: lämpöpumppu vaihdetaan syyskuussa",
+    );
+    browser.click("form.entry button.primary[type=submit]");
+    browser.wait_for("ol.events li.event span.summary");
+    assert!(browser
+        .text("ol.events li.event span.summary")
+        .contains("lämpöpumppu"));
+
+    // The log page's search finds it by the beginning of a word, without its accents.
+    browser.goto(&server.url("/log"));
+    browser.wait_for("form.log-filter #f-q");
+    browser.type_into("form.log-filter #f-q", "lampopump");
+    browser.click("form.log-filter button[type=submit]");
+    browser.wait_for("ol.events li.event mark");
+    assert_eq!(browser.text("ol.events li.event mark"), "lämpöpumppu");
+    assert_eq!(browser.text("ol.events li.event span.kind"), "Puhelu");
+    assert!(!browser.page_source().contains("Muu Yritys Oy"));
+
+    // The hit names its customer; the link opens the card.
+    let link = format!("ol.events li.event a.customer[href=\"/customers/{id}\"]");
+    assert_eq!(browser.text(&link), "Kattila Oy");
+    browser.click(&link);
+    browser.wait_for("section#contacts");
+    assert_eq!(browser.text("h1"), "Kattila Oy");
+    assert!(browser.current_url().ends_with(&format!("/customers/{id}")));
+}

@@ -216,3 +216,134 @@ fn the_api_erases_only_when_confirmed() {
     );
     assert!(found(&admin, &t, "oja").is_empty());
 }
+
+/// `POST /api/v1/documents` of one file linked to a contact; its id.
+fn upload_for(admin: &Client, token: &str, contact: i64, name: &str, bytes: &[u8]) -> i64 {
+    const B: &str = "----minicrmPrivacyBoundary";
+    let mut body = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"contact_id\"\r\n\r\n{contact}\r\n\
+         --{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{B}--\r\n").as_bytes());
+    let auth = format!("Bearer {token}");
+    let resp = admin.request(
+        "POST",
+        "/api/v1/documents",
+        &[
+            ("Authorization", &auth),
+            (
+                "Content-Type",
+                &format!("multipart/form-data; boundary={B}"),
+            ),
+        ],
+        body,
+    );
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    resp.json()["items"][0]["id"].as_i64().unwrap()
+}
+
+#[test]
+fn the_export_holds_the_persons_documents_and_the_erasure_lists_them() {
+    use std::io::Read;
+    let (_server, admin) = TestServer::with_admin();
+    let t = token(&admin);
+    let pia = created(call(
+        &admin,
+        &t,
+        "POST",
+        "/contacts",
+        Some(json!({"first_name": "Pia", "last_name": "Pelto"})),
+    ));
+    let other = created(call(
+        &admin,
+        &t,
+        "POST",
+        "/contacts",
+        Some(json!({"first_name": "Olli", "last_name": "Muu"})),
+    ));
+    let binary: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let cv = upload_for(&admin, &t, pia, "../ansioluettelo.pdf", &binary);
+    let contract = upload_for(&admin, &t, pia, "sopimus.txt", b"Pian sopimus");
+    let others = upload_for(&admin, &t, other, "muu.txt", b"ei Pian");
+
+    // The JSON lists her documents, and only hers.
+    let json = call(&admin, &t, "GET", &format!("/contacts/{pia}/export"), None).json();
+    let ids: Vec<i64> = json["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![contract, cv]);
+    assert_eq!(json["documents"][1]["filename"], "ansioluettelo.pdf");
+
+    // The ZIP: the JSON and each file byte for byte, named safely.
+    let card = admin.get(&format!("/contacts/{pia}"));
+    assert!(card
+        .body
+        .contains(&format!("href=\"/contacts/{pia}/export.zip\"")));
+    let resp = admin.get(&format!("/contacts/{pia}/export.zip"));
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("content-type"), Some("application/zip"));
+    assert!(resp
+        .header("content-disposition")
+        .unwrap()
+        .contains(&format!("contact-{pia}.zip")));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(resp.bytes.clone())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    names.sort();
+    let mut expected = vec![
+        format!("contact-{pia}.json"),
+        format!("documents/{contract}-sopimus.txt"),
+        format!("documents/{cv}-ansioluettelo.pdf"),
+    ];
+    expected.sort();
+    assert_eq!(names, expected);
+    let mut got = Vec::new();
+    zip.by_name(&format!("documents/{cv}-ansioluettelo.pdf"))
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    assert_eq!(got, binary);
+    let mut inner = String::new();
+    zip.by_name(&format!("contact-{pia}.json"))
+        .unwrap()
+        .read_to_string(&mut inner)
+        .unwrap();
+    let inner: Value = serde_json::from_str(&inner).unwrap();
+    assert_eq!(inner["contact"]["last_name"], "Pelto");
+
+    // The erasure's confirmation lists her documents with their pages and deletes.
+    let confirm = admin.get(&format!("/contacts/{pia}/erase"));
+    assert_eq!(confirm.status, 200);
+    for d in [cv, contract] {
+        assert!(
+            confirm.body.contains(&format!("href=\"/documents/{d}\"")),
+            "{d}"
+        );
+        assert!(confirm
+            .body
+            .contains(&format!("href=\"/documents/{d}/delete\"")));
+    }
+    assert!(!confirm
+        .body
+        .contains(&format!("href=\"/documents/{others}\"")));
+    // A person without documents: the page says so; an unknown one is a 404, ZIP or not.
+    assert!(admin
+        .get(&format!("/contacts/{other}/erase"))
+        .body
+        .contains("muu.txt"));
+    assert_eq!(admin.get("/contacts/999999/export.zip").status, 404);
+    assert_eq!(admin.get("/contacts/x/export.zip").status, 404);
+    // Administrators only.
+    add_user(&admin, "lukija", "readonly", ADMIN_PASSWORD);
+    let reader = _server.client();
+    reader.login("lukija", ADMIN_PASSWORD);
+    assert_eq!(
+        reader.get(&format!("/contacts/{pia}/export.zip")).status,
+        403
+    );
+}

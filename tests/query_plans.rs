@@ -955,6 +955,26 @@ fn log_filters_use_their_indexes() {
             },
             "events_user",
         ),
+        (
+            "dates",
+            LogFilter {
+                from: Some("2024-01-01T00:00:00Z".into()),
+                to: Some("2024-02-01T00:00:00Z".into()),
+                ..LogFilter::default()
+            },
+            "events_at",
+        ),
+        (
+            "dates and kind",
+            LogFilter {
+                from: Some("2024-01-01T00:00:00Z".into()),
+                to: Some("2024-02-01T00:00:00Z".into()),
+                kind: Some(EventKind::Invoice),
+                user: Some(1),
+                ..LogFilter::default()
+            },
+            "events_at",
+        ),
     ];
     for (name, filter, index) in cases {
         for search in [false, true] {
@@ -966,7 +986,9 @@ fn log_filters_use_their_indexes() {
                 }
                 args.extend(conds);
                 if d != Dir::Offset {
-                    args.push(Value::Integer(700));
+                    for _ in 0..filter.position_binds(search) {
+                        args.push(Value::Integer(700));
+                    }
                 }
                 args.push(Value::Integer(51));
                 if d == Dir::Offset {
@@ -977,7 +999,20 @@ fn log_filters_use_their_indexes() {
                     full_scans(&lines).is_empty(),
                     "{name} {search} {d:?}: {lines:#?}"
                 );
-                if search && !(filter.customer.is_some() || filter.contact.is_some()) {
+                if filter.by_time(search) {
+                    // Dates lead: their index in its order, the position a seek, no sort.
+                    // (The position's side seeks to the position: the date there is `+`d.)
+                    assert!(
+                        lines[0].starts_with("SEARCH e USING INDEX events_at (at>? AND at<?)")
+                            && !lines.iter().any(|l| l.contains("TEMP B-TREE")),
+                        "{name} {d:?}: {lines:#?}"
+                    );
+                    match d {
+                        Dir::Older => assert!(sql.contains("+e.at < ?"), "{sql}"),
+                        Dir::Newer => assert!(sql.contains("+e.at >= ?"), "{sql}"),
+                        Dir::Offset => assert!(!sql.contains("+e.at"), "{sql}"),
+                    }
+                } else if search && !(filter.customer.is_some() || filter.contact.is_some()) {
                     // The search leads; the other filters are checked per match.
                     assert!(
                         lines
@@ -1009,5 +1044,66 @@ fn log_filters_use_their_indexes() {
                     });
             }
         }
+    }
+}
+
+/// The header search's lists (`home::search_lists`): each a bounded read of its register's
+/// newest matches, whether the words match few rows or more than a list sorts.
+#[test]
+fn the_header_search_reads_each_register_through_its_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = Connection::open(&db).unwrap();
+    let lists = minicrm::home::search_lists(
+        "virtanen",
+        chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+    );
+    let mut statements = Vec::new();
+    for many in [false, true] {
+        let search = Search::Match {
+            query: "\"virtanen\"*".into(),
+            newest: "[3,2,1]".into(),
+            many,
+        };
+        let mut add = |what: &str, sqls: Vec<(String, Vec<Value>)>| {
+            for (sql, args) in sqls {
+                statements.push(Statement {
+                    name: format!("search {what} many={many}"),
+                    sql,
+                    args,
+                    filtered: true,
+                    seeks: None,
+                });
+            }
+        };
+        add("customers", list_sql(&lists.customers, &search));
+        add("contacts", list_sql(&lists.contacts, &search));
+        add("documents", list_sql(&lists.documents, &search));
+        add("tasks", list_sql(&lists.tasks, &search));
+    }
+    statements.push(Statement {
+        name: "search log".into(),
+        sql: log_search_sql(),
+        args: vec![
+            Value::Text("\"virtanen\"".into()),
+            Value::Integer(11),
+            Value::Integer(0),
+        ],
+        filtered: true,
+        seeks: None,
+    });
+    let failures = check_all(&conn, &statements);
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .map(|(_, why)| why.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Every list reads at most its candidates: a LIMIT on each statement.
+    for s in &statements {
+        assert!(s.sql.contains("LIMIT"), "{}: {}", s.name, s.sql);
     }
 }

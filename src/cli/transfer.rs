@@ -17,6 +17,9 @@ use crate::i18n::Lang;
 pub(crate) enum ImportKind {
     Customers,
     Contacts,
+    /// Invoices and payments into the customer log (columns kind, date, customer, amount,
+    /// currency, reference, text; in English or Finnish).
+    Events,
 }
 
 #[derive(Args)]
@@ -39,6 +42,56 @@ pub(crate) struct ImportArgs {
     /// Where --skip-invalid writes the rejected rows.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+}
+
+/// `minicrm import events FILE`: invoices and payments into the log, all or none.
+fn import_events(db_path: &Path, args: &ImportArgs) -> Result<(), CliError> {
+    use crate::exchange::events_import::{self, ImportError};
+    let shown = args.file.display().to_string();
+    if args.skip_invalid || args.report.is_some() {
+        return Err(CliError(
+            "import events is all-or-nothing: --skip-invalid and --report are for customers and contacts."
+                .into(),
+        ));
+    }
+    let bytes =
+        std::fs::read(&args.file).map_err(|e| CliError(format!("cannot read {shown}: {e}.")))?;
+    let mut conn = db::open(db_path)?;
+    let tz = crate::settings::load(&conn)
+        .map_err(|e| CliError(format!("{shown}: {e}")))?
+        .time_zone;
+    match events_import::import(&mut conn, bytes, None, tz, Lang::En, args.dry_run) {
+        Ok(s) => {
+            let verb = if args.dry_run {
+                "Would import"
+            } else {
+                "Imported"
+            };
+            println!(
+                "{verb} {} invoices and {} payments from {shown}.",
+                s.invoices, s.payments
+            );
+            Ok(())
+        }
+        Err(ImportError::File(message)) => Err(CliError(format!(
+            "{shown}: {message} Nothing was imported."
+        ))),
+        Err(ImportError::Rows(errors, bad)) => {
+            let more = bad.saturating_sub(errors.len());
+            let mut text = format!("{shown}: {bad} rows are not right; nothing was imported.");
+            for e in errors {
+                text.push_str(&format!("\n  {e}"));
+            }
+            if more > 0 {
+                text.push_str(&format!("\n  … and {more} more."));
+            }
+            Err(CliError(text))
+        }
+        Err(ImportError::Db(crate::Error::Busy)) => {
+            Err(CliError(format!("{shown}: {}", CliError::busy().0)))
+        }
+        Err(ImportError::Db(e)) => Err(CliError(format!("{shown}: {e}; nothing was imported."))),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +162,7 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
     let kind = match args.kind {
         ImportKind::Customers => Kind::Customers,
         ImportKind::Contacts => Kind::Contacts,
+        ImportKind::Events => return import_events(db_path, &args),
     };
     let shown = args.file.display().to_string();
     let bytes =

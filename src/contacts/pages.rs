@@ -297,6 +297,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                 // A person's data on request (the privacy feature's routes).
                 @if f.is_admin() {
                     a.button href=(format!("{base}/export")) { (f.t("contacts.export_data")) }
+                    a.button href=(format!("{base}/export.zip")) { (f.t("contacts.export_zip")) }
                     a.button.danger href=(format!("{base}/erase")) { (f.t("contacts.erase")) }
                 }
             }

@@ -9,6 +9,8 @@
 //! - `pages` holds the downloads and the import page, `uploads` the files it keeps between its
 //!   steps; `cli::transfer` the commands.
 
+pub(crate) mod events_import;
+pub(crate) mod events_page;
 pub(crate) mod export;
 pub(crate) mod fields;
 pub(crate) mod import;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Deserialize;
 
 use super::store::{append, EventKind, NewEvent};
@@ -88,6 +88,17 @@ pub(crate) fn parse_time(text: &str, tz: Tz) -> Option<String> {
 
 /// Checks an entry and records it in the log; returns the event's id.
 pub(crate) fn record(tx: &Transaction, input: &EntryInput, by: Option<i64>, tz: Tz) -> Result<i64> {
+    let event = prepare(tx, input, by, tz)?;
+    Ok(append(tx, &event)?)
+}
+
+/// Checks an entry as `record` does, writing nothing (an import's check of its rows).
+pub(crate) fn check(conn: &Connection, input: &EntryInput) -> Result<()> {
+    prepare(conn, input, None, chrono_tz::UTC).map(|_| ())
+}
+
+/// The event of an entry, or the errors at its fields.
+fn prepare(tx: &Connection, input: &EntryInput, by: Option<i64>, tz: Tz) -> Result<NewEvent> {
     let mut errors = Vec::new();
     let mut err = |field: &'static str, key: &'static str| errors.push(FieldError { field, key });
     let kind = match EventKind::parse(input.kind.trim()) {
@@ -198,7 +209,7 @@ pub(crate) fn record(tx: &Transaction, input: &EntryInput, by: Option<i64>, tz: 
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    Ok(append(tx, &event)?)
+    Ok(event)
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //!
 //! Which index leads: a customer or contact has few events, so their index drives and the
 //! search (if any) is checked per event by its rowid; otherwise the search drives (its index
-//! yields matches newest first) and the other filters are checked per match; with no search,
-//! SQLite picks the index of the kind or person, or walks the log from its newest end.
+//! yields matches newest first) and the other filters are checked per match; dates without a
+//! search walk the index of the time, newest first by time (an old range is reached at once,
+//! not after every newer event); otherwise SQLite picks the index of the kind or person, or
+//! walks the log from its newest end.
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -65,6 +67,25 @@ impl LogFilter {
         Ok(())
     }
 
+    /// Whether a page walks the log by time (the index of `at`), newest first: dates without
+    /// a search or a customer or contact. By the id, an old range would be reached only after
+    /// every newer event; by its index, the page reads its own rows and no more.
+    pub fn by_time(&self, search: bool) -> bool {
+        !search
+            && self.customer.is_none()
+            && self.contact.is_none()
+            && (self.from.is_some() || self.to.is_some())
+    }
+
+    /// How many times a page's statement takes the position's id (`filtered_sql`).
+    pub fn position_binds(&self, search: bool) -> usize {
+        if self.by_time(search) {
+            2
+        } else {
+            1
+        }
+    }
+
     /// The SQL conditions and their values, in order.
     fn conditions(&self) -> (Vec<&'static str>, Vec<Value>) {
         let mut sql = Vec::new();
@@ -85,12 +106,19 @@ impl LogFilter {
             sql.push("e.contact_id = ?");
             args.push(Value::Integer(p));
         }
+        // When the dates lead (`by_time`), a kind or person is checked per event of the
+        // range (`+` keeps SQLite from walking their index and sorting all they match).
+        let by_time = self.by_time(false);
         if let Some(k) = self.kind {
-            sql.push("e.kind = ?");
+            sql.push(if by_time { "+e.kind = ?" } else { "e.kind = ?" });
             args.push(Value::Text(k.as_str().into()));
         }
         if let Some(u) = self.user {
-            sql.push("e.user_id = ?");
+            sql.push(if by_time {
+                "+e.user_id = ?"
+            } else {
+                "e.user_id = ?"
+            });
             args.push(Value::Integer(u));
         }
         if let Some(from) = &self.from {
@@ -117,8 +145,9 @@ pub enum Dir {
 }
 
 /// The SQL of a filtered page and the values of its conditions; the caller binds, in order,
-/// the FTS query (with `search`), these values, the position's id (`Older`, `Newer`), the
-/// limit and (`Offset`) the offset.
+/// the FTS query (with `search`), these values, the position's id (`Older`, `Newer`; as many
+/// times as `LogFilter::position_binds` says), the limit and (`Offset`) the offset. Newest
+/// first by id, or by time when the dates lead (`LogFilter::by_time`).
 pub fn filtered_sql(filter: &LogFilter, search: bool, dir: Dir) -> (String, Vec<Value>) {
     let (mut conds, args) = filter.conditions();
     let by_record = filter.customer.is_some() || filter.contact.is_some();
@@ -137,14 +166,33 @@ pub fn filtered_sql(filter: &LogFilter, search: bool, dir: Dir) -> (String, Vec<
     if search {
         conds.insert(0, "events_fts MATCH ?");
     }
-    let bound = match dir {
-        Dir::Offset => None,
-        Dir::Older => Some(format!("{key} < ?")),
-        Dir::Newer => Some(format!("{key} > ?")),
+    let by_time = filter.by_time(search);
+    // By time the position is the event's (at, id), looked up by its id; the bound on `at`
+    // alone lets the index seek to it.
+    let at_of = "(SELECT x.at FROM events x WHERE x.id = ?)";
+    let at_id_of = "(SELECT x.at, x.id FROM events x WHERE x.id = ?)";
+    let bound = match (dir, by_time) {
+        (Dir::Offset, _) => None,
+        (Dir::Older, false) => Some(format!("{key} < ?")),
+        (Dir::Newer, false) => Some(format!("{key} > ?")),
+        (Dir::Older, true) => Some(format!("e.at <= {at_of} AND (e.at, e.id) < {at_id_of}")),
+        (Dir::Newer, true) => Some(format!("e.at >= {at_of} AND (e.at, e.id) > {at_id_of}")),
     };
-    let mut all: Vec<String> = conds.iter().map(|c| c.to_string()).collect();
+    // The position then bounds the walk on its side instead of the date on that side, which
+    // stays a check (`+`): of two bounds on one side SQLite seeks to one only.
+    let all_conds = conds.iter().map(|c| match (by_time, dir, *c) {
+        (true, Dir::Older, "e.at < ?") => "+e.at < ?",
+        (true, Dir::Newer, "e.at >= ?") => "+e.at >= ?",
+        (_, _, c) => c,
+    });
+    let mut all: Vec<String> = all_conds.map(str::to_string).collect();
     all.extend(bound);
-    let order = if dir == Dir::Newer { "ASC" } else { "DESC" };
+    let way = if dir == Dir::Newer { "ASC" } else { "DESC" };
+    let order = if by_time {
+        format!("e.at {way}, e.id {way}")
+    } else {
+        format!("{key} {way}")
+    };
     let tail = if dir == Dir::Offset {
         "LIMIT ? OFFSET ?"
     } else {
@@ -152,7 +200,7 @@ pub fn filtered_sql(filter: &LogFilter, search: bool, dir: Dir) -> (String, Vec<
     };
     (
         format!(
-            "SELECT {EVENT_COLUMNS} FROM {from} WHERE {} ORDER BY {key} {order} {tail}",
+            "SELECT {EVENT_COLUMNS} FROM {from} WHERE {} ORDER BY {order} {tail}",
             if all.is_empty() {
                 "1".to_string()
             } else {
@@ -204,7 +252,9 @@ fn filtered(
         let (sql, conds) = filtered_sql(filter, fts.is_some(), dir);
         let mut args: Vec<Value> = fts.map(|q| Value::Text(q.into())).into_iter().collect();
         args.extend(conds);
-        args.extend(at.map(Value::Integer));
+        for _ in 0..filter.position_binds(fts.is_some()) {
+            args.extend(at.map(Value::Integer));
+        }
         args.push(Value::Integer(limit));
         if dir == Dir::Offset {
             args.push(Value::Integer(offset));

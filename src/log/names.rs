@@ -1,4 +1,4 @@
-//! The names an event's links have now: who did it, its customer, contact and task, looked
+//! The names an event's links have now: who did it, its customer, contact, task and document, looked
 //! up by key when a page shows the event (the event keeps only the ids, so a renamed customer
 //! shows its new name); and the look-ups of the log's filters.
 
@@ -18,6 +18,8 @@ pub struct LinkNames {
     pub contact_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_title: Option<String>,
 }
 
 /// Looks up the names of the events' people and records, each by its key (a page of events
@@ -54,6 +56,7 @@ pub(crate) fn name_links(
                 "SELECT substr(description, 1, coalesce(nullif(instr(description, char(10)), 0) - 1, 200)) FROM tasks WHERE id = ?1",
                 e.task_id,
             )?,
+            document_title: one(conn, "SELECT title FROM documents WHERE id = ?1", e.document_id)?,
         };
     }
     Ok(())

@@ -228,6 +228,9 @@ pub(crate) fn render(f: &Frame, v: &LogView) -> Markup {
             (event_list_marked(f, &v.page.events, &v.query.highlight))
             (views::pager_links(f, previous, next))
             p.export { a href=(format!("/log.csv{}", export_query(v))) { (f.t("log.export_csv")) } }
+            @if can_write && v.scope == Scope::All {
+                p.import { a href="/log/import" { (f.t("events_import.link")) } }
+            }
             @if can_write {
                 details.new-entry open[false] {
                     summary { (f.t("log.new_entry")) }

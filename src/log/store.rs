@@ -236,7 +236,7 @@ pub(super) fn word_term(
 }
 
 /// The words of a search text: runs of letters and digits.
-pub(super) fn words(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
 }
@@ -284,7 +284,7 @@ fn expansion(
 /// A word as the index keeps it (`unicode61 remove_diacritics 2`): lower case, the accents of
 /// Latin letters taken off. `None` for a letter this does not know how the tokenizer folds;
 /// the caller then leaves the prefix to the index.
-pub(super) fn fold(word: &str) -> Option<String> {
+pub(crate) fn fold(word: &str) -> Option<String> {
     const FROM: &str =
         "àáâãäåāăąçćĉċčďèéêëēĕėęěĝğġģĥìíîïĩīĭįĵķĺļľñńņňòóôõöōŏőŕŗřśŝşšţťùúûüũūŭůűųŵýÿŷźżž";
     const TO: &str =

@@ -65,7 +65,9 @@ fn event_item(f: &Frame, e: &Event, highlight: &[String]) -> Markup {
                 @if let (Some(id), Some(title)) = (e.task_id, &e.names.task_title) {
                     " " a.task href=(format!("/tasks/{id}")) { (title) }
                 }
-                // Documents add their link here when that module names `document_id`.
+                @if let (Some(id), Some(title)) = (e.document_id, &e.names.document_title) {
+                    " " a.document href=(format!("/documents/{id}")) { (title) }
+                }
             }
         }
     }

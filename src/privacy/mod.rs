@@ -67,8 +67,23 @@ fn identifying_words(p: &Contact) -> Vec<String> {
     words
 }
 
+/// The most documents an export lists (and its ZIP holds) for one person.
+const MAX_DOCUMENTS: i64 = 1000;
+
+/// The documents linked to the person, newest first (by the index of the contact).
+pub(crate) fn documents(
+    conn: &Connection,
+    id: ContactId,
+) -> Result<Vec<crate::documents::Document>> {
+    let mut query = crate::documents::list::ListQuery::new(crate::documents::list::Sort::Newest);
+    query.filter.contact_id = Some(id.0);
+    query.limit = MAX_DOCUMENTS;
+    Ok(crate::register::list::page(conn, &query)?.0)
+}
+
 /// Everything about a contact as one JSON document: the contact, their customers and roles,
-/// their events, their tasks. (Documents add their list here when that module lands.)
+/// their events, their tasks, the list of their documents (the files themselves come in the
+/// page's ZIP, `pages::export_zip`).
 pub(crate) fn export(conn: &Connection, id: ContactId, lang: Lang) -> Result<Value> {
     let p = contacts::by_id(conn, id)?.ok_or(Error::NotFound)?;
     let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
@@ -123,7 +138,7 @@ pub(crate) fn export(conn: &Connection, id: ContactId, lang: Lang) -> Result<Val
         "customers": links,
         "events": events,
         "tasks": tasks,
-        "documents": [],
+        "documents": documents(conn, id)?,
     }))
 }
 

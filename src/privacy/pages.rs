@@ -22,6 +22,76 @@ pub(crate) fn export_download(ctx: &mut Ctx, id: i64) -> Result<Resp> {
         .with_header("Cache-Control", "no-store"))
 }
 
+/// `GET /contacts/{id}/export.zip`: the person's data as JSON and their documents' files, in one
+/// ZIP. It is written to an unnamed temporary file, each file copied from its BLOB a chunk at
+/// a time, and streamed from there: never whole in memory, whatever the files' sizes.
+pub(crate) fn export_zip(ctx: &mut Ctx, id: i64) -> Result<Resp> {
+    use std::io::{Seek, Write};
+    use zip::write::SimpleFileOptions;
+    let doc = export(ctx.conn, ContactId(id), ctx.lang)?;
+    let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+    let dir = ctx.app.config.spool_dir();
+    std::fs::create_dir_all(&dir)?;
+    let zip_err = |e: zip::result::ZipError| Error::Internal(format!("zip: {e}"));
+    let mut zip = zip::ZipWriter::new(tempfile::tempfile_in(&dir)?);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    // Documents are mostly compressed already (PDF, images, .docx): stored as they are.
+    let stored = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    zip.start_file(format!("contact-{id}.json"), deflated)
+        .map_err(zip_err)?;
+    zip.write_all(&json)?;
+    for d in super::documents(ctx.conn, ContactId(id))? {
+        let Some(v) =
+            crate::documents::store::version(ctx.conn, crate::documents::DocumentId(d.id), None)?
+        else {
+            continue;
+        };
+        zip.start_file(zip_name(d.id, &v.file_name), stored)
+            .map_err(zip_err)?;
+        crate::documents::blob::read_into(
+            ctx.conn,
+            "document_versions",
+            "content",
+            v.row,
+            &mut zip,
+        )?;
+    }
+    let mut file = zip.finish().map_err(zip_err)?;
+    let len = file.stream_position()?;
+    file.rewind()?;
+    Ok(Resp {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/zip".into()),
+            (
+                "Content-Disposition".into(),
+                format!("attachment; filename=\"contact-{id}.zip\""),
+            ),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body: crate::http::response::Body::File(file, len),
+    })
+}
+
+/// A document's path in the ZIP: `documents/{id}-{file name}`, the name without any folder,
+/// so no entry can point outside the folder it is unpacked into.
+fn zip_name(id: i64, file_name: &str) -> String {
+    let base = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('.');
+    let base: String = base.chars().filter(|c| !c.is_control()).collect();
+    if base.is_empty() {
+        format!("documents/{id}")
+    } else {
+        format!("documents/{id}-{base}")
+    }
+}
+
 /// `GET /contacts/{id}/erase`: what the erasure does, and the confirmation.
 pub(crate) fn erase_confirm(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     erase_page(ctx, id, None)
@@ -34,6 +104,7 @@ fn erase_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         [id],
         |r| r.get(0),
     )?;
+    let documents = super::documents(ctx.conn, ContactId(id))?;
     let frame = ctx.frame(Section::Contacts);
     let f = &frame;
     let title = f
@@ -44,11 +115,28 @@ fn erase_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
         h1 { (title) }
         (form_error(f, error))
         p { (f.t("privacy.erase_explain")) }
-        p { a href=(format!("/contacts/{id}/export")) { (f.t("privacy.export")) } " — " (f.t("privacy.export_first")) }
+        p {
+            a href=(format!("/contacts/{id}/export")) { (f.t("privacy.export")) } " · "
+            a href=(format!("/contacts/{id}/export.zip")) { (f.t("privacy.export_zip")) }
+            " — " (f.t("privacy.export_first"))
+        }
         h2 { (f.t("nav.documents")) }
-        // The documents module lists the person's documents here, so the admin can delete
-        // those that should go (bookkeeping documents may have to stay).
-        (views::empty(f.t("privacy.no_documents")))
+        // The person's documents stay unless the admin deletes them (bookkeeping documents
+        // may have to stay): each links to its page and its delete.
+        @if documents.is_empty() {
+            (views::empty(f.t("privacy.no_documents")))
+        } @else {
+            p { (f.t("privacy.documents_explain")) }
+            ul.plain.person-documents {
+                @for d in &documents {
+                    li {
+                        a href=(format!("/documents/{}", d.id)) { (d.title) }
+                        " " span.muted { (d.file_name) }
+                        " · " a href=(format!("/documents/{}/delete", d.id)) { (f.t("documents.delete")) }
+                    }
+                }
+            }
+        }
         @if tasks > 0 {
             p { (f.lang.tf("privacy.tasks_stay", &[("count", &tasks.to_string())])) }
         }

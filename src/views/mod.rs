@@ -120,7 +120,7 @@ pub(crate) fn layout(f: &Frame, title: &str, content: Markup) -> Markup {
                         }
                         form.search role="search" method="get" action="/search" {
                             label.visually-hidden for="global-search" { (f.t("search.label")) }
-                            input #global-search type="search" name="q" value=(f.search) placeholder=(f.t("search.placeholder"));
+                            input #global-search type="search" name="q" value=(f.search) placeholder=(f.t("search.placeholder")) aria-keyshortcuts="/";
                             button type="submit" { (f.t("search.button")) }
                         }
                         details.user-menu {
