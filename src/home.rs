@@ -78,7 +78,7 @@ const GROUP: usize = 10;
 /// How many of a register's newest matches the search ranks. The list statement behind them
 /// sorts at most `SEARCH_CAP` ids from the full-text index, so the cost is bounded whatever
 /// the register's size; ranking a bounded set in memory keeps it so.
-const CANDIDATES: i64 = 50;
+const CANDIDATES: i64 = 20;
 
 /// How well a hit's main text (`primary`: a name, a title) answers the words typed, folded as
 /// the index folds them: 3 the whole text, 2 its beginning, 1 each word begins one of its
