@@ -404,43 +404,7 @@ pub(crate) fn export(db_path: &Path, args: ExportArgs) -> Result<(), CliError> {
             (Kind::Contacts, _) => export::contacts_csv(&conn, &contact_query, lang, out),
         }
     };
-    match &args.out {
-        None => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut stdout)?;
-            stdout.flush()?;
-        }
-        Some(path) => {
-            // Written beside the target and renamed, so a failed export leaves no half file.
-            let part = path.with_file_name(format!(
-                "{}.part",
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "export".into())
-            ));
-            let result = (|| -> Result<usize, CliError> {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
-                let n = write(&mut file)?;
-                file.into_inner()
-                    .map_err(|e| CliError(e.to_string()))?
-                    .sync_all()?;
-                std::fs::rename(&part, path)?;
-                Ok(n)
-            })();
-            match result {
-                Ok(n) => eprintln!(
-                    "minicrm: wrote {n} {} to {}.",
-                    kind.as_str(),
-                    path.display()
-                ),
-                Err(CliError(e)) => {
-                    let _ = std::fs::remove_file(&part);
-                    return Err(CliError(format!("cannot write {}: {e}.", path.display())));
-                }
-            }
-        }
-    }
-    Ok(())
+    write_out(args.out.as_deref(), kind.as_str(), write)
 }
 
 /// `export log [--customer ID] [--from DATE] [--to DATE]`: the log as CSV, newest first.
@@ -468,15 +432,14 @@ fn export_log(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
     let tz = settings.time_zone;
     let write =
         |out: &mut dyn Write| exchange::log_export::log_csv(&conn, "", &filter, lang, tz, out);
-    write_out(args.out.as_deref(), "csv", "events", write)
+    write_out(args.out.as_deref(), "events", write)
 }
 
 /// Writes an export to stdout, or to `out` through a `.part` file renamed when complete (so a
 /// failed export never leaves half a file under the name asked for); `write` says how many
-/// `noun` it wrote.
+/// `noun` (customers, events, …) it wrote.
 fn write_out(
     out: Option<&Path>,
-    ext: &str,
     noun: &str,
     write: impl Fn(&mut dyn Write) -> crate::error::Result<usize>,
 ) -> Result<(), CliError> {
@@ -486,7 +449,13 @@ fn write_out(
         stdout.flush()?;
         return Ok(());
     };
-    let part = path.with_extension(format!("{ext}.part"));
+    // Written beside the target and renamed, so a failed export leaves no half file.
+    let part = path.with_file_name(format!(
+        "{}.part",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into())
+    ));
     let result = (|| -> Result<usize, CliError> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&part)?);
         let n = write(&mut file)?;
@@ -520,5 +489,5 @@ fn export_tasks_ics(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
     let name = settings.company_name.clone();
     let write =
         |out: &mut dyn Write| crate::tasks::calendar::write_feed(&conn, None, &name, &cx, out);
-    write_out(args.out.as_deref(), "ics", "tasks", write)
+    write_out(args.out.as_deref(), "tasks", write)
 }
