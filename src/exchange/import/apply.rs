@@ -55,14 +55,7 @@ impl Target for Apply<'_> {
         customers: &[CustomerId],
     ) -> Result<Option<Contact>, Fail> {
         let key = person_key(first, last);
-        let mut found = Vec::new();
-        for customer in customers {
-            for (c, _) in contacts::of_customer(self.tx, *customer)? {
-                if named_at(&c, &key, customers) {
-                    found.push(c);
-                }
-            }
-        }
+        let found = stored_named_at(self.tx, &key, customers, Ok)?;
         Ok(found.into_iter().min_by_key(|c| c.id))
     }
 

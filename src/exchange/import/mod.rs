@@ -274,6 +274,26 @@ pub(crate) fn person_key(first: &str, last: &str) -> String {
     )
 }
 
+/// The stored contacts of `customers` named `key` ([`person_key`]), each as `planned` has it
+/// (a check pass's changes; as stored for the write pass).
+fn stored_named_at(
+    conn: &Connection,
+    key: &str,
+    customers: &[CustomerId],
+    planned: impl Fn(Contact) -> Result<Contact, Fail>,
+) -> Result<Vec<Contact>, Fail> {
+    let mut found = Vec::new();
+    for customer in customers {
+        for (c, _) in contacts::of_customer(conn, *customer)? {
+            let c = planned(c)?;
+            if named_at(&c, key, customers) {
+                found.push(c);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Whether `c` is a contact named `key` ([`person_key`]) at one of `customers`.
 fn named_at(c: &Contact, key: &str, customers: &[CustomerId]) -> bool {
     person_key(&c.first_name, &c.last_name) == key

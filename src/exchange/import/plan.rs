@@ -309,15 +309,9 @@ impl Target for Plan<'_> {
     ) -> Result<Option<Contact>, Fail> {
         let key = person_key(first, last);
         // Stored ones as the plan has them, and the ones the plan made or linked.
-        let mut found = Vec::new();
-        for customer in customers {
-            for (c, _) in contacts::of_customer(self.conn, *customer)? {
-                let c = self.contact(c.id.0)?.unwrap_or(c);
-                if named_at(&c, &key, customers) {
-                    found.push(c);
-                }
-            }
-        }
+        let mut found = stored_named_at(self.conn, &key, customers, |c| {
+            Ok(self.contact(c.id.0)?.unwrap_or(c))
+        })?;
         let mut planned = self
             .conn
             .prepare_cached("SELECT record FROM plan_contacts WHERE name_key = ?1")?;
