@@ -244,6 +244,9 @@ def main():
     try:
         existed = os.path.exists(db)
         if not existed:
+            # The admin first, so that the demo's tasks have someone to be given to.
+            run([binary, "--db", db, "user", "add", "--username", "bench", "--name", "Bench Admin",
+                 "--role", "admin", "--password-stdin"], stdin=PASSWORD + "\n")
             t0 = time.perf_counter()
             out = run([binary, "--db", db, "demo-data", "--customers", str(args.customers),
                        "--seed", str(args.seed)])
