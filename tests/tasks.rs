@@ -405,6 +405,35 @@ fn a_readonly_user_cannot_create_a_task() {
         Some(&json!({"description": "Ei", "assignee_id": s.me, "due_date": day(2)}).to_string()),
     );
     assert_eq!(resp.status, 403);
+
+    // Nor can anyone give a task to them: they could not mark it done.
+    let users = s
+        .admin
+        .api("GET", "/api/v1/users", Some(&s.token), None)
+        .json();
+    let lukija = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "lukija")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let resp = s.admin.api(
+        "POST",
+        "/api/v1/tasks",
+        Some(&s.token),
+        Some(&json!({"description": "Lue", "assignee_id": lukija, "due_date": day(2)}).to_string()),
+    );
+    assert_eq!(resp.status, 422, "{}", resp.body);
+    assert!(resp.body.contains("assignee_id"), "{}", resp.body);
+    let form = s.admin.get("/tasks/new");
+    assert!(form.body.contains(&format!("<option value=\"{}\"", s.me)));
+    assert!(
+        !form.body.contains(&format!("<option value=\"{lukija}\"")),
+        "{}",
+        form.body
+    );
 }
 
 /// Creates a customer by the API; returns (id, number).

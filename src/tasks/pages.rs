@@ -496,7 +496,9 @@ fn task_form(
     error: Option<&Error>,
     found: &[Customer],
 ) -> Result<Resp> {
-    let people = users(ctx.conn)?;
+    // A readonly user could not mark the task done: only those who can write are offered.
+    let mut people = users(ctx.conn)?;
+    people.retain(|u| u.role.can_write());
     let groups = store::groups(ctx.conn)?;
     let customer = match values.get("customer_id").parse::<i64>() {
         Ok(id) => crate::customers::store::by_id(ctx.conn, CustomerId(id))?,

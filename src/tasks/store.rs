@@ -184,14 +184,20 @@ pub(crate) fn validate(
     match assignee_id {
         None => err("assignee_id", "tasks.assignee_required"),
         Some(id) => {
-            let active: Option<bool> = conn
-                .prepare_cached("SELECT active FROM users WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
+            let user: Option<(bool, String)> = conn
+                .prepare_cached("SELECT active, role FROM users WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            // An edit may keep a user who has since left; a new choice must be active.
+            // An edit may keep a user who has since left or changed role; a new choice must be
+            // active and able to write, or they could not mark the task done.
             let kept = base.is_some_and(|b| b.assignee_id == id);
-            if active.is_none() || (active == Some(false) && !kept) {
-                err("assignee_id", "tasks.assignee_missing");
+            match user {
+                None => err("assignee_id", "tasks.assignee_missing"),
+                Some((false, _)) if !kept => err("assignee_id", "tasks.assignee_missing"),
+                Some((_, role)) if role == "readonly" && !kept => {
+                    err("assignee_id", "tasks.assignee_readonly")
+                }
+                _ => {}
             }
         }
     }
