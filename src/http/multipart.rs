@@ -167,7 +167,9 @@ impl PartHead {
         let mut seen_disposition = false;
         loop {
             let line = input.take_line(left)?;
-            left -= line.len() + 2;
+            left = left
+                .checked_sub(line.len() + 2)
+                .ok_or(MultipartError::Malformed("a part's headers are too long"))?;
             if line.is_empty() {
                 break;
             }
@@ -600,6 +602,23 @@ mod tests {
         let result = read("XyZ", Counting(&body, &mut reads), LIMITS, dir.path());
         assert!(matches!(result, Err(MultipartError::Malformed(_))));
         assert!(reads < 4 * CHUNK, "read {reads} bytes");
+    }
+
+    #[test]
+    fn header_lines_that_add_up_past_the_block_limit_are_refused() {
+        // After the first line, one that fills what is left of the block exactly, or all but
+        // a byte or two of it: its line break no longer fits.
+        let first = "Content-Disposition: form-data; name=\"a\"";
+        let left = MAX_HEADER_BLOCK - (first.len() + 2);
+        for len in [left, left - 1, left - 2] {
+            let pad = format!("X-Pad: {}", "a".repeat(len - 7));
+            let body = format!("--XyZ\r\n{first}\r\n{pad}\r\n\r\nx\r\n--XyZ--");
+            let result = parse(body.as_bytes());
+            assert!(
+                matches!(result, Err(MultipartError::Malformed(_))),
+                "{len}: {result:?}"
+            );
+        }
     }
 
     #[test]
