@@ -43,7 +43,9 @@ pub(crate) fn audited<T>(
     result
 }
 
-/// `text` with every occurrence of each of `words` (case-insensitively) replaced by `with`.
+/// `text` with every occurrence of each of `words` (case-insensitively) that starts a word
+/// replaced by `with`. A match may run on into the word (Finnish inflects names: `Pialle`),
+/// but never starts inside one (`Olympia` keeps its `pia`).
 pub(crate) fn scrub(text: &str, words: &[String], with: &str) -> String {
     let mut out = text.to_string();
     for word in words.iter().filter(|w| !w.trim().is_empty()) {
@@ -56,7 +58,8 @@ pub(crate) fn scrub(text: &str, words: &[String], with: &str) -> String {
         let mut result = String::with_capacity(out.len());
         let mut i = 0;
         while i < chars.len() {
-            if lower[i..].starts_with(&lower_word) {
+            let starts_word = i == 0 || !chars[i - 1].is_alphanumeric();
+            if starts_word && lower[i..].starts_with(&lower_word) {
                 result.push_str(with);
                 i += lower_word.len();
             } else {
@@ -118,6 +121,11 @@ mod tests {
             "Soitto [poistettu]:lle ([poistettu])"
         );
         assert_eq!(scrub("Ei mitään", &words, "x"), "Ei mitään");
+        let names = vec!["Pia".to_string()];
+        assert_eq!(
+            scrub("Pialle ja Olympia, pia.", &names, "[x]"),
+            "[x]lle ja Olympia, [x]."
+        );
     }
 
     #[test]

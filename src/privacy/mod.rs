@@ -48,20 +48,28 @@ fn mentioning(conn: &Connection, phrase: &str) -> rusqlite::Result<Vec<i64>> {
 }
 
 /// What identifies the person in a text, longest first: the name both ways round, the
-/// e-mail, the phone, then each name alone (in the events about them).
-fn identifying_words(p: &Contact) -> Vec<String> {
+/// e-mail, the phone, and with `own` (the events about them) each name alone of three letters
+/// or more. Another person's event that mentions them loses only what surely is them, never
+/// a first name it may share with someone else.
+fn identifying_words(p: &Contact, own: bool) -> Vec<String> {
     let mut words: Vec<String> = vec![
         format!("{} {}", p.first_name, p.last_name),
         format!("{} {}", p.last_name, p.first_name),
         p.email.clone(),
         p.phone.clone(),
-        p.first_name.clone(),
-        p.last_name.clone(),
     ]
     .into_iter()
     .map(|w| w.trim().to_string())
     .filter(|w| w.chars().count() >= 2)
     .collect();
+    if own {
+        words.extend(
+            [&p.first_name, &p.last_name]
+                .into_iter()
+                .map(|w| w.trim().to_string())
+                .filter(|w| w.chars().count() >= 3),
+        );
+    }
     words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
     words.dedup();
     words
@@ -155,15 +163,18 @@ pub(crate) struct Erased {
 /// without naming them.
 pub(crate) fn erase(tx: &Transaction, id: ContactId, by: UserId) -> Result<Erased> {
     let p = contacts::by_id(tx, id)?.ok_or(Error::NotFound)?;
-    let mut ids = event_ids(tx, id)?;
+    let own = event_ids(tx, id)?;
+    let mut others = Vec::new();
     for phrase in [p.full_name(), p.email.clone(), p.phone.clone()] {
-        ids.extend(mentioning(tx, &phrase)?);
+        others.extend(mentioning(tx, &phrase)?);
     }
-    ids.sort_unstable();
-    ids.dedup();
+    others.sort_unstable();
+    others.dedup();
+    others.retain(|e| !own.contains(e));
     let lang = log::summary_lang(tx)?;
     let erased = lang.t("privacy.erased_text");
-    let changed = erase_words(tx, &ids, &identifying_words(&p), erased)?;
+    let changed = erase_words(tx, &own, &identifying_words(&p, true), erased)?
+        + erase_words(tx, &others, &identifying_words(&p, false), erased)?;
     // The record goes without the delete's own event, which would name them again.
     tx.execute("DELETE FROM contacts WHERE id = ?1", [id.0])?;
     let customers: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
