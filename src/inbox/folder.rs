@@ -169,7 +169,12 @@ impl Watcher {
                         "{name} could not be imported ({}):\n{why}\n",
                         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     );
-                    std::fs::write(error_note_path(&moved), note)?;
+                    // A new file only: never through a link someone left in its place.
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(error_note_path(&moved))
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, note.as_bytes()))?;
                     report.failed.push((name, why));
                 }
                 Err(FileError::Retry(e)) => return Err(e),
@@ -198,8 +203,12 @@ fn import_file(
     sink: &mut Sink,
 ) -> std::result::Result<Taken, FileError> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+    let file = open_plain(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => FileError::Refused(e.to_string()),
+        _ => FileError::Retry(e.into()),
+    })?;
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| FileError::Retry(e.into()))?;
     if bytes.len() > limit {
         return Err(FileError::Refused(format!(
@@ -246,10 +255,45 @@ fn import_file(
     })
 }
 
+/// Opens a file of the folder for reading, refusing (`InvalidInput`) anything but a plain
+/// file: a link swapped in after the scan saw a file is not followed, and a named pipe does
+/// not block the jobs thread.
+fn open_plain(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        #[cfg(unix)]
+        Some(libc::ELOOP) => std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the file is a symbolic link",
+        ),
+        _ => e,
+    })?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a plain file",
+        ));
+    }
+    Ok(file)
+}
+
 /// Moves `file` into `dir` (made if missing) under its own name, or `name (2).ext` and so on
-/// when that is taken. Returns where it went.
+/// when that is taken. Returns where it went. `dir` must be a real folder, not a link to
+/// somewhere else.
 fn move_into(file: &Path, dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
+    if !std::fs::symlink_metadata(dir)?.is_dir() {
+        return Err(Error::Internal(format!(
+            "{} is not a folder of its own (a link?)",
+            dir.display()
+        )));
+    }
     let name = file.file_name().unwrap_or_default().to_string_lossy();
     let (stem, ext) = match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), format!(".{ext}")),
@@ -257,7 +301,9 @@ fn move_into(file: &Path, dir: &Path) -> Result<PathBuf> {
     };
     let mut target = dir.join(&*name);
     let mut n = 2;
-    while target.exists() || error_note_path(&target).exists() {
+    // A name is taken by anything there, a dangling link too.
+    let taken = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    while taken(&target) || taken(&error_note_path(&target)) {
         target = dir.join(format!("{stem} ({n}){ext}"));
         n += 1;
     }
@@ -605,5 +651,50 @@ mod tests {
             names_in(&s.inbox.join(IMPORTED)),
             ["scan (2).pdf", "scan.pdf"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_pipes_are_never_read_and_links_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("salainen.txt");
+        std::fs::write(&secret, b"salasana").unwrap();
+        let link = dir.path().join("linkki.pdf");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let refused = open_plain(&link).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+        let fifo = dir.path().join("putki.pdf");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Opening a pipe does not wait for a writer, and it is refused.
+        assert_eq!(
+            open_plain(&fifo).unwrap_err().kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+        assert!(open_plain(&secret).is_ok());
+
+        // A dangling link under the name a failed file would take is passed over.
+        let failed = dir.path().join("failed");
+        std::fs::create_dir(&failed).unwrap();
+        let target = dir.path().join("outside.txt");
+        std::os::unix::fs::symlink(&target, failed.join("x.eml")).unwrap();
+        let file = dir.path().join("x.eml");
+        std::fs::write(&file, b"x").unwrap();
+        let moved = move_into(&file, &failed).unwrap();
+        assert_eq!(moved, failed.join("x (2).eml"));
+        assert!(!target.exists());
+
+        // A linked `imported/` is refused rather than followed.
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let imported = dir.path().join("imported");
+        std::os::unix::fs::symlink(&elsewhere, &imported).unwrap();
+        let file = dir.path().join("y.pdf");
+        std::fs::write(&file, b"y").unwrap();
+        assert!(move_into(&file, &imported).is_err());
+        assert!(file.exists());
     }
 }
