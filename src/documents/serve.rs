@@ -93,11 +93,12 @@ pub(crate) fn wanted(range: Option<&str>, size: u64) -> Wanted {
     let Some((a, b)) = spec.trim().split_once('-') else {
         return Wanted::Unsatisfiable;
     };
+    // Digits past u64 are a position past any file: the end of it (an end) or nothing (a
+    // start).
     let number = |s: &str| -> Option<u64> {
         let s = s.trim();
         (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
+            .then(|| s.parse().unwrap_or(u64::MAX))
     };
     match (a.trim().is_empty(), number(a), number(b)) {
         // `-n`: the last n bytes.
@@ -201,6 +202,15 @@ mod tests {
         assert_eq!(wanted(Some("bytes=-3"), 10), Wanted::Part(7, 9));
         assert_eq!(wanted(Some("bytes=-30"), 10), Wanted::Part(0, 9));
         assert_eq!(wanted(Some("bytes=8-100"), 10), Wanted::Part(8, 9));
+        assert_eq!(
+            wanted(Some("bytes=2-99999999999999999999"), 10),
+            Wanted::Part(2, 9),
+            "an end past u64 is the end of the file"
+        );
+        assert_eq!(
+            wanted(Some("bytes=-99999999999999999999"), 10),
+            Wanted::Part(0, 9)
+        );
         assert_eq!(wanted(Some("bytes=0-1,4-5"), 10), Wanted::All);
         assert_eq!(wanted(Some("items=0-1"), 10), Wanted::All);
         for bad in [
@@ -210,6 +220,7 @@ mod tests {
             "bytes=-0",
             "bytes=",
             "bytes=1",
+            "bytes=99999999999999999999-",
         ] {
             assert_eq!(wanted(Some(bad), 10), Wanted::Unsatisfiable, "{bad}");
         }
