@@ -107,10 +107,12 @@ pub(crate) fn read(
     let mut input = Input::new(io::Cursor::new(b"\r\n".to_vec()).chain(body));
     let delimiter = format!("\r\n--{boundary}").into_bytes();
     // The preamble, before the first delimiter, is ignored (and bounded like a text field).
-    input.copy_until(
-        &delimiter,
-        &mut Capped::new(io::sink(), MAX_TEXT_FIELD as u64),
-    )?;
+    input
+        .copy_until(
+            &delimiter,
+            &mut Capped::new(io::sink(), MAX_TEXT_FIELD as u64),
+        )
+        .map_err(|e| text_too_long(e, "the text before the first boundary is too long"))?;
     let mut upload = Upload::default();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for _ in 0..MAX_PARTS {
@@ -141,12 +143,22 @@ pub(crate) fn read(
             }
             None => {
                 let mut text = Capped::new(Vec::new(), MAX_TEXT_FIELD as u64);
-                input.copy_until(&delimiter, &mut text)?;
+                input
+                    .copy_until(&delimiter, &mut text)
+                    .map_err(|e| text_too_long(e, "a text field is too long"))?;
                 pairs.push((head.name, String::from_utf8_lossy(&text.inner).into_owned()));
             }
         }
     }
     Err(MultipartError::Malformed("too many parts"))
+}
+
+/// Text past its cap is a malformed body (400), not a file too large (413).
+fn text_too_long(e: MultipartError, why: &'static str) -> MultipartError {
+    match e {
+        MultipartError::FileTooLarge(_) => MultipartError::Malformed(why),
+        e => e,
+    }
 }
 
 /// A part's `Content-Disposition` and `Content-Type`.
@@ -229,6 +241,11 @@ fn params_of(params: &str) -> Vec<(String, String)> {
         let Some(eq) = rest.find('=') else {
             return out;
         };
+        // A token without a value (`form-data; foo; name="a"`) is passed over.
+        if let Some(semi) = rest[..eq].find(';') {
+            rest = &rest[semi..];
+            continue;
+        }
         let key = rest[..eq].trim().to_string();
         rest = rest[eq + 1..].trim_start();
         let mut value = String::new();
@@ -637,6 +654,24 @@ mod tests {
             parse(many.as_bytes()),
             Err(MultipartError::TooManyFiles(5))
         ));
+    }
+
+    #[test]
+    fn long_text_fields_and_valueless_parameters() {
+        let long = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n{}\r\n--XyZ--",
+            "x".repeat(MAX_TEXT_FIELD + 1)
+        );
+        assert!(matches!(
+            parse(long.as_bytes()),
+            Err(MultipartError::Malformed("a text field is too long"))
+        ));
+        let body = b"--XyZ\r\nContent-Disposition: form-data; foo; name=\"a\"\r\n\r\n1\r\n--XyZ--";
+        assert_eq!(parse(body).unwrap().form.get("a"), "1");
+        assert_eq!(
+            params_of("; foo; name=\"a\"; bar"),
+            [("name".to_string(), "a".to_string())]
+        );
     }
 
     #[test]
