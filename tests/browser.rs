@@ -390,7 +390,8 @@ fn browser_documents_upload_assign_and_preview() {
     browser.wait_for("table.list tbody tr");
     browser.click("table.list tbody tr a[href^=\"/documents/\"]");
     browser.wait_for("iframe.preview");
-    browser.find("iframe.preview[sandbox=\"\"]");
+    // Not a sandboxed frame (Chromium would not show a PDF in one); the answer is sandboxed.
+    browser.find("iframe.preview:not([sandbox])");
     let answer = browser.execute(
         "const src = document.querySelector('iframe.preview').getAttribute('src');
          return fetch(src).then(r => [r.status, r.headers.get('content-type'),

@@ -518,7 +518,7 @@ fn names_and_titles_never_run_as_html_and_only_pdfs_and_images_preview_inline() 
     let page = admin.get(&format!("/documents/{}", pdf["id"]));
     assert!(
         page.body.contains(&format!(
-            "<iframe class=\"preview\" sandbox=\"\" src=\"/documents/{}/preview\"",
+            "<iframe class=\"preview\" src=\"/documents/{}/preview\"",
             pdf["id"]
         )),
         "{}",

@@ -547,7 +547,10 @@ fn card_with(ctx: &mut Ctx, d: Document, values: &Form, error: Option<&Error>) -
             @if serve::is_image(&d.content_type) {
                 img.preview src=(format!("{base}/preview")) alt=(d.title);
             } @else if serve::previewable(&d.content_type) {
-                iframe.preview sandbox="" src=(format!("{base}/preview")) title=(d.title) {}
+                // No `sandbox` attribute: Chromium refuses to start its PDF viewer in a
+                // sandboxed frame. The preview's own answer carries `Content-Security-Policy:
+                // sandbox …` (which the viewer accepts), and only PDFs come here.
+                iframe.preview src=(format!("{base}/preview")) title=(d.title) {}
             } @else {
                 (views::empty(f.t("documents.no_preview")))
             }
