@@ -7,16 +7,11 @@ mod common;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
+use common::tasks::day;
 use common::*;
 
 fn token(client: &Client) -> String {
     make_api_token(client, "testit")
-}
-
-fn day(days: i64) -> String {
-    (Utc::now() + Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
 }
 
 /// A new calendar link's path, from the account page.

@@ -8,48 +8,11 @@ mod common;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
+use common::tasks::{day, setup, Setup};
 use common::*;
 
 fn token(client: &Client) -> String {
     make_api_token(client, "testit")
-}
-
-/// A date `days` from today (UTC; the tests stay days away from midnight's ambiguity).
-fn day(days: i64) -> String {
-    (Utc::now() + Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
-struct Setup {
-    server: TestServer,
-    admin: Client,
-    token: String,
-    me: i64,
-    customer: i64,
-}
-
-fn setup() -> Setup {
-    let (server, admin) = TestServer::with_admin();
-    let token = token(&admin);
-    let me = admin.api("GET", "/api/v1/me", Some(&token), None).json()["id"]
-        .as_i64()
-        .unwrap();
-    let c = admin.api(
-        "POST",
-        "/api/v1/customers",
-        Some(&token),
-        Some(r#"{"name": "Asiakas Oy"}"#),
-    );
-    assert_eq!(c.status, 201, "{}", c.body);
-    let customer = c.json()["id"].as_i64().unwrap();
-    Setup {
-        server,
-        admin,
-        token,
-        me,
-        customer,
-    }
 }
 
 fn create(s: &Setup, body: Value) -> Value {

@@ -174,11 +174,21 @@ pub(crate) fn put_content(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     limits.files = 1;
     let upload = ctx.multipart(limits)?;
     let mut files = file_parts(upload.files)?;
-    let mut file = files.remove(0);
-    let doc = db::write(ctx.conn, |tx| {
+    let doc = write_version(ctx, DocumentId(id), &mut files[0], by)?;
+    Ok(Resp::json(200, &doc))
+}
+
+/// Stores an uploaded file as a document's new version (the API's and the page's).
+pub(crate) fn write_version(
+    ctx: &mut Ctx,
+    id: DocumentId,
+    file: &mut FilePart,
+    by: crate::auth::UserId,
+) -> Result<super::Document> {
+    db::write(ctx.conn, |tx| {
         store::new_version(
             tx,
-            DocumentId(id),
+            id,
             &file.name,
             file.content_type.as_deref().unwrap_or(""),
             &mut file.file,
@@ -186,6 +196,5 @@ pub(crate) fn put_content(ctx: &mut Ctx, id: i64) -> Result<Resp> {
             &file.sha256,
             Some(by),
         )
-    })?;
-    Ok(Resp::json(200, &doc))
+    })
 }

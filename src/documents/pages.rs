@@ -651,18 +651,7 @@ pub(crate) fn new_version(ctx: &mut Ctx, id: i64) -> Result<Resp> {
         ctx.flash("flash.no_file");
         return Ok(Resp::redirect(&format!("/documents/{id}")));
     };
-    db::write(ctx.conn, |tx| {
-        store::new_version(
-            tx,
-            DocumentId(id),
-            &file.name,
-            file.content_type.as_deref().unwrap_or(""),
-            &mut file.file,
-            file.size,
-            &file.sha256,
-            Some(by),
-        )
-    })?;
+    super::api::write_version(ctx, DocumentId(id), &mut file, by)?;
     ctx.flash("flash.saved");
     Ok(Resp::redirect(&format!("/documents/{id}")))
 }

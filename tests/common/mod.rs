@@ -6,6 +6,7 @@
 pub mod dovecot;
 pub mod page;
 pub mod smtp;
+pub mod tasks;
 pub mod webdriver;
 
 use std::collections::BTreeMap;
