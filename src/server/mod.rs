@@ -162,13 +162,19 @@ pub fn streams_body(method: Method, path: &str, content_type: &str) -> bool {
     !small && takes_upload(method, path)
 }
 
-/// The body limit of a request: the configured one for uploads, else the form limit.
-pub fn body_limit(method: Method, path: &str, content_type: &str, configured: u64) -> u64 {
+/// Whether a request's body is streamed by its handler ([`streams_body`]), and its limit: the
+/// configured one for uploads, else the form limit. One look-up in the route tables.
+pub fn body_plan(method: Method, path: &str, content_type: &str, configured: u64) -> (bool, u64) {
     if streams_body(method, path, content_type) {
-        configured
+        (true, configured)
     } else {
-        configured.min(FORM_BODY_LIMIT)
+        (false, configured.min(FORM_BODY_LIMIT))
     }
+}
+
+/// The body limit of a request (see [`body_plan`]).
+pub fn body_limit(method: Method, path: &str, content_type: &str, configured: u64) -> u64 {
+    body_plan(method, path, content_type, configured).1
 }
 
 /// Reads a posted form and checks its CSRF token; every page write passes here.

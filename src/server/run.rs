@@ -214,8 +214,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map_or("", |(_, v)| v.as_str());
-    let upload = super::streams_body(method, &path, content_type);
-    let limit = super::body_limit(method, &path, content_type, app.config.max_body);
+    let (upload, limit) = super::body_plan(method, &path, content_type, app.config.max_body);
     let body = match check_body(&request, limit).and_then(|()| match upload {
         true => Ok(RequestBody::Stream(request.take_body_reader())),
         false => read_body(&mut request, &app.config, limit).map(RequestBody::Bytes),
