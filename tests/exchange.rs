@@ -1169,6 +1169,21 @@ fn web_import_asks_about_rows_that_only_look_like_stored_ones() {
     assert!(done.contains("Ohitettu"), "{done}");
     // Alfa twice now, Beta untouched, Gamma added.
     assert_eq!(count(&server.db, "customers"), 4);
+    // Each import is in the log as such, besides its records' own events; a dry run is not.
+    let imports: Vec<(String, Option<i64>)> = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .prepare("SELECT summary, user_id FROM events WHERE kind = 'import' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(imports.len(), 2, "{imports:?}");
+    assert_eq!(
+        imports[1].0,
+        "Asiakkaita tuotiin tiedostosta asiakkaat.csv: 2 lisätty, 0 päivitetty."
+    );
+    assert!(imports[1].1.is_some(), "the admin who imported");
     let (name, _, _, phone, _, _) = customer(&server.db, "1002").unwrap();
     assert_eq!((name.as_str(), phone.as_str()), ("Beta Oy", "040 2"));
 }

@@ -203,6 +203,7 @@ pub(crate) fn import(db_path: &Path, args: ImportArgs) -> Result<(), CliError> {
     let options = Options {
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
+        file: name.clone(),
         ..Options::default()
     };
     let bar = progress_bar(table.len());

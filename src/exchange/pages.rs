@@ -336,6 +336,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
                     by: Some(by),
                     detail: REPORT_ROWS,
                     choices: state.choices.clone(),
+                    file: state.file_name.clone(),
                 };
                 let mut noop = |_, _| {};
                 import::run(
@@ -367,6 +368,7 @@ pub(crate) fn import_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
         by: Some(by),
         detail: REPORT_ROWS,
         choices: state.choices.clone(),
+        file: state.file_name.clone(),
     };
     let result = import::run(
         ctx.conn,

@@ -43,6 +43,8 @@ keyed_enum! {
         UserCreated = "user.created",
         UserUpdated = "user.updated",
         SettingsUpdated = "settings.updated",
+        /// A file imported into the register (each record has its own event too).
+        Imported = "import",
     }
 }
 

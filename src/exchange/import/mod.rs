@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::log::{EventKind, NewEvent, Sentence};
 use rusqlite::Connection;
 
 use super::fields::{Field, Kind, Mapping};
@@ -39,6 +40,8 @@ pub(crate) struct Options {
     /// How many rows the report keeps in detail (the rest are only counted): a page shows a
     /// few, and a report of every row of a big file would take more memory than the file.
     pub detail: usize,
+    /// The file's name, for the log's entry of the import.
+    pub file: String,
     /// What to do with a row (by its line) that only looks like an existing record (the same
     /// name, no business ID, number or e-mail to be sure by): update it (the default), add a
     /// new one, or leave the row out.
@@ -76,6 +79,7 @@ impl Default for Options {
             skip_invalid: false,
             by: None,
             detail: usize::MAX,
+            file: String::new(),
             choices: HashMap::new(),
         }
     }
@@ -546,6 +550,18 @@ pub(crate) fn run(
             &mut report,
             &mut |n| progress(Phase::Write, n),
         )?;
+        // The import as such, besides each record's own event.
+        let key = match kind {
+            Kind::Customers => "summary.imported_customers",
+            Kind::Contacts => "summary.imported_contacts",
+        };
+        let summary = Sentence::new(key)
+            .text("file", options.file.as_str())
+            .text("created", report.created.to_string())
+            .text("updated", report.updated.to_string());
+        let mut event = NewEvent::said(EventKind::Imported, summary);
+        event.user_id = options.by.map(|u| u.0);
+        crate::log::append(tx, &event)?;
         Ok::<_, Stop>(report)
     })?;
     Ok(written)
