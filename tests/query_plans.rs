@@ -77,7 +77,7 @@ fn demo_db(dir: &Path) -> PathBuf {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     // Demo data has one document per fifty customers; at this size that is a table so small
     // that reading it whole is the planner's best plan. A few thousand more give the
     // statistics of a company that keeps its papers here, where only the indexes will do.
@@ -94,6 +94,13 @@ fn demo_db(dir: &Path) -> PathBuf {
     )
     .unwrap();
     db
+}
+
+/// A connection planning like the server's (`minicrm::db::configure`).
+fn open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    minicrm::db::configure(&conn)?;
+    Ok(conn)
 }
 
 /// The plan's lines as (parent, detail); parent 0 is the top level.
@@ -643,7 +650,7 @@ fn assert_good_list_plans(conn: &Connection) {
 fn list_queries_never_scan_a_whole_table_nor_count() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    assert_good_list_plans(&Connection::open(&db).unwrap());
+    assert_good_list_plans(&open(&db).unwrap());
 }
 
 /// A database the server made never runs ANALYZE: the plans must be as good without
@@ -652,11 +659,11 @@ fn list_queries_never_scan_a_whole_table_nor_count() {
 fn list_queries_are_as_good_without_statistics() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    Connection::open(&db)
+    open(&db)
         .unwrap()
         .execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
         .unwrap();
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     let stats: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name GLOB 'sqlite_stat*'",
@@ -680,7 +687,7 @@ const PROPOSED_INDEXES: &str = "
 fn the_proposed_indexes_close_the_known_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     conn.execute_batch(PROPOSED_INDEXES).unwrap();
     conn.execute_batch("ANALYZE").unwrap();
     let owner: i64 = conn
@@ -705,7 +712,7 @@ fn the_proposed_indexes_close_the_known_gaps() {
 fn log_search_uses_the_full_text_index_and_the_card_its_index() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
 
     let search = plan(
         &conn,
@@ -797,7 +804,7 @@ fn timings() {
         eprintln!("set MINICRM_PLAN_DB to a database made by `minicrm demo-data`");
         return;
     };
-    let conn = Connection::open(db).unwrap();
+    let conn = open(db).unwrap();
     let owner: i64 = conn
         .query_row(
             "SELECT owner_id FROM customers WHERE owner_id IS NOT NULL LIMIT 1",
@@ -859,7 +866,7 @@ fn timings() {
 fn the_duplicate_finders_read_indexes_only() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     let text = |s: &str| Value::Text(s.into());
     let checks: Vec<(&str, Vec<Value>, &str)> = vec![
         (
@@ -916,7 +923,7 @@ fn log_filters_use_their_indexes() {
     use minicrm::log::store::EventKind;
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     let customer = LogFilter {
         customer: Some(7),
         ..LogFilter::default()
@@ -1053,7 +1060,7 @@ fn log_filters_use_their_indexes() {
 fn the_header_search_reads_each_register_through_its_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = Connection::open(&db).unwrap();
+    let conn = open(&db).unwrap();
     let lists = minicrm::home::search_lists(
         "virtanen",
         chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),

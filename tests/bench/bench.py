@@ -25,6 +25,7 @@ import argparse
 import http.client
 import json
 import math
+import multiprocessing
 import os
 import random
 import re
@@ -180,14 +181,21 @@ def csrf_of(session):
 
 
 def measure(port, requests, count, clients, cookies=None, token=None):
-    """Sends `count` requests (after a short warm-up) from `clients` threads; `requests(rng,
-    session)` gives (method, path, body). Returns the (ms, path) of each and the statuses."""
-    samples, statuses, lock = [], {}, threading.Lock()
+    """Sends `count` requests (after a short warm-up) from `clients` client processes;
+    `requests(rng, session)` gives (method, path, body). Returns the (ms, path) of each and
+    the statuses.
+
+    Each client is a process of its own (forked, so the route's closures come along): client
+    threads would share one interpreter lock, and a response that has arrived would wait for
+    it, up to the 5 ms switch interval, which the latency would then include."""
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
     per_client = max(1, count // clients)
 
     def worker(seed):
         rng = random.Random(seed)
         s = Session(port, cookies, token)
+        samples, statuses = [], {}
         for i in range(per_client + 3):
             method, path, body = requests(rng, s)
             headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else None
@@ -195,17 +203,23 @@ def measure(port, requests, count, clients, cookies=None, token=None):
             status, _ = s.request(method, path, body=body, headers=headers)
             ms = (time.perf_counter() - t0) * 1000
             if i >= 3:  # the first three warm the connection and the caches
-                with lock:
-                    samples.append((ms, path))
-                    statuses[status] = statuses.get(status, 0) + 1
+                samples.append((ms, path))
+                statuses[status] = statuses.get(status, 0) + 1
         s.conn.close()
+        results.put((samples, statuses))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    workers = [ctx.Process(target=worker, args=(n,)) for n in range(clients)]
     t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for w in workers:
+        w.start()
+    samples, statuses = [], {}
+    for _ in workers:
+        got, counted = results.get()
+        samples.extend(got)
+        for status, n in counted.items():
+            statuses[status] = statuses.get(status, 0) + n
+    for w in workers:
+        w.join()
     statuses["_seconds"] = time.perf_counter() - t0
     return samples, statuses
 
