@@ -647,6 +647,56 @@ mod tests {
     }
 
     #[test]
+    fn a_word_matching_more_than_the_cap_whole_is_taken_whole() {
+        let (_d, conn) = crate::db::temporary();
+        let n = crate::log::store::SEARCH_CAP + 5;
+        let add = |name: &str, number: i64| {
+            conn.execute(
+                "INSERT INTO customers(number, number_seq, name, name_key, created_at, updated_at)
+                 VALUES (?1, ?1, ?2, ?2, '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z')",
+                params![number, name],
+            )
+            .unwrap();
+        };
+        conn.execute_batch("BEGIN").unwrap();
+        add("Sähkö Oy", 4000);
+        add("Sähköasennus Oy", 4001);
+        for i in 0..n {
+            add(&format!("Kahvila {i:04}"), 5000 + i);
+        }
+        add("Kahvilaketju Oy", 9000);
+        conn.execute_batch("COMMIT").unwrap();
+        let names = |q: &str, complete: bool| {
+            let mut query = ListQuery::search(q, Sort::Newest, 2);
+            query.complete = complete;
+            let page = list::page_at(&conn, &query).unwrap();
+            let names: Vec<String> = page.rows.into_iter().map(|c| c.name).collect();
+            (names, page.many)
+        };
+        // More than the cap match `kahvila` whole: the list is of those, newest first.
+        let (found, many) = names("kahvila", false);
+        assert!(many);
+        assert_eq!(
+            found,
+            [
+                format!("Kahvila {:04}", n - 1),
+                format!("Kahvila {:04}", n - 2)
+            ]
+        );
+        // Fewer: a word is a beginning.
+        assert_eq!(
+            names("sähkö", false),
+            (vec!["Sähköasennus Oy".into(), "Sähkö Oy".into()], false)
+        );
+        assert_eq!(names("kahvilak", false).0, ["Kahvilaketju Oy"]);
+        // An export takes every match.
+        assert_eq!(
+            names("kahvila", true).0,
+            ["Kahvilaketju Oy", format!("Kahvila {:04}", n - 1).as_str()]
+        );
+    }
+
+    #[test]
     fn a_huge_imported_number_does_not_break_the_series() {
         let (_d, mut conn) = crate::db::temporary();
         let huge = CustomerInput {

@@ -628,7 +628,7 @@ pub(crate) fn page_at<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
 ) -> Result<Page<R::Row>> {
-    let search = search::<R>(conn, &query.q)?;
+    let search = search::<R>(conn, &query.q, query.complete)?;
     page_with(conn, query, &search)
 }
 
@@ -744,7 +744,7 @@ pub(crate) fn page_and_count<R: Register>(
     conn: &Connection,
     query: &ListQuery<R>,
 ) -> Result<(Page<R::Row>, Count)> {
-    let search = search::<R>(conn, &query.q)?;
+    let search = search::<R>(conn, &query.q, query.complete)?;
     let page = page_with(conn, query, &search)?;
     let count = count_with(conn, query, &search)?;
     Ok((page, count))

@@ -24,20 +24,38 @@ pub enum Search {
 }
 
 /// The search of a list's text (`log::store::fts_match`), with whether it matches many.
-pub fn search<R: Register>(conn: &Connection, q: &str) -> rusqlite::Result<Search> {
+///
+/// A list (not `complete`) first tries the words as typed, whole: when they alone match more
+/// rows than a list sorts, the list is of those. The words they begin could only add more
+/// rows to a list that already asks for a narrower search, and finding them means merging
+/// the postings of every word with that beginning (4 ms for `tampere` among a million
+/// customers, against 0.1 ms for the word itself). Fewer matches, and the words are taken as
+/// beginnings, so `virt` finds Virtanen. An export (`complete`) takes every match.
+pub fn search<R: Register>(conn: &Connection, q: &str, complete: bool) -> rusqlite::Result<Search> {
     if q.trim().is_empty() {
         return Ok(Search::All);
     }
-    Ok(match fts_match(conn, R::FTS, q, true)? {
-        None => Search::Nothing,
-        Some(query) => {
-            let (newest, many) = recent_or_read(conn, R::FTS, &query)?;
-            Search::Match {
-                query,
-                newest,
-                many,
+    let Some(query) = fts_match(conn, R::FTS, q, true)? else {
+        return Ok(Search::Nothing);
+    };
+    if !complete {
+        let whole = whole_words(q);
+        if whole != query {
+            let (newest, many) = recent_or_read(conn, R::FTS, &whole)?;
+            if many {
+                return Ok(Search::Match {
+                    query: whole,
+                    newest,
+                    many,
+                });
             }
         }
+    }
+    let (newest, many) = recent_or_read(conn, R::FTS, &query)?;
+    Ok(Search::Match {
+        query,
+        newest,
+        many,
     })
 }
 
@@ -112,4 +130,12 @@ fn recent_or_read(
         });
     });
     Ok((newest, many))
+}
+
+/// The words of `q`, each a whole word, all of them required.
+fn whole_words(q: &str) -> String {
+    crate::log::store::words(q)
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }

@@ -373,7 +373,7 @@ fn paths() -> Value {
     let invalid = || error_response("Validation failed; `fields` names the fields");
     let conflict =
         || error_response("Conflicts with existing data (a duplicate business ID or number)");
-    let search_note = format!("Every word must match, from its beginning (a one-letter word as a whole word), case- and accent-insensitively. A search is sorted among its {SEARCH_CAP} newest matches: with more, in any order but by `created_at` the list holds those {SEARCH_CAP} only (narrow the search); by `created_at` it pages through every match.");
+    let search_note = format!("Every word must match, from its beginning (a one-letter word as a whole word), case- and accent-insensitively. A search is sorted among its {SEARCH_CAP} newest matches: with more, in any order but by `created_at` the list holds those {SEARCH_CAP} only (narrow the search); by `created_at` it pages through every match. When the words taken whole (not as beginnings) already match more than {SEARCH_CAP}, the matches are those of the whole words.");
     let mut customer_list = register_list_parameters();
     customer_list.extend([
         query("q", &format!("Matches name, number, business ID, e-mail, phone and city. {search_note}"), json!({"type": "string"})),
