@@ -179,9 +179,11 @@ pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64
     Ok(tx.last_insert_rowid())
 }
 
-/// The most matches a list search sorts: the newest this many. More than this and the list
-/// says so and asks for a narrower search, instead of reading and sorting every match.
-pub const SEARCH_CAP: i64 = 500;
+/// The most matches a list search sorts: the newest this many, four pages. More than this and
+/// the list says so and asks for a narrower search, instead of reading and sorting every
+/// match. Each costs a read of its row (a page of the file when the row is not cached): at 500
+/// a search for a common name took 1.5 ms of the server's time, at 200 0.7 ms.
+pub const SEARCH_CAP: i64 = 200;
 
 /// How many indexed words one typed word may stand for as a prefix (`lasku` → `lasku`,
 /// `laskun`, `laskut`, …) before it is left to the index to find them all.
