@@ -268,7 +268,8 @@ CREATE TABLE customer_contacts (
     role        TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (customer_id, contact_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id);
+-- With the role: a contact's links and roles read from the index alone.
+CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id, role);
 
 -- The duplicate finder's candidates: the keys more than one record has (a customer's folded
 -- name or e-mail; a contact's full name or e-mail), kept by the triggers as records change,

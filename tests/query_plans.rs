@@ -1114,3 +1114,37 @@ fn the_header_search_reads_each_register_through_its_indexes() {
         assert!(s.sql.contains("LIMIT"), "{}: {}", s.name, s.sql);
     }
 }
+
+/// Every contact list reads each contact's customers and roles from the links' index alone,
+/// not from the links' table as well.
+#[test]
+fn a_contacts_links_and_roles_come_from_one_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = open(&db).unwrap();
+    let customer: i64 = conn
+        .query_row(
+            "SELECT customer_id FROM customer_contacts LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut checked = 0;
+    for (name, query) in contact_queries(customer) {
+        for (sql, args) in list_sql(&query, &search_of(&query.q)) {
+            if !sql.contains("customer_contacts cc WHERE cc.contact_id = p.id") {
+                continue;
+            }
+            let lines = plan(&conn, &sql, &args);
+            assert!(
+                lines.iter().any(|l| {
+                    l
+                    == "SEARCH cc USING COVERING INDEX customer_contacts_by_contact (contact_id=?)"
+                }),
+                "{name}: {lines:#?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked}");
+}

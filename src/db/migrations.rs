@@ -52,7 +52,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "documents, their versions and text, the Incoming inbox",
         sql: include_str!("migration_010_documents.sql"),
     },
+    Migration {
+        description: "a contact's links to customers read with their roles from one index",
+        sql: LINK_ROLES,
+    },
 ];
+
+/// Version 11: the index of a contact's customers holds the role too. Every list row, card
+/// and search hit of a contact reads its links and roles; without the role in the index each
+/// link was a second look-up, in the table, most often a page the cache did not hold.
+const LINK_ROLES: &str = "
+DROP INDEX customer_contacts_by_contact;
+CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id, role);
+";
 
 /// Version 4: the full-text indexes do not merge by themselves (`automerge` 0).
 const SEARCH_MERGE: &str = "
