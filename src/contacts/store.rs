@@ -16,8 +16,8 @@ use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
 pub(super) const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
-    (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id \
-      WHERE pt.contact_id = p.id ORDER BY t.name COLLATE NOCASE) t), \
+    (SELECT group_concat(t.name, char(31)) FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id \
+      WHERE pt.contact_id = p.id), \
     (SELECT group_concat(cc.customer_id || char(30) || cc.role, char(31)) FROM customer_contacts cc WHERE cc.contact_id = p.id)";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {

@@ -20,8 +20,8 @@ const MAX_SEQ: i64 = 1_000_000_000;
 pub(super) const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
     c.postal_code, c.city, c.country, c.einvoice_address, c.einvoice_operator, c.notes, c.owner_id, \
     c.archived, c.created_at, c.updated_at, \
-    (SELECT group_concat(t.name, char(31)) FROM (SELECT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
-      WHERE ct.customer_id = c.id ORDER BY t.name COLLATE NOCASE) t)";
+    (SELECT group_concat(t.name, char(31)) FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+      WHERE ct.customer_id = c.id)";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {

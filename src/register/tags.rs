@@ -94,15 +94,30 @@ pub(crate) fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         .collect()
 }
 
-/// Splits the `group_concat(name, char(31))` of a list query back into tags.
+/// Splits the `group_concat(name, char(31))` of a list query back into tags, in name order
+/// (`COLLATE NOCASE`). Sorted here, not in SQL: an `ORDER BY` in the list's per-row subquery
+/// built a temporary b-tree for every row of every page.
 pub(crate) fn split_concat(text: Option<String>) -> Vec<String> {
-    text.map(|t| t.split('\u{1f}').map(str::to_string).collect())
-        .unwrap_or_default()
+    let mut tags: Vec<String> = text
+        .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+        .unwrap_or_default();
+    tags.sort_by_cached_key(|t| t.to_ascii_lowercase());
+    tags
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rows_tags_come_in_name_order_whatever_order_sql_gives() {
+        let concat = "vip\u{1f}Asiakas\u{1f}Öljy\u{1f}b2b".to_string();
+        assert_eq!(
+            split_concat(Some(concat)),
+            ["Asiakas", "b2b", "vip", "Öljy"]
+        );
+        assert!(split_concat(None).is_empty());
+    }
 
     #[test]
     fn normalise_trims_dedupes_and_sorts() {
