@@ -1,7 +1,7 @@
 //! Settings live as key/value rows; `Settings` is their typed form with the defaults filled in.
 
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::{has_control, text_error, valid, Error, FieldError, Result};
 use crate::i18n::Lang;
@@ -195,8 +195,44 @@ pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
     ("document_max_mb", 1, 1024),
 ];
 
-/// Reads every setting in one query (it runs on every request).
+thread_local! {
+    /// The settings as last read on this thread's connection, and when. Every request and
+    /// every log entry needs them; parsing them (a time zone by its name among hundreds) took
+    /// a twentieth of a create's time. Any write, here or elsewhere, makes them stale.
+    static LOADED: std::cell::RefCell<Option<(crate::db::State, Settings)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Every setting: as last read when the database has not changed since, else read in one
+/// query (it runs on every request). What a transaction reads is not kept: it may roll back.
 pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
+    let state = crate::db::state(conn)?;
+    let cached = LOADED.with(|loaded| match &*loaded.borrow() {
+        Some((at, settings)) if *at == state => Some(settings.clone()),
+        _ => None,
+    });
+    if let Some(settings) = cached {
+        return Ok(settings);
+    }
+    let settings = read(conn)?;
+    if conn.is_autocommit() {
+        LOADED.with(|loaded| *loaded.borrow_mut() = Some((state, settings.clone())));
+    }
+    Ok(settings)
+}
+
+/// The company's default language alone (every log entry's summary is written in it).
+pub(crate) fn default_language(conn: &Connection) -> rusqlite::Result<Lang> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = 'default_language'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(stored
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or(Settings::default().default_language))
+}
+
+fn read(conn: &Connection) -> rusqlite::Result<Settings> {
     let stored: std::collections::HashMap<String, String> = conn
         .prepare_cached("SELECT key, value FROM settings")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -586,6 +622,38 @@ pub(crate) fn save(tx: &Transaction, settings: &Settings) -> rusqlite::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The settings a connection read stay until the database changes: by another
+    /// connection, or by this one, committed or not.
+    #[test]
+    fn settings_read_again_after_any_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crm.db");
+        let conn = crate::db::open(&path).unwrap();
+        let other = crate::db::open(&path).unwrap();
+        assert_eq!(
+            load(&conn).unwrap().company_name,
+            Settings::default().company_name
+        );
+        let set = |c: &Connection, name: &str| {
+            c.execute(
+                "INSERT INTO settings(key, value) VALUES ('company_name', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [name],
+            )
+            .unwrap();
+        };
+        set(&other, "Toinen Oy");
+        assert_eq!(load(&conn).unwrap().company_name, "Toinen Oy");
+        set(&conn, "Oma Oy");
+        assert_eq!(load(&conn).unwrap().company_name, "Oma Oy");
+        conn.execute_batch("BEGIN").unwrap();
+        set(&conn, "Kesken Oy");
+        assert_eq!(load(&conn).unwrap().company_name, "Kesken Oy");
+        conn.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(load(&conn).unwrap().company_name, "Oma Oy");
+        assert_eq!(load(&other).unwrap().company_name, "Oma Oy");
+    }
 
     #[test]
     fn defaults_until_saved_then_the_saved_values() {

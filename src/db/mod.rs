@@ -483,6 +483,27 @@ pub(crate) fn temporary() -> (tempfile::TempDir, Connection) {
     (dir, conn)
 }
 
+/// Where a connection's view of its database stands: the connection (its address) and file,
+/// `PRAGMA data_version` (moves when another connection commits) and `total_changes` (moves
+/// with this connection's own writes). What was read from the database while this stayed the
+/// same is still true.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct State {
+    conn: usize,
+    path: String,
+    version: i64,
+    changes: u64,
+}
+
+pub(crate) fn state(conn: &Connection) -> rusqlite::Result<State> {
+    Ok(State {
+        conn: std::ptr::from_ref(conn) as usize,
+        path: conn.path().unwrap_or("").to_string(),
+        version: conn.pragma_query_value(None, "data_version", |r| r.get(0))?,
+        changes: conn.total_changes(),
+    })
+}
+
 /// The schema version recorded in an open database.
 pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))

@@ -135,7 +135,7 @@ pub struct Event {
 /// The language event summaries are written in: the company's default language at the time.
 /// (A summary is a sentence kept as it was written, like an entry in a paper log.)
 pub(crate) fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crate::i18n::Lang> {
-    Ok(crate::settings::load(conn)?.default_language)
+    crate::settings::default_language(conn)
 }
 
 /// Appends one event in the caller's transaction and returns its id.

@@ -61,14 +61,9 @@ pub fn search<R: Register>(conn: &Connection, q: &str, complete: bool) -> rusqli
 
 /// A search's newest matches as read at a state of the database.
 struct Recent {
-    /// The connection (its address) and its file.
-    conn: usize,
-    path: String,
+    state: crate::db::State,
     fts: &'static str,
     query: String,
-    /// `PRAGMA data_version` (changes by other connections) and `total_changes` (by this
-    /// one) when read: either moving means the matches may have changed.
-    state: (i64, u64),
     newest: String,
     many: bool,
 }
@@ -91,21 +86,16 @@ fn recent_or_read(
     fts: &'static str,
     query: &str,
 ) -> rusqlite::Result<(String, bool)> {
-    let path = conn.path().unwrap_or("").to_string();
-    let me = std::ptr::from_ref(conn) as usize;
-    let version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
-    let state = (version, conn.total_changes());
+    let state = crate::db::state(conn)?;
     let hit = RECENT.with(|recent| {
         let mut recent = recent.borrow_mut();
         let at = recent
             .iter()
-            .position(|r| r.conn == me && r.fts == fts && r.query == query && r.path == path)?;
+            .position(|r| r.fts == fts && r.query == query && r.state == state)?;
         let entry = recent.remove(at);
-        let found = (entry.state == state).then(|| (entry.newest.clone(), entry.many));
-        if found.is_some() {
-            recent.push(entry);
-        }
-        found
+        let found = (entry.newest.clone(), entry.many);
+        recent.push(entry);
+        Some(found)
     });
     if let Some(found) = hit {
         return Ok(found);
@@ -114,17 +104,20 @@ fn recent_or_read(
     let many = ids.len() as i64 > SEARCH_CAP;
     ids.truncate(SEARCH_CAP as usize);
     let newest = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    // What a transaction reads is not kept: it may roll back.
+    if !conn.is_autocommit() {
+        return Ok((newest, many));
+    }
     RECENT.with(|recent| {
         let mut recent = recent.borrow_mut();
+        recent.retain(|r| r.state == state);
         if recent.len() >= RECENT_SEARCHES {
             recent.remove(0);
         }
         recent.push(Recent {
-            conn: me,
-            path,
+            state,
             fts,
             query: query.to_string(),
-            state,
             newest: newest.clone(),
             many,
         });
