@@ -341,8 +341,10 @@ pub(crate) fn set_search_automerge(
 }
 
 /// Merges the search indexes' segments a little at a time until no level holds four
-/// (`usermerge`) or `rounds` rounds are done, each round one short write that merges up to 64
-/// pages of each index; returns how many rounds did work. The indexes do not merge by
+/// (`usermerge`) or `rounds` rounds are done; returns how many rounds did work. Each round is
+/// one short write per index that merges some `MERGE_PAGES` pages: a request's write waits at
+/// most for one of them (a round of 64 pages of all three indexes in one write held the
+/// others up for a tenth of a second at a million customers). The indexes do not merge by
 /// themselves (`automerge` 0, see schema.sql): FTS5 would merge a level in the commit that
 /// happens to complete it, a few megabytes in one request.
 pub(crate) fn merge_search_indexes(
@@ -351,19 +353,18 @@ pub(crate) fn merge_search_indexes(
 ) -> crate::error::Result<usize> {
     let mut worked = 0;
     for _ in 0..rounds {
-        let changed = crate::db::write(conn, |tx| {
-            let mut changed = false;
-            for fts in SEARCH_INDEXES {
+        let mut changed = false;
+        for fts in SEARCH_INDEXES {
+            changed |= crate::db::write(conn, |tx| {
                 let before = tx.total_changes();
                 tx.execute(
-                    &format!("INSERT INTO {fts}({fts}, rank) VALUES ('merge', 64)"),
-                    [],
+                    &format!("INSERT INTO {fts}({fts}, rank) VALUES ('merge', ?1)"),
+                    [MERGE_PAGES],
                 )?;
                 // FTS5 counts a step that merged nothing as fewer than two changes.
-                changed |= tx.total_changes() - before >= 2;
-            }
-            Ok::<_, rusqlite::Error>(changed)
-        })?;
+                Ok::<_, rusqlite::Error>(tx.total_changes() - before >= 2)
+            })?;
+        }
         if !changed {
             break;
         }
@@ -371,6 +372,9 @@ pub(crate) fn merge_search_indexes(
     }
     Ok(worked)
 }
+
+/// How many pages one merge step of one index writes, about.
+const MERGE_PAGES: i64 = 16;
 
 pub(super) const EVENT_COLUMNS: &str =
     "e.id, e.at, e.kind, e.customer_id, e.contact_id, e.document_id, \

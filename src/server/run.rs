@@ -456,7 +456,7 @@ fn register_jobs(
 ) {
     let uploads = crate::exchange::uploads::dir(&config.db_path);
     jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
-        crate::log::store::merge_search_indexes(conn, 10)?;
+        crate::log::store::merge_search_indexes(conn, 40)?;
         Ok(())
     });
     jobs.after_each_turn(move |conn| {
