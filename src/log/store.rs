@@ -541,15 +541,23 @@ pub(crate) fn page_of(
     use rusqlite::types::Value::{Integer, Text};
     let (mut events, older, newer) = match position {
         Position::Offset(offset) => {
+            // Is there a row that deep? Asked of the index alone (the full-text index or the
+            // table's ids), without reading the events skipped on the way.
             if offset > DEEP_OFFSET {
-                let probe = match &query {
-                    Some(q) => run(&search_sql(), vec![Text(q.clone()), Integer(1), Integer(DEEP_OFFSET)])?,
-                    None => run(
-                        &format!("SELECT {EVENT_COLUMNS} FROM events e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2"),
-                        vec![Integer(1), Integer(DEEP_OFFSET)],
-                    )?,
+                let (sql, args) = match &query {
+                    Some(q) => (
+                        "SELECT 1 FROM events_fts WHERE events_fts MATCH ?1 LIMIT 1 OFFSET ?2",
+                        vec![Text(q.clone()), Integer(DEEP_OFFSET)],
+                    ),
+                    None => (
+                        "SELECT 1 FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                        vec![Integer(DEEP_OFFSET)],
+                    ),
                 };
-                if !probe.is_empty() {
+                let deep = conn
+                    .prepare_cached(sql)?
+                    .exists(rusqlite::params_from_iter(args))?;
+                if deep {
                     return Err(deep_offset_error());
                 }
             }
@@ -779,6 +787,31 @@ mod tests {
                 assert!(back.newer && back.older);
             }
         }
+    }
+
+    /// An offset past `DEEP_OFFSET` is refused when the log (or the search) goes that deep,
+    /// and answered, empty, when it does not.
+    #[test]
+    fn a_deep_offset_is_refused_only_where_the_log_goes_that_deep() {
+        use crate::error::DEEP_OFFSET;
+        let (_dir, mut conn) = db();
+        crate::db::write(&mut conn, |tx| {
+            for i in 0..=DEEP_OFFSET + 1 {
+                let text = if i == 0 { "Harvinainen" } else { "Muistio" };
+                append(tx, &NewEvent::new(EventKind::Note, format!("{text} {i}")))?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+        let deep = Position::Offset(DEEP_OFFSET + 1);
+        for query in [None, Some("\"muistio\"".to_string())] {
+            let err = page_of(&conn, query.clone(), 50, deep).unwrap_err();
+            assert!(err.to_string().contains("after"), "{query:?}: {err}");
+        }
+        let rare = page_of(&conn, Some("\"harvinainen\"".into()), 50, deep).unwrap();
+        assert!(rare.events.is_empty());
+        let last = page_of(&conn, None, 50, Position::Offset(DEEP_OFFSET)).unwrap();
+        assert_eq!(last.events.len(), 2);
     }
 
     #[test]
