@@ -221,15 +221,25 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
     Ok(settings)
 }
 
-/// The company's default language alone (every log entry's summary is written in it).
+/// One stored setting, read alone: for what a write needs inside its transaction, where the
+/// settings as a whole would be read and parsed again (what a transaction reads is not kept).
+fn stored(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+/// The company's default language (every log entry's summary is written in it).
 pub(crate) fn default_language(conn: &Connection) -> rusqlite::Result<Lang> {
-    let stored: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE key = 'default_language'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok(stored
+    Ok(stored(conn, "default_language")?
         .and_then(|v| Lang::parse(&v))
         .unwrap_or(Settings::default().default_language))
+}
+
+/// The prefix of new customer numbers.
+pub(crate) fn customer_number_prefix(conn: &Connection) -> rusqlite::Result<String> {
+    Ok(stored(conn, "customer_number_prefix")?
+        .unwrap_or(Settings::default().customer_number_prefix))
 }
 
 fn read(conn: &Connection) -> rusqlite::Result<Settings> {

@@ -97,19 +97,16 @@ fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>)
 /// The high-water mark is kept in `settings`, so a deleted customer's number is never given
 /// to another (the log still names it).
 fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)> {
-    let seq: i64 = tx.query_row(
-        "SELECT max(coalesce((SELECT max(number_seq) FROM customers), ?1 - 1),
+    let mut seq: i64 = tx
+        .prepare_cached(
+            "SELECT max(coalesce((SELECT max(number_seq) FROM customers), ?1 - 1),
                     coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'customer_number_last'), 0)) + 1",
-        [FIRST_NUMBER],
-        |r| r.get(0),
-    )?;
-    let mut seq = seq;
+        )?
+        .query_row([FIRST_NUMBER], |r| r.get(0))?;
     // A number typed in by hand (an import) may already hold the text; step past it.
-    while tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)",
-        [format!("{prefix}{seq}")],
-        |r| r.get::<_, bool>(0),
-    )? {
+    let mut taken =
+        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM customers WHERE number = ?1)")?;
+    while taken.query_row([format!("{prefix}{seq}")], |r| r.get::<_, bool>(0))? {
         seq += 1;
     }
     Ok((format!("{prefix}{seq}"), seq))
@@ -120,7 +117,7 @@ fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)
 pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Result<CustomerId> {
     let fields = validate(input, None)?;
     check_against_db(tx, &fields, None)?;
-    let settings = crate::settings::load(tx)?;
+    let prefix = crate::settings::customer_number_prefix(tx)?;
     let (number, seq) = match input
         .number
         .as_deref()
@@ -146,13 +143,13 @@ pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Re
             // A number in the running series counts for the next one; a huge one does not, or
             // the series would run out (the next number must still fit).
             let seq = n
-                .strip_prefix(settings.customer_number_prefix.as_str())
+                .strip_prefix(prefix.as_str())
                 .and_then(|d| d.parse::<i64>().ok())
                 .filter(|s| (0..MAX_SEQ).contains(s));
             (n.to_string(), seq)
         }
         None => {
-            let (n, s) = next_number(tx, &settings.customer_number_prefix)?;
+            let (n, s) = next_number(tx, &prefix)?;
             tx.prepare_cached(
                 "INSERT INTO settings(key, value) VALUES ('customer_number_last', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
