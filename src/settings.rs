@@ -196,29 +196,17 @@ pub(crate) const NUMBER_RANGES: &[(&str, u32, u32)] = &[
 ];
 
 thread_local! {
-    /// The settings as last read on this thread's connection, and when. Every request and
-    /// every log entry needs them; parsing them (a time zone by its name among hundreds) took
-    /// a twentieth of a create's time. Any write, here or elsewhere, makes them stale.
-    static LOADED: std::cell::RefCell<Option<(crate::db::State, Settings)>> =
-        const { std::cell::RefCell::new(None) };
+    /// The settings as last read on this thread's connection. Every request needs them;
+    /// parsing them (a time zone by its name among hundreds) took a tenth of a list page's
+    /// time.
+    static LOADED: std::cell::RefCell<crate::db::Memo<(), Settings>> =
+        const { std::cell::RefCell::new(crate::db::Memo::new(1)) };
 }
 
-/// Every setting: as last read when the database has not changed since, else read in one
-/// query (it runs on every request). What a transaction reads is not kept: it may roll back.
+/// Every setting, read in one query (it runs on every request), or as last read when the
+/// database has not changed since.
 pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Settings> {
-    let state = crate::db::state(conn)?;
-    let cached = LOADED.with(|loaded| match &*loaded.borrow() {
-        Some((at, settings)) if *at == state => Some(settings.clone()),
-        _ => None,
-    });
-    if let Some(settings) = cached {
-        return Ok(settings);
-    }
-    let settings = read(conn)?;
-    if conn.is_autocommit() {
-        LOADED.with(|loaded| *loaded.borrow_mut() = Some((state, settings.clone())));
-    }
-    Ok(settings)
+    LOADED.with(|loaded| loaded.borrow_mut().get_or_read(conn, (), || read(conn)))
 }
 
 /// One stored setting, read alone: for what a write needs inside its transaction, where the

@@ -504,6 +504,49 @@ pub(crate) fn state(conn: &Connection) -> rusqlite::Result<State> {
     })
 }
 
+/// A few values a thread read from its connection (a server worker holds one), each kept while
+/// the connection's view of the database stays where it was when read ([`State`]). What a
+/// transaction reads is not kept: it may roll back.
+pub(crate) struct Memo<K, V> {
+    entries: Vec<(State, K, V)>,
+    capacity: usize,
+}
+
+impl<K: PartialEq, V: Clone> Memo<K, V> {
+    pub(crate) const fn new(capacity: usize) -> Self {
+        Memo {
+            entries: Vec::new(),
+            capacity,
+        }
+    }
+
+    /// The value kept for `key`, or else `read`'s.
+    pub(crate) fn get_or_read(
+        &mut self,
+        conn: &Connection,
+        key: K,
+        read: impl FnOnce() -> rusqlite::Result<V>,
+    ) -> rusqlite::Result<V> {
+        let now = state(conn)?;
+        self.entries.retain(|(at, _, _)| *at == now);
+        if let Some(at) = self.entries.iter().position(|(_, k, _)| *k == key) {
+            // The most recently used last: the first goes when the memo is full.
+            let entry = self.entries.remove(at);
+            let value = entry.2.clone();
+            self.entries.push(entry);
+            return Ok(value);
+        }
+        let value = read()?;
+        if conn.is_autocommit() {
+            if self.entries.len() >= self.capacity {
+                self.entries.remove(0);
+            }
+            self.entries.push((now, key, value.clone()));
+        }
+        Ok(value)
+    }
+}
+
 /// The schema version recorded in an open database.
 pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))

@@ -245,9 +245,29 @@ pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+thread_local! {
+    /// The words that prefixes stood for, as last looked up on this thread's connection: a
+    /// look-up seeks the index's vocabulary once per word (17 seeks for a common beginning).
+    static EXPANSIONS: std::cell::RefCell<crate::db::Memo<(String, String), Option<String>>> =
+        const { std::cell::RefCell::new(crate::db::Memo::new(32)) };
+}
+
 /// The indexed words that begin with `prefix`, as an FTS5 OR of exact words; `None` when there
 /// are more than `MAX_EXPANSION` of them.
 fn expansion(
+    conn: &rusqlite::Connection,
+    fts: &str,
+    prefix: &str,
+) -> rusqlite::Result<Option<String>> {
+    EXPANSIONS.with(|memo| {
+        memo.borrow_mut()
+            .get_or_read(conn, (fts.to_string(), prefix.to_string()), || {
+                look_up_expansion(conn, fts, prefix)
+            })
+    })
+}
+
+fn look_up_expansion(
     conn: &rusqlite::Connection,
     fts: &str,
     prefix: &str,

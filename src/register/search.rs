@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 
 use super::list::Register;
+use crate::db::Memo;
 use crate::log::store::{fts_match, newest_matches, SEARCH_CAP};
 
 /// A list's search, ready for the SQL.
@@ -59,25 +60,15 @@ pub fn search<R: Register>(conn: &Connection, q: &str, complete: bool) -> rusqli
     })
 }
 
-/// A search's newest matches as read at a state of the database.
-struct Recent {
-    state: crate::db::State,
-    fts: &'static str,
-    query: String,
-    newest: String,
-    many: bool,
-}
+/// A search's newest matches (`Search::Match::newest`, `many`) by index and FTS query.
+type Searches = Memo<(&'static str, String), (String, bool)>;
 
 thread_local! {
-    /// The last few searches read on this thread's connection (a server worker holds one).
-    /// The next page of a search, or the same search again, finds its matches here instead
-    /// of reading the postings of every word a prefix begins again (2–3 ms for a common name
-    /// in a big register). Any write, here or elsewhere, makes them stale.
-    static RECENT: std::cell::RefCell<Vec<Recent>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The last few searches read on this thread's connection. The next page of a search, or
+    /// the same search again, finds its matches here instead of reading the postings of
+    /// every word a prefix begins again (2–3 ms for a common name in a big register).
+    static RECENT: std::cell::RefCell<Searches> = const { std::cell::RefCell::new(Memo::new(8)) };
 }
-
-/// How many searches each thread keeps (each at most `SEARCH_CAP` ids).
-const RECENT_SEARCHES: usize = 8;
 
 /// The JSON array of the newest `SEARCH_CAP` ids `query` matches in `fts`, and whether it
 /// matches more: from `RECENT` when the database has not changed since, else read.
@@ -86,43 +77,17 @@ fn recent_or_read(
     fts: &'static str,
     query: &str,
 ) -> rusqlite::Result<(String, bool)> {
-    let state = crate::db::state(conn)?;
-    let hit = RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        let at = recent
-            .iter()
-            .position(|r| r.fts == fts && r.query == query && r.state == state)?;
-        let entry = recent.remove(at);
-        let found = (entry.newest.clone(), entry.many);
-        recent.push(entry);
-        Some(found)
-    });
-    if let Some(found) = hit {
-        return Ok(found);
-    }
-    let mut ids = newest_matches(conn, fts, query)?;
-    let many = ids.len() as i64 > SEARCH_CAP;
-    ids.truncate(SEARCH_CAP as usize);
-    let newest = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
-    // What a transaction reads is not kept: it may roll back.
-    if !conn.is_autocommit() {
-        return Ok((newest, many));
-    }
     RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        recent.retain(|r| r.state == state);
-        if recent.len() >= RECENT_SEARCHES {
-            recent.remove(0);
-        }
-        recent.push(Recent {
-            state,
-            fts,
-            query: query.to_string(),
-            newest: newest.clone(),
-            many,
-        });
-    });
-    Ok((newest, many))
+        recent
+            .borrow_mut()
+            .get_or_read(conn, (fts, query.to_string()), || {
+                let mut ids = newest_matches(conn, fts, query)?;
+                let many = ids.len() as i64 > SEARCH_CAP;
+                ids.truncate(SEARCH_CAP as usize);
+                let newest = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+                Ok((newest, many))
+            })
+    })
 }
 
 /// The words of `q`, each a whole word, all of them required.
