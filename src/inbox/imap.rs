@@ -373,10 +373,7 @@ impl Session {
 
     /// The UIDs `UID SEARCH criteria` finds, in ascending order.
     fn search(&mut self, criteria: &str) -> ImapResult<Vec<u32>> {
-        let reply = self.run(&[Arg::Atom("UID SEARCH"), Arg::Atom(criteria)], 0)?;
-        if !reply.ok {
-            return Err(ImapError::Protocol(format!("SEARCH: {}", reply.text)));
-        }
+        let reply = self.run_ok("SEARCH", &[Arg::Atom("UID SEARCH"), Arg::Atom(criteria)], 0)?;
         let mut uids: Vec<u32> = reply
             .untagged
             .iter()
@@ -398,7 +395,8 @@ impl Session {
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let reply = self.run(
+        let reply = self.run_ok(
+            "FETCH",
             &[
                 Arg::Atom("UID FETCH"),
                 Arg::Atom(&set),
@@ -406,9 +404,6 @@ impl Session {
             ],
             0,
         )?;
-        if !reply.ok {
-            return Err(ImapError::Protocol(format!("FETCH: {}", reply.text)));
-        }
         Ok(reply
             .untagged
             .iter()
@@ -425,7 +420,8 @@ impl Session {
     /// The whole message with this UID, unchanged and without setting `\Seen`.
     fn fetch(&mut self, uid: u32, limit: usize) -> ImapResult<Vec<u8>> {
         let uid_text = uid.to_string();
-        let reply = self.run(
+        let reply = self.run_ok(
+            "FETCH",
             &[
                 Arg::Atom("UID FETCH"),
                 Arg::Atom(&uid_text),
@@ -433,9 +429,6 @@ impl Session {
             ],
             limit,
         )?;
-        if !reply.ok {
-            return Err(ImapError::Protocol(format!("FETCH: {}", reply.text)));
-        }
         reply
             .untagged
             .into_iter()
@@ -490,6 +483,15 @@ impl Session {
             true => Ok(()),
             false => Err(ImapError::Protocol(format!("APPEND: {}", reply.text))),
         }
+    }
+
+    /// `run`, with a refusal as a protocol error naming `command`.
+    fn run_ok(&mut self, command: &str, args: &[Arg], max_literal: usize) -> ImapResult<Reply> {
+        let reply = self.run(args, max_literal)?;
+        if !reply.ok {
+            return Err(ImapError::Protocol(format!("{command}: {}", reply.text)));
+        }
+        Ok(reply)
     }
 
     /// Sends one command and reads until its tagged answer. Literals in the answer may be up to
