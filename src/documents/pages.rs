@@ -387,6 +387,14 @@ pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 /// A (customer or contact) choice of a picker: id and name.
 type Choice = (String, String);
 
+/// Adds a choice to a picker's, unless it is there already.
+fn add_choice(out: &mut Vec<Choice>, id: i64, name: String) {
+    let id = id.to_string();
+    if !out.iter().any(|(i, _)| *i == id) {
+        out.push((id, name));
+    }
+}
+
 /// The customers the picker offers: the chosen one, the suggestion, and what `find` found.
 fn customer_choices(
     ctx: &mut Ctx,
@@ -394,12 +402,7 @@ fn customer_choices(
     suggestion: Option<&Suggestion>,
 ) -> Result<Vec<Choice>> {
     let mut out: Vec<Choice> = Vec::new();
-    let mut push = |id: i64, name: String| {
-        let id = id.to_string();
-        if !out.iter().any(|(i, _)| *i == id) {
-            out.push((id, name));
-        }
-    };
+    let mut push = |id: i64, name: String| add_choice(&mut out, id, name);
     if let Some(id) = chosen {
         if let Some(c) = crate::customers::store::by_id(ctx.conn, CustomerId(id))? {
             push(id, format!("{} ({})", c.name, c.number));
@@ -427,12 +430,7 @@ fn contact_choices(
     suggestion: Option<&Suggestion>,
 ) -> Result<Vec<Choice>> {
     let mut out: Vec<Choice> = Vec::new();
-    let mut push = |id: i64, name: String| {
-        let id = id.to_string();
-        if !out.iter().any(|(i, _)| *i == id) {
-            out.push((id, name));
-        }
-    };
+    let mut push = |id: i64, name: String| add_choice(&mut out, id, name);
     if let Some(c) = customer {
         for (p, role) in crate::contacts::store::of_customer(ctx.conn, CustomerId(c))? {
             let name = if role.is_empty() {
