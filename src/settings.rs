@@ -1,7 +1,9 @@
 //! Settings live as key/value rows; `Settings` is their typed form with the defaults filled in.
 
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::db::Tx;
 
 use crate::error::{has_control, text_error, valid, Error, FieldError, Result};
 use crate::i18n::Lang;
@@ -323,7 +325,7 @@ pub(crate) struct SmtpForm<'a> {
     pub public_url: &'a str,
 }
 
-fn put(tx: &Transaction, key: &str, value: &str) -> rusqlite::Result<()> {
+fn put(tx: &Tx, key: &str, value: &str) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO settings(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -610,7 +612,7 @@ pub(crate) struct ImapForm<'a> {
 }
 
 /// Saves every setting in the caller's transaction.
-pub(crate) fn save(tx: &Transaction, settings: &Settings) -> rusqlite::Result<()> {
+pub(crate) fn save(tx: &Tx, settings: &Settings) -> rusqlite::Result<()> {
     for (key, value) in settings.pairs() {
         put(tx, key, &value)?;
     }

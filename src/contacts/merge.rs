@@ -1,7 +1,9 @@
 //! Duplicate contacts: the list (same e-mail, or the same name) and the merge (admin).
 
 use maud::html;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
+
+use crate::db::Tx;
 
 use super::list::Contacts;
 use super::store::{self, COLUMNS};
@@ -79,7 +81,7 @@ const FIELDS: &[&str] = &["first_name", "last_name", "email", "phone", "title"];
 /// Joins `loser` into `winner` with the values `picks` chooses, and removes `loser`: the
 /// winner gets the loser's customer links (with their roles), tags and log events.
 pub(crate) fn merge(
-    tx: &Transaction,
+    tx: &Tx,
     winner: ContactId,
     loser: ContactId,
     by: Option<UserId>,

@@ -2,7 +2,9 @@
 //! the duplicate warning, and linking to a customer from the contact's side.
 
 use maud::{html, Markup};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
+
+use crate::db::Tx;
 
 use super::list::{Contacts, ListQuery, Sort};
 use super::store;
@@ -168,7 +170,7 @@ impl Editable for Contacts {
     }
 
     /// The same e-mail anywhere, or the same name at one of the customers it is added to.
-    fn look_alikes(tx: &Transaction, input: &ContactInput) -> Result<Vec<Contact>> {
+    fn look_alikes(tx: &Tx, input: &ContactInput) -> Result<Vec<Contact>> {
         let at: Vec<i64> = input
             .customers
             .iter()
@@ -179,11 +181,11 @@ impl Editable for Contacts {
         Ok(store::look_alikes(tx, &fields, &at, None)?)
     }
 
-    fn create(tx: &Transaction, input: &ContactInput, by: UserId) -> Result<i64> {
+    fn create(tx: &Tx, input: &ContactInput, by: UserId) -> Result<i64> {
         store::create(tx, input, Some(by)).map(|id| id.0)
     }
 
-    fn update(tx: &Transaction, id: i64, input: &ContactInput, by: UserId) -> Result<()> {
+    fn update(tx: &Tx, id: i64, input: &ContactInput, by: UserId) -> Result<()> {
         store::update(tx, ContactId(id), input, Some(by))
     }
 

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::db::Tx;
 
 use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
@@ -144,11 +146,7 @@ fn event(
 }
 
 /// Creates a contact (with its links, if given) and logs it.
-pub(crate) fn create(
-    tx: &Transaction,
-    input: &ContactInput,
-    by: Option<UserId>,
-) -> Result<ContactId> {
+pub(crate) fn create(tx: &Tx, input: &ContactInput, by: Option<UserId>) -> Result<ContactId> {
     let links = input.customers.clone().unwrap_or_default();
     check_link_count(&links)?;
     let fields = validate(input, None)?;
@@ -201,7 +199,7 @@ pub(crate) fn check_link(conn: &Connection, link: &Link) -> Result<()> {
 
 /// Changes a contact (only the given fields) and logs what changed.
 pub(crate) fn update(
-    tx: &Transaction,
+    tx: &Tx,
     id: ContactId,
     input: &ContactInput,
     by: Option<UserId>,
@@ -251,7 +249,7 @@ pub(crate) fn update(
 }
 
 /// Deletes a contact; its links go with it, its log events stay.
-pub(crate) fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Tx, id: ContactId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let name = before.full_name();
     let summary = Sentence::new("summary.contact_deleted").text("name", &name);
@@ -290,7 +288,7 @@ pub(crate) fn delete(tx: &Transaction, id: ContactId, by: Option<UserId>) -> Res
 
 /// Links a contact to a customer with a role, or changes the role of an existing link.
 pub(crate) fn link(
-    tx: &Transaction,
+    tx: &Tx,
     customer: CustomerId,
     contact: ContactId,
     role: &str,
@@ -354,7 +352,7 @@ pub(crate) fn link(
 }
 
 pub(crate) fn unlink(
-    tx: &Transaction,
+    tx: &Tx,
     customer: CustomerId,
     contact: ContactId,
     by: Option<UserId>,
@@ -409,7 +407,7 @@ pub(crate) fn of_customer(
 
 /// Makes `links` the contact's links; a customer listed twice keeps the last role given.
 pub(crate) fn set_links(
-    tx: &Transaction,
+    tx: &Tx,
     contact: ContactId,
     links: &[Link],
     by: Option<UserId>,

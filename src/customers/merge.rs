@@ -3,7 +3,9 @@
 //! contact links, tags, log events; empty fields of the kept one are filled from the other.
 
 use maud::html;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
+
+use crate::db::Tx;
 
 use super::list::Customers;
 use super::store::{self, COLUMNS};
@@ -146,7 +148,7 @@ const FIELDS: &[&str] = &[
 /// Joins `loser` into `winner` with the values `picks` chooses, and removes `loser`. Two
 /// customers with different business IDs are two companies: refused.
 pub(crate) fn merge(
-    tx: &Transaction,
+    tx: &Tx,
     winner: CustomerId,
     loser: CustomerId,
     by: Option<UserId>,

@@ -2,7 +2,9 @@
 //! the duplicate warning; archive and delete; linking contacts from the card.
 
 use maud::{html, Markup};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
+
+use crate::db::Tx;
 
 use super::list::{Customers, ListQuery, Sort};
 use super::store;
@@ -188,7 +190,7 @@ impl Editable for Customers {
 
     /// A business ID another customer has is no look-alike but a hard stop (the form names
     /// that customer); the same name or e-mail address is a look-alike to confirm past.
-    fn look_alikes(tx: &Transaction, input: &CustomerInput) -> Result<Vec<Customer>> {
+    fn look_alikes(tx: &Tx, input: &CustomerInput) -> Result<Vec<Customer>> {
         let fields = crate::customers::validate::validate(input, None)?;
         if let Some(bid) = &fields.business_id {
             store::check_business_id_free(tx, bid, None)?;
@@ -196,11 +198,11 @@ impl Editable for Customers {
         Ok(store::look_alikes(tx, &fields, None)?)
     }
 
-    fn create(tx: &Transaction, input: &CustomerInput, by: UserId) -> Result<i64> {
+    fn create(tx: &Tx, input: &CustomerInput, by: UserId) -> Result<i64> {
         store::create(tx, input, Some(by)).map(|id| id.0)
     }
 
-    fn update(tx: &Transaction, id: i64, input: &CustomerInput, by: UserId) -> Result<()> {
+    fn update(tx: &Tx, id: i64, input: &CustomerInput, by: UserId) -> Result<()> {
         store::update(tx, CustomerId(id), input, Some(by))
     }
 

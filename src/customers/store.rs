@@ -1,7 +1,9 @@
 //! SQL for customers: validation, create/update/delete with their log events, the list query,
 //! duplicate finding and numbering.
 
-use rusqlite::{params, Connection, Row, Transaction};
+use rusqlite::{params, Connection, Row};
+
+use crate::db::Tx;
 
 use super::list::Customers;
 use super::validate::{validate, Fields};
@@ -81,7 +83,7 @@ pub(crate) fn check_business_id_free(
 }
 
 /// Checks what only the database can tell: a unique business ID and an existing owner.
-fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>) -> Result<()> {
+fn check_against_db(tx: &Tx, fields: &Fields, this: Option<CustomerId>) -> Result<()> {
     if let Some(bid) = &fields.business_id {
         check_business_id_free(tx, bid, this)?;
     }
@@ -96,7 +98,7 @@ fn check_against_db(tx: &Transaction, fields: &Fields, this: Option<CustomerId>)
 /// The next free number: the settings' prefix and one more than the largest ever assigned.
 /// The high-water mark is kept in `settings`, so a deleted customer's number is never given
 /// to another (the log still names it).
-fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)> {
+fn next_number(tx: &Tx, prefix: &str) -> rusqlite::Result<(String, i64)> {
     let mut seq: i64 = tx
         .prepare_cached(
             "SELECT max(coalesce((SELECT max(number_seq) FROM customers), ?1 - 1),
@@ -114,7 +116,7 @@ fn next_number(tx: &Transaction, prefix: &str) -> rusqlite::Result<(String, i64)
 
 /// Creates a customer and logs it. `input.number` keeps an imported number; otherwise the
 /// next running number is assigned.
-pub fn create(tx: &Transaction, input: &CustomerInput, by: Option<UserId>) -> Result<CustomerId> {
+pub fn create(tx: &Tx, input: &CustomerInput, by: Option<UserId>) -> Result<CustomerId> {
     let fields = validate(input, None)?;
     check_against_db(tx, &fields, None)?;
     let prefix = crate::settings::customer_number_prefix(tx)?;
@@ -271,7 +273,7 @@ fn describe_changes(
 /// Changes a customer (only the given fields) and logs what changed. Archiving and restoring
 /// are logged as their own events.
 pub(crate) fn update(
-    tx: &Transaction,
+    tx: &Tx,
     id: CustomerId,
     input: &CustomerInput,
     by: Option<UserId>,
@@ -339,7 +341,7 @@ pub(crate) fn update(
 
 /// Deletes a customer. Its log events stay (they name it), its contacts stay (they lose the
 /// link).
-pub(crate) fn delete(tx: &Transaction, id: CustomerId, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Tx, id: CustomerId, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let summary = Sentence::new("summary.customer_deleted")
         .text("name", &before.name)

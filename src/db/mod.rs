@@ -7,6 +7,8 @@
 //! turn and then fails with `Error::Busy` (503, try again), never a 500. A write that is only
 //! bookkeeping (a session's last-seen time) uses [`try_write`] and is skipped when another
 //! write is under way, so a page view never waits.
+//! While a server runs, all writes go through one connection ([`SharedWriter`]), and short
+//! request writes queued together share one commit ([`write_grouped`]).
 //!
 //! "One file holds everything" (a copy of the idle file is a complete backup) is kept by [`Checkpointer`]: once
 //! the server has been idle for a moment it moves the WAL's content into the main file and
@@ -22,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub(crate) use migrations::{Migration, MIGRATIONS};
 
@@ -261,6 +263,26 @@ pub(crate) fn is_busy(err: &rusqlite::Error) -> bool {
     )
 }
 
+/// The connection inside a write transaction: what [`write`] hands to the code that changes
+/// the database, so that a function taking a `&Tx` is never called outside one.
+pub struct Tx<'a>(&'a Connection);
+
+impl<'a> Tx<'a> {
+    /// A transaction a test opened directly on its connection.
+    #[cfg(test)]
+    pub(crate) fn of(tx: &'a rusqlite::Transaction<'_>) -> Tx<'a> {
+        Tx(tx)
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.0
+    }
+}
+
 /// The writers of this process take turns at each database file, woken the moment the one before
 /// them is done.
 /// SQLite allows one writer per database anyway; waiting here replaces polling for SQLite's
@@ -269,11 +291,141 @@ pub(crate) fn is_busy(err: &rusqlite::Error) -> bool {
 /// most its connection's busy timeout, then fails as busy, as it would on SQLite's lock.
 static WRITERS: Mutex<Vec<(String, Arc<Turns>)>> = Mutex::new(Vec::new());
 
-/// The writers' turns at one database file: whether one is writing, and a wake-up for the next.
+/// The writers' turns at one database file: whether one is writing and how many wait, and a
+/// wake-up for the next.
 #[derive(Default)]
 struct Turns {
-    taken: Mutex<bool>,
+    state: Mutex<TurnState>,
     free: Condvar,
+    /// The connection every write of this process goes through while a server runs
+    /// ([`SharedWriter`]); `None` otherwise, and each writer writes on its own.
+    shared: Mutex<Option<Shared>>,
+}
+
+#[derive(Default)]
+struct TurnState {
+    taken: bool,
+    waiting: usize,
+}
+
+/// While it lives, every write of this process to the file goes through one connection.
+///
+/// SQLite drops a connection's whole page cache when another connection has written, so with
+/// each worker writing on its own connection every write began by reading the pages it needed
+/// again (at a million customers a fifth of a create's time). Writes take turns anyway
+/// ([`WRITERS`]); made on one connection, they find the pages of the last write still cached,
+/// and short ones can share a commit ([`write_grouped`]).
+pub(crate) struct SharedWriter(Arc<Turns>);
+
+/// The shared connection, and the grouped writes it holds uncommitted.
+struct Shared {
+    conn: Connection,
+    group: Option<Group>,
+    /// The [`SharedWriter`]s holding it open.
+    users: usize,
+}
+
+/// Writes made in one transaction, each in its own savepoint, waiting for one commit.
+struct Group {
+    members: usize,
+    started: Instant,
+    done: Arc<GroupDone>,
+}
+
+/// How a group's commit went, for the members waiting for it.
+#[derive(Default)]
+struct GroupDone {
+    outcome: Mutex<Option<Result<(), (rusqlite::ffi::Error, String)>>>,
+    ready: Condvar,
+}
+
+/// A group commits once this many writes are in it, or once it is this old, even with more
+/// writers waiting, so that its first member's wait stays short.
+const GROUP_MAX_MEMBERS: usize = 16;
+const GROUP_MAX_AGE: Duration = Duration::from_millis(10);
+
+impl GroupDone {
+    fn finish(&self, outcome: &rusqlite::Result<()>) {
+        let outcome = match outcome {
+            Ok(()) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(code, message)) => {
+                Err((*code, message.clone().unwrap_or_default()))
+            }
+            Err(other) => Err((
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                other.to_string(),
+            )),
+        };
+        *self.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+        self.ready.notify_all();
+    }
+
+    /// Waits for the group's commit (the last member to write commits it).
+    fn wait(&self) -> rusqlite::Result<()> {
+        let outcome = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome = self
+            .ready
+            .wait_while(outcome, |o| o.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        match outcome.as_ref() {
+            Some(Err((code, message))) => {
+                Err(rusqlite::Error::SqliteFailure(*code, Some(message.clone())))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Shared {
+    /// Commits the open group, if any, and tells its members how it went.
+    fn commit_group(&mut self) -> rusqlite::Result<()> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
+        };
+        let outcome = self.conn.execute_batch("COMMIT");
+        if outcome.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        group.done.finish(&outcome);
+        outcome
+    }
+}
+
+impl SharedWriter {
+    /// Opens the connection for `path`, a database that `open` has already checked (or shares
+    /// the one already open: two servers of one process on one file, as in the tests).
+    pub(crate) fn open(path: &Path) -> rusqlite::Result<SharedWriter> {
+        let conn = connect(path, BUSY_TIMEOUT)?;
+        let turns = turns_of(&conn);
+        let mut shared = turns.shared.lock().unwrap_or_else(|e| e.into_inner());
+        match shared.as_mut() {
+            Some(open) => open.users += 1,
+            None => {
+                *shared = Some(Shared {
+                    conn,
+                    group: None,
+                    users: 1,
+                })
+            }
+        }
+        drop(shared);
+        Ok(SharedWriter(turns))
+    }
+}
+
+impl Drop for SharedWriter {
+    /// The last one commits what is waiting and closes the connection (after the write under
+    /// way, if any), so that the last connection to close can take the WAL away.
+    fn drop(&mut self) {
+        let mut shared = self.0.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = shared.as_mut() {
+            open.users -= 1;
+            if open.users == 0 {
+                let _ = open.commit_group();
+                *shared = None;
+            }
+        }
+    }
 }
 
 /// The turns of the database file `conn` works on (one per file, so two databases of one
@@ -295,8 +447,11 @@ thread_local! {
     static WRITING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// This thread's turn to write; the next writer's when dropped.
-struct WriterTurn(Arc<Turns>);
+/// This thread's turn to write; the next writer's when dropped or handed over.
+struct WriterTurn {
+    turns: Arc<Turns>,
+    handed_over: bool,
+}
 
 impl WriterTurn {
     /// Waits up to `wait` for the turn at `conn`'s file; `None` when another writer of this
@@ -304,26 +459,54 @@ impl WriterTurn {
     fn take(conn: &Connection, wait: Duration) -> Option<WriterTurn> {
         let turns = turns_of(conn);
         {
-            let taken = turns.taken.lock().unwrap_or_else(|e| e.into_inner());
-            let (mut taken, _) = turns
+            let mut state = turns.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.waiting += 1;
+            let (mut state, _) = turns
                 .free
-                .wait_timeout_while(taken, wait, |busy| *busy)
+                .wait_timeout_while(state, wait, |s| s.taken)
                 .unwrap_or_else(|e| e.into_inner());
-            if *taken {
+            state.waiting -= 1;
+            if state.taken {
                 return None;
             }
-            *taken = true;
+            state.taken = true;
         }
         WRITING.with(|w| w.set(true));
-        Some(WriterTurn(turns))
+        Some(WriterTurn {
+            turns,
+            handed_over: false,
+        })
+    }
+
+    /// Gives the turn to a writer waiting for it, if there is one. Checked and done under the
+    /// same lock a waiter gives up under, so a handed-over turn always has a taker, who commits
+    /// what was left open.
+    fn hand_over(&mut self) -> bool {
+        let mut state = self.turns.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.waiting == 0 {
+            return false;
+        }
+        state.taken = false;
+        drop(state);
+        self.handed_over = true;
+        WRITING.with(|w| w.set(false));
+        self.turns.free.notify_one();
+        true
     }
 }
 
 impl Drop for WriterTurn {
     fn drop(&mut self) {
+        if self.handed_over {
+            return;
+        }
         WRITING.with(|w| w.set(false));
-        *self.0.taken.lock().unwrap_or_else(|e| e.into_inner()) = false;
-        self.0.free.notify_one();
+        self.turns
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .taken = false;
+        self.turns.free.notify_one();
     }
 }
 
@@ -342,22 +525,118 @@ fn busy_timeout_of(conn: &Connection) -> rusqlite::Result<Duration> {
 }
 
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
-/// half-way on a lock upgrade) and commits only if `f` succeeds. Every write goes through here,
-/// so a failed request writes nothing. Writers of this process take turns first (`WRITERS`).
-pub fn write<T, E>(
+/// half-way on a lock upgrade) and commits only if `f` succeeds. Every write goes through here
+/// or [`write_grouped`], so a failed request writes nothing. Writers of this process take
+/// turns first (`WRITERS`).
+pub fn write<T, E>(conn: &mut Connection, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
+    if WRITING.with(Cell::get) {
+        return in_transaction(conn, f);
+    }
+    let wait = busy_timeout_of(conn)?;
+    let turn = WriterTurn::take(conn, wait).ok_or_else(busy_error)?;
+    let mut shared = turn.turns.shared.lock().unwrap_or_else(|e| e.into_inner());
+    let conn = match shared.as_mut() {
+        Some(shared) => {
+            // What the grouped writes before this one left open is theirs to commit now:
+            // this write may be long (an import), and they are waiting.
+            let _ = shared.commit_group();
+            shared.conn.busy_timeout(wait)?;
+            &mut shared.conn
+        }
+        None => conn,
+    };
+    in_transaction(conn, f)
+}
+
+/// Like [`write`], for a request's short write (a form's save, an API create): while a server
+/// runs, writes queued behind it share its transaction, each in its own savepoint, and one
+/// commit (one `fsync`) makes them all durable. Each still either fully happens or writes
+/// nothing, and returns only once committed. The last of a group to write commits it, as does
+/// any [`write`], so a group is never left open.
+pub fn write_grouped<T, E>(
     conn: &mut Connection,
-    f: impl FnOnce(&Transaction) -> Result<T, E>,
+    f: impl FnOnce(&Tx) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<rusqlite::Error>,
 {
-    let _turn = if WRITING.with(Cell::get) {
-        None
-    } else {
-        Some(WriterTurn::take(conn, busy_timeout_of(conn)?).ok_or_else(busy_error)?)
+    if WRITING.with(Cell::get) {
+        return in_transaction(conn, f);
+    }
+    let wait = busy_timeout_of(conn)?;
+    let mut turn = WriterTurn::take(conn, wait).ok_or_else(busy_error)?;
+    let turns = turn.turns.clone();
+    let mut guard = turns.shared.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(shared) = guard.as_mut() else {
+        return in_transaction(conn, f);
     };
+    shared.conn.busy_timeout(wait)?;
+    if shared.group.is_none() {
+        shared.conn.execute_batch("BEGIN IMMEDIATE")?;
+        shared.group = Some(Group {
+            members: 0,
+            started: Instant::now(),
+            done: Arc::default(),
+        });
+    }
+    let value = in_savepoint(&shared.conn, f);
+    let Some(group) = shared
+        .group
+        .as_mut()
+        .filter(|_| !shared.conn.is_autocommit())
+    else {
+        // SQLite rolled the whole transaction back (a full disk, an I/O error): the group's
+        // earlier writes are gone too, and their writers are told so.
+        let lost = Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+            Some("the transaction was rolled back; nothing of this write was saved".into()),
+        ));
+        if let Some(group) = shared.group.take() {
+            group.done.finish(&lost);
+        }
+        return value;
+    };
+    group.members += 1;
+    if group.members < GROUP_MAX_MEMBERS && group.started.elapsed() < GROUP_MAX_AGE {
+        let done = group.done.clone();
+        if turn.hand_over() {
+            drop(guard);
+            let value = value?;
+            done.wait()?;
+            return Ok(value);
+        }
+    }
+    let committed = shared.commit_group();
+    drop(turn);
+    committed?;
+    value
+}
+
+/// Runs `f` in a savepoint of the open transaction: kept if it succeeds, undone if it fails.
+fn in_savepoint<T, E>(conn: &Connection, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
+    conn.prepare_cached("SAVEPOINT grouped")?.execute([])?;
+    let value = f(&Tx(conn)).and_then(|v| {
+        conn.prepare_cached("RELEASE grouped")?.execute([])?;
+        Ok(v)
+    });
+    if value.is_err() && !conn.is_autocommit() {
+        conn.execute_batch("ROLLBACK TO grouped; RELEASE grouped")?;
+    }
+    value
+}
+
+fn in_transaction<T, E>(conn: &mut Connection, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = f(&tx)?;
+    let value = f(&Tx(&tx))?;
     tx.commit()?;
     Ok(value)
 }
@@ -367,20 +646,36 @@ where
 /// last-seen time), so that a read never waits for a write.
 pub(crate) fn try_write<T, E>(
     conn: &mut Connection,
-    f: impl FnOnce(&Transaction) -> Result<T, E>,
+    f: impl FnOnce(&Tx) -> Result<T, E>,
 ) -> Result<Option<T>, E>
 where
     E: From<rusqlite::Error>,
 {
-    let _turn = if WRITING.with(Cell::get) {
-        None
-    } else {
-        match WriterTurn::take(conn, Duration::ZERO) {
-            Some(turn) => Some(turn),
-            None => return Ok(None),
-        }
+    if WRITING.with(Cell::get) {
+        return try_in_transaction(conn, f);
+    }
+    let Some(turn) = WriterTurn::take(conn, Duration::ZERO) else {
+        return Ok(None);
     };
-    let waits: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    let mut shared = turn.turns.shared.lock().unwrap_or_else(|e| e.into_inner());
+    let conn = match shared.as_mut() {
+        Some(shared) => {
+            let _ = shared.commit_group();
+            &mut shared.conn
+        }
+        None => conn,
+    };
+    try_in_transaction(conn, f)
+}
+
+fn try_in_transaction<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Tx) -> Result<T, E>,
+) -> Result<Option<T>, E>
+where
+    E: From<rusqlite::Error>,
+{
+    let waits = busy_timeout_of(conn)?;
     conn.busy_timeout(Duration::ZERO)?;
     // Holding the write lock, nothing in `f` or the commit waits for a lock any more.
     let outcome = (|| {
@@ -389,11 +684,11 @@ where
             Err(e) if is_busy(&e) => return Ok(None),
             Err(e) => return Err(E::from(e)),
         };
-        let value = f(&tx)?;
+        let value = f(&Tx(&tx))?;
         tx.commit()?;
         Ok(Some(value))
     })();
-    conn.busy_timeout(Duration::from_millis(waits.max(0) as u64))?;
+    conn.busy_timeout(waits)?;
     outcome
 }
 
@@ -686,6 +981,146 @@ mod tests {
             })
             .unwrap();
         assert_eq!(value, "1");
+    }
+
+    /// Starts `writers` grouped writes to `path` while a plain write holds the turn, so that
+    /// they all queue; each inserts its own setting, and the `fail`th then fails. Each records
+    /// how many of the batch's settings another connection could see while it wrote.
+    fn queued_grouped_writes(
+        path: &Path,
+        writers: usize,
+        fail: usize,
+    ) -> Vec<Result<usize, crate::Error>> {
+        let mut holder = connect(path, BUSY_TIMEOUT).unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let turns = turns_of(&holder);
+        std::thread::scope(|scope| {
+            let held = scope.spawn(move || {
+                write(&mut holder, |_| {
+                    released.recv().unwrap();
+                    Ok::<_, rusqlite::Error>(())
+                })
+                .unwrap()
+            });
+            while !turns.state.lock().unwrap().taken {
+                std::thread::yield_now();
+            }
+            let grouped: Vec<_> = (0..writers)
+                .map(|n| {
+                    scope.spawn(move || {
+                        let mut conn = connect(path, BUSY_TIMEOUT).unwrap();
+                        let observer = connect(path, BUSY_TIMEOUT).unwrap();
+                        write_grouped(&mut conn, |tx| {
+                            tx.execute(
+                                "INSERT INTO settings(key, value) VALUES (?1, 'x')",
+                                [format!("batch {n}")],
+                            )?;
+                            let seen: i64 = observer.query_row(
+                                "SELECT count(*) FROM settings WHERE key LIKE 'batch %'",
+                                [],
+                                |r| r.get(0),
+                            )?;
+                            if n == fail {
+                                return Err(crate::Error::Busy);
+                            }
+                            Ok(seen as usize)
+                        })
+                    })
+                })
+                .collect();
+            while turns.state.lock().unwrap().waiting < writers {
+                std::thread::yield_now();
+            }
+            release.send(()).unwrap();
+            held.join().unwrap();
+            grouped.into_iter().map(|t| t.join().unwrap()).collect()
+        })
+    }
+
+    #[test]
+    fn queued_grouped_writes_share_one_commit_and_each_keeps_its_own_outcome() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        let writer = SharedWriter::open(&path).unwrap();
+        let outcomes = queued_grouped_writes(&path, 4, 2);
+        // Nothing of the group was visible to others before its one commit (written one by
+        // one, the later writes would have seen the earlier ones' settings).
+        for (n, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(seen) => assert_eq!(*seen, 0, "write {n}"),
+                Err(e) => assert!(n == 2 && matches!(e, crate::Error::Busy), "write {n}: {e}"),
+            }
+        }
+        drop(writer);
+        let conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM settings WHERE key LIKE 'batch %' ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(keys, ["batch 0", "batch 1", "batch 3"]);
+    }
+
+    #[test]
+    fn without_a_shared_writer_grouped_writes_commit_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        let mut seen: Vec<usize> = queued_grouped_writes(&path, 3, usize::MAX)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        seen.sort();
+        assert_eq!(seen, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_plain_write_commits_the_group_waiting_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        let _writer = SharedWriter::open(&path).unwrap();
+        let mut grouped = connect(&path, BUSY_TIMEOUT).unwrap();
+        let mut plain = connect(&path, BUSY_TIMEOUT).unwrap();
+        let turns = turns_of(&plain);
+        std::thread::scope(|scope| {
+            // The group is left open by handing the turn to the plain write queued behind it.
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            let first = scope.spawn(move || {
+                write_grouped(&mut grouped, |tx| {
+                    released.recv().unwrap();
+                    tx.execute("INSERT INTO settings(key, value) VALUES ('g', '1')", [])
+                })
+            });
+            while !turns.state.lock().unwrap().taken {
+                std::thread::yield_now();
+            }
+            let second = scope.spawn(move || {
+                write(&mut plain, |tx| {
+                    // Committed before this write began, so a rollback here keeps it.
+                    tx.execute("INSERT INTO settings(key, value) VALUES ('p', '1')", [])?;
+                    Err::<(), _>(crate::Error::Busy)
+                })
+            });
+            while turns.state.lock().unwrap().waiting < 1 {
+                std::thread::yield_now();
+            }
+            release.send(()).unwrap();
+            assert_eq!(first.join().unwrap().unwrap(), 1);
+            assert!(matches!(second.join().unwrap(), Err(crate::Error::Busy)));
+        });
+        let conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM settings WHERE key IN ('g', 'p')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(keys, ["g"]);
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! incremental BLOB I/O a chunk at a time, so a 25 MiB file never sits in memory whole. Reading
 //! goes the same way (`http::Body::Blob`, streamed by the server as it answers).
 
+use crate::db::Tx;
 use std::io::{Read, Write};
-
-use rusqlite::Transaction;
 
 use crate::error::{Error, Result};
 
@@ -15,7 +14,7 @@ const CHUNK: usize = 64 * 1024;
 /// `zeroblob(size)`). Fewer or more bytes than `size` is an error, and the caller's
 /// transaction then stores nothing.
 pub(crate) fn fill(
-    tx: &Transaction,
+    tx: &Tx,
     table: &str,
     column: &str,
     rowid: i64,

@@ -44,7 +44,7 @@ fn email_meta(meta: &MailMeta) -> EmailMeta {
 /// Stores every file of `arrival` as an incoming document in `tx`, added by `by` (`None` for
 /// the background jobs). A file over the company's limit fails the whole arrival (413).
 pub(crate) fn store_arrival(
-    tx: &rusqlite::Transaction,
+    tx: &crate::db::Tx,
     arrival: &Arrival,
     by: Option<UserId>,
 ) -> Result<Vec<DocumentId>> {
@@ -75,7 +75,7 @@ pub(crate) fn store_arrival(
 }
 
 /// The sink of the server's inbox jobs (`INBOX_SINK` in `server/run.rs`).
-pub(crate) fn inbox_sink(tx: &rusqlite::Transaction, arrival: &Arrival) -> Result<()> {
+pub(crate) fn inbox_sink(tx: &crate::db::Tx, arrival: &Arrival) -> Result<()> {
     store_arrival(tx, arrival, None).map(|_| ())
 }
 

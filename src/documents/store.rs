@@ -4,7 +4,9 @@
 
 use std::io::Read;
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::db::Tx;
 
 use super::list::Documents;
 use super::{blob, extract, Document, DocumentId, DocumentInput, EmailMeta, Source, Version};
@@ -185,7 +187,7 @@ fn event(kind: EventKind, summary: Sentence, doc: &Document, by: Option<UserId>)
 /// computed) and the row, logs `document.added`, all inside `tx`. A file over the company's
 /// limit (`document_max_mb`) is refused with 413 and nothing is stored.
 pub(crate) fn add(
-    tx: &Transaction,
+    tx: &Tx,
     new: &NewDocument,
     content: &mut dyn Read,
     size: u64,
@@ -254,7 +256,7 @@ pub(crate) fn add(
 /// Writes version `version` of document `id` with its bytes, and its text for search.
 #[allow(clippy::too_many_arguments)]
 fn store_version(
-    tx: &Transaction,
+    tx: &Tx,
     id: i64,
     version: i64,
     file_name: &str,
@@ -299,7 +301,7 @@ fn store_version(
 }
 
 /// Writes the document's row of the search index again: title, file name and text.
-fn index(tx: &Transaction, id: i64) -> rusqlite::Result<()> {
+fn index(tx: &Tx, id: i64) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM documents_fts WHERE rowid = ?1")?
         .execute([id])?;
     tx.prepare_cached(
@@ -315,7 +317,7 @@ fn index(tx: &Transaction, id: i64) -> rusqlite::Result<()> {
 /// from now on, the old ones stay downloadable. Logs `document.new_version`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn new_version(
-    tx: &Transaction,
+    tx: &Tx,
     id: DocumentId,
     file_name: &str,
     content_type: &str,
@@ -371,7 +373,7 @@ pub(crate) fn new_version(
 /// out of Incoming (logged `document.assigned`), clearing both puts it back (logged
 /// `document.updated`, "unlinked"); a new title alone is `document.updated`.
 pub(crate) fn update(
-    tx: &Transaction,
+    tx: &Tx,
     id: DocumentId,
     input: &DocumentInput,
     by: Option<UserId>,
@@ -444,7 +446,7 @@ pub(crate) fn update(
 }
 
 /// Deletes a document with every version of its bytes; its log events stay.
-pub(crate) fn delete(tx: &Transaction, id: DocumentId, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Tx, id: DocumentId, by: Option<UserId>) -> Result<()> {
     let doc = by_id(tx, id)?.ok_or(Error::NotFound)?;
     let summary = Sentence::new("summary.document_deleted")
         .text("title", &doc.title)

@@ -376,7 +376,7 @@ mod tests {
     }
 
     /// A sink that writes each file into the test table, in the import's transaction.
-    fn table_sink(tx: &rusqlite::Transaction, a: &Arrival) -> Result<()> {
+    fn table_sink(tx: &crate::db::Tx, a: &Arrival) -> Result<()> {
         for f in a.files {
             tx.execute(
                 "INSERT INTO test_files VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -602,7 +602,7 @@ mod tests {
         let mut s = setup();
         std::fs::write(s.inbox.join("a.pdf"), b"%PDF a").unwrap();
         let mut w = Watcher::default();
-        let mut busy = |_: &rusqlite::Transaction, _: &Arrival| -> Result<()> { Err(Error::Busy) };
+        let mut busy = |_: &crate::db::Tx, _: &Arrival| -> Result<()> { Err(Error::Busy) };
         w.scan(&mut s.conn, &s.inbox, at(0), 1000, &mut busy)
             .unwrap();
         assert!(matches!(
@@ -611,7 +611,7 @@ mod tests {
         ));
         assert_eq!(names_in(&s.inbox), ["a.pdf"]);
         let mut refuse =
-            |_: &rusqlite::Transaction, _: &Arrival| -> Result<()> { Err(Error::TooLarge(10)) };
+            |_: &crate::db::Tx, _: &Arrival| -> Result<()> { Err(Error::TooLarge(10)) };
         w.scan(&mut s.conn, &s.inbox, at(20), 1000, &mut refuse)
             .unwrap();
         let r = w

@@ -811,7 +811,7 @@ mod tests {
         conn
     }
 
-    fn table_sink(tx: &rusqlite::Transaction, a: &Arrival) -> Result<()> {
+    fn table_sink(tx: &crate::db::Tx, a: &Arrival) -> Result<()> {
         assert_eq!(a.via, Via::Imap);
         for f in a.files {
             tx.execute(

@@ -16,9 +16,8 @@ pub(crate) mod store;
 #[path = "../../tests/common/dovecot.rs"]
 pub(crate) mod test_server;
 
+use crate::db::Tx;
 use std::path::Path;
-
-use rusqlite::Transaction;
 
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
@@ -48,11 +47,11 @@ pub(crate) struct Arrival<'a> {
 
 /// Where arrivals go: stores them (as incoming documents) in the given transaction. An error
 /// rolls the whole arrival back.
-pub(crate) type Sink<'s> = dyn FnMut(&Transaction, &Arrival) -> Result<()> + 's;
+pub(crate) type Sink<'s> = dyn FnMut(&Tx, &Arrival) -> Result<()> + 's;
 
 /// The sink the server's inbox jobs use, as a plain function so that it can be named in one
 /// place (`server/run.rs`).
-pub(crate) type SinkFn = fn(&Transaction, &Arrival) -> Result<()>;
+pub(crate) type SinkFn = fn(&Tx, &Arrival) -> Result<()>;
 
 impl From<MailError> for Error {
     fn from(e: MailError) -> Error {
@@ -72,7 +71,7 @@ impl From<MailError> for Error {
 /// as uploading a file twice does. A message over `limit` bytes is `Error::TooLarge`; one that
 /// is not a message at all a validation error (`inbox.not_a_message`).
 pub(crate) fn import_message(
-    tx: &Transaction,
+    tx: &Tx,
     raw: &[u8],
     via: Via,
     limit: usize,
@@ -177,7 +176,7 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let mut got = Vec::new();
         let n = import_message(
-            &tx,
+            &Tx::of(&tx),
             &two_attachments("Tarjous"),
             Via::Api,
             MAX_MESSAGE_BYTES,
@@ -194,7 +193,7 @@ mod tests {
         assert_eq!(got[0], (Via::Api, "Tarjous".into(), pdf_bytes("tarjous")));
     }
 
-    fn count_sink(tx: &Transaction, a: &Arrival) -> Result<()> {
+    fn count_sink(tx: &Tx, a: &Arrival) -> Result<()> {
         tx.execute_batch("CREATE TABLE IF NOT EXISTS test_count(n INTEGER)")?;
         for _ in a.files {
             tx.execute("INSERT INTO test_count VALUES (1)", [])?;
@@ -276,10 +275,16 @@ mod tests {
     fn import_message_refuses_too_large_and_not_a_message_with_4xx_errors() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         let tx = conn.transaction().unwrap();
-        let mut sink = |_: &Transaction, _: &Arrival| -> Result<()> { panic!("nothing to store") };
-        let big = import_message(&tx, &two_attachments("x"), Via::Upload, 100, &mut sink);
+        let mut sink = |_: &Tx, _: &Arrival| -> Result<()> { panic!("nothing to store") };
+        let big = import_message(
+            &Tx::of(&tx),
+            &two_attachments("x"),
+            Via::Upload,
+            100,
+            &mut sink,
+        );
         assert!(matches!(big, Err(Error::TooLarge(100))), "{big:?}");
-        let junk = import_message(&tx, b"\x00\x01", Via::Upload, 100, &mut sink);
+        let junk = import_message(&Tx::of(&tx), b"\x00\x01", Via::Upload, 100, &mut sink);
         assert!(
             matches!(
                 junk,

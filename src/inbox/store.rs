@@ -1,7 +1,9 @@
 //! `inbox_messages`: what the folder and the mailbox have imported, and the one place that
 //! imports an arrival exactly once.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::db::Tx;
 
 use super::{Arrival, Sink};
 use crate::db;
@@ -31,7 +33,7 @@ pub(crate) enum Taken {
     AlreadyImported,
 }
 
-pub(crate) fn is_imported(tx: &Transaction, source: Source, key: &str) -> Result<bool> {
+pub(crate) fn is_imported(tx: &Tx, source: Source, key: &str) -> Result<bool> {
     Ok(tx
         .prepare_cached("SELECT 1 FROM inbox_messages WHERE source = ?1 AND key = ?2")?
         .query_row(params![source.as_str(), key], |_| Ok(()))
@@ -48,7 +50,7 @@ pub(crate) fn was_imported(conn: &Connection, source: Source, key: &str) -> Resu
         .is_some())
 }
 
-fn record(tx: &Transaction, source: Source, key: &str, now: i64) -> Result<()> {
+fn record(tx: &Tx, source: Source, key: &str, now: i64) -> Result<()> {
     tx.prepare_cached("INSERT INTO inbox_messages(source, key, imported_at) VALUES (?1, ?2, ?3)")?
         .execute(params![source.as_str(), key, now])?;
     Ok(())

@@ -3,7 +3,9 @@
 //! trigger `events_no_update`): a merge moving events to the kept record, and the erasure of
 //! a person's name, e-mail and phone from the texts of the events (GDPR).
 
-use rusqlite::{params, Transaction};
+use rusqlite::params;
+
+use crate::db::Tx;
 
 use super::sentence::Sentence;
 
@@ -27,9 +29,9 @@ impl Audited {
 
 /// Runs `change` with the log opened for `why` (and only that), then closes it again.
 pub(crate) fn audited<T>(
-    tx: &Transaction,
+    tx: &Tx,
     why: Audited,
-    change: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    change: impl FnOnce(&Tx) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
     tx.execute(
         "INSERT INTO events_unlock (reason) VALUES (?1)",
@@ -75,7 +77,7 @@ pub(crate) fn scrub(text: &str, words: &[String], with: &str) -> String {
 /// Rewrites the texts of the events `ids` with `words` (a person's names, e-mail, phone)
 /// replaced by `with`; returns how many changed. The full-text index follows by its trigger.
 pub(crate) fn erase_words(
-    tx: &Transaction,
+    tx: &Tx,
     ids: &[i64],
     words: &[String],
     with: &str,
@@ -149,7 +151,7 @@ mod tests {
         }
         // A merge may move the event, but not touch its text or amount.
         let tx = conn.transaction().unwrap();
-        audited(&tx, Audited::Merge, |tx| {
+        audited(&Tx::of(&tx), Audited::Merge, |tx| {
             tx.execute("UPDATE events SET contact_id = 4", [])?;
             assert!(tx.execute("UPDATE events SET summary = 'x'", []).is_err());
             assert!(tx.execute("UPDATE events SET amount = '2'", []).is_err());
@@ -159,9 +161,9 @@ mod tests {
         tx.commit().unwrap();
         // The erasure may change the texts, not the links.
         let tx = conn.transaction().unwrap();
-        let n = erase_words(&tx, &[id], &["Pia Pellolle".into()], "[poistettu]").unwrap();
+        let n = erase_words(&Tx::of(&tx), &[id], &["Pia Pellolle".into()], "[poistettu]").unwrap();
         assert_eq!(n, 1);
-        assert!(audited(&tx, Audited::Erase, |tx| tx
+        assert!(audited(&Tx::of(&tx), Audited::Erase, |tx| tx
             .execute("UPDATE events SET contact_id = 5", []))
         .is_err());
         tx.commit().unwrap();

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::db::Tx;
 use serde::Deserialize;
 
 use super::store::{append, EventKind, NewEvent};
@@ -87,7 +89,7 @@ pub(crate) fn parse_time(text: &str, tz: Tz) -> Option<String> {
 }
 
 /// Checks an entry and records it in the log; returns the event's id.
-pub(crate) fn record(tx: &Transaction, input: &EntryInput, by: Option<i64>, tz: Tz) -> Result<i64> {
+pub(crate) fn record(tx: &Tx, input: &EntryInput, by: Option<i64>, tz: Tz) -> Result<i64> {
     let event = prepare(tx, input, by, tz)?;
     Ok(append(tx, &event)?)
 }

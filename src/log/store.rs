@@ -1,9 +1,10 @@
 //! The customer log's storage. `append` is the one way an event is written; every write path
-//! calls it inside its own transaction (it takes a `Transaction`, so it cannot be called outside
+//! calls it inside its own transaction (it takes a `db::Tx`, so it cannot be called outside
 //! one), which makes "every change is in the log" hold by construction. Events are never edited
 //! or deleted (a trigger refuses deletes).
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::db::Tx;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 pub(crate) use super::names::{name_links, LinkNames};
@@ -143,7 +144,7 @@ pub(crate) fn summary_lang(conn: &rusqlite::Connection) -> rusqlite::Result<crat
 /// A sentence is stored as data and, for the API, the search and older readers, written out in
 /// the company's language as the summary; its other languages go to the search text, so a
 /// search finds the words whichever language the reader types in.
-pub(crate) fn append(tx: &Transaction, event: &NewEvent) -> rusqlite::Result<i64> {
+pub(crate) fn append(tx: &Tx, event: &NewEvent) -> rusqlite::Result<i64> {
     let at = event.at.clone().unwrap_or_else(crate::now_rfc3339);
     let mut summary = event.summary.clone();
     let mut search_text = event.search_text.clone();

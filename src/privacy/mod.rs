@@ -6,7 +6,9 @@
 pub(crate) mod api;
 pub(crate) mod pages;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
+
+use crate::db::Tx;
 use serde_json::{json, Value};
 
 use crate::contacts::{store as contacts, Contact, ContactId};
@@ -161,7 +163,7 @@ pub(crate) struct Erased {
 /// Erases a contact: their names, e-mail and phone are replaced in the texts of every event
 /// about them or naming them, the record and its links go, and `contact.erased` is logged
 /// without naming them.
-pub(crate) fn erase(tx: &Transaction, id: ContactId, by: UserId) -> Result<Erased> {
+pub(crate) fn erase(tx: &Tx, id: ContactId, by: UserId) -> Result<Erased> {
     let p = contacts::by_id(tx, id)?.ok_or(Error::NotFound)?;
     let own = event_ids(tx, id)?;
     let mut others = Vec::new();

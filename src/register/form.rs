@@ -3,7 +3,9 @@
 //! the possible duplicates when it was not saved.
 
 use maud::{html, Markup};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
+
+use crate::db::Tx;
 
 use super::list::Register;
 use crate::auth::UserId;
@@ -61,10 +63,10 @@ pub(crate) enum Outcome<T, A> {
 pub(crate) fn save_checking<T, A>(
     conn: &mut Connection,
     confirmed: bool,
-    look: impl FnOnce(&Transaction) -> Result<Vec<A>>,
-    save: impl FnOnce(&Transaction) -> Result<T>,
+    look: impl FnOnce(&Tx) -> Result<Vec<A>>,
+    save: impl FnOnce(&Tx) -> Result<T>,
 ) -> Result<Outcome<T, A>> {
-    let result = db::write(conn, |tx| {
+    let result = db::write_grouped(conn, |tx| {
         if !confirmed {
             let alikes = look(tx)?;
             if !alikes.is_empty() {
@@ -240,9 +242,9 @@ pub(crate) trait Editable: super::list::Register {
     fn values_of(row: &Self::Row) -> Form;
     fn by_id(conn: &Connection, id: i64) -> Result<Option<Self::Row>>;
     /// Records that look like the one the input would add.
-    fn look_alikes(tx: &Transaction, input: &Self::Input) -> Result<Vec<Self::Row>>;
-    fn create(tx: &Transaction, input: &Self::Input, by: UserId) -> Result<i64>;
-    fn update(tx: &Transaction, id: i64, input: &Self::Input, by: UserId) -> Result<()>;
+    fn look_alikes(tx: &Tx, input: &Self::Input) -> Result<Vec<Self::Row>>;
+    fn create(tx: &Tx, input: &Self::Input, by: UserId) -> Result<i64>;
+    fn update(tx: &Tx, id: i64, input: &Self::Input, by: UserId) -> Result<()>;
     /// The add (`existing` none) or edit page with `values`, the error and the look-alikes.
     fn form_page(
         ctx: &mut Ctx,

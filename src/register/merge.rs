@@ -2,8 +2,8 @@
 //! side-by-side form that chooses the record to keep and, field by field, the values it
 //! keeps, the submitted choice, and the merge's log entries. Each register says what it compares and how two records become one.
 
+use crate::db::Tx;
 use maud::{html, Markup};
-use rusqlite::Transaction;
 
 use super::form::Editable;
 use crate::auth::UserId;
@@ -224,7 +224,7 @@ pub(crate) fn submit(
     ctx: &mut Ctx,
     form: &Form,
     (path, fields): (&str, &[&str]),
-    merge: impl FnOnce(&Transaction, i64, i64, UserId, &Picks) -> Result<()>,
+    merge: impl FnOnce(&Tx, i64, i64, UserId, &Picks) -> Result<()>,
 ) -> Result<Resp> {
     let by = ctx.user()?.id;
     let (kept, removed) = chosen_pair(form)?;
@@ -238,7 +238,7 @@ pub(crate) fn submit(
 /// what points at `loser` to `winner` (see `move_references`; `other` is the column of the
 /// other side of a link, `contact_id` for customers). Merging a record with itself is refused.
 pub(crate) fn begin<R: Editable>(
-    tx: &Transaction,
+    tx: &Tx,
     winner: i64,
     loser: i64,
     other: &str,
@@ -258,7 +258,7 @@ pub(crate) fn begin<R: Editable>(
 /// its tags, its log events and its documents. `own` is the record's column there (`customer_id`), `other`
 /// the column of the other side, `tags` its tag table.
 pub(crate) fn move_references(
-    tx: &Transaction,
+    tx: &Tx,
     (own, other): (&str, &str),
     tags: &str,
     winner: i64,
@@ -321,7 +321,7 @@ pub(crate) struct MergeLog<'a> {
     pub at: &'a dyn Fn(&mut NewEvent, i64),
 }
 
-pub(crate) fn log_merge(tx: &Transaction, m: MergeLog) -> Result<()> {
+pub(crate) fn log_merge(tx: &Tx, m: MergeLog) -> Result<()> {
     for (kind, id) in [(m.deleted, m.removed), (m.updated, m.kept)] {
         let mut event = NewEvent::said(kind, m.summary.clone());
         (m.at)(&mut event, id);

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
+
+use crate::db::Tx;
 
 use crate::error::{has_control, Error, Result};
 
@@ -62,19 +64,14 @@ pub(crate) fn parse_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn tag_id(tx: &Transaction, name: &str) -> rusqlite::Result<i64> {
+fn tag_id(tx: &Tx, name: &str) -> rusqlite::Result<i64> {
     tx.prepare_cached("INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
         .execute([name])?;
     tx.query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
 }
 
 /// Replaces the tags of one customer or contact.
-pub(crate) fn set(
-    tx: &Transaction,
-    on: Tagged,
-    owner: i64,
-    tags: &[String],
-) -> rusqlite::Result<()> {
+pub(crate) fn set(tx: &Tx, on: Tagged, owner: i64, tags: &[String]) -> rusqlite::Result<()> {
     let (table, column) = on.table();
     tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [owner])?;
     for tag in tags {

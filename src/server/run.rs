@@ -39,6 +39,8 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    /// Closed after the threads are done (fields drop after `join`'s loop).
+    _writer: db::SharedWriter,
 }
 
 impl Running {
@@ -86,6 +88,8 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     let server = tiny_http::Server::from_listener_with_limits(listener, None, limits)
         .map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(server);
+    let writer =
+        db::SharedWriter::open(&config.db_path).map_err(|e| StartError::Other(e.to_string()))?;
     let checkpointer = Arc::new(db::Checkpointer::new(&config.db_path));
     let default_base = default_base(addr, &config.allowed_hosts);
     let mut jobs = Jobs::new();
@@ -132,6 +136,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         addr,
         shutdown,
         threads,
+        _writer: writer,
     })
 }
 

@@ -23,7 +23,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::db::Tx;
 
 use super::store;
 use super::Task;
@@ -53,7 +55,7 @@ pub(crate) fn back_off(attempts: i64) -> TimeDelta {
 }
 
 /// Queues the e-mail of a reminder just delivered, in the delivering transaction.
-pub(crate) fn queue(tx: &Transaction, reminder: i64, now: &str) -> rusqlite::Result<()> {
+pub(crate) fn queue(tx: &Tx, reminder: i64, now: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT OR IGNORE INTO reminder_emails(reminder_id, next_try) VALUES (?1, ?2)",
     )?
@@ -103,7 +105,7 @@ struct Person {
     language: Option<Lang>,
 }
 
-fn person(tx: &Transaction, user: i64) -> rusqlite::Result<Option<Person>> {
+fn person(tx: &Tx, user: i64) -> rusqlite::Result<Option<Person>> {
     tx.prepare_cached("SELECT name, email, active, language FROM users WHERE id = ?1")?
         .query_row([user], |r| {
             Ok(Person {
@@ -166,12 +168,7 @@ pub(crate) fn send_due(conn: &mut Connection, now: DateTime<Utc>, base: &str) ->
 
 /// Takes the next e-mail due: marks the try and leases it, and composes it; or records why it
 /// is skipped.
-fn claim(
-    tx: &Transaction,
-    now: DateTime<Utc>,
-    settings: &Settings,
-    base: &str,
-) -> Result<Option<Claim>> {
+fn claim(tx: &Tx, now: DateTime<Utc>, settings: &Settings, base: &str) -> Result<Option<Claim>> {
     let at = stamp(now);
     let next: Option<(i64, i64, String, i64, i64)> = tx
         .prepare_cached(NEXT_DUE_SQL)?
@@ -274,7 +271,7 @@ fn compose(
     }
 }
 
-fn record_sent(tx: &Transaction, reminder: i64, now: DateTime<Utc>) -> Result<()> {
+fn record_sent(tx: &Tx, reminder: i64, now: DateTime<Utc>) -> Result<()> {
     tx.prepare_cached(
         "UPDATE reminder_emails SET state = 'sent', sent_at = ?2, error = NULL WHERE reminder_id = ?1",
     )?
@@ -283,7 +280,7 @@ fn record_sent(tx: &Transaction, reminder: i64, now: DateTime<Utc>) -> Result<()
 }
 
 fn record_failure(
-    tx: &Transaction,
+    tx: &Tx,
     reminder: i64,
     attempts: i64,
     error: &SendError,

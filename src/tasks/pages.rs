@@ -5,7 +5,9 @@
 
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
+
+use crate::db::Tx;
 
 use super::list::{ListQuery, Sort, Status, Tasks};
 use super::reminders::{self, DueReminder, State};
@@ -465,15 +467,15 @@ impl Editable for Tasks {
         Ok(store::by_id(conn, id)?)
     }
 
-    fn look_alikes(_: &Transaction, _: &TaskInput) -> Result<Vec<Task>> {
+    fn look_alikes(_: &Tx, _: &TaskInput) -> Result<Vec<Task>> {
         Ok(Vec::new())
     }
 
-    fn create(tx: &Transaction, input: &TaskInput, by: UserId) -> Result<i64> {
+    fn create(tx: &Tx, input: &TaskInput, by: UserId) -> Result<i64> {
         store::create(tx, input, Some(by), Utc::now())
     }
 
-    fn update(tx: &Transaction, id: i64, input: &TaskInput, by: UserId) -> Result<()> {
+    fn update(tx: &Tx, id: i64, input: &TaskInput, by: UserId) -> Result<()> {
         store::update(tx, id, input, Some(by), Utc::now())
     }
 

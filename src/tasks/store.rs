@@ -1,7 +1,9 @@
 //! SQL for tasks, their groups and their reminders' schedule, each change with its log event.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::db::Tx;
 
 use super::list::Tasks;
 use super::schedule::{self, Rules};
@@ -110,7 +112,7 @@ fn group_id(conn: &Connection, path: &str) -> rusqlite::Result<Option<i64>> {
 }
 
 /// Adds a group and its missing parents (`Myynti/Puhelut` adds `Myynti` too).
-pub(crate) fn add_group(tx: &Transaction, path: &str) -> Result<()> {
+pub(crate) fn add_group(tx: &Tx, path: &str) -> Result<()> {
     let path = normalise_path(path);
     if path.is_empty() {
         return Err(Error::field("path", "tasks.group_required"));
@@ -132,7 +134,7 @@ pub(crate) fn add_group(tx: &Transaction, path: &str) -> Result<()> {
 }
 
 /// Deletes a group and its subgroups; their tasks keep no group.
-pub(crate) fn delete_group(tx: &Transaction, id: i64) -> Result<()> {
+pub(crate) fn delete_group(tx: &Tx, id: i64) -> Result<()> {
     let path: String = tx
         .query_row("SELECT path FROM task_groups WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -312,13 +314,7 @@ fn title(task: &Task) -> String {
     format!("{} {first}", task.due_date)
 }
 
-fn log_task(
-    tx: &Transaction,
-    kind: EventKind,
-    key: &str,
-    task: &Task,
-    by: Option<UserId>,
-) -> Result<()> {
+fn log_task(tx: &Tx, kind: EventKind, key: &str, task: &Task, by: Option<UserId>) -> Result<()> {
     let summary = Sentence::new(key).text("task", title(task));
     log::append(tx, &event(kind, summary, task, by))?;
     Ok(())
@@ -335,7 +331,7 @@ pub(crate) fn rules(conn: &Connection) -> rusqlite::Result<Rules> {
 
 /// Makes the task's undelivered reminders what its date, time, lead and state call for: a
 /// done task has none; a reminder already delivered for the same moment is not made again.
-pub(crate) fn reschedule(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn reschedule(tx: &Tx, id: i64, now: DateTime<Utc>) -> Result<()> {
     tx.prepare_cached("DELETE FROM reminders WHERE task_id = ?1 AND delivered_at IS NULL")?
         .execute([id])?;
     let task = by_id(tx, id)?.ok_or(Error::NotFound)?;
@@ -373,7 +369,7 @@ fn time_text(t: Option<NaiveTime>) -> Option<String> {
 
 /// Creates a task, schedules its reminders and logs it.
 pub(crate) fn create(
-    tx: &Transaction,
+    tx: &Tx,
     input: &TaskInput,
     by: Option<UserId>,
     now: DateTime<Utc>,
@@ -419,7 +415,7 @@ pub(crate) fn create(
 /// Changes a task (only the given fields), reschedules its reminders and logs what changed;
 /// a `status` in the input marks it done or reopens it.
 pub(crate) fn update(
-    tx: &Transaction,
+    tx: &Tx,
     id: i64,
     input: &TaskInput,
     by: Option<UserId>,
@@ -481,7 +477,7 @@ pub(crate) fn update(
 
 /// Marks a task done (its undelivered reminders go) or open again (they are scheduled anew).
 pub(crate) fn set_done(
-    tx: &Transaction,
+    tx: &Tx,
     id: i64,
     done: bool,
     by: Option<UserId>,
@@ -504,7 +500,7 @@ pub(crate) fn set_done(
 }
 
 /// Deletes a task with its reminders; its log events stay.
-pub(crate) fn delete(tx: &Transaction, id: i64, by: Option<UserId>) -> Result<()> {
+pub(crate) fn delete(tx: &Tx, id: i64, by: Option<UserId>) -> Result<()> {
     let before = by_id(tx, id)?.ok_or(Error::NotFound)?;
     log_task(
         tx,

@@ -1,7 +1,9 @@
 //! SQL for users, sessions, API tokens and login attempts. Tokens are 32 random bytes; only
 //! their SHA-256 is stored, so a copy of the database does not hand out logins.
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::db::Tx;
 
 use super::{password, Role, User, UserId};
 use crate::auth::{random_hex, token_hash, Session};
@@ -127,7 +129,7 @@ pub(crate) fn check_new_password(password: &str, again: &str, errors: &mut Vec<F
 }
 
 /// Creates a user after checking every field; a taken username is a conflict on `username`.
-pub(crate) fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -> Result<UserId> {
+pub(crate) fn create_user(tx: &Tx, new: &NewUser, by: Option<UserId>) -> Result<UserId> {
     let username = new.username.trim();
     let mut errors = Vec::new();
     if let Some(key) = check_username(username) {
@@ -181,7 +183,7 @@ pub(crate) fn create_user(tx: &Transaction, new: &NewUser, by: Option<UserId>) -
 }
 
 /// Changes a user's details. Refuses to leave the register without an active admin.
-pub(crate) fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: UserId) -> Result<()> {
+pub(crate) fn update_user(tx: &Tx, id: UserId, edit: &UserEdit, by: UserId) -> Result<()> {
     let before = user_by_id(tx, id)?.ok_or(Error::NotFound)?;
     let mut errors = Vec::new();
     check_name_and_email(&edit.name, edit.email.trim(), &mut errors);
@@ -235,7 +237,7 @@ pub(crate) fn update_user(tx: &Transaction, id: UserId, edit: &UserEdit, by: Use
 
 /// Sets a new password (already checked) and ends the user's other sessions.
 pub(crate) fn set_password(
-    tx: &Transaction,
+    tx: &Tx,
     id: UserId,
     new_password: &str,
     keep_session: Option<&[u8]>,
@@ -259,7 +261,7 @@ pub(crate) fn set_password(
     Ok(())
 }
 
-pub(crate) fn set_language(tx: &Transaction, id: UserId, lang: Option<Lang>) -> Result<()> {
+pub(crate) fn set_language(tx: &Tx, id: UserId, lang: Option<Lang>) -> Result<()> {
     tx.execute(
         "UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.0, lang.map(Lang::code), crate::now_rfc3339()],
@@ -343,11 +345,7 @@ pub(crate) fn check_login(
 // ---- sessions ----
 
 /// Starts a session and returns its cookie token (shown to the browser once, stored hashed).
-pub(crate) fn create_session(
-    tx: &Transaction,
-    user: UserId,
-    remember: bool,
-) -> rusqlite::Result<String> {
+pub(crate) fn create_session(tx: &Tx, user: UserId, remember: bool) -> rusqlite::Result<String> {
     let token = random_hex(32);
     let now = crate::now_unix();
     tx.execute(
@@ -423,7 +421,7 @@ pub(crate) struct ApiToken {
 }
 
 /// Creates an API token for a user and returns it; this is the only time it is readable.
-pub(crate) fn create_token(tx: &Transaction, user: UserId, name: &str) -> Result<String> {
+pub(crate) fn create_token(tx: &Tx, user: UserId, name: &str) -> Result<String> {
     if name.chars().count() > 100 {
         return Err(Error::field("name", "tokens.name_too_long"));
     }
@@ -456,7 +454,7 @@ pub(crate) fn tokens_of(conn: &Connection, user: UserId) -> rusqlite::Result<Vec
         .collect()
 }
 
-pub(crate) fn delete_token(tx: &Transaction, user: UserId, id: i64) -> Result<()> {
+pub(crate) fn delete_token(tx: &Tx, user: UserId, id: i64) -> Result<()> {
     match tx.execute(
         "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
         params![id, user.0],
@@ -585,7 +583,7 @@ pub(crate) fn login_history(
 
 /// Makes the user a new calendar feed token, replacing the old one (whose link stops
 /// working), and returns it: shown once, stored as its hash.
-pub(crate) fn set_calendar_token(tx: &Transaction, user: UserId) -> Result<String> {
+pub(crate) fn set_calendar_token(tx: &Tx, user: UserId) -> Result<String> {
     let token = format!("cal_{}", random_hex(20));
     tx.execute(
         "UPDATE users SET calendar_token_hash = ?2 WHERE id = ?1",

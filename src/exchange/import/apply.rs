@@ -5,7 +5,7 @@ use super::*;
 /// The write pass: every change through the stores, in the import's transaction, one
 /// savepoint per row.
 pub(super) struct Apply<'a> {
-    pub(super) tx: &'a rusqlite::Transaction<'a>,
+    pub(super) tx: &'a crate::db::Tx<'a>,
 }
 
 impl Target for Apply<'_> {
