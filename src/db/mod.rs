@@ -582,7 +582,24 @@ where
             done: Arc::default(),
         });
     }
-    let value = in_savepoint(&shared.conn, f);
+    let value = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        in_savepoint(&shared.conn, f)
+    })) {
+        Ok(value) => value,
+        Err(panic) => {
+            // A rusqlite `Transaction` rolls back as a panic unwinds through it; a savepoint
+            // in a shared transaction is undone here, and the others' writes committed.
+            if !shared.conn.is_autocommit() {
+                let _ = shared
+                    .conn
+                    .execute_batch("ROLLBACK TO grouped; RELEASE grouped");
+            }
+            let _ = shared.commit_group();
+            drop(guard);
+            drop(turn);
+            std::panic::resume_unwind(panic)
+        }
+    };
     let Some(group) = shared
         .group
         .as_mut()
@@ -984,13 +1001,15 @@ mod tests {
     }
 
     /// Starts `writers` grouped writes to `path` while a plain write holds the turn, so that
-    /// they all queue; each inserts its own setting, and the `fail`th then fails. Each records
-    /// how many of the batch's settings another connection could see while it wrote.
+    /// they all queue; each inserts its own setting, and then the `fail`th fails and the
+    /// `panics`th panics (`None`). Each records how many of the batch's settings another
+    /// connection could see while it wrote.
     fn queued_grouped_writes(
         path: &Path,
         writers: usize,
         fail: usize,
-    ) -> Vec<Result<usize, crate::Error>> {
+        panics: usize,
+    ) -> Vec<Option<Result<usize, crate::Error>>> {
         let mut holder = connect(path, BUSY_TIMEOUT).unwrap();
         let (release, released) = std::sync::mpsc::channel::<()>();
         let turns = turns_of(&holder);
@@ -1023,6 +1042,9 @@ mod tests {
                             if n == fail {
                                 return Err(crate::Error::Busy);
                             }
+                            if n == panics {
+                                panic!("a bug in a grouped write");
+                            }
                             Ok(seen as usize)
                         })
                     })
@@ -1033,7 +1055,7 @@ mod tests {
             }
             release.send(()).unwrap();
             held.join().unwrap();
-            grouped.into_iter().map(|t| t.join().unwrap()).collect()
+            grouped.into_iter().map(|t| t.join().ok()).collect()
         })
     }
 
@@ -1043,25 +1065,39 @@ mod tests {
         let path = dir.path().join("t.db");
         drop(open(&path).unwrap());
         let writer = SharedWriter::open(&path).unwrap();
-        let outcomes = queued_grouped_writes(&path, 4, 2);
+        let outcomes = queued_grouped_writes(&path, 4, 2, usize::MAX);
         // Nothing of the group was visible to others before its one commit (written one by
         // one, the later writes would have seen the earlier ones' settings).
         for (n, outcome) in outcomes.iter().enumerate() {
-            match outcome {
+            match outcome.as_ref().unwrap() {
                 Ok(seen) => assert_eq!(*seen, 0, "write {n}"),
                 Err(e) => assert!(n == 2 && matches!(e, crate::Error::Busy), "write {n}: {e}"),
             }
         }
         drop(writer);
-        let conn = connect(&path, BUSY_TIMEOUT).unwrap();
-        let keys: Vec<String> = conn
+        assert_eq!(batch_keys(&path), ["batch 0", "batch 1", "batch 3"]);
+    }
+
+    #[test]
+    fn a_grouped_write_that_panics_is_undone_and_the_others_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        let _writer = SharedWriter::open(&path).unwrap();
+        let outcomes = queued_grouped_writes(&path, 3, usize::MAX, 1);
+        assert!(outcomes[1].is_none());
+        assert!(outcomes[0].as_ref().unwrap().is_ok() && outcomes[2].as_ref().unwrap().is_ok());
+        // Read before the writer closes: nothing waits for another write to commit them.
+        assert_eq!(batch_keys(&path), ["batch 0", "batch 2"]);
+    }
+
+    fn batch_keys(path: &Path) -> Vec<String> {
+        let conn = connect(path, BUSY_TIMEOUT).unwrap();
+        let mut stmt = conn
             .prepare("SELECT key FROM settings WHERE key LIKE 'batch %' ORDER BY key")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(keys, ["batch 0", "batch 1", "batch 3"]);
+        let keys = stmt.query_map([], |r| r.get(0)).unwrap();
+        keys.collect::<rusqlite::Result<_>>().unwrap()
     }
 
     #[test]
@@ -1069,9 +1105,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         drop(open(&path).unwrap());
-        let mut seen: Vec<usize> = queued_grouped_writes(&path, 3, usize::MAX)
+        let mut seen: Vec<usize> = queued_grouped_writes(&path, 3, usize::MAX, usize::MAX)
             .into_iter()
-            .map(Result::unwrap)
+            .map(|outcome| outcome.unwrap().unwrap())
             .collect();
         seen.sort();
         assert_eq!(seen, [0, 1, 2]);
