@@ -811,7 +811,10 @@ pub(crate) fn state(conn: &Connection) -> rusqlite::Result<State> {
     Ok(State {
         conn: std::ptr::from_ref(conn) as usize,
         path: conn.path().unwrap_or("").to_string(),
-        version: conn.pragma_query_value(None, "data_version", |r| r.get(0))?,
+        // Cached: parsing the pragma anew each time cost more than the rest of a memo look-up.
+        version: conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?,
         changes: conn.total_changes(),
     })
 }
