@@ -67,13 +67,15 @@ pub(crate) fn parse_list(text: &str) -> Vec<String> {
 fn tag_id(tx: &Tx, name: &str) -> rusqlite::Result<i64> {
     tx.prepare_cached("INSERT INTO tags(name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?
         .execute([name])?;
-    tx.query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
+    tx.prepare_cached("SELECT id FROM tags WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
 }
 
 /// Replaces the tags of one customer or contact.
 pub(crate) fn set(tx: &Tx, on: Tagged, owner: i64, tags: &[String]) -> rusqlite::Result<()> {
     let (table, column) = on.table();
-    tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [owner])?;
+    tx.prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
+        .execute([owner])?;
     for tag in tags {
         let id = tag_id(tx, tag)?;
         tx.prepare_cached(&format!(

@@ -310,11 +310,9 @@ pub(crate) fn users_page(
 
 /// Whether the register has an active administrator; until it has, it is in set-up mode.
 pub(crate) fn any_admin(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active = 1)",
-        [],
-        |r| r.get(0),
-    )
+    // Asked on every request: cached, so not parsed each time.
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active = 1)")?
+        .query_row([], |r| r.get(0))
 }
 
 fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
