@@ -302,6 +302,7 @@ struct Turns {
     shared: Mutex<Option<Shared>>,
 }
 
+/// Whether a writer holds the turn, and how many wait for it.
 #[derive(Default)]
 struct TurnState {
     taken: bool,
@@ -520,7 +521,9 @@ fn busy_error() -> rusqlite::Error {
 
 /// The connection's busy timeout: how long its writes may wait.
 fn busy_timeout_of(conn: &Connection) -> rusqlite::Result<Duration> {
-    let ms: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    let ms: i64 = conn
+        .prepare_cached("PRAGMA busy_timeout")?
+        .query_row([], |r| r.get(0))?;
     Ok(Duration::from_millis(ms.max(0) as u64))
 }
 
@@ -607,14 +610,16 @@ where
     else {
         // SQLite rolled the whole transaction back (a full disk, an I/O error): the group's
         // earlier writes are gone too, and their writers are told so.
-        let lost = Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-            Some("the transaction was rolled back; nothing of this write was saved".into()),
-        ));
+        let lost = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the transaction was rolled back; nothing of this write was saved".into()),
+            )
+        };
         if let Some(group) = shared.group.take() {
-            group.done.finish(&lost);
+            group.done.finish(&Err(lost()));
         }
-        return value;
+        return value.and_then(|_| Err(E::from(lost())));
     };
     group.members += 1;
     if group.members < GROUP_MAX_MEMBERS && group.started.elapsed() < GROUP_MAX_AGE {
@@ -774,12 +779,12 @@ impl Checkpointer {
 /// `wal_checkpoint(TRUNCATE)` without waiting for anyone: copies the WAL into the main file and
 /// empties it, or, with a reader or writer about, copies what it can and reports `false`.
 fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
-    let waits: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    let waits = busy_timeout_of(conn)?;
     conn.busy_timeout(Duration::ZERO)?;
     let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
         r.get::<_, i64>(0)
     });
-    conn.busy_timeout(Duration::from_millis(waits.max(0) as u64))?;
+    conn.busy_timeout(waits)?;
     match result {
         Ok(busy) => Ok(busy == 0),
         Err(e) if is_busy(&e) => Ok(false),
