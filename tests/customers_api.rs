@@ -155,6 +155,72 @@ fn is_utc_timestamp(v: &Value) -> bool {
 
 // ---- customers ----
 
+/// Creates sent at once share commits (`db::write_grouped`): each still gets its own number
+/// and answer, and one that clashes inside the shared transaction is undone alone.
+#[test]
+fn customers_created_at_once_each_get_their_own_number_and_a_clash_among_them_writes_nothing() {
+    let (server, _admin, api) = setup();
+    api.customer(json!({"name": "Alfa Oy", "business_id": "0112038-9"}));
+    let base = server.url("");
+    let outcomes: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..16)
+            .map(|n| {
+                let (base, token) = (base.clone(), api.token.clone());
+                scope.spawn(move || {
+                    let api = Api {
+                        client: Client::new(base),
+                        token,
+                    };
+                    // Every fourth reuses Alfa's business ID: a conflict found in the write.
+                    let body = if n % 4 == 3 {
+                        json!({"name": format!("Klooni {n} Oy"), "business_id": "FI01120389"})
+                    } else {
+                        json!({"name": format!("Rinnakkain {n} Oy")})
+                    };
+                    let resp = api.call("POST", "/customers", Some(body));
+                    (resp.status, resp.json())
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut numbers = Vec::new();
+    for (n, (status, body)) in outcomes.iter().enumerate() {
+        if n % 4 == 3 {
+            assert_eq!(*status, 409, "{body}");
+        } else {
+            assert_eq!(*status, 201, "{body}");
+            assert_eq!(body["name"], format!("Rinnakkain {n} Oy"));
+            numbers.push(body["number"].as_str().unwrap().to_string());
+        }
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        12,
+        "every create its own number: {numbers:?}"
+    );
+    let names: Vec<String> = api.get("/customers?limit=100")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 13, "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with("Klooni")), "{names:?}");
+    let logged = api.get("/events?limit=100")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "customer.created")
+        .count();
+    assert_eq!(
+        logged, 13,
+        "one log event per saved customer, none for the clashes"
+    );
+}
+
 #[test]
 fn creating_a_customer_answers_201_with_the_assigned_number_and_every_field() {
     let (_server, _admin, api) = setup();
