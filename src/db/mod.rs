@@ -1008,6 +1008,14 @@ mod tests {
         assert_eq!(value, "1");
     }
 
+    /// A new database file in a temporary folder (gone when the folder is dropped), closed.
+    fn created_file() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        (dir, path)
+    }
+
     /// Starts `writers` grouped writes to `path` while a plain write holds the turn, so that
     /// they all queue; each inserts its own setting, and then the `fail`th fails and the
     /// `panics`th panics (`None`). Each records how many of the batch's settings another
@@ -1069,9 +1077,7 @@ mod tests {
 
     #[test]
     fn queued_grouped_writes_share_one_commit_and_each_keeps_its_own_outcome() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        let (_dir, path) = created_file();
         let writer = SharedWriter::open(&path).unwrap();
         let outcomes = queued_grouped_writes(&path, 4, 2, usize::MAX);
         // Nothing of the group was visible to others before its one commit (written one by
@@ -1088,9 +1094,7 @@ mod tests {
 
     #[test]
     fn a_grouped_write_that_panics_is_undone_and_the_others_are_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        let (_dir, path) = created_file();
         let _writer = SharedWriter::open(&path).unwrap();
         let outcomes = queued_grouped_writes(&path, 3, usize::MAX, 1);
         assert!(outcomes[1].is_none());
@@ -1110,9 +1114,7 @@ mod tests {
 
     #[test]
     fn without_a_shared_writer_grouped_writes_commit_one_by_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        let (_dir, path) = created_file();
         let mut seen: Vec<usize> = queued_grouped_writes(&path, 3, usize::MAX, usize::MAX)
             .into_iter()
             .map(|outcome| outcome.unwrap().unwrap())
@@ -1123,9 +1125,7 @@ mod tests {
 
     #[test]
     fn a_plain_write_commits_the_group_waiting_before_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        let (_dir, path) = created_file();
         let _writer = SharedWriter::open(&path).unwrap();
         let mut grouped = connect(&path, BUSY_TIMEOUT).unwrap();
         let mut plain = connect(&path, BUSY_TIMEOUT).unwrap();
@@ -1169,9 +1169,7 @@ mod tests {
 
     #[test]
     fn try_write_skips_instead_of_waiting_for_another_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        let (_dir, path) = created_file();
         let mut holder = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
         let mut other = connect(&path, REQUEST_BUSY_TIMEOUT).unwrap();
         let held = holder
