@@ -390,6 +390,34 @@ impl Shared {
         group.done.finish(&outcome);
         outcome
     }
+
+    /// Rolls the open transaction back and tells the group's members their writes are lost:
+    /// for when SQLite rolled it back itself or a savepoint could not be undone.
+    fn abandon_group(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if let Some(group) = self.group.take() {
+            group.done.finish(&Err(group_lost()));
+        }
+    }
+
+    /// Readies the connection for a transaction of its own: commits the open group, and rolls
+    /// back a transaction that a failed commit's rollback left open.
+    fn settle(&mut self) {
+        let _ = self.commit_group();
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// What the members of a group that was rolled back are told.
+fn group_lost() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the transaction was rolled back; nothing of this write was saved".into()),
+    )
 }
 
 impl SharedWriter {
@@ -545,7 +573,7 @@ where
         Some(shared) => {
             // What the grouped writes before this one left open is theirs to commit now:
             // this write may be long (an import), and they are waiting.
-            let _ = shared.commit_group();
+            shared.settle();
             shared.conn.busy_timeout(wait)?;
             &mut shared.conn
         }
@@ -576,8 +604,9 @@ where
     let Some(shared) = guard.as_mut() else {
         return in_transaction(conn, f);
     };
-    shared.conn.busy_timeout(wait)?;
     if shared.group.is_none() {
+        shared.settle();
+        shared.conn.busy_timeout(wait)?;
         shared.conn.execute_batch("BEGIN IMMEDIATE")?;
         shared.group = Some(Group {
             members: 0,
@@ -588,38 +617,39 @@ where
     let value = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         in_savepoint(&shared.conn, f)
     })) {
-        Ok(value) => value,
+        Ok(Ok(value)) => value,
+        Ok(Err(savepoint)) => {
+            // The savepoint could not be made or undone: what the transaction holds is not
+            // known, so none of it is kept.
+            shared.abandon_group();
+            return Err(E::from(savepoint));
+        }
         Err(panic) => {
             // A rusqlite `Transaction` rolls back as a panic unwinds through it; a savepoint
             // in a shared transaction is undone here, and the others' writes committed.
-            if !shared.conn.is_autocommit() {
-                let _ = shared
+            let undone = !shared.conn.is_autocommit()
+                && shared
                     .conn
-                    .execute_batch("ROLLBACK TO grouped; RELEASE grouped");
+                    .execute_batch("ROLLBACK TO grouped; RELEASE grouped")
+                    .is_ok();
+            if undone {
+                let _ = shared.commit_group();
+            } else {
+                shared.abandon_group();
             }
-            let _ = shared.commit_group();
             drop(guard);
             drop(turn);
             std::panic::resume_unwind(panic)
         }
     };
-    let Some(group) = shared
-        .group
-        .as_mut()
-        .filter(|_| !shared.conn.is_autocommit())
-    else {
+    if shared.conn.is_autocommit() {
         // SQLite rolled the whole transaction back (a full disk, an I/O error): the group's
         // earlier writes are gone too, and their writers are told so.
-        let lost = || {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                Some("the transaction was rolled back; nothing of this write was saved".into()),
-            )
-        };
-        if let Some(group) = shared.group.take() {
-            group.done.finish(&Err(lost()));
-        }
-        return value.and_then(|_| Err(E::from(lost())));
+        shared.abandon_group();
+        return value.and_then(|_| Err(E::from(group_lost())));
+    }
+    let Some(group) = shared.group.as_mut() else {
+        return value;
     };
     group.members += 1;
     if group.members < GROUP_MAX_MEMBERS && group.started.elapsed() < GROUP_MAX_AGE {
@@ -638,7 +668,11 @@ where
 }
 
 /// Runs `f` in a savepoint of the open transaction: kept if it succeeds, undone if it fails.
-fn in_savepoint<T, E>(conn: &Connection, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
+/// The outer error says the savepoint itself could not be made or undone.
+fn in_savepoint<T, E>(
+    conn: &Connection,
+    f: impl FnOnce(&Tx) -> Result<T, E>,
+) -> rusqlite::Result<Result<T, E>>
 where
     E: From<rusqlite::Error>,
 {
@@ -650,7 +684,7 @@ where
     if value.is_err() && !conn.is_autocommit() {
         conn.execute_batch("ROLLBACK TO grouped; RELEASE grouped")?;
     }
-    value
+    Ok(value)
 }
 
 fn in_transaction<T, E>(conn: &mut Connection, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E>
@@ -681,8 +715,11 @@ where
     };
     let mut shared = turn.turns.shared.lock().unwrap_or_else(|e| e.into_inner());
     let conn = match shared.as_mut() {
+        // A group handed its turn to a writer that has not taken it yet; committing the group
+        // here would make this bookkeeping (and its page view) wait for the commit.
+        Some(shared) if shared.group.is_some() => return Ok(None),
         Some(shared) => {
-            let _ = shared.commit_group();
+            shared.settle();
             &mut shared.conn
         }
         None => conn,
@@ -1165,6 +1202,47 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(keys, ["g"]);
+    }
+
+    #[test]
+    fn bookkeeping_skips_rather_than_commit_a_group_handed_to_the_next_writer() {
+        let (_dir, path) = created_file();
+        let _writer = SharedWriter::open(&path).unwrap();
+        let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        // A group left open for a writer about to take the turn.
+        let done = {
+            let turns = turns_of(&conn);
+            let mut shared = turns.shared.lock().unwrap();
+            let shared = shared.as_mut().unwrap();
+            shared
+                .conn
+                .execute_batch(
+                    "BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('g', '1')",
+                )
+                .unwrap();
+            let group = Group {
+                members: 1,
+                started: Instant::now(),
+                done: Arc::default(),
+            };
+            let done = group.done.clone();
+            shared.group = Some(group);
+            done
+        };
+        let insert = |key: &'static str| {
+            move |tx: &Tx| tx.execute("INSERT INTO settings(key, value) VALUES (?1, '1')", [key])
+        };
+        assert_eq!(try_write(&mut conn, insert("t")).unwrap(), None);
+        write(&mut conn, insert("w")).unwrap();
+        done.wait().unwrap();
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM settings WHERE key IN ('g', 't', 'w') ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(keys, ["g", "w"]);
     }
 
     #[test]
