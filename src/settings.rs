@@ -4,7 +4,6 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Tx;
-
 use crate::error::{has_control, text_error, valid, Error, FieldError, Result};
 use crate::i18n::Lang;
 

@@ -3,11 +3,10 @@
 use maud::html;
 use rusqlite::{params, Connection};
 
-use crate::db::Tx;
-
 use super::list::Contacts;
 use super::store::{self, COLUMNS};
 use super::{Contact, ContactId, ContactInput};
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};

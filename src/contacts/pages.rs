@@ -4,8 +4,6 @@
 use maud::{html, Markup};
 use rusqlite::Connection;
 
-use crate::db::Tx;
-
 use super::list::{Contacts, ListQuery, Sort};
 use super::store;
 use super::{Contact, ContactId, ContactInput, Link};
@@ -14,6 +12,7 @@ use crate::customers::list as customer_list;
 use crate::customers::store as customers;
 use crate::customers::{Customer, CustomerId};
 use crate::db;
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};

@@ -4,12 +4,11 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::db::Tx;
-
 use super::list::Contacts;
 use super::{Contact, ContactId, ContactInput, Link};
 use crate::customers::store as customers;
 use crate::customers::CustomerId;
+use crate::db::Tx;
 use crate::error::{check_email, text_error, valid, Error, FieldError, Result};
 use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 use crate::register::form::{pick, pick_notes, pick_tags};

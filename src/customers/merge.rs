@@ -5,11 +5,10 @@
 use maud::html;
 use rusqlite::{params, Connection};
 
-use crate::db::Tx;
-
 use super::list::Customers;
 use super::store::{self, COLUMNS};
 use super::{Customer, CustomerId, CustomerInput};
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};

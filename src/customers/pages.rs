@@ -4,14 +4,13 @@
 use maud::{html, Markup};
 use rusqlite::Connection;
 
-use crate::db::Tx;
-
 use super::list::{Customers, ListQuery, Sort};
 use super::store;
 use super::{countries, einvoice};
 use super::{Customer, CustomerId, CustomerInput};
 use crate::auth::UserId;
 use crate::db;
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp};

@@ -3,11 +3,10 @@
 
 use rusqlite::{params, Connection, Row};
 
-use crate::db::Tx;
-
 use super::list::Customers;
 use super::validate::{validate, Fields};
 use super::{name_key, BusinessId, Customer, CustomerId, CustomerInput};
+use crate::db::Tx;
 use crate::error::{has_control, Error, FieldError, Result};
 use crate::log::{self, Change, EventKind, NewEvent, Sentence};
 use crate::register::list;

@@ -2,9 +2,9 @@
 //! incremental BLOB I/O a chunk at a time, so a 25 MiB file never sits in memory whole. Reading
 //! goes the same way (`http::Body::Blob`, streamed by the server as it answers).
 
-use crate::db::Tx;
 use std::io::{Read, Write};
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
 
 /// How much of a file is in memory at a time on its way into the database.

@@ -6,12 +6,11 @@ use std::io::Read;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::db::Tx;
-
 use super::list::Documents;
 use super::{blob, extract, Document, DocumentId, DocumentInput, EmailMeta, Source, Version};
 use crate::contacts::ContactId;
 use crate::customers::CustomerId;
+use crate::db::Tx;
 use crate::error::{text_error, valid, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::register::list;

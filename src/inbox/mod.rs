@@ -16,9 +16,9 @@ pub(crate) mod store;
 #[path = "../../tests/common/dovecot.rs"]
 pub(crate) mod test_server;
 
-use crate::db::Tx;
 use std::path::Path;
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
 use message::{MailError, MailFile, MailMeta};

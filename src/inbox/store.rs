@@ -3,10 +3,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::db::Tx;
-
 use super::{Arrival, Sink};
 use crate::db;
+use crate::db::Tx;
 use crate::error::Result;
 
 /// Where a remembered arrival came from (the `source` column).

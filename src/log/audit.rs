@@ -5,9 +5,8 @@
 
 use rusqlite::params;
 
-use crate::db::Tx;
-
 use super::sentence::Sentence;
+use crate::db::Tx;
 
 /// Why the log is changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,10 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension};
-
-use crate::db::Tx;
 use serde::Deserialize;
 
 use super::store::{append, EventKind, NewEvent};
+use crate::db::Tx;
 use crate::error::{text_error, valid, Error, FieldError, Result};
 
 /// The kinds a person may record, in the order the form offers them.

@@ -3,12 +3,12 @@
 //! one), which makes "every change is in the log" hold by construction. Events are never edited
 //! or deleted (a trigger refuses deletes).
 
-use crate::db::Tx;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 pub(crate) use super::names::{name_links, LinkNames};
 use super::sentence::Sentence;
+use crate::db::Tx;
 
 keyed_enum! {
     /// What happened. The text forms are the API's `kind` values.

@@ -7,11 +7,10 @@ pub(crate) mod api;
 pub(crate) mod pages;
 
 use rusqlite::Connection;
-
-use crate::db::Tx;
 use serde_json::{json, Value};
 
 use crate::contacts::{store as contacts, Contact, ContactId};
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::log::audit::erase_words;

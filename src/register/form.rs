@@ -5,11 +5,10 @@
 use maud::{html, Markup};
 use rusqlite::Connection;
 
-use crate::db::Tx;
-
 use super::list::Register;
 use crate::auth::UserId;
 use crate::db;
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};

@@ -2,12 +2,12 @@
 //! side-by-side form that chooses the record to keep and, field by field, the values it
 //! keeps, the submitted choice, and the merge's log entries. Each register says what it compares and how two records become one.
 
-use crate::db::Tx;
 use maud::{html, Markup};
 
 use super::form::Editable;
 use crate::auth::UserId;
 use crate::db;
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::http::form::Form;
 use crate::http::{Ctx, Resp};

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use rusqlite::{params, Connection};
 
 use crate::db::Tx;
-
 use crate::error::{has_control, Error, Result};
 
 /// Which register a tag is put on.

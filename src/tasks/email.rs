@@ -25,11 +25,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::db::Tx;
-
 use super::store;
 use super::Task;
 use crate::db;
+use crate::db::Tx;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::mail::{self, Mail, SendError};

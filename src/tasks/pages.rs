@@ -7,8 +7,6 @@ use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
 use rusqlite::Connection;
 
-use crate::db::Tx;
-
 use super::list::{ListQuery, Sort, Status, Tasks};
 use super::reminders::{self, DueReminder, State};
 use super::store::{self, Group};
@@ -17,6 +15,7 @@ use crate::auth::{User, UserId};
 use crate::customers::list as customer_list;
 use crate::customers::{Customer, CustomerId};
 use crate::db;
+use crate::db::Tx;
 use crate::error::{Error, FieldError, Result};
 use crate::http::form::Form;
 use crate::http::{CardOf, Ctx, Resp, TabView};

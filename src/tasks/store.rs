@@ -3,11 +3,10 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::db::Tx;
-
 use super::list::Tasks;
 use super::schedule::{self, Rules};
 use super::{Reminder, Task, TaskInput};
+use crate::db::Tx;
 use crate::error::{text_error, valid, Error, FieldError, Result};
 use crate::log::{self, EventKind, NewEvent, Sentence};
 use crate::register::list;

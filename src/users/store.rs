@@ -3,10 +3,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::db::Tx;
-
 use super::{password, Role, User, UserId};
 use crate::auth::{random_hex, token_hash, Session};
+use crate::db::Tx;
 use crate::error::{has_control, Error, FieldError, Result};
 use crate::i18n::Lang;
 use crate::log::{self, Change, EventKind, NewEvent, Sentence};
