@@ -1126,7 +1126,10 @@ mod tests {
             }
         }
         drop(writer);
-        assert_eq!(batch_keys(&path), ["batch 0", "batch 1", "batch 3"]);
+        assert_eq!(
+            setting_keys(&path, "key LIKE 'batch %'"),
+            ["batch 0", "batch 1", "batch 3"]
+        );
     }
 
     #[test]
@@ -1137,14 +1140,18 @@ mod tests {
         assert!(outcomes[1].is_none());
         assert!(outcomes[0].as_ref().unwrap().is_ok() && outcomes[2].as_ref().unwrap().is_ok());
         // Read before the writer closes: nothing waits for another write to commit them.
-        assert_eq!(batch_keys(&path), ["batch 0", "batch 2"]);
+        assert_eq!(
+            setting_keys(&path, "key LIKE 'batch %'"),
+            ["batch 0", "batch 2"]
+        );
     }
 
-    fn batch_keys(path: &Path) -> Vec<String> {
+    /// The keys of the settings that `condition` picks, in order, as another connection sees
+    /// them.
+    fn setting_keys(path: &Path, condition: &str) -> Vec<String> {
         let conn = connect(path, BUSY_TIMEOUT).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT key FROM settings WHERE key LIKE 'batch %' ORDER BY key")
-            .unwrap();
+        let sql = format!("SELECT key FROM settings WHERE {condition} ORDER BY key");
+        let mut stmt = conn.prepare(&sql).unwrap();
         let keys = stmt.query_map([], |r| r.get(0)).unwrap();
         keys.collect::<rusqlite::Result<_>>().unwrap()
     }
@@ -1193,15 +1200,7 @@ mod tests {
             assert_eq!(first.join().unwrap().unwrap(), 1);
             assert!(matches!(second.join().unwrap(), Err(crate::Error::Busy)));
         });
-        let conn = connect(&path, BUSY_TIMEOUT).unwrap();
-        let keys: Vec<String> = conn
-            .prepare("SELECT key FROM settings WHERE key IN ('g', 'p')")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(keys, ["g"]);
+        assert_eq!(setting_keys(&path, "key IN ('g', 'p')"), ["g"]);
     }
 
     #[test]
@@ -1235,14 +1234,7 @@ mod tests {
         assert_eq!(try_write(&mut conn, insert("t")).unwrap(), None);
         write(&mut conn, insert("w")).unwrap();
         done.wait().unwrap();
-        let keys: Vec<String> = conn
-            .prepare("SELECT key FROM settings WHERE key IN ('g', 't', 'w') ORDER BY key")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(keys, ["g", "w"]);
+        assert_eq!(setting_keys(&path, "key IN ('g', 't', 'w')"), ["g", "w"]);
     }
 
     #[test]
