@@ -170,9 +170,7 @@ fn python_check(text: &str, dir: &std::path::Path) {
 fn the_feed_serves_open_tasks_with_alarms_to_whoever_holds_the_link() {
     let (server, admin) = TestServer::with_admin();
     let api = token(&admin);
-    let me = admin.api("GET", "/api/v1/me", Some(&api), None).json()["id"]
-        .as_i64()
-        .unwrap();
+    let me = my_id(&admin, &api);
     let create = |body: serde_json::Value| {
         let resp = admin.api("POST", "/api/v1/tasks", Some(&api), Some(&body.to_string()));
         assert_eq!(resp.status, 201, "{}", resp.body);

@@ -413,9 +413,7 @@ fn the_settings_page_counts_what_the_running_job_delivered_and_emailed() {
     );
     assert_eq!(resp.status, 303, "{}", resp.body);
     let token = token(&admin);
-    let me = admin.api("GET", "/api/v1/me", Some(&token), None).json()["id"]
-        .as_i64()
-        .unwrap();
+    let me = my_id(&admin, &token);
     // Due today at 00:30: its reminder (an hour before) is due at once, by the real clock.
     let resp = admin.api(
         "POST",

@@ -308,7 +308,6 @@ impl Client {
     }
 }
 
-/// Adds a user through the admin page; the client must be an admin.
 /// An API token for the client's user, made on the account page as a browser does: the post
 /// redirects to the account page, which shows the new token once.
 pub fn make_api_token(c: &Client, name: &str) -> String {
@@ -324,6 +323,14 @@ pub fn make_api_token(c: &Client, name: &str) -> String {
         .to_string()
 }
 
+/// The id of the user a token belongs to (`GET /api/v1/me`).
+pub fn my_id(c: &Client, token: &str) -> i64 {
+    c.api("GET", "/api/v1/me", Some(token), None).json()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Adds a user through the admin page; the client must be an admin.
 pub fn add_user(admin: &Client, username: &str, role: &str, password: &str) {
     let resp = admin.post_form(
         "/settings/users/new",

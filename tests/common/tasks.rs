@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 
-use super::{make_api_token, Client, TestServer};
+use super::{make_api_token, my_id, Client, TestServer};
 
 pub struct Setup {
     pub server: TestServer,
@@ -18,9 +18,7 @@ pub struct Setup {
 pub fn setup() -> Setup {
     let (server, admin) = TestServer::with_admin();
     let token = make_api_token(&admin, "testit");
-    let me = admin.api("GET", "/api/v1/me", Some(&token), None).json()["id"]
-        .as_i64()
-        .unwrap();
+    let me = my_id(&admin, &token);
     let c = admin.api(
         "POST",
         "/api/v1/customers",
