@@ -384,8 +384,8 @@ impl Shared {
             return Ok(());
         };
         let outcome = self.conn.execute_batch("COMMIT");
-        if outcome.is_err() && !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        if outcome.is_err() {
+            self.roll_back_open();
         }
         group.done.finish(&outcome);
         outcome
@@ -394,9 +394,7 @@ impl Shared {
     /// Rolls the open transaction back and tells the group's members their writes are lost:
     /// for when SQLite rolled it back itself or a savepoint could not be undone.
     fn abandon_group(&mut self) {
-        if !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        self.roll_back_open();
         if let Some(group) = self.group.take() {
             group.done.finish(&Err(group_lost()));
         }
@@ -406,6 +404,12 @@ impl Shared {
     /// back a transaction that a failed commit's rollback left open.
     fn settle(&mut self) {
         let _ = self.commit_group();
+        self.roll_back_open();
+    }
+
+    /// Rolls back the transaction the connection is in, if any (a failed rollback is left for
+    /// the next `settle`).
+    fn roll_back_open(&self) {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
