@@ -107,12 +107,11 @@ pub(crate) fn read(
     let mut input = Input::new(io::Cursor::new(b"\r\n".to_vec()).chain(body));
     let delimiter = format!("\r\n--{boundary}").into_bytes();
     // The preamble, before the first delimiter, is ignored (and bounded like a text field).
-    input
-        .copy_until(
-            &delimiter,
-            &mut Capped::new(io::sink(), MAX_TEXT_FIELD as u64),
-        )
-        .map_err(|e| text_too_long(e, "the text before the first boundary is too long"))?;
+    input.copy_text_until(
+        &delimiter,
+        io::sink(),
+        "the text before the first boundary is too long",
+    )?;
     let mut upload = Upload::default();
     let mut pairs: Vec<(String, String)> = Vec::new();
     for _ in 0..MAX_PARTS {
@@ -142,23 +141,13 @@ pub(crate) fn read(
                     .push(spool.finish(head.name, name, head.content_type)?);
             }
             None => {
-                let mut text = Capped::new(Vec::new(), MAX_TEXT_FIELD as u64);
-                input
-                    .copy_until(&delimiter, &mut text)
-                    .map_err(|e| text_too_long(e, "a text field is too long"))?;
-                pairs.push((head.name, String::from_utf8_lossy(&text.inner).into_owned()));
+                let text =
+                    input.copy_text_until(&delimiter, Vec::new(), "a text field is too long")?;
+                pairs.push((head.name, String::from_utf8_lossy(&text).into_owned()));
             }
         }
     }
     Err(MultipartError::Malformed("too many parts"))
-}
-
-/// Text past its cap is a malformed body (400), not a file too large (413).
-fn text_too_long(e: MultipartError, why: &'static str) -> MultipartError {
-    match e {
-        MultipartError::FileTooLarge(_) => MultipartError::Malformed(why),
-        e => e,
-    }
 }
 
 /// A part's `Content-Disposition` and `Content-Type`.
@@ -375,6 +364,22 @@ impl<R: Read> Input<R> {
             }
         }
         Err(MultipartError::Malformed("a part's headers are too long"))
+    }
+
+    /// [`Input::copy_until`] for text: at most [`MAX_TEXT_FIELD`] bytes into `out`, and more
+    /// is a malformed body (400, saying `why`), not a file too large (413).
+    fn copy_text_until<W: Write>(
+        &mut self,
+        delimiter: &[u8],
+        out: W,
+        why: &'static str,
+    ) -> Result<W, MultipartError> {
+        let mut text = Capped::new(out, MAX_TEXT_FIELD as u64);
+        match self.copy_until(delimiter, &mut text) {
+            Ok(()) => Ok(text.inner),
+            Err(MultipartError::FileTooLarge(_)) => Err(MultipartError::Malformed(why)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Copies bytes to `out` up to `delimiter`, which is consumed.

@@ -469,7 +469,8 @@ impl Session {
     #[cfg(test)]
     fn append(&mut self, folder: &str, flags: &str, message: &[u8]) -> ImapResult<()> {
         let name = modified_utf7(folder);
-        let reply = self.run(
+        self.run_ok(
+            "APPEND",
             // A message has line breaks, so it always goes as a literal.
             &[
                 Arg::Atom("APPEND"),
@@ -479,10 +480,7 @@ impl Session {
             ],
             0,
         )?;
-        match reply.ok {
-            true => Ok(()),
-            false => Err(ImapError::Protocol(format!("APPEND: {}", reply.text))),
-        }
+        Ok(())
     }
 
     /// `run`, with a refusal as a protocol error naming `command`.

@@ -378,10 +378,10 @@ pub(crate) fn merge_search_indexes(
         for fts in SEARCH_INDEXES {
             changed |= crate::db::write(conn, |tx| {
                 let before = tx.total_changes();
-                tx.execute(
-                    &format!("INSERT INTO {fts}({fts}, rank) VALUES ('merge', ?1)"),
-                    [MERGE_PAGES],
-                )?;
+                tx.prepare_cached(&format!(
+                    "INSERT INTO {fts}({fts}, rank) VALUES ('merge', ?1)"
+                ))?
+                .execute([MERGE_PAGES])?;
                 // FTS5 counts a step that merged nothing as fewer than two changes.
                 Ok::<_, rusqlite::Error>(tx.total_changes() - before >= 2)
             })?;

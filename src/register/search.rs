@@ -39,17 +39,23 @@ pub fn search<R: Register>(conn: &Connection, q: &str, complete: bool) -> rusqli
     let Some(query) = fts_match(conn, R::FTS, q, true)? else {
         return Ok(Search::Nothing);
     };
-    if !complete {
-        let whole = whole_words(q);
-        if whole != query {
-            let (newest, many) = recent_or_read(conn, R::FTS, &whole)?;
-            if many {
-                return Ok(Search::Match {
-                    query: whole,
-                    newest,
-                    many,
-                });
-            }
+    if complete {
+        // An export reads every match through the index; the newest are not needed.
+        return Ok(Search::Match {
+            query,
+            newest: "[]".into(),
+            many: false,
+        });
+    }
+    let whole = whole_words(q);
+    if whole != query {
+        let (newest, many) = recent_or_read(conn, R::FTS, &whole)?;
+        if many {
+            return Ok(Search::Match {
+                query: whole,
+                newest,
+                many,
+            });
         }
     }
     let (newest, many) = recent_or_read(conn, R::FTS, &query)?;

@@ -172,11 +172,6 @@ pub fn body_plan(method: Method, path: &str, content_type: &str, configured: u64
     }
 }
 
-/// The body limit of a request (see [`body_plan`]).
-pub fn body_limit(method: Method, path: &str, content_type: &str, configured: u64) -> u64 {
-    body_plan(method, path, content_type, configured).1
-}
-
 /// Reads a posted form and checks its CSRF token; every page write passes here.
 fn read_form(ctx: &Ctx) -> Result<Form> {
     if ctx.body_stream.is_some() {
