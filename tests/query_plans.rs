@@ -653,6 +653,43 @@ fn list_queries_never_scan_a_whole_table_nor_count() {
     assert_good_list_plans(&open(&db).unwrap());
 }
 
+/// A search of customers or contacts sorts its newest matches from the index of their sort
+/// keys, never reading a match's row for it (a page each, after every write).
+#[test]
+fn a_search_sorts_its_newest_matches_from_the_index_of_sort_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = open(&db).unwrap();
+    let register = |s: &Statement| {
+        let name = s.name.trim_start_matches("count ");
+        if !s.sql.contains("json_each") {
+            None
+        } else if name.starts_with("customers ") {
+            Some("customers_search_keys")
+        } else if name.starts_with("contacts ") {
+            Some("contacts_search_keys")
+        } else {
+            None
+        }
+    };
+    let sorting: Vec<(Statement, &str)> = statements(1, 7)
+        .into_iter()
+        .filter_map(|s| register(&s).map(|index| (s, index)))
+        .collect();
+    // Both registers, every sort that is not by id, with and without tags and filters.
+    assert!(sorting.len() > 100, "{}", sorting.len());
+    for (s, index) in &sorting {
+        let plan = plan(&conn, &s.sql, &s.args);
+        assert!(
+            plan.iter()
+                .any(|l| l.contains(&format!("USING COVERING INDEX {index} (id=?"))),
+            "{}: {plan:?}\n{}",
+            s.name,
+            s.sql
+        );
+    }
+}
+
 /// A database the server made never runs ANALYZE: the plans must be as good without
 /// statistics.
 #[test]

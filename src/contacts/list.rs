@@ -40,6 +40,7 @@ impl Register for Contacts {
     const COLUMNS: &'static str = COLUMNS;
     const FTS: &'static str = "contacts_fts";
     const TAGS: (&'static str, &'static str) = ("contact_tags", "contact_id");
+    const SEARCH_KEYS: Option<&'static str> = Some("contacts_search_keys");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
         SortSpec { sort: Sort::Name, key: "name", label: "sort.name", keys: &[Key::nocase("last_name"), Key::nocase("first_name"), ID], desc: false },

@@ -76,6 +76,7 @@ impl Register for Customers {
     const COLUMNS: &'static str = COLUMNS;
     const FTS: &'static str = "customers_fts";
     const TAGS: (&'static str, &'static str) = ("customer_tags", "customer_id");
+    const SEARCH_KEYS: Option<&'static str> = Some("customers_search_keys");
     #[rustfmt::skip]
     const SORTS: &'static [SortSpec<Sort>] = &[
         SortSpec { sort: Sort::Name, key: "name", label: "sort.name", keys: &[Key::nocase("name"), ID], desc: false },

@@ -56,7 +56,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "a contact's links to customers read with their roles from one index",
         sql: LINK_ROLES,
     },
+    Migration {
+        description: "a search sorts its newest matches from an index of the sort keys",
+        sql: SEARCH_KEYS,
+    },
 ];
+
+/// Version 12: an index of each big register's sort and filter columns by id, from which a
+/// search sorts its newest matches (`Register::SEARCH_KEYS`) without reading each match's
+/// row. Built in id order, it takes about a second at a million customers.
+const SEARCH_KEYS: &str = "
+CREATE INDEX customers_search_keys ON customers(id, archived, owner_id, name COLLATE NOCASE, number_seq, number);
+CREATE INDEX contacts_search_keys ON contacts(id, last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+";
 
 /// Version 11: the index of a contact's customers holds the role too. Every list row, card
 /// and search hit of a contact reads its links and roles; without the role in the index each
