@@ -17,7 +17,7 @@ use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
 pub(super) const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
-    (SELECT group_concat(t.name, char(31)) FROM contact_tags pt JOIN tags t ON t.id = pt.tag_id \
+    (SELECT group_concat(t.name, char(31)) FROM contact_tags pt INDEXED BY contact_tags_by_contact JOIN tags t ON t.id = pt.tag_id \
       WHERE pt.contact_id = p.id), \
     (SELECT group_concat(cc.customer_id || char(30) || cc.role, char(31)) FROM customer_contacts cc WHERE cc.contact_id = p.id)";
 

@@ -21,7 +21,7 @@ const MAX_SEQ: i64 = 1_000_000_000;
 pub(super) const COLUMNS: &str = "c.id, c.number, c.name, c.business_id, c.email, c.phone, c.website, c.street, \
     c.postal_code, c.city, c.country, c.einvoice_address, c.einvoice_operator, c.notes, c.owner_id, \
     c.archived, c.created_at, c.updated_at, \
-    (SELECT group_concat(t.name, char(31)) FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id \
+    (SELECT group_concat(t.name, char(31)) FROM customer_tags ct INDEXED BY customer_tags_by_customer JOIN tags t ON t.id = ct.tag_id \
       WHERE ct.customer_id = c.id)";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Customer> {
