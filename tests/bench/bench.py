@@ -239,6 +239,19 @@ def get(path):
     return lambda r, s: ("GET", path(r) if callable(path) else path, None)
 
 
+def cpu_check():
+    """Milliseconds a fixed piece of pure computation takes: on a virtual machine whose host is
+    busy the same two cores run slower for minutes at a time, and every figure with them. Run
+    before and after, it says how fast the machine was during the measurement (the median of
+    five runs)."""
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        times.append((time.perf_counter() - t0) * 1000)
+    return sorted(times)[2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/release/minicrm")
@@ -251,6 +264,8 @@ def main():
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work skews "
           "the numbers)")
+    print(f"CPU check before: {cpu_check():.0f} ms (the same loop after tells whether the machine "
+          "kept its speed)")
     client_counts = [int(c) for c in args.clients.split(",")]
 
     build_load_client()
@@ -480,6 +495,7 @@ def main():
               f"(budget 64 MB)")
         print("over budget: " + (", ".join(over) if over else "none"))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+        print(f"CPU check after: {cpu_check():.0f} ms")
     finally:
         for proc in SERVERS:
             if proc.poll() is None:
