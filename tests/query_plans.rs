@@ -1177,7 +1177,7 @@ fn a_list_row_reads_its_links_and_tags_from_indexes_without_sorting() {
     // table, whose rows also hold copies of the sort columns.
     let reads_tags = |name: &str, alias: &str, index: &str, lines: &[String]| {
         let line = format!("SEARCH {alias} USING COVERING INDEX {index}");
-        assert!(lines.iter().any(|l| *l == line), "{name}: {lines:#?}");
+        assert!(lines.contains(&line), "{name}: {lines:#?}");
     };
     let unsorted = |name: &str, query_is_plain: bool, lines: &[String]| {
         if query_is_plain {
