@@ -190,7 +190,7 @@ CREATE INDEX customers_by_created ON customers(archived, id);
 CREATE INDEX customers_name_key ON customers(name_key);
 CREATE INDEX customers_email ON customers(email COLLATE NOCASE) WHERE email <> '';
 -- A search sorts its newest matches from here (src/register/list.rs `Register::SEARCH_KEYS`):
--- every column its sorts and filters read, a hundred customers to a page.
+-- every column its sorts and filters read, some eighty customers to a page.
 CREATE INDEX customers_search_keys ON customers(id, archived, owner_id, name COLLATE NOCASE, number_seq, number);
 
 CREATE TABLE customer_tags (

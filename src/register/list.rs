@@ -108,7 +108,7 @@ pub trait Register: Sized + 'static {
     /// read, or `None`. A search sorts its newest matches from it: they lie a few hundred
     /// apart among the rows, so reading their rows costs a page each (two hundred pages, read
     /// again after every write empties the connection's cache), and the narrow entries of
-    /// this index hold a hundred to a page.
+    /// this index hold some eighty to a page.
     const SEARCH_KEYS: Option<&'static str> = None;
 
     fn from_row(row: &Row) -> rusqlite::Result<Self::Row>;
