@@ -5,8 +5,9 @@ Not part of `cargo test`. Run it through bench.sh (which builds the release bina
 
     python3 tests/bench/bench.py --bin target/release/minicrm --customers 100000
 
-It makes a demo database with `minicrm demo-data` (or reuses --db if it exists; the first
-start migrates an older one, and that start is timed too), creates an admin and an API token
+It makes a demo database with `minicrm demo-data` (or reuses --db if it exists, measuring a
+copy of it so that every run sees the same data; the first start migrates an older one, and
+that start is timed too), creates an admin and an API token
 with the CLI, starts `minicrm serve` on a free port, logs in like a browser, then for each
 number of concurrent keep-alive clients (--clients, default 2, 8 and 32) sends a few hundred
 requests per route and prints p50/p95/p99 and the slowest request. Writes (`POST
@@ -261,6 +262,8 @@ def main():
     ap.add_argument("--clients", default="2,8,32", help="numbers of concurrent clients, comma-separated")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", help="only the routes whose name contains this")
+    ap.add_argument("--in-place", action="store_true",
+                    help="measure --db itself rather than a copy (the writes stay in it)")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work skews "
           "the numbers)")
@@ -275,8 +278,7 @@ def main():
     shutil.copy2(args.bin, binary)
     db = args.db or os.path.join(work, "bench.db")
     try:
-        existed = os.path.exists(db)
-        if not existed:
+        if not os.path.exists(db):
             # The admin first, so that the demo's tasks have someone to be given to.
             run([binary, "--db", db, "user", "add", "--username", "bench", "--name", "Bench Admin",
                  "--role", "admin", "--password-stdin"], stdin=PASSWORD + "\n")
@@ -287,6 +289,16 @@ def main():
             print(out.stdout.strip())
             print(f"demo-data: {args.customers} customers in {took:.1f} s, "
                   f"{os.path.getsize(db) / 1e6:.0f} MB")
+        if args.db and not args.in_place:
+            # The writes below add customers and log events (which are never deleted), so a
+            # reused database would grow with every run: measure a copy, and every run sees
+            # the same data.
+            t0 = time.perf_counter()
+            db = os.path.join(work, "bench.db")
+            for suffix in ("", "-wal"):
+                if os.path.exists(args.db + suffix):
+                    shutil.copyfile(args.db + suffix, db + suffix)
+            print(f"measuring a copy of {args.db} ({time.perf_counter() - t0:.1f} s to copy)")
         # The first start opens (and, for an older database, migrates) the file.
         t0 = time.perf_counter()
         run([binary, "--db", db, "user", "add", "--username", "bench", "--name", "Bench Admin",
@@ -500,11 +512,8 @@ def main():
         for proc in SERVERS:
             if proc.poll() is None:
                 stop_server(proc)
-        if not args.db:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            os.remove(binary)
-            os.rmdir(work)
+        # The work directory holds the binary and the measured copy, never --db itself.
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 #
 #   tests/bench/bench.sh [N] [more options of bench.py, e.g. --requests 600 --db /tmp/big.db]
 #
-# With --db PATH an existing database is reused (and made if missing): demo data for N = 1,000,000
+# With --db PATH an existing database is reused (and made if missing; the run measures a copy, so
+# the file stays as it was): demo data for N = 1,000,000
 # takes minutes, so make it once and measure many times.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
