@@ -526,7 +526,11 @@ CREATE TABLE reminders (
 ) STRICT;
 CREATE INDEX reminders_task ON reminders(task_id);
 CREATE INDEX reminders_undelivered ON reminders(remind_at) WHERE delivered_at IS NULL;
-CREATE INDEX reminders_inbox ON reminders(user_id, remind_at) WHERE dismissed_at IS NULL;
+-- A user's reminders not dismissed, newest first: those delivered (the front page, the badge)
+-- and those still to come, apart, so that neither list walks past the other's (a month of
+-- tasks ahead holds many more reminders to come than have been delivered).
+CREATE INDEX reminders_delivered ON reminders(user_id, remind_at) WHERE dismissed_at IS NULL AND delivered_at IS NOT NULL;
+CREATE INDEX reminders_pending ON reminders(user_id, remind_at) WHERE dismissed_at IS NULL AND delivered_at IS NULL;
 
 -- The reminder e-mail outbox: a row for each reminder that is to go out by e-mail, written in
 -- the transaction that delivers the reminder in the app (when an SMTP server is set then).

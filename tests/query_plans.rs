@@ -1224,3 +1224,97 @@ fn a_list_row_reads_its_links_and_tags_from_indexes_without_sorting() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+/// A user's reminders read about as many reminders as they show, however many are still to
+/// come: the front page lists the newest delivered ones, and from one index of all a user's
+/// reminders it walked back through every one to come first (a quarter of a second at a
+/// million customers, whose tasks of the next month hold some 300,000 reminders).
+#[test]
+fn a_users_reminders_read_only_what_they_show() {
+    use minicrm::tasks::reminders::of_user_sql;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = open(&db).unwrap();
+    conn.execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
+        .unwrap();
+    // Half-way through the month of tasks ahead: the reminders before now delivered, as the
+    // job would have done, and as many still to come.
+    let now = "2026-06-16T00:00:00Z";
+    conn.execute(
+        "UPDATE reminders SET delivered_at = remind_at WHERE remind_at <= ?1",
+        [now],
+    )
+    .unwrap();
+    let (user, to_come, delivered): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT user_id, sum(delivered_at IS NULL), sum(delivered_at IS NOT NULL)
+             FROM reminders GROUP BY user_id ORDER BY 2 DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(to_come > 100 && delivered > 10, "{to_come} {delivered}");
+    // The pending ones whose time has come: a few the job has not got to yet.
+    conn.execute(
+        "UPDATE reminders SET delivered_at = NULL WHERE id IN (SELECT id FROM reminders
+         WHERE user_id = ?1 AND delivered_at IS NOT NULL ORDER BY remind_at DESC LIMIT 3)",
+        [user],
+    )
+    .unwrap();
+    for (state, shown) in [("delivered", 5), ("pending", 3), ("all", 5)] {
+        let sql = of_user_sql(state);
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let rows: Vec<String> = stmt
+            .query_map(rusqlite::params![user, now, 5, 0], |r| r.get(4))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows.len(), shown, "{state}");
+        assert!(rows.windows(2).all(|w| w[0] >= w[1]), "{state}: {rows:?}");
+        // Some fifty steps of the statement for each reminder it shows; walking past the
+        // reminders to come took five more for each of those (852 here).
+        let steps = stmt.get_status(rusqlite::StatementStatus::VmStep);
+        assert!(
+            steps < 100 * shown as i32,
+            "{state}: {steps} steps for {shown} reminders, {to_come} to come\n{:?}\n{sql}",
+            plan(
+                &conn,
+                &sql,
+                &[
+                    Value::Integer(user),
+                    Value::Text(now.into()),
+                    Value::Integer(5),
+                    Value::Integer(0)
+                ]
+            )
+        );
+    }
+}
+
+/// An Incoming suggestion finds the first customer by an address, a domain or a number in the
+/// order of the index it walks, never sorting the matches: a company's shared address or its
+/// domain may stand for a hundred customers, and sorting read each one's row (a hundred pages
+/// for each document of the Incoming list).
+#[test]
+fn incoming_suggestions_take_the_first_match_without_sorting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = open(&db).unwrap();
+    conn.execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
+        .unwrap();
+    let lookups: Vec<String> = minicrm::documents::suggest::lookup_sql()
+        .into_iter()
+        // A website is looked up in its few written forms at once (`IN`): those few sort.
+        .filter(|s| {
+            s.starts_with("SELECT c.id, c.name FROM customers c") && !s.contains("json_each")
+        })
+        .collect();
+    assert_eq!(lookups.len(), 8);
+    for sql in &lookups {
+        let plan = plan(&conn, sql, &[Value::Text("x".into())]);
+        assert!(
+            plan.iter().all(|l| !l.contains("TEMP B-TREE")) && full_scans(&plan).is_empty(),
+            "{plan:?}\n{sql}"
+        );
+    }
+}

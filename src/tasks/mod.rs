@@ -7,7 +7,7 @@ pub(crate) mod calendar;
 pub(crate) mod email;
 pub mod list;
 pub(crate) mod pages;
-pub(crate) mod reminders;
+pub mod reminders;
 pub(crate) mod schedule;
 pub(crate) mod store;
 

@@ -70,17 +70,28 @@ fn due_from_row(r: &Row) -> rusqlite::Result<DueReminder> {
 /// The SQL of a user's reminders whose time has come and that are not dismissed, newest first.
 pub fn of_user_sql(state: &str) -> String {
     // A delivered reminder's time has come by the job's clock, whatever the caller's says.
-    let state = match state {
-        "pending" => "r.delivered_at IS NULL AND r.remind_at <= ?2",
-        "delivered" => "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL",
-        _ => "(r.delivered_at IS NOT NULL OR r.remind_at <= ?2)",
+    const DELIVERED: &str = "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL";
+    const PENDING: &str = "r.delivered_at IS NULL AND r.remind_at <= ?2";
+    let from = |state: &str| {
+        format!(
+            "SELECT {DUE_COLUMNS} FROM reminders r JOIN tasks t ON t.id = r.task_id
+             WHERE r.user_id = ?1 AND r.dismissed_at IS NULL AND {state}"
+        )
     };
-    format!(
-        "SELECT {DUE_COLUMNS} FROM reminders r JOIN tasks t ON t.id = r.task_id
-         WHERE r.user_id = ?1 AND r.dismissed_at IS NULL AND {state}
-         ORDER BY r.remind_at DESC, r.id DESC LIMIT ?3 OFFSET ?4"
-    )
+    match state {
+        "pending" => format!("{} {ORDER}", from(PENDING)),
+        "delivered" => format!("{} {ORDER}", from(DELIVERED)),
+        // Each from its own index, merged newest first (5 is remind_at, 1 the id): one index
+        // of both would walk back through every reminder still to come.
+        _ => format!(
+            "{} UNION ALL {} ORDER BY 5 DESC, 1 DESC LIMIT ?3 OFFSET ?4",
+            from(DELIVERED),
+            from(PENDING)
+        ),
+    }
 }
+
+const ORDER: &str = "ORDER BY r.remind_at DESC, r.id DESC LIMIT ?3 OFFSET ?4";
 
 /// A user's reminders whose time has come and that are not dismissed, newest first.
 pub(crate) fn of_user(
