@@ -186,6 +186,8 @@ fn the_feed_serves_open_tasks_with_alarms_to_whoever_holds_the_link() {
     let all_day =
         create(json!({"description": "Koko päivä", "assignee_id": me, "due_date": day(5)}));
     let done = create(json!({"description": "Valmis jo", "assignee_id": me, "due_date": day(6)}));
+    // Overdue for longer than a month: on the task list, not in the calendar.
+    create(json!({"description": "Unohtunut", "assignee_id": me, "due_date": day(-40)}));
     let resp = admin.api(
         "PATCH",
         &format!("/api/v1/tasks/{done}"),
@@ -270,7 +272,7 @@ fn the_feed_serves_open_tasks_with_alarms_to_whoever_holds_the_link() {
     assert_eq!(anyone.get(&again).status, 200);
     assert!(!admin.get("/account").body.contains("calendar-link"));
 
-    // The command line writes every open task the same way.
+    // The command line writes every open task the same way, the long overdue one too.
     let out = minicrm(&server.db)
         .args(["export", "tasks", "--format", "ics"])
         .output()
@@ -278,5 +280,5 @@ fn the_feed_serves_open_tasks_with_alarms_to_whoever_holds_the_link() {
     assert!(out.status.success(), "{}", stderr(&out));
     let cal = parse(&stdout(&out));
     check_calendar(&cal);
-    assert_eq!(cal.children.len(), 2);
+    assert_eq!(cal.children.len(), 3);
 }

@@ -488,7 +488,9 @@ fn export_tasks_ics(db_path: &Path, args: &ExportArgs) -> Result<(), CliError> {
         now: chrono::Utc::now(),
     };
     let name = settings.company_name.clone();
-    let write =
-        |out: &mut dyn Write| crate::tasks::calendar::write_feed(&conn, None, &name, &cx, out);
+    let write = |out: &mut dyn Write| {
+        use crate::tasks::calendar::{write_feed, Span};
+        write_feed(&conn, None, Span::All, &name, &cx, out)
+    };
     write_out(args.out.as_deref(), "tasks", write)
 }

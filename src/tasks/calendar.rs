@@ -165,28 +165,56 @@ fn event(ics: &mut Ics, task: &Task, cx: &Context) {
     ics.line("END:VEVENT");
 }
 
-/// The ids of open tasks, of one assignee or everyone's, by date.
-fn open_task_ids(conn: &Connection, assignee: Option<i64>) -> rusqlite::Result<Vec<i64>> {
-    match assignee {
-        Some(user) => conn
-            .prepare_cached(
-                "SELECT id FROM tasks WHERE assignee_id = ?1 AND done = 0
-                 ORDER BY due_date, due_time, id",
-            )?
-            .query_map([user], |r| r.get(0))?
-            .collect(),
-        None => conn
-            .prepare_cached("SELECT id FROM tasks WHERE done = 0 ORDER BY due_date, due_time, id")?
-            .query_map([], |r| r.get(0))?
-            .collect(),
-    }
+/// Which open tasks a calendar holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Span {
+    /// Every one: the command line's export, written to a file as it goes.
+    All,
+    /// Those due on or after the day, the first [`FEED_MAX`] by date: the served feed, which
+    /// is held whole in memory until sent and fetched again every few minutes by every
+    /// calendar subscribed to it.
+    From(NaiveDate),
 }
 
-/// Writes the open tasks of `assignee` (everyone's with `None`) as one calendar. Returns how
-/// many tasks it holds.
+/// The most tasks a served feed holds (some 800 KiB of calendar at most).
+pub(crate) const FEED_MAX: i64 = 1000;
+
+/// How far back a served feed begins: open tasks overdue longer stay on the task list.
+const FEED_PAST_DAYS: i64 = 30;
+
+/// The ids of open tasks, of one assignee or everyone's, by date.
+fn open_task_ids(
+    conn: &Connection,
+    assignee: Option<i64>,
+    span: Span,
+) -> rusqlite::Result<Vec<i64>> {
+    use rusqlite::types::Value;
+    let mut sql = String::from("SELECT id FROM tasks WHERE done = 0");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(user) = assignee {
+        sql.push_str(" AND assignee_id = ?");
+        args.push(Value::Integer(user));
+    }
+    if let Span::From(day) = span {
+        sql.push_str(" AND due_date >= ?");
+        args.push(Value::Text(day.format("%Y-%m-%d").to_string()));
+    }
+    sql.push_str(" ORDER BY due_date, due_time, id");
+    if let Span::From(_) = span {
+        sql.push_str(" LIMIT ?");
+        args.push(Value::Integer(FEED_MAX));
+    }
+    conn.prepare_cached(&sql)?
+        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+        .collect()
+}
+
+/// Writes the open tasks of `assignee` (everyone's with `None`) in `span` as one calendar.
+/// Returns how many tasks it holds.
 pub(crate) fn write_feed(
     conn: &Connection,
     assignee: Option<i64>,
+    span: Span,
     name: &str,
     cx: &Context,
     out: &mut dyn Write,
@@ -194,7 +222,7 @@ pub(crate) fn write_feed(
     let mut ics = Ics(String::new());
     start(&mut ics, name);
     out.write_all(ics.0.as_bytes())?;
-    let ids = open_task_ids(conn, assignee)?;
+    let ids = open_task_ids(conn, assignee, span)?;
     for &id in &ids {
         if let Some(task) = store::by_id(conn, id)? {
             let mut ics = Ics(String::new());
@@ -219,9 +247,11 @@ pub(crate) fn feed(ctx: &mut Ctx, token: &str) -> Result<Resp> {
     };
     let title = format!("{} – {name}", ctx.settings.company_name);
     let mut body = Vec::new();
+    let from = cx.now.date_naive() - Duration::days(FEED_PAST_DAYS);
     write_feed(
         ctx.conn,
         Some(user.0),
+        Span::From(from),
         title.trim_start_matches(" – "),
         &cx,
         &mut body,
@@ -233,6 +263,46 @@ pub(crate) fn feed(ctx: &mut Ctx, token: &str) -> Result<Resp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A served feed holds the open tasks due from a month back, the first thousand by date;
+    /// the export every open task.
+    #[test]
+    fn a_served_feed_holds_a_bounded_span_of_open_tasks() {
+        let (_dir, conn) = crate::db::temporary();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let day = |offset: i64| {
+            (today + Duration::days(offset))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        conn.execute_batch(
+            "INSERT INTO users (id, username, name, role, password_hash, created_at, updated_at)
+             VALUES (1, 'aino', 'Aino', 'admin', 'x', 'x', 'x');",
+        )
+        .unwrap();
+        let add = |due: &str, done: bool| {
+            conn.execute(
+                "INSERT INTO tasks (description, assignee_id, due_date, done, created_at, updated_at)
+                 VALUES ('Soita', 1, ?1, ?2, 'x', 'x')",
+                rusqlite::params![due, done],
+            )
+            .unwrap();
+            conn.last_insert_rowid()
+        };
+        let forgotten = add(&day(-40), false);
+        let overdue = add(&day(-20), false);
+        add(&day(-10), true);
+        for n in 0..FEED_MAX + 5 {
+            add(&day(n % 300), false);
+        }
+        let served = open_task_ids(&conn, Some(1), Span::From(today - Duration::days(30))).unwrap();
+        assert_eq!(served.len(), FEED_MAX as usize);
+        assert_eq!(served[0], overdue);
+        assert!(!served.contains(&forgotten));
+        let all = open_task_ids(&conn, None, Span::All).unwrap();
+        assert_eq!(all.len(), FEED_MAX as usize + 7);
+        assert_eq!(all[0], forgotten);
+    }
 
     #[test]
     fn text_is_escaped() {
