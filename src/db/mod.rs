@@ -106,30 +106,6 @@ fn read_header(path: &Path) -> Result<Header, OpenError> {
 /// cache holds the rest of a big database.
 pub(crate) const CACHE_KIB: i64 = 2000;
 
-/// How much of a savepoint's or a statement's journal SQLite keeps in memory before it moves it
-/// to a temporary file: more than a grouped write holds. A create changes some 25 pages, and
-/// SQLite's default (64 KiB, 16 pages) made nearly every group of creates open a temporary file
-/// and write each page's old content to it, two `pwrite`s a page, while the others waited for
-/// their turn to write. Bounded still: a long statement's journal goes to a file past this.
-const JOURNAL_IN_MEMORY: std::ffi::c_int = 1 << 20;
-
-/// Sets SQLite's process-wide configuration ([`JOURNAL_IN_MEMORY`]). Every opening function
-/// of this module calls it first, so it runs before SQLite's first connection; later it
-/// would change nothing (SQLite takes its configuration only before it starts).
-fn configure_sqlite() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: SQLITE_CONFIG_STMTJRNL_SPILL takes one int; it only sets a value, and fails
-        // harmlessly once SQLite has started.
-        unsafe {
-            rusqlite::ffi::sqlite3_config(
-                rusqlite::ffi::SQLITE_CONFIG_STMTJRNL_SPILL,
-                JOURNAL_IN_MEMORY,
-            );
-        }
-    });
-}
-
 /// Sets the per-connection pragmas every minicrm connection runs with. `synchronous = FULL`
 /// makes every commit durable in WAL mode too. Memory stays bounded: a small page cache,
 /// temporary tables and sorts that spill to a file past it (`temp_store`), and no
@@ -183,7 +159,6 @@ pub fn open(path: &Path) -> Result<Connection, OpenError> {
 
 /// `open` with an explicit migration list; tests use it to exercise the upgrade path.
 pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connection, OpenError> {
-    configure_sqlite();
     let target = 1 + migrations.len() as i32;
     let sqlite_err = |e| OpenError::Sqlite(path.into(), e);
     match read_header(path)? {
@@ -237,7 +212,6 @@ pub(crate) fn open_with(path: &Path, migrations: &[Migration]) -> Result<Connect
 /// it is the last one to close SQLite can still remove the `-wal` and `-shm` files beside the
 /// database; a file this user may not write is opened read-only instead.
 pub(crate) fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
-    configure_sqlite();
     match read_header(path)? {
         Header::Missing => Err(OpenError::Io(
             path.into(),
@@ -269,7 +243,6 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, OpenError> {
 /// each server worker holds its own (a `Connection` is `Send` but not `Sync`). Its writes wait
 /// at most `busy_timeout` for another write.
 pub(crate) fn connect(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
-    configure_sqlite();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
