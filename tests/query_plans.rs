@@ -103,6 +103,16 @@ fn open(path: impl AsRef<std::path::Path>) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// A connection to `db` planning as the server's does on a file it made: without the
+/// statistics of `ANALYZE`, which the server never runs.
+fn open_without_statistics(db: &Path) -> Connection {
+    open(db)
+        .unwrap()
+        .execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
+        .unwrap();
+    open(db).unwrap()
+}
+
 /// The plan's lines as (parent, detail); parent 0 is the top level.
 fn plan_rows(conn: &Connection, sql: &str, args: &[Value]) -> Vec<(i64, String)> {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -696,11 +706,7 @@ fn a_search_sorts_its_newest_matches_from_the_index_of_sort_keys() {
 fn list_queries_are_as_good_without_statistics() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    open(&db)
-        .unwrap()
-        .execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
-        .unwrap();
-    let conn = open(&db).unwrap();
+    let conn = open_without_statistics(&db);
     let stats: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name GLOB 'sqlite_stat*'",
@@ -1159,12 +1165,7 @@ fn the_header_search_reads_each_register_through_its_indexes() {
 fn a_list_row_reads_its_links_and_tags_from_indexes_without_sorting() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    // As the server plans: it never runs ANALYZE.
-    open(&db)
-        .unwrap()
-        .execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
-        .unwrap();
-    let conn = open(&db).unwrap();
+    let conn = open_without_statistics(&db);
     let customer: i64 = conn
         .query_row(
             "SELECT customer_id FROM customer_contacts LIMIT 1",
@@ -1234,9 +1235,7 @@ fn a_users_reminders_read_only_what_they_show() {
     use minicrm::tasks::reminders::of_user_sql;
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = open(&db).unwrap();
-    conn.execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
-        .unwrap();
+    let conn = open_without_statistics(&db);
     // Half-way through the month of tasks ahead: the reminders before now delivered, as the
     // job would have done, and as many still to come.
     let now = "2026-06-16T00:00:00Z";
@@ -1299,9 +1298,7 @@ fn a_users_reminders_read_only_what_they_show() {
 fn incoming_suggestions_take_the_first_match_without_sorting() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let conn = open(&db).unwrap();
-    conn.execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
-        .unwrap();
+    let conn = open_without_statistics(&db);
     let lookups: Vec<String> = minicrm::documents::suggest::lookup_sql()
         .into_iter()
         // A website is looked up in its few written forms at once (`IN`): those few sort.
