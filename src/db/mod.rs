@@ -324,6 +324,23 @@ struct Shared {
     group: Option<Group>,
     /// The [`SharedWriter`]s holding it open.
     users: usize,
+    /// Where the open transaction keeps its savepoint journal.
+    journal: Journal,
+}
+
+/// Where a transaction on the shared connection keeps its savepoint journal: the old content
+/// of each page a savepoint (a grouped write, or one statement with triggers) changes, to undo
+/// it. SQLite keeps it in memory up to 64 KiB and then moves it to a temporary file; one
+/// create changes some 40 pages (the record, its indexes, the search index, the log entry),
+/// so nearly every grouped write made, wrote and deleted a file inside the writers' turn
+/// (a quarter of a create's time). A grouped write changes one record, so its journal stays
+/// in memory (`temp_store = MEMORY` for the transaction). A plain write may be long (an
+/// import, a merge whose one statement moves thousands of rows): its journal spills to a file
+/// as before, so memory stays bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    Memory,
+    File,
 }
 
 /// Writes made in one transaction, each in its own savepoint, waiting for one commit.
@@ -391,6 +408,18 @@ impl Shared {
         outcome
     }
 
+    /// Keeps the next transaction's savepoint journal in `journal` (set before it begins).
+    fn keep_journal(&mut self, journal: Journal) -> rusqlite::Result<()> {
+        if self.journal != journal {
+            self.conn.execute_batch(match journal {
+                Journal::Memory => "PRAGMA temp_store = MEMORY",
+                Journal::File => "PRAGMA temp_store = FILE",
+            })?;
+            self.journal = journal;
+        }
+        Ok(())
+    }
+
     /// Rolls the open transaction back and tells the group's members their writes are lost:
     /// for when SQLite rolled it back itself or a savepoint could not be undone.
     fn abandon_group(&mut self) {
@@ -438,6 +467,7 @@ impl SharedWriter {
                     conn,
                     group: None,
                     users: 1,
+                    journal: Journal::File,
                 })
             }
         }
@@ -578,6 +608,7 @@ where
             // What the grouped writes before this one left open is theirs to commit now:
             // this write may be long (an import), and they are waiting.
             shared.settle();
+            shared.keep_journal(Journal::File)?;
             shared.conn.busy_timeout(wait)?;
             &mut shared.conn
         }
@@ -610,6 +641,7 @@ where
     };
     if shared.group.is_none() {
         shared.settle();
+        shared.keep_journal(Journal::Memory)?;
         shared.conn.busy_timeout(wait)?;
         shared.conn.execute_batch("BEGIN IMMEDIATE")?;
         shared.group = Some(Group {
@@ -1158,6 +1190,65 @@ mod tests {
         let mut stmt = conn.prepare(&sql).unwrap();
         let keys = stmt.query_map([], |r| r.get(0)).unwrap();
         keys.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// A grouped write keeps its savepoint journal in memory and a plain write in a file; a
+    /// grouped write that changed far more than SQLite keeps in memory by default (64 KiB) is
+    /// still undone whole when it fails, and the group's other writes are kept.
+    #[test]
+    fn a_grouped_write_journals_in_memory_and_is_still_undone_whole() {
+        let (_dir, path) = created_file();
+        let _writer = SharedWriter::open(&path).unwrap();
+        let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        let temp_store = |tx: &Tx| -> rusqlite::Result<i64> {
+            tx.pragma_query_value(None, "temp_store", |r| r.get(0))
+        };
+        write(&mut conn, |tx| {
+            assert_eq!(temp_store(tx)?, 1, "a plain write's journal goes to a file");
+            let mut insert = tx.prepare("INSERT INTO settings(key, value) VALUES (?1, ?2)")?;
+            for n in 0..400 {
+                insert.execute(rusqlite::params![format!("big {n:03}"), "x".repeat(900)])?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+        let failed = write_grouped(&mut conn, |tx| {
+            assert_eq!(
+                temp_store(tx)?,
+                2,
+                "a grouped write's journal stays in memory"
+            );
+            // Some 90 pages of settings rewritten, then the write fails.
+            tx.execute(
+                "UPDATE settings SET value = 'y' || value WHERE key LIKE 'big %'",
+                [],
+            )?;
+            Err::<(), _>(crate::Error::Busy)
+        });
+        assert!(matches!(failed, Err(crate::Error::Busy)));
+        write_grouped(&mut conn, |tx| {
+            tx.execute("INSERT INTO settings(key, value) VALUES ('kept', '1')", [])
+        })
+        .unwrap();
+        write(&mut conn, |tx| {
+            assert_eq!(
+                temp_store(tx)?,
+                1,
+                "and a plain write's goes to a file again"
+            );
+            Ok::<_, rusqlite::Error>(())
+        })
+        .unwrap();
+        let reader = connect(&path, BUSY_TIMEOUT).unwrap();
+        let changed: i64 = reader
+            .query_row(
+                "SELECT count(*) FROM settings WHERE key LIKE 'big %' AND value <> ?1",
+                ["x".repeat(900)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(changed, 0);
+        assert_eq!(setting_keys(&path, "key = 'kept'"), ["kept"]);
     }
 
     #[test]
