@@ -72,6 +72,7 @@ pub fn of_user_sql(state: &str) -> String {
     // A delivered reminder's time has come by the job's clock, whatever the caller's says.
     const DELIVERED: &str = "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL";
     const PENDING: &str = "r.delivered_at IS NULL AND r.remind_at <= ?2";
+    const ORDER: &str = "ORDER BY r.remind_at DESC, r.id DESC LIMIT ?3 OFFSET ?4";
     let from = |state: &str| {
         format!(
             "SELECT {DUE_COLUMNS} FROM reminders r JOIN tasks t ON t.id = r.task_id
@@ -90,8 +91,6 @@ pub fn of_user_sql(state: &str) -> String {
         ),
     }
 }
-
-const ORDER: &str = "ORDER BY r.remind_at DESC, r.id DESC LIMIT ?3 OFFSET ?4";
 
 /// A user's reminders whose time has come and that are not dismissed, newest first.
 pub(crate) fn of_user(
