@@ -239,6 +239,11 @@ CREATE TABLE contacts (
     notes      TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    -- Copies for the contact's list row, kept by the triggers under `customer_contacts`, so
+    -- that a page of fifty contacts reads fifty rows: its tag names (char(31) between) and
+    -- its customers, each `customer_id char(30) role char(30) customer name` (char(31) between).
+    tag_names      TEXT NOT NULL DEFAULT '',
+    customer_links TEXT NOT NULL DEFAULT '',
     CHECK (first_name <> '' OR last_name <> '')
 ) STRICT;
 CREATE INDEX contacts_by_name ON contacts(last_name COLLATE NOCASE, first_name COLLATE NOCASE, id);
@@ -280,6 +285,51 @@ CREATE TABLE customer_contacts (
 ) STRICT, WITHOUT ROWID;
 -- With the role: a contact's links and roles read from the index alone.
 CREATE INDEX customer_contacts_by_contact ON customer_contacts(contact_id, customer_id, role);
+-- The copies on a contact's row (`tag_names`, `customer_links`), made again from the links
+-- whenever one changes, and when a customer is renamed. (A tag is never renamed.)
+CREATE TRIGGER contact_tags_names_insert AFTER INSERT ON contact_tags
+BEGIN
+    UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
+        FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = contacts.id)
+    WHERE id = new.contact_id;
+END;
+CREATE TRIGGER contact_tags_names_delete AFTER DELETE ON contact_tags
+BEGIN
+    UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
+        FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = contacts.id)
+    WHERE id = old.contact_id;
+END;
+CREATE TRIGGER contact_tags_names_update AFTER UPDATE OF contact_id, tag_id ON contact_tags
+BEGIN
+    UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
+        FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = contacts.id)
+    WHERE id IN (old.contact_id, new.contact_id);
+END;
+CREATE TRIGGER customer_contacts_copy_insert AFTER INSERT ON customer_contacts
+BEGIN
+    UPDATE contacts SET customer_links = (SELECT coalesce(group_concat(cc.customer_id || char(30) || cc.role || char(30) || c.name, char(31)), '')
+        FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
+    WHERE id = new.contact_id;
+END;
+CREATE TRIGGER customer_contacts_copy_delete AFTER DELETE ON customer_contacts
+BEGIN
+    UPDATE contacts SET customer_links = (SELECT coalesce(group_concat(cc.customer_id || char(30) || cc.role || char(30) || c.name, char(31)), '')
+        FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
+    WHERE id = old.contact_id;
+END;
+CREATE TRIGGER customer_contacts_copy_update AFTER UPDATE ON customer_contacts
+BEGIN
+    UPDATE contacts SET customer_links = (SELECT coalesce(group_concat(cc.customer_id || char(30) || cc.role || char(30) || c.name, char(31)), '')
+        FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
+    WHERE id IN (old.contact_id, new.contact_id);
+END;
+CREATE TRIGGER customers_contact_copies AFTER UPDATE OF name ON customers
+WHEN old.name IS NOT new.name
+BEGIN
+    UPDATE contacts SET customer_links = (SELECT coalesce(group_concat(cc.customer_id || char(30) || cc.role || char(30) || c.name, char(31)), '')
+        FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
+    WHERE id IN (SELECT contact_id FROM customer_contacts WHERE customer_id = new.id);
+END;
 
 -- The duplicate finder's candidates: the keys more than one record has (a customer's folded
 -- name or e-mail; a contact's full name or e-mail), kept by the triggers as records change,

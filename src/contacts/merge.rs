@@ -255,6 +255,7 @@ mod tests {
             first_name: Some("maija".into()),
             last_name: Some("mäki".into()),
             email: Some("maija@beta.fi".into()),
+            tags: Some(vec!["Päättäjä".into()]),
             customers: Some(vec![Link {
                 customer_id: b.0,
                 role: "Hallitus".into(),
@@ -271,6 +272,8 @@ mod tests {
         let kept = store::by_id(&conn, keep).unwrap().unwrap();
         assert_eq!(kept.email, "maija@beta.fi");
         assert_eq!(kept.customers.len(), 2);
+        assert_eq!(kept.customer_names, ["Alfa Oy", "Beta Oy"]);
+        assert_eq!(kept.tags, ["Päättäjä"]);
         assert!(store::by_id(&conn, gone).unwrap().is_none());
         let left: Vec<String> = crate::log::store::for_contact(&conn, gone.0, 10, 0)
             .unwrap()
@@ -321,13 +324,15 @@ mod tests {
         assert_eq!(kept.phone, "09 123 456");
         assert_eq!(kept.tags, ["Tampere", "VIP"]);
         assert!(customers::by_id(&conn, gone).unwrap().is_none());
+        let person = store::by_id(&conn, p).unwrap().unwrap();
         assert_eq!(
-            store::by_id(&conn, p).unwrap().unwrap().customers,
+            person.customers,
             vec![Link {
                 customer_id: keep.0,
                 role: "CEO".into()
             }]
         );
+        assert_eq!(person.customer_names, ["Äijälä Oy"]);
         let events = crate::log::store::for_customer(&conn, gone.0, 50, 0).unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(

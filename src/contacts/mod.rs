@@ -32,6 +32,10 @@ pub struct Contact {
     pub notes: String,
     pub tags: Vec<String>,
     pub customers: Vec<Link>,
+    /// The names of `customers`, in the same order, as the contact's row keeps them for its
+    /// list row (not part of the API).
+    #[serde(skip)]
+    pub customer_names: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
 }

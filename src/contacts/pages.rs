@@ -28,19 +28,9 @@ use crate::views::{
     textarea, value_link, Field, Frame, LinkKind, Section,
 };
 
-/// What the contact list loads besides its rows: the names of the customers its contacts
-/// belong to, and the customer the list is narrowed to.
+/// What the contact list loads besides its rows: the customer the list is narrowed to.
 pub(crate) struct ContactsExtra {
-    names: Vec<(i64, String, String)>,
     for_customer: Option<Customer>,
-}
-
-/// The name of customer `id` among `names` (id, name, number).
-fn name_of(names: &[(i64, String, String)], id: i64) -> &str {
-    names
-        .iter()
-        .find(|n| n.0 == id)
-        .map_or("", |n| n.1.as_str())
 }
 
 impl Listed for Contacts {
@@ -58,21 +48,12 @@ impl Listed for Contacts {
         Column::plain("customers.tags"),
     ];
 
-    fn extra(ctx: &mut Ctx, query: &ListQuery, people: &[Contact]) -> Result<ContactsExtra> {
-        let mut ids: Vec<i64> = people
-            .iter()
-            .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+    fn extra(ctx: &mut Ctx, query: &ListQuery, _: &[Contact]) -> Result<ContactsExtra> {
         let for_customer = match query.filter.customer_id {
             Some(id) => customers::by_id(ctx.conn, CustomerId(id))?,
             None => None,
         };
-        Ok(ContactsExtra {
-            names: customers::names(ctx.conn, &ids)?,
-            for_customer,
-        })
+        Ok(ContactsExtra { for_customer })
     }
 
     fn subtitle(extra: &ContactsExtra) -> Option<String> {
@@ -93,7 +74,7 @@ impl Listed for Contacts {
         html! { " · " a href=(vcard) { (f.t("contacts.export_vcard")) } }
     }
 
-    fn row(p: Contact, extra: &ContactsExtra) -> ListRow {
+    fn row(p: Contact, _: &ContactsExtra) -> ListRow {
         ListRow {
             id: p.id.0,
             name: p.full_name(),
@@ -101,9 +82,9 @@ impl Listed for Contacts {
             cells: vec![
                 html! { a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) } },
                 html! {
-                    @for (i, l) in p.customers.iter().enumerate() {
+                    @for (i, (l, name)) in p.customers.iter().zip(&p.customer_names).enumerate() {
                         @if i > 0 { ", " }
-                        a href=(format!("/customers/{}", l.customer_id)) { (name_of(&extra.names, l.customer_id)) }
+                        a href=(format!("/customers/{}", l.customer_id)) { (name) }
                         @if !l.role.is_empty() { " (" (l.role) ")" }
                     }
                 },
@@ -271,8 +252,6 @@ pub(crate) fn card(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 
 fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
     let p = store::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
-    let names = customers::names(ctx.conn, &ids)?;
     let find = ctx.query.get("find").trim().to_string();
     let found = if find.is_empty() {
         Vec::new()
@@ -319,7 +298,7 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
                         @if !p.tags.is_empty() { p { (tag_list(&p.tags)) } }
                         @if !p.notes.is_empty() { p.notes { (p.notes) } }
                     }
-                    (customers_section(f, &p, &names, &find, &found, error))
+                    (customers_section(f, &p, &find, &found, error))
                 }
             }
         }
@@ -332,7 +311,6 @@ fn card_page(ctx: &mut Ctx, id: i64, error: Option<&Error>) -> Result<Resp> {
 fn customers_section(
     f: &Frame,
     p: &Contact,
-    names: &[(i64, String, String)],
     find: &str,
     found: &[Customer],
     error: Option<&Error>,
@@ -348,9 +326,9 @@ fn customers_section(
                 div.table-wrap { table.links {
                     thead { tr { th { (f.t("customers.name")) } th { (f.t("contacts.role")) } @if can_write { th { span.visually-hidden { (f.t("contacts.actions")) } } } } }
                     tbody {
-                        @for l in &p.customers {
+                        @for (l, name) in p.customers.iter().zip(&p.customer_names) {
                             tr {
-                                td { a href=(format!("/customers/{}", l.customer_id)) { (name_of(names, l.customer_id)) } }
+                                td { a href=(format!("/customers/{}", l.customer_id)) { (name) } }
                                 td.role id=(format!("role-{}", l.customer_id)) { (l.role) }
                                 @if can_write {
                                     td.row-actions { (link_actions(f, l.customer_id, p.id.0, &base)) }

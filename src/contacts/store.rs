@@ -16,25 +16,27 @@ use crate::register::list;
 use crate::register::tags::{self, Tagged};
 use crate::users::UserId;
 
+/// A contact's columns for `from_row`. Its tags and customers are the copies on its own row
+/// (schema.sql, `contacts`), so a list page reads nothing else per contact.
 pub(super) const COLUMNS: &str = "p.id, p.first_name, p.last_name, p.email, p.phone, p.title, p.notes, p.created_at, p.updated_at, \
-    (SELECT group_concat(t.name, char(31)) FROM contact_tags pt INDEXED BY contact_tags_by_contact JOIN tags t ON t.id = pt.tag_id \
-      WHERE pt.contact_id = p.id), \
-    (SELECT group_concat(cc.customer_id || char(30) || cc.role, char(31)) FROM customer_contacts cc WHERE cc.contact_id = p.id)";
+    p.tag_names, p.customer_links";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
-    let links: Option<String> = r.get(10)?;
-    let mut customers: Vec<Link> = links
-        .unwrap_or_default()
+    let links: String = r.get(10)?;
+    // Each link is `customer_id char(30) role char(30) customer name`.
+    let mut links: Vec<(Link, String)> = links
         .split('\u{1f}')
-        .filter_map(|l| l.split_once('\u{1e}'))
-        .filter_map(|(id, role)| {
-            Some(Link {
-                customer_id: id.parse().ok()?,
-                role: role.to_string(),
-            })
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '\u{1e}');
+            let link = Link {
+                customer_id: parts.next()?.parse().ok()?,
+                role: parts.next()?.to_string(),
+            };
+            Some((link, parts.next()?.to_string()))
         })
         .collect();
-    customers.sort_by_key(|l| l.customer_id);
+    links.sort_by_key(|(l, _)| l.customer_id);
+    let (customers, customer_names) = links.into_iter().unzip();
     Ok(Contact {
         id: ContactId(r.get(0)?),
         first_name: r.get(1)?,
@@ -47,6 +49,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
         updated_at: r.get(8)?,
         tags: tags::split_concat(r.get(9)?),
         customers,
+        customer_names,
     })
 }
 
@@ -253,9 +256,7 @@ pub(crate) fn delete(tx: &Tx, id: ContactId, by: Option<UserId>) -> Result<()> {
     let name = before.full_name();
     let summary = Sentence::new("summary.contact_deleted").text("name", &name);
     // One event in the log of each customer the contact belonged to (or one on its own).
-    let ids: Vec<i64> = before.customers.iter().map(|l| l.customer_id).collect();
-    let companies = customers::names(tx, &ids)?;
-    if companies.is_empty() {
+    if before.customers.is_empty() {
         log::append(
             tx,
             &event(
@@ -268,7 +269,7 @@ pub(crate) fn delete(tx: &Tx, id: ContactId, by: Option<UserId>) -> Result<()> {
             ),
         )?;
     }
-    for (cid, cname, _) in &companies {
+    for (l, cname) in before.customers.iter().zip(&before.customer_names) {
         log::append(
             tx,
             &event(
@@ -276,7 +277,7 @@ pub(crate) fn delete(tx: &Tx, id: ContactId, by: Option<UserId>) -> Result<()> {
                 summary.clone(),
                 id,
                 &name,
-                Some((*cid, cname)),
+                Some((l.customer_id, cname)),
                 by,
             ),
         )?;
@@ -487,6 +488,84 @@ mod tests {
             ..CustomerInput::default()
         };
         crate::db::write(conn, |tx| customers::create(tx, &input, None)).unwrap()
+    }
+
+    /// A contact's row keeps copies of its tags and of its customers' ids, roles and names
+    /// (what its list row shows) through every kind of change.
+    #[test]
+    fn a_contacts_row_keeps_its_tags_and_customers_as_they_change() {
+        let (_d, mut conn) = crate::db::temporary();
+        let a = company(&mut conn, "Alfa Oy");
+        let b = company(&mut conn, "Beta Oy");
+        let input = ContactInput {
+            last_name: Some("Mäki".into()),
+            tags: Some(vec!["VIP".into()]),
+            customers: Some(vec![Link {
+                customer_id: a.0,
+                role: "CEO".into(),
+            }]),
+            ..ContactInput::default()
+        };
+        let id = crate::db::write(&mut conn, |tx| create(tx, &input, None)).unwrap();
+        let seen = |conn: &Connection| {
+            let c = by_id(conn, id).unwrap().unwrap();
+            let links: Vec<(i64, String, String)> = c
+                .customers
+                .iter()
+                .zip(&c.customer_names)
+                .map(|(l, n)| (l.customer_id, l.role.clone(), n.clone()))
+                .collect();
+            (c.tags, links)
+        };
+        let row = |a: CustomerId, role: &str, name: &str| (a.0, role.to_string(), name.to_string());
+        assert_eq!(
+            seen(&conn),
+            (vec!["VIP".into()], vec![row(a, "CEO", "Alfa Oy")])
+        );
+
+        let tags = ContactInput {
+            tags: Some(vec!["VIP".into(), "Päättäjä".into()]),
+            ..ContactInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, id, &tags, None)).unwrap();
+        crate::db::write(&mut conn, |tx| link(tx, b, id, "Hallitus", None)).unwrap();
+        crate::db::write(&mut conn, |tx| link(tx, a, id, "Puheenjohtaja", None)).unwrap();
+        assert_eq!(
+            seen(&conn),
+            (
+                vec!["Päättäjä".into(), "VIP".into()],
+                vec![
+                    row(a, "Puheenjohtaja", "Alfa Oy"),
+                    row(b, "Hallitus", "Beta Oy")
+                ]
+            )
+        );
+
+        let rename = CustomerInput {
+            name: Some("Alfa Group Oy".into()),
+            ..CustomerInput::default()
+        };
+        crate::db::write(&mut conn, |tx| customers::update(tx, a, &rename, None)).unwrap();
+        assert_eq!(seen(&conn).1[0], row(a, "Puheenjohtaja", "Alfa Group Oy"));
+        crate::db::write(&mut conn, |tx| customers::delete(tx, b, None)).unwrap();
+        let untagged = ContactInput {
+            tags: Some(vec![]),
+            ..ContactInput::default()
+        };
+        crate::db::write(&mut conn, |tx| update(tx, id, &untagged, None)).unwrap();
+        assert_eq!(
+            seen(&conn),
+            (vec![], vec![row(a, "Puheenjohtaja", "Alfa Group Oy")])
+        );
+        crate::db::write(&mut conn, |tx| unlink(tx, a, id, None)).unwrap();
+        let copies: (String, String) = conn
+            .query_row(
+                "SELECT tag_names, customer_links FROM contacts WHERE id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(copies, (String::new(), String::new()));
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "a user's delivered reminders and those to come are indexed apart",
         sql: REMINDERS_APART,
     },
+    Migration {
+        description: "a contact's row holds copies of its tag names and its customers, for list pages",
+        sql: include_str!("migration_014_contact_rows.sql"),
+    },
 ];
 
 /// Version 13: the index of a user's reminders not dismissed, split into those delivered and

@@ -512,6 +512,7 @@ mod tests {
             notes: "Rivi 1\nRivi 2; tärkeä \\ huom".into(),
             tags: vec!["VIP".into(), "Tampere, keskusta".into()],
             customers: vec![],
+            customer_names: vec![],
             created_at: "2026-01-02T03:04:05Z".into(),
             updated_at: "2026-11-22T09:15:00Z".into(),
         }

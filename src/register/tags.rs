@@ -92,12 +92,18 @@ pub(crate) fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         .collect()
 }
 
-/// Splits the `group_concat(name, char(31))` of a list query back into tags, in name order
+/// Splits the `group_concat(name, char(31))` of a list query (or a contact's copy of it,
+/// empty without tags) back into tags, in name order
 /// (`COLLATE NOCASE`). Sorted here, not in SQL: an `ORDER BY` in the list's per-row subquery
 /// built a temporary b-tree for every row of every page.
 pub(crate) fn split_concat(text: Option<String>) -> Vec<String> {
     let mut tags: Vec<String> = text
-        .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+        .map(|t| {
+            t.split('\u{1f}')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     tags.sort_by_cached_key(|t| t.to_ascii_lowercase());
     tags

@@ -209,6 +209,7 @@ pub(super) fn contact_from(
         notes: fields.notes.clone(),
         tags: fields.tags.clone(),
         customers: base.map(|b| b.customers.clone()).unwrap_or_default(),
+        customer_names: base.map(|b| b.customer_names.clone()).unwrap_or_default(),
         created_at: base.map(|b| b.created_at.clone()).unwrap_or_default(),
         updated_at: base.map(|b| b.updated_at.clone()).unwrap_or_default(),
     }
