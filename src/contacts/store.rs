@@ -47,7 +47,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Contact> {
         notes: r.get(6)?,
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
-        tags: tags::split_concat(r.get(9)?),
+        tags: tags::split_names(r.get_ref(9)?.as_str()?),
         customers,
         customer_names,
     })

@@ -65,8 +65,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: REMINDERS_APART,
     },
     Migration {
-        description: "a contact's row holds copies of its tag names and its customers, for list pages",
-        sql: include_str!("migration_014_contact_rows.sql"),
+        description: "a customer's and a contact's row hold copies of their tags and a contact's of its customers, for list pages",
+        sql: include_str!("migration_014_list_rows.sql"),
     },
 ];
 
