@@ -23,8 +23,9 @@ FROM (SELECT cc.contact_id, group_concat(cc.customer_id || char(30) || cc.role |
 WHERE contacts.id = l.contact_id;
 DROP INDEX customer_tags_by_customer;
 DROP INDEX contact_tags_by_contact;
--- The copy of the tag names on a customer's row, made again whenever one of its tags changes.
--- (A tag is never renamed.)
+-- The copy of the tag names on a customer's row, made again whenever one of its tags is added
+-- or removed. (A tag is never renamed, and a link never moves: a merge adds the kept record's
+-- links and deletes the other's.)
 CREATE TRIGGER customer_tags_names_insert AFTER INSERT ON customer_tags
 BEGIN
     UPDATE customers SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
@@ -37,14 +38,9 @@ BEGIN
         FROM customer_tags x JOIN tags t ON t.id = x.tag_id WHERE x.customer_id = customers.id)
     WHERE id = old.customer_id;
 END;
-CREATE TRIGGER customer_tags_names_update AFTER UPDATE OF customer_id, tag_id ON customer_tags
-BEGIN
-    UPDATE customers SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
-        FROM customer_tags x JOIN tags t ON t.id = x.tag_id WHERE x.customer_id = customers.id)
-    WHERE id IN (old.customer_id, new.customer_id);
-END;
 -- The copies on a contact's row (`tag_names`, `customer_links`), made again from the links
--- whenever one changes, and when a customer is renamed. (A tag is never renamed.)
+-- whenever one is added or removed or a role changes, and when a customer is renamed. (As
+-- for customers, a tag is never renamed and a link never moves.)
 CREATE TRIGGER contact_tags_names_insert AFTER INSERT ON contact_tags
 BEGIN
     UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
@@ -56,12 +52,6 @@ BEGIN
     UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
         FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = contacts.id)
     WHERE id = old.contact_id;
-END;
-CREATE TRIGGER contact_tags_names_update AFTER UPDATE OF contact_id, tag_id ON contact_tags
-BEGIN
-    UPDATE contacts SET tag_names = (SELECT coalesce(group_concat(t.name, char(31)), '')
-        FROM contact_tags x JOIN tags t ON t.id = x.tag_id WHERE x.contact_id = contacts.id)
-    WHERE id IN (old.contact_id, new.contact_id);
 END;
 CREATE TRIGGER customer_contacts_copy_insert AFTER INSERT ON customer_contacts
 BEGIN
@@ -75,11 +65,11 @@ BEGIN
         FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
     WHERE id = old.contact_id;
 END;
-CREATE TRIGGER customer_contacts_copy_update AFTER UPDATE ON customer_contacts
+CREATE TRIGGER customer_contacts_copy_update AFTER UPDATE OF role ON customer_contacts
 BEGIN
     UPDATE contacts SET customer_links = (SELECT coalesce(group_concat(cc.customer_id || char(30) || cc.role || char(30) || c.name, char(31)), '')
         FROM customer_contacts cc JOIN customers c ON c.id = cc.customer_id WHERE cc.contact_id = contacts.id)
-    WHERE id IN (old.contact_id, new.contact_id);
+    WHERE id = new.contact_id;
 END;
 CREATE TRIGGER customers_contact_copies AFTER UPDATE OF name ON customers
 WHEN old.name IS NOT new.name
