@@ -20,7 +20,7 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
 pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: ContactInput = ctx.json()?;
-    let id = db::write_grouped(ctx.conn, |tx| store::create(tx, &input, Some(by)))?;
+    let id = db::write_grouped(ctx.conn, move |tx| store::create(tx, &input, Some(by)))?;
     let created = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
     Ok(Resp::json(201, &created).with_header("Location", format!("/api/v1/contacts/{}", id.0)))
 }
@@ -39,7 +39,7 @@ pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     if let Some(links) = &input.customers {
         store::check_link_count(links)?;
     }
-    db::write_grouped(ctx.conn, |tx| {
+    db::write_grouped(ctx.conn, move |tx| {
         store::update(tx, ContactId(id), &input, Some(by))?;
         match &input.customers {
             Some(links) => store::set_links(tx, ContactId(id), links, Some(by)),

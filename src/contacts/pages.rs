@@ -585,11 +585,12 @@ pub(crate) fn add_to_customer(ctx: &mut Ctx, id: i64, form: Form) -> Result<Resp
     let outcome = save_checking(
         ctx.conn,
         form.checked("confirm_duplicate"),
-        |tx| {
-            let fields = store::validate(&input, None)?;
+        input,
+        move |tx, input| {
+            let fields = store::validate(input, None)?;
             Ok(store::look_alikes(tx, &fields, &[id], None)?)
         },
-        |tx| store::create(tx, &input, Some(by)),
+        move |tx, input| store::create(tx, input, Some(by)),
     )?;
     match outcome {
         Outcome::Saved(_) => {

@@ -18,7 +18,7 @@ pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     if input.name.is_none() {
         return Err(Error::field("name", "customers.name_required"));
     }
-    let id = db::write_grouped(ctx.conn, |tx| store::create(tx, &input, Some(by)))?;
+    let id = db::write_grouped(ctx.conn, move |tx| store::create(tx, &input, Some(by)))?;
     let created = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
     Ok(Resp::json(201, &created).with_header("Location", format!("/api/v1/customers/{}", id.0)))
 }
@@ -34,7 +34,7 @@ pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     if input.number.is_some() {
         return Err(Error::field("number", "customers.number_fixed"));
     }
-    db::write_grouped(ctx.conn, |tx| {
+    db::write_grouped(ctx.conn, move |tx| {
         store::update(tx, CustomerId(id), &input, Some(by))
     })?;
     get(ctx, id)

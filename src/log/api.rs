@@ -110,7 +110,7 @@ pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     let by = ctx.user()?.id.0;
     let input: EntryInput = ctx.json()?;
     let tz = ctx.settings.time_zone;
-    let id = db::write_grouped(ctx.conn, |tx| entry::record(tx, &input, Some(by), tz))?;
+    let id = db::write_grouped(ctx.conn, move |tx| entry::record(tx, &input, Some(by), tz))?;
     let e = filter::event_by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
     Ok(Resp::json(201, &shown(e, ctx.choose_lang()))
         .with_header("Location", format!("/api/v1/events/{id}")))

@@ -392,7 +392,7 @@ pub(crate) fn entry_submit(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let back = safe_back(form.get("back")).to_string();
     let input = input_of(&form);
     let tz = ctx.settings.time_zone;
-    match db::write_grouped(ctx.conn, |tx| entry::record(tx, &input, Some(by), tz)) {
+    match db::write_grouped(ctx.conn, move |tx| entry::record(tx, &input, Some(by), tz)) {
         Ok(_) => {
             ctx.flash("flash.entry_saved");
             Ok(Resp::redirect(&back))

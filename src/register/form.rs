@@ -56,23 +56,30 @@ pub(crate) enum Outcome<T, A> {
     Rejected(Error),
 }
 
-/// Saves in one transaction; unless `confirmed`, first asks `look` for look-alikes and saves
-/// nothing when there are any. Validation errors and conflicts come back as `Rejected`, for the
-/// form to show at its fields; anything else is a real error.
-pub(crate) fn save_checking<T, A>(
+/// Saves `input` in one transaction; unless `confirmed`, first asks `look` for look-alikes and
+/// saves nothing when there are any. Validation errors and conflicts come back as `Rejected`,
+/// for the form to show at its fields; anything else is a real error. The write may be made on
+/// another worker's thread ([`db::write_grouped`]), so it owns the input.
+pub(crate) fn save_checking<I, T, A>(
     conn: &mut Connection,
     confirmed: bool,
-    look: impl FnOnce(&Tx) -> Result<Vec<A>>,
-    save: impl FnOnce(&Tx) -> Result<T>,
-) -> Result<Outcome<T, A>> {
-    let result = db::write_grouped(conn, |tx| {
+    input: I,
+    look: impl FnOnce(&Tx, &I) -> Result<Vec<A>> + Send + 'static,
+    save: impl FnOnce(&Tx, &I) -> Result<T> + Send + 'static,
+) -> Result<Outcome<T, A>>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    A: Send + 'static,
+{
+    let result = db::write_grouped(conn, move |tx| {
         if !confirmed {
-            let alikes = look(tx)?;
+            let alikes = look(tx, &input)?;
             if !alikes.is_empty() {
                 return Ok(Outcome::LookAlikes(alikes));
             }
         }
-        save(tx).map(Outcome::Saved)
+        save(tx, &input).map(Outcome::Saved)
     });
     match result {
         Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
@@ -229,7 +236,7 @@ pub(crate) fn form_page(f: &Frame, p: FormPage) -> Resp {
 /// What a register declares to get its add and edit pages: how a form becomes input, how a
 /// record becomes form values, its store's writes and look-alike check, and its form page.
 pub(crate) trait Editable: super::list::Register {
-    type Input;
+    type Input: Send + 'static;
     /// The i18n key of the message after adding one.
     const CREATED: &'static str;
 
@@ -268,8 +275,9 @@ pub(crate) fn create<R: Editable>(ctx: &mut Ctx, form: Form) -> Result<Resp> {
     let outcome = save_checking(
         ctx.conn,
         form.checked("confirm_duplicate"),
-        |tx| R::look_alikes(tx, &input),
-        |tx| R::create(tx, &input, by),
+        input,
+        R::look_alikes,
+        move |tx, input| R::create(tx, input, by),
     )?;
     match outcome {
         Outcome::Saved(id) => {
@@ -295,8 +303,9 @@ pub(crate) fn save<R: Editable>(ctx: &mut Ctx, id: i64, form: Form) -> Result<Re
     let outcome = save_checking(
         ctx.conn,
         true,
-        |_| Ok(Vec::<()>::new()),
-        |tx| R::update(tx, id, &input, by),
+        input,
+        |_, _| Ok(Vec::<()>::new()),
+        move |tx, input| R::update(tx, id, input, by),
     )?;
     match outcome {
         Outcome::Rejected(err) => R::form_page(ctx, Some(&row), &form, Some(&err), &[]),

@@ -86,7 +86,7 @@ impl<S> SortSpec<S> {
 
 /// What a register declares to get lists: its table, columns, search index, tags and sorts.
 pub trait Register: Sized + 'static {
-    type Row;
+    type Row: Send + 'static;
     /// The register's own filters (owner, archive state, customer, …).
     type Filter: Clone + Default + std::fmt::Debug;
     type Sort: Copy + Eq + std::fmt::Debug + 'static;

@@ -116,6 +116,7 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
     for n in 0..app.config.workers.max(1) {
         // A request's write waits a moment for another, then is answered 503 (never 500).
         let conn = db::connect(&app.config.db_path, db::REQUEST_BUSY_TIMEOUT)
+            .and_then(|mut conn| db::give_way_to_writes(&mut conn).map(|()| conn))
             .map_err(|e| StartError::Other(e.to_string()))?;
         let (app, server, shutdown) = (app.clone(), server.clone(), shutdown.clone());
         let checkpointer = checkpointer.clone();

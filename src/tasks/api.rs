@@ -20,7 +20,7 @@ pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
 pub(crate) fn create(ctx: &mut Ctx) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: TaskInput = ctx.json()?;
-    let id = db::write_grouped(ctx.conn, |tx| {
+    let id = db::write_grouped(ctx.conn, move |tx| {
         store::create(tx, &input, Some(by), Utc::now())
     })?;
     let created = store::by_id(ctx.conn, id)?.ok_or(Error::NotFound)?;
@@ -36,7 +36,7 @@ pub(crate) fn get(ctx: &mut Ctx, id: i64) -> Result<Resp> {
 pub(crate) fn patch(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     let by = ctx.user()?.id;
     let input: TaskInput = ctx.json()?;
-    db::write_grouped(ctx.conn, |tx| {
+    db::write_grouped(ctx.conn, move |tx| {
         store::update(tx, id, &input, Some(by), Utc::now())
     })?;
     get(ctx, id)
