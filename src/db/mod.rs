@@ -750,7 +750,7 @@ where
         let _turn = WriterTurn::take(conn, wait).ok_or_else(busy_error)?;
         return in_transaction(conn, f);
     }
-    let made: Arc<Mutex<Option<std::thread::Result<Result<T, E>>>>> = Arc::default();
+    let made: Arc<Returned<T, E>> = Arc::default();
     let done = Arc::new(Done::default());
     state.queue.push_back(Queued {
         write: Box::new({
@@ -866,12 +866,15 @@ pub(crate) fn give_way_to_writes(conn: &mut Connection) -> rusqlite::Result<()> 
     )
 }
 
+/// What a grouped write's `f` returned (or its panic), kept for its writer.
+type Returned<T, E> = Mutex<Option<std::thread::Result<Result<T, E>>>>;
+
 /// Makes one grouped write in its own savepoint, and keeps what `f` returned (or its panic)
 /// for its writer.
 fn make_one<T, E>(
     conn: &Connection,
     f: impl FnOnce(&Tx) -> Result<T, E>,
-    made: &Mutex<Option<std::thread::Result<Result<T, E>>>>,
+    made: &Returned<T, E>,
 ) -> Made
 where
     E: From<rusqlite::Error>,
@@ -1611,17 +1614,17 @@ mod tests {
             while !turns.state.lock().unwrap().taken {
                 std::thread::yield_now();
             }
-            let mut spawn =
-                |grouped: bool, f: Box<dyn FnOnce(&Tx) -> rusqlite::Result<()> + Send>| {
-                    let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
-                    scope.spawn(move || {
-                        if grouped {
-                            write_grouped(&mut conn, f)
-                        } else {
-                            write(&mut conn, f)
-                        }
-                    })
-                };
+            type Write = Box<dyn FnOnce(&Tx) -> rusqlite::Result<()> + Send>;
+            let spawn = |grouped: bool, f: Write| {
+                let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
+                scope.spawn(move || {
+                    if grouped {
+                        write_grouped(&mut conn, f)
+                    } else {
+                        write(&mut conn, f)
+                    }
+                })
+            };
             let first = spawn(true, Box::new(note("grouped 1")));
             while !queued(1, 0) {
                 std::thread::yield_now();
