@@ -704,6 +704,40 @@ fn contact(c: &Client, t: &str, body: Value) -> i64 {
     resp.json()["id"].as_i64().unwrap()
 }
 
+/// The suggestions are kept between views of Incoming only while nothing changes: a customer
+/// added after the document is suggested at the next view.
+#[test]
+fn an_incoming_suggestion_follows_the_register() {
+    let (server, admin) = TestServer::with_admin();
+    let t = token(&admin);
+    let c = server.client();
+    upload_one(
+        &c,
+        &t,
+        file(
+            "tilaus.txt",
+            "text/plain",
+            "Tilaaja: Uusi Asiakas Oy, Y-tunnus 0112038-9".as_bytes(),
+        ),
+    );
+    // Every worker looks the page up at least once with no such customer.
+    for _ in 0..16 {
+        let page = admin.get("/documents?incoming=1");
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("class=\"suggestion\""), "{}", page.body);
+    }
+    customer(
+        &c,
+        &t,
+        json!({"name": "Uusi Asiakas Oy", "business_id": "0112038-9"}),
+    );
+    for _ in 0..16 {
+        let page = admin.get("/documents?incoming=1");
+        assert!(page.body.contains("class=\"suggestion\""), "{}", page.body);
+        assert!(page.body.contains("Uusi Asiakas Oy"));
+    }
+}
+
 #[test]
 fn incoming_suggests_the_customer_and_one_click_assigns_it() {
     let (server, admin) = TestServer::with_admin();

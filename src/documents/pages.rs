@@ -122,23 +122,35 @@ pub(crate) struct DocumentsExtra {
     suggestions: HashMap<i64, Suggestion>,
 }
 
-/// The suggestion for each incoming document of `docs`. Their few hundred look-ups read in one
-/// read transaction: each on its own began and ended one, taking and releasing SQLite's locks
-/// (a quarter of the Incoming page's time).
-fn suggestions_for(
-    conn: &rusqlite::Connection,
-    docs: &[Document],
-) -> Result<HashMap<i64, Suggestion>> {
-    let read = conn.unchecked_transaction()?;
-    let mut out = HashMap::new();
-    for d in docs.iter().filter(|d| d.incoming) {
-        let text = store::text(&read, DocumentId(d.id))?;
-        if let Some(s) = suggest::suggest(&read, d, &text)? {
-            out.insert(d.id, s);
+/// The suggestions for the incoming documents of a page, by document id.
+type Suggestions = HashMap<i64, Suggestion>;
+
+thread_local! {
+    /// The suggestions of the last few Incoming pages read on this thread's connection: they
+    /// change only with the database, and the Incoming page is looked at again and again.
+    static SUGGESTED: std::cell::RefCell<crate::db::Memo<Vec<i64>, Suggestions>> =
+        const { std::cell::RefCell::new(crate::db::Memo::new(4)) };
+}
+
+/// The suggestion for each incoming document of `docs`, as last read while the database has not
+/// changed since. Their few hundred look-ups read in one read transaction: each on its own began
+/// and ended one, taking and releasing SQLite's locks (a quarter of the Incoming page's time).
+fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Suggestions> {
+    let incoming: Vec<&Document> = docs.iter().filter(|d| d.incoming).collect();
+    let ids = incoming.iter().map(|d| d.id).collect();
+    let read = || {
+        let read = conn.unchecked_transaction()?;
+        let mut out = HashMap::new();
+        for d in &incoming {
+            let text = store::text(&read, DocumentId(d.id))?;
+            if let Some(s) = suggest::suggest(&read, d, &text)? {
+                out.insert(d.id, s);
+            }
         }
-    }
-    read.commit()?;
-    Ok(out)
+        read.commit()?;
+        Ok(out)
+    };
+    Ok(SUGGESTED.with(|memo| memo.borrow_mut().get_or_read(conn, ids, read))?)
 }
 
 /// The suggestion with its one-click accept button.
