@@ -848,7 +848,7 @@ const GIVE_WAY_EVERY: std::ffi::c_int = 1000;
 /// The writer works for every request queued behind it, but the scheduler gives it one
 /// thread's share of the cores: with four workers searching on two cores, creates waited
 /// mostly for the writer to be given a core (a create's p50 5–6 ms at 8 clients, half of
-/// them searching; with readers giving way, under 3 ms while the searches took about 1.5 ms
+/// them searching; with readers giving way 2.7–4 ms, while the searches took 1.5–2.5 ms
 /// more). A process cannot raise one thread's priority without privileges, but a thread can
 /// give up its own turn. Only grouped writes are given way to: they are short, while a long
 /// plain write (an import) would hold every reader back.
