@@ -521,6 +521,9 @@ impl Shared {
                 outcome: Err(e),
             };
         }
+        // Readers give way from here until the turn is passed on (`WriterTurn`'s drop), not
+        // while BEGIN waits for another process's write.
+        turns.making.store(true, Ordering::Relaxed);
         while members.len() < GROUP_MAX_MEMBERS {
             let Some(queued) = next() else { break };
             let made = (queued.write)(&self.conn);
@@ -675,6 +678,9 @@ impl WriterTurn {
 impl Drop for WriterTurn {
     fn drop(&mut self) {
         WRITING.with(|w| w.set(false));
+        if self.grouped {
+            self.turns.making.store(false, Ordering::Relaxed);
+        }
         let mut state = self.turns.state.lock().unwrap_or_else(|e| e.into_inner());
         state.pass_on(&self.turns.free, self.grouped);
     }
@@ -776,8 +782,11 @@ where
             // Given the turn just now.
             Some(_) if done.has_turn() => Waited::Turn,
             Some(at) => {
-                // Not begun in time: it leaves the queue, and nothing of it is written.
-                state.queue.remove(at);
+                // Not begun in time: it leaves the queue, and nothing of it is written. What
+                // it holds is dropped outside the lock.
+                let gone = state.queue.remove(at);
+                drop(state);
+                drop(gone);
                 return Err(E::from(busy_error()));
             }
             // Being made now: its commit is a moment away.
@@ -796,43 +805,37 @@ where
         Some(Err(panic)) => std::panic::resume_unwind(panic),
         Some(Ok(Err(e))) => Err(e),
         Some(Ok(Ok(value))) => outcome.map(|()| value).map_err(E::from),
-        // Never begun: the group's transaction could not be opened.
+        // Never begun: the group's transaction could not be opened, or the server closed
+        // its connection.
         None => Err(E::from(outcome.err().unwrap_or_else(busy_error))),
     }
 }
 
-/// With the turn given to `done`'s writer: makes the queued writes, in groups, until its own
-/// is made; passes the turn on, and then tells the groups' writers how it went.
+/// With the turn given to `done`'s writer: makes a group of the queued writes, passes the turn
+/// on, and then tells the group's writers how it went. Its own write is the queue's first (a
+/// free turn is taken only with the queue empty, and a passed turn goes to the first's
+/// writer), so it is in the group.
 fn make_queued(turns: &Arc<Turns>, done: &Done, wait: Duration) -> rusqlite::Result<()> {
     let turn = WriterTurn::held(turns.clone(), true);
-    turns.making.store(true, Ordering::Relaxed);
-    let mut shared = turns.shared.lock().unwrap_or_else(|e| e.into_inner());
-    let mut groups = Vec::new();
-    loop {
-        let group = match shared.as_mut() {
-            Some(shared) => shared.make_group(turns, wait),
-            // The server closed its connection: nothing queued can be made.
-            None => Group {
-                members: {
-                    let mut state = turns.state.lock().unwrap_or_else(|e| e.into_inner());
-                    state.queue.drain(..).map(|q| q.done).collect()
-                },
-                outcome: Err(busy_error()),
+    let group = match turns
+        .shared
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_mut()
+    {
+        Some(shared) => shared.make_group(turns, wait),
+        // The server closed its connection: nothing queued can be made.
+        None => Group {
+            members: {
+                let mut state = turns.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.queue.drain(..).map(|q| q.done).collect()
             },
-        };
-        let mine = group.holds(done);
-        let emptied = group.members.is_empty();
-        groups.push(group);
-        if mine || emptied {
-            break;
-        }
-    }
-    drop(shared);
-    turns.making.store(false, Ordering::Relaxed);
+            outcome: Err(busy_error()),
+        },
+    };
+    debug_assert!(group.holds(done));
     drop(turn);
-    for group in &groups {
-        group.tell();
-    }
+    group.tell();
     match done.wait(Some(Duration::ZERO)) {
         Waited::Finished(outcome) => outcome,
         _ => Err(busy_error()),

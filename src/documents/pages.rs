@@ -125,10 +125,15 @@ pub(crate) struct DocumentsExtra {
 /// The suggestions for the incoming documents of a page, by document id.
 type Suggestions = HashMap<i64, Suggestion>;
 
+/// What a document's suggestion is made from besides its text: its id, title, sender and
+/// subject. All of them key a page's suggestions, because the page's rows were read before
+/// the memo's look at the database (an edit in between must not be kept as unchanged).
+type Suggested = (i64, String, Option<String>, Option<String>);
+
 thread_local! {
     /// The suggestions of the last few Incoming pages read on this thread's connection: they
     /// change only with the database, and the Incoming page is looked at again and again.
-    static SUGGESTED: std::cell::RefCell<crate::db::Memo<Vec<i64>, Suggestions>> =
+    static SUGGESTED: std::cell::RefCell<crate::db::Memo<Vec<Suggested>, Suggestions>> =
         const { std::cell::RefCell::new(crate::db::Memo::new(4)) };
 }
 
@@ -137,7 +142,13 @@ thread_local! {
 /// and ended one, taking and releasing SQLite's locks (a quarter of the Incoming page's time).
 fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Suggestions> {
     let incoming: Vec<&Document> = docs.iter().filter(|d| d.incoming).collect();
-    let ids = incoming.iter().map(|d| d.id).collect();
+    let key = incoming
+        .iter()
+        .map(|d| {
+            let (from, subject) = (d.email_from.clone(), d.email_subject.clone());
+            (d.id, d.title.clone(), from, subject)
+        })
+        .collect();
     let read = || {
         let read = conn.unchecked_transaction()?;
         let mut out = HashMap::new();
@@ -150,7 +161,7 @@ fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Sug
         read.commit()?;
         Ok(out)
     };
-    Ok(SUGGESTED.with(|memo| memo.borrow_mut().get_or_read(conn, ids, read))?)
+    Ok(SUGGESTED.with(|memo| memo.borrow_mut().get_or_read(conn, key, read))?)
 }
 
 /// The suggestion with its one-click accept button.
