@@ -31,6 +31,8 @@ pub(crate) fn write_copy(conn: &Connection, dest: &Path) -> rusqlite::Result<()>
     let dest = dest
         .to_str()
         .ok_or_else(|| rusqlite::Error::InvalidPath(dest.to_path_buf()))?;
+    // VACUUM runs outside any transaction: a page's reads end here (`db::begin_reading`).
+    super::stop_reading(conn)?;
     conn.execute("VACUUM INTO ?1", [dest])?;
     Ok(())
 }

@@ -702,6 +702,56 @@ fn busy_timeout_of(conn: &Connection) -> rusqlite::Result<Duration> {
     Ok(Duration::from_millis(ms.max(0) as u64))
 }
 
+/// Whether `conn` is in a transaction that has only read the database (a page's, see
+/// [`begin_reading`]). Only `main` counts: a search's helper table in `temp` is written inside
+/// a page's reads, and nothing read from `main` rolls back with it.
+fn only_reading(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(conn.transaction_state(Some("main"))? == rusqlite::TransactionState::Read)
+}
+
+/// Begins the read transaction a page's reads share: SQLite takes and releases its locks for
+/// each statement run outside one (a `fcntl` and a look at the WAL each time, under a
+/// process-wide mutex), a third of a log search page's time. It begins at the first read, so
+/// the page reads one snapshot. A write ends it ([`write`] and its kin), so that what the
+/// request reads after its own write sees it. Ended by [`end_reading`].
+pub(crate) fn begin_reading(conn: &Connection) -> rusqlite::Result<()> {
+    if conn.is_autocommit() {
+        conn.execute_batch("BEGIN")?;
+    }
+    Ok(())
+}
+
+/// Ends what [`begin_reading`] began (if a write has not already). Anything else a request
+/// left open on its connection is rolled back, as a failed write's is.
+pub(crate) fn end_reading(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+/// Runs `f`'s reads in one read transaction: the page's, or one of its own outside a page.
+pub(crate) fn reading<T>(
+    conn: &Connection,
+    f: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    if !conn.is_autocommit() {
+        return f();
+    }
+    conn.execute_batch("BEGIN")?;
+    let value = f();
+    end_reading(conn);
+    value
+}
+
+/// Ends a page's read transaction before a write ([`begin_reading`]), or before what must run
+/// outside a transaction (`VACUUM INTO`).
+pub(crate) fn stop_reading(conn: &Connection) -> rusqlite::Result<()> {
+    if only_reading(conn)? {
+        conn.execute_batch("COMMIT")?;
+    }
+    Ok(())
+}
+
 /// Runs `f` in one IMMEDIATE transaction: it takes the write lock up front (so it never fails
 /// half-way on a lock upgrade) and commits only if `f` succeeds. Every write goes through here
 /// or [`write_grouped`], so a failed request writes nothing. Writers of this process take
@@ -713,6 +763,7 @@ where
     if WRITING.with(Cell::get) {
         return in_transaction(conn, f);
     }
+    stop_reading(conn)?;
     let wait = busy_timeout_of(conn)?;
     let turn = WriterTurn::take(conn, wait).ok_or_else(busy_error)?;
     let mut shared = turn.turns.shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -749,6 +800,7 @@ where
     if WRITING.with(Cell::get) {
         return in_transaction(conn, f);
     }
+    stop_reading(conn)?;
     let wait = busy_timeout_of(conn)?;
     let turns = turns_of(conn);
     let mut state = turns.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -951,6 +1003,7 @@ where
     if WRITING.with(Cell::get) {
         return try_in_transaction(conn, f);
     }
+    stop_reading(conn)?;
     let Some(turn) = WriterTurn::take(conn, Duration::ZERO) else {
         return Ok(None);
     };
@@ -1101,7 +1154,7 @@ pub(crate) fn state(conn: &Connection) -> rusqlite::Result<State> {
 
 /// A few values a thread read from its connection (a server worker holds one), each kept while
 /// the connection's view of the database stays where it was when read ([`State`]). What a
-/// transaction reads is not kept: it may roll back.
+/// write's transaction reads is not kept: it may roll back. A page's read transaction's is.
 pub(crate) struct Memo<K, V> {
     entries: Vec<(State, K, V)>,
     capacity: usize,
@@ -1132,7 +1185,8 @@ impl<K: PartialEq, V: Clone> Memo<K, V> {
             return Ok(value);
         }
         let value = read()?;
-        if conn.is_autocommit() {
+        // A page's read transaction may keep what it read; a write's may roll back.
+        if conn.is_autocommit() || only_reading(conn)? {
             if self.entries.len() >= self.capacity {
                 self.entries.remove(0);
             }
@@ -1647,6 +1701,71 @@ mod tests {
             }
         });
         assert_eq!(*order.lock().unwrap(), ["grouped 1", "grouped 2", "plain"]);
+    }
+
+    /// A page's reads share one transaction; a write made during the request ends it, so that
+    /// what the request reads after its own write sees it.
+    #[test]
+    fn a_write_ends_a_pages_read_transaction_so_later_reads_see_it() {
+        let (_dir, path) = created_file();
+        let _writer = SharedWriter::open(&path).unwrap();
+        let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        let seen = |conn: &Connection| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM settings WHERE key = 'seen'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        begin_reading(&conn).unwrap();
+        assert_eq!(seen(&conn), 0);
+        assert!(only_reading(&conn).unwrap());
+        write_grouped(&mut conn, |tx| {
+            tx.execute("INSERT INTO settings(key, value) VALUES ('seen', '1')", [])
+        })
+        .unwrap();
+        assert_eq!(seen(&conn), 1);
+        end_reading(&conn);
+        assert!(conn.is_autocommit());
+
+        begin_reading(&conn).unwrap();
+        assert_eq!(seen(&conn), 1);
+        write(&mut conn, |tx| {
+            tx.execute("DELETE FROM settings WHERE key = 'seen'", [])
+        })
+        .unwrap();
+        assert_eq!(seen(&conn), 0);
+        end_reading(&conn);
+    }
+
+    /// What a page's read transaction reads is kept (it cannot roll back), what a write's
+    /// reads is not.
+    #[test]
+    fn a_memo_keeps_what_a_page_read_but_not_what_a_write_did() {
+        let (_dir, path) = created_file();
+        let conn = connect(&path, BUSY_TIMEOUT).unwrap();
+        let mut memo: Memo<(), i64> = Memo::new(1);
+        let mut reads = 0;
+        let mut look = |memo: &mut Memo<(), i64>| {
+            memo.get_or_read(&conn, (), || {
+                reads += 1;
+                Ok(7)
+            })
+            .unwrap()
+        };
+        begin_reading(&conn).unwrap();
+        // The search's helper table in `temp` does not make the page a write.
+        conn.execute_batch("CREATE TEMP TABLE helper(x)").unwrap();
+        look(&mut memo);
+        look(&mut memo);
+        end_reading(&conn);
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let mut other: Memo<(), i64> = Memo::new(1);
+        look(&mut other);
+        look(&mut other);
+        conn.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(reads, 3, "one read in the page, two in the write");
     }
 
     #[test]

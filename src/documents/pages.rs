@@ -150,16 +150,16 @@ fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Sug
         })
         .collect();
     let read = || {
-        let read = conn.unchecked_transaction()?;
-        let mut out = HashMap::new();
-        for d in &incoming {
-            let text = store::text(&read, DocumentId(d.id))?;
-            if let Some(s) = suggest::suggest(&read, d, &text)? {
-                out.insert(d.id, s);
+        crate::db::reading(conn, || {
+            let mut out = HashMap::new();
+            for d in &incoming {
+                let text = store::text(conn, DocumentId(d.id))?;
+                if let Some(s) = suggest::suggest(conn, d, &text)? {
+                    out.insert(d.id, s);
+                }
             }
-        }
-        read.commit()?;
-        Ok(out)
+            Ok(out)
+        })
     };
     Ok(SUGGESTED.with(|memo| memo.borrow_mut().get_or_read(conn, key, read))?)
 }

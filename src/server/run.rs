@@ -241,6 +241,13 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
         }
     };
 
+    // A page's reads share one read transaction (`db::begin_reading`); other requests write.
+    let reading = matches!(method, Method::Get | Method::Head);
+    if reading {
+        if let Err(e) = db::begin_reading(conn) {
+            log::warn!("could not begin a page's read transaction: {e}");
+        }
+    }
     let mut ctx = match body {
         RequestBody::Bytes(bytes) => Ctx::new(app, conn, method, &url, headers, bytes, ip),
         RequestBody::Stream(stream) => {
@@ -261,6 +268,8 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
             bare_error(&path, &ctx.headers, &Error::Internal(what))
         }
     };
+    drop(ctx);
+    db::end_reading(conn);
     log::info!(
         "{} {path} {} {}ms",
         request.method(),
