@@ -1345,6 +1345,31 @@ mod tests {
         (dir, path)
     }
 
+    /// Holds the writers' turn at `path` with a plain write on a thread of `scope` until
+    /// `release` is sent; returns once the turn is taken.
+    fn hold_the_turn<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        path: &Path,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        std::thread::ScopedJoinHandle<'scope, ()>,
+    ) {
+        let mut holder = connect(path, BUSY_TIMEOUT).unwrap();
+        let turns = turns_of(&holder);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let held = scope.spawn(move || {
+            write(&mut holder, |_| {
+                released.recv().unwrap();
+                Ok::<_, rusqlite::Error>(())
+            })
+            .unwrap()
+        });
+        while !turns.state.lock().unwrap().taken {
+            std::thread::yield_now();
+        }
+        (release, held)
+    }
+
     /// Starts `writers` grouped writes to `path` while a plain write holds the turn, so that
     /// they all queue; each inserts its own setting, and then the `fail`th fails and the
     /// `panics`th panics (`None`). Each records how many of the batch's settings another
@@ -1355,20 +1380,9 @@ mod tests {
         fail: usize,
         panics: usize,
     ) -> Vec<Option<Result<usize, crate::Error>>> {
-        let mut holder = connect(path, BUSY_TIMEOUT).unwrap();
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let turns = turns_of(&holder);
+        let turns = turns_of(&connect(path, BUSY_TIMEOUT).unwrap());
         std::thread::scope(|scope| {
-            let held = scope.spawn(move || {
-                write(&mut holder, |_| {
-                    released.recv().unwrap();
-                    Ok::<_, rusqlite::Error>(())
-                })
-                .unwrap()
-            });
-            while !turns.state.lock().unwrap().taken {
-                std::thread::yield_now();
-            }
+            let (release, held) = hold_the_turn(scope, path);
             let grouped: Vec<_> = (0..writers)
                 .map(|n| {
                     scope.spawn(move || {
@@ -1528,19 +1542,9 @@ mod tests {
     fn the_writer_holding_the_turn_makes_the_queued_writes() {
         let (_dir, path) = created_file();
         let _writer = SharedWriter::open(&path).unwrap();
-        let mut holder = connect(&path, BUSY_TIMEOUT).unwrap();
-        let turns = turns_of(&holder);
-        let (release, released) = std::sync::mpsc::channel::<()>();
+        let turns = turns_of(&connect(&path, BUSY_TIMEOUT).unwrap());
         let threads: Vec<_> = std::thread::scope(|scope| {
-            let held = scope.spawn(move || {
-                write(&mut holder, |_| {
-                    released.recv().unwrap();
-                    Ok::<_, rusqlite::Error>(())
-                })
-            });
-            while !turns.state.lock().unwrap().taken {
-                std::thread::yield_now();
-            }
+            let (release, held) = hold_the_turn(scope, &path);
             let grouped: Vec<_> = (0..3)
                 .map(|_| {
                     scope.spawn(|| {
@@ -1556,7 +1560,7 @@ mod tests {
                 std::thread::yield_now();
             }
             release.send(()).unwrap();
-            held.join().unwrap().unwrap();
+            held.join().unwrap();
             grouped.into_iter().map(|t| t.join().unwrap()).collect()
         });
         let maker = threads[0].1;
@@ -1605,24 +1609,14 @@ mod tests {
     fn a_grouped_write_not_begun_in_time_is_never_made() {
         let (_dir, path) = created_file();
         let _writer = SharedWriter::open(&path).unwrap();
-        let mut holder = connect(&path, BUSY_TIMEOUT).unwrap();
         let mut patient = connect(&path, BUSY_TIMEOUT).unwrap();
         let mut hasty = connect(&path, Duration::from_millis(20)).unwrap();
-        let turns = turns_of(&holder);
+        let turns = turns_of(&patient);
         let insert = |key: &'static str| {
             move |tx: &Tx| tx.execute("INSERT INTO settings(key, value) VALUES (?1, '1')", [key])
         };
         std::thread::scope(|scope| {
-            let (release, released) = std::sync::mpsc::channel::<()>();
-            let held = scope.spawn(move || {
-                write(&mut holder, |_| {
-                    released.recv().unwrap();
-                    Ok::<_, rusqlite::Error>(())
-                })
-            });
-            while !turns.state.lock().unwrap().taken {
-                std::thread::yield_now();
-            }
+            let (release, held) = hold_the_turn(scope, &path);
             let first = scope.spawn(move || write_grouped(&mut patient, insert("kept")));
             while turns.state.lock().unwrap().queue.is_empty() {
                 std::thread::yield_now();
@@ -1631,7 +1625,7 @@ mod tests {
             assert!(matches!(crate::Error::from(gave_up), crate::Error::Busy));
             assert_eq!(turns.state.lock().unwrap().queue.len(), 1);
             release.send(()).unwrap();
-            held.join().unwrap().unwrap();
+            held.join().unwrap();
             assert_eq!(first.join().unwrap().unwrap(), 1);
         });
         assert_eq!(
@@ -1647,8 +1641,7 @@ mod tests {
     fn plain_and_grouped_writes_take_turns() {
         let (_dir, path) = created_file();
         let _writer = SharedWriter::open(&path).unwrap();
-        let mut holder = connect(&path, BUSY_TIMEOUT).unwrap();
-        let turns = turns_of(&holder);
+        let turns = turns_of(&connect(&path, BUSY_TIMEOUT).unwrap());
         let order = Arc::new(Mutex::new(Vec::new()));
         let note = |what: &'static str| {
             let order = order.clone();
@@ -1662,16 +1655,7 @@ mod tests {
             state.queue.len() == grouped && state.waiting == plain
         };
         std::thread::scope(|scope| {
-            let (release, released) = std::sync::mpsc::channel::<()>();
-            let held = scope.spawn(move || {
-                write(&mut holder, |_| {
-                    released.recv().unwrap();
-                    Ok::<_, rusqlite::Error>(())
-                })
-            });
-            while !turns.state.lock().unwrap().taken {
-                std::thread::yield_now();
-            }
+            let (release, held) = hold_the_turn(scope, &path);
             type Write = Box<dyn FnOnce(&Tx) -> rusqlite::Result<()> + Send>;
             let spawn = |grouped: bool, f: Write| {
                 let mut conn = connect(&path, BUSY_TIMEOUT).unwrap();
@@ -1696,7 +1680,8 @@ mod tests {
                 std::thread::yield_now();
             }
             release.send(()).unwrap();
-            for t in [held, first, plain, second] {
+            held.join().unwrap();
+            for t in [first, plain, second] {
                 t.join().unwrap().unwrap();
             }
         });
