@@ -203,20 +203,6 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
         score(&words, &phrase, &[&t.description]) * 2 + u8::from(!t.is_done())
     });
 
-    // A contact hit names its companies, so two people of the same name tell apart.
-    let mut company_ids: Vec<i64> = people
-        .iter()
-        .flat_map(|p| p.customers.iter().map(|l| l.customer_id))
-        .collect();
-    company_ids.sort_unstable();
-    company_ids.dedup();
-    let companies = crate::customers::store::names(ctx.conn, &company_ids)?;
-    let company = |id: i64| {
-        companies
-            .iter()
-            .find(|c| c.0 == id)
-            .map_or("", |c| c.1.as_str())
-    };
     let nothing = customers.is_empty()
         && people.is_empty()
         && docs.is_empty()
@@ -260,9 +246,10 @@ pub(crate) fn search(ctx: &mut Ctx) -> Result<Resp> {
                         @for p in &people {
                             li {
                                 a href=(format!("/contacts/{}", p.id.0)) { (p.full_name()) }
-                                @for (i, l) in p.customers.iter().enumerate() {
+                                // Its companies, so two people of the same name tell apart.
+                                @for (i, (l, company)) in p.customers.iter().zip(&p.customer_names).enumerate() {
                                     (if i == 0 { ", " } else { "; " })
-                                    a href=(format!("/customers/{}", l.customer_id)) { (company(l.customer_id)) }
+                                    a href=(format!("/customers/{}", l.customer_id)) { (company) }
                                     @if !l.role.is_empty() { " (" (l.role) ")" }
                                 }
                                 @if !p.email.is_empty() { " " span.muted { (p.email) } }

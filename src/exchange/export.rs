@@ -389,17 +389,15 @@ pub(crate) fn contacts_json<W: Write>(
 }
 
 /// One contact as a vCard 4.0, with its first customer as ORG.
-pub(crate) fn contact_vcard(conn: &Connection, contact: &Contact) -> Result<String> {
-    let org = match contact.customers.first() {
-        Some(link) => customers::names(conn, &[link.customer_id])?
-            .into_iter()
-            .next()
-            .map(|(_, name, _)| name),
-        None => None,
-    };
+pub(crate) fn contact_vcard(contact: &Contact) -> String {
     let mut out = String::new();
-    vcard::write_card(&mut out, contact, org.as_deref());
-    Ok(out)
+    vcard::write_card(&mut out, contact, first_customer(contact));
+    out
+}
+
+/// The name of a contact's first customer, its vCard's ORG.
+fn first_customer(contact: &Contact) -> Option<&str> {
+    contact.customer_names.first().map(String::as_str)
 }
 
 /// Contacts as vCards 4.0, one after another; returns how many.
@@ -408,15 +406,10 @@ pub(crate) fn contacts_vcard<W: Write>(
     query: &contact_list::ListQuery,
     mut out: W,
 ) -> Result<usize> {
-    let mut names = CustomerNames::new(conn);
     let mut card = String::new();
     let n = for_each(conn, query, |p| {
-        let org = match p.customers.first() {
-            Some(link) => names.get(link.customer_id)?.map(|(name, _)| name),
-            None => None,
-        };
         card.clear();
-        vcard::write_card(&mut card, p, org.as_deref());
+        vcard::write_card(&mut card, p, first_customer(p));
         out.write_all(card.as_bytes())?;
         Ok(())
     })?;

@@ -150,7 +150,7 @@ pub(crate) fn contacts_xlsx(ctx: &mut Ctx) -> Result<Resp> {
 pub(crate) fn contact_vcard(ctx: &mut Ctx, id: i64) -> Result<Resp> {
     ctx.user()?;
     let contact = contacts::by_id(ctx.conn, ContactId(id))?.ok_or(Error::NotFound)?;
-    let card = export::contact_vcard(ctx.conn, &contact)?;
+    let card = export::contact_vcard(&contact);
     let name = format!("{}.vcf", contact.full_name());
     download(Spill::Memory(card.into_bytes()), VCARD_TYPE, &name)
 }

@@ -95,18 +95,11 @@ pub(crate) fn documents(
 /// page's ZIP, `pages::export_zip`).
 pub(crate) fn export(conn: &Connection, id: ContactId, lang: Lang) -> Result<Value> {
     let p = contacts::by_id(conn, id)?.ok_or(Error::NotFound)?;
-    let ids: Vec<i64> = p.customers.iter().map(|l| l.customer_id).collect();
-    let names = crate::customers::store::names(conn, &ids)?;
     let links: Vec<Value> = p
         .customers
         .iter()
-        .map(|l| {
-            let name = names
-                .iter()
-                .find(|(cid, _, _)| *cid == l.customer_id)
-                .map(|n| n.1.clone());
-            json!({"customer_id": l.customer_id, "customer_name": name, "role": l.role})
-        })
+        .zip(&p.customer_names)
+        .map(|(l, name)| json!({"customer_id": l.customer_id, "customer_name": name, "role": l.role}))
         .collect();
     let mut events = Vec::new();
     let mut read = conn.prepare_cached(

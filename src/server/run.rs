@@ -242,8 +242,7 @@ fn handle(app: &App, conn: &mut Connection, mut request: tiny_http::Request) {
     };
 
     // A page's reads share one read transaction (`db::begin_reading`); other requests write.
-    let reading = matches!(method, Method::Get | Method::Head);
-    if reading {
+    if matches!(method, Method::Get | Method::Head) {
         if let Err(e) = db::begin_reading(conn) {
             log::warn!("could not begin a page's read transaction: {e}");
         }
