@@ -251,8 +251,12 @@ fn filters_narrow_the_log_and_pages_go_by_position() {
     assert_eq!(s.found(&format!("user_id={me}&kind=note")).len(), 2);
     assert!(s.found(&format!("user_id={}", me + 100)).is_empty());
     // Dates: today has them all, yesterday none; an entry recorded at an earlier time is found
-    // on its day.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    // on its day. The days are the company's (Europe/Helsinki by default), not UTC's: from 22:00
+    // UTC in winter it is already tomorrow in Helsinki.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Helsinki)
+        .format("%Y-%m-%d")
+        .to_string();
     assert!(s.found(&format!("from={today}&to={today}")).len() >= 6);
     s.post(
         "/events",
