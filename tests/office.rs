@@ -298,7 +298,7 @@ fn readonly_users_see_no_write_buttons_and_get_a_clear_page_instead_of_a_form() 
         &[
             ("description", "Soita Maijalle"),
             ("assignee_id", &admin_id),
-            ("due_date", "2030-01-02"),
+            ("due_date", "2097-01-02"),
             ("customer_id", &customer.to_string()),
         ],
     );
