@@ -247,7 +247,7 @@ pub(crate) fn feed(ctx: &mut Ctx, token: &str) -> Result<Resp> {
     };
     let title = format!("{} – {name}", ctx.settings.company_name);
     let mut body = Vec::new();
-    let from = cx.now.date_naive() - Duration::days(FEED_PAST_DAYS);
+    let from = super::pages::today(ctx) - Duration::days(FEED_PAST_DAYS);
     write_feed(
         ctx.conn,
         Some(user.0),
