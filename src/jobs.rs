@@ -1,12 +1,15 @@
 //! Background jobs: work that runs on a schedule instead of per request (scheduled backups,
 //! expired-session clean-up, search-index merging, the reminders, the inbox's watched folder and
 //! IMAP mailbox). The server
-//! registers each job with a name, an interval and a function, and one thread runs them in turn
-//! when they are due. What each job last did (start, finish, duration, error) and when it runs
-//! next is kept in memory in a shared [`Health`], which the settings page shows.
+//! registers each job with a name, an interval, a function and its [`Thread`]: the short
+//! upkeep jobs share one thread and run in turn when they are due; a job that may take minutes
+//! or wait on another machine (a backup, an SMTP or IMAP server) has a thread and a connection
+//! of its own, so that nothing else waits for it. What each job last did (start, finish,
+//! duration, error) and when it runs next is kept in memory in a shared [`Health`], which the
+//! settings page shows.
 //!
-//! Besides the jobs, the thread runs light work that must not wait for a job's interval after
-//! every turn ([`Jobs::after_each_turn`]): the WAL checkpoint once the server is idle.
+//! Besides the jobs, the shared thread runs light work that must not wait for a job's interval
+//! after every turn ([`Jobs::after_each_turn`]): the WAL checkpoint once the server is idle.
 //!
 //! The first turn runs every job at once. A job that fails keeps its error and is tried again
 //! at its next turn; a job that panics is caught and recorded the same way, and the thread and
@@ -23,7 +26,7 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
-/// How often the jobs thread looks at the clock and the shutdown flag.
+/// How often each jobs thread looks at the clock and the shutdown flag.
 pub(crate) const POLL: Duration = Duration::from_millis(200);
 
 /// What a job does at its turn: given the thread's own connection and the time of the turn.
@@ -41,7 +44,8 @@ pub(crate) struct Done {
     pub more: bool,
 }
 
-/// Light work run after every turn (every `POLL`), never while a job runs.
+/// Light work run on the shared thread after every turn (every `POLL`), never while one of its
+/// jobs runs.
 pub(crate) type TurnFn = Box<dyn FnMut(&mut Connection) + Send>;
 
 /// One job as seen from outside: its name, its last run and its next one.
@@ -65,7 +69,8 @@ pub(crate) struct JobStatus {
     pub counts: Counts,
 }
 
-/// The jobs' state, shared between the jobs thread (which writes it) and the pages (which read it).
+/// The jobs' state, shared between the jobs' threads (which write it) and the pages (which read
+/// it).
 #[derive(Debug, Default)]
 pub(crate) struct Health {
     jobs: Mutex<Vec<JobStatus>>,
@@ -95,11 +100,23 @@ impl Health {
     }
 }
 
+/// Which thread runs a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Thread {
+    /// The jobs' shared thread, in turn with the other short jobs.
+    Shared,
+    /// A thread of its own, for a job that may take minutes or wait on another machine.
+    Own,
+}
+
 struct Job {
     name: &'static str,
     every: TimeDelta,
+    thread: Thread,
     run: JobFn,
     next: Option<DateTime<Utc>>,
+    /// Its place in [`Health`].
+    index: usize,
 }
 
 /// The registered jobs; `spawn` hands them to their thread.
@@ -130,14 +147,15 @@ impl Jobs {
     }
 
     /// Registers a job that runs at the first turn and then every `every`, counted from the
-    /// start of its previous run. `name` is the i18n key of its label.
+    /// start of its previous run, on `thread`. `name` is the i18n key of its label.
     pub(crate) fn every(
         &mut self,
         name: &'static str,
         every: Duration,
+        thread: Thread,
         mut run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<()> + Send + 'static,
     ) -> &mut Jobs {
-        self.every_counting(name, every, move |conn, now| {
+        self.every_counting(name, every, thread, move |conn, now| {
             run(conn, now).map(|()| Done::default())
         })
     }
@@ -148,9 +166,12 @@ impl Jobs {
         &mut self,
         name: &'static str,
         every: Duration,
+        thread: Thread,
         run: impl FnMut(&mut Connection, DateTime<Utc>) -> Result<Done> + Send + 'static,
     ) -> &mut Jobs {
-        self.health.lock().push(JobStatus {
+        let mut health = self.health.lock();
+        let index = health.len();
+        health.push(JobStatus {
             name,
             every,
             last_start: None,
@@ -163,17 +184,20 @@ impl Jobs {
             failures: 0,
             counts: Counts::new(),
         });
+        drop(health);
         self.jobs.push(Job {
             name,
             every: TimeDelta::from_std(every).unwrap_or(TimeDelta::MAX),
+            thread,
             run: Box::new(run),
             next: None,
+            index,
         });
         self
     }
 
-    /// Registers light work to run after every turn, between the jobs (so never while one
-    /// runs). It reports its own failures; it is not shown as a job.
+    /// Registers light work to run on the shared thread after every turn, between its jobs (so
+    /// never while one of them runs). It reports its own failures; it is not shown as a job.
     pub(crate) fn after_each_turn(
         &mut self,
         run: impl FnMut(&mut Connection) + Send + 'static,
@@ -182,78 +206,106 @@ impl Jobs {
         self
     }
 
-    /// One turn: runs, in order, every job that is due at `now`, and records how each went.
-    /// Returns how many ran.
+    /// One turn of every job, whatever its thread: runs, in order, every job that is due at
+    /// `now`, and records how each went. Returns how many ran.
+    #[cfg(test)]
     pub(crate) fn run_due(&mut self, conn: &mut Connection, now: DateTime<Utc>) -> usize {
-        let mut ran = 0;
-        for (index, job) in self.jobs.iter_mut().enumerate() {
-            if job.next.is_some_and(|next| next > now) {
-                continue;
-            }
-            ran += 1;
-            self.health.update(index, |s| {
-                s.running = true;
-                s.last_start = Some(now);
-            });
-            let started = Instant::now();
-            let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
-            let took = started.elapsed();
-            let (error, done) = match outcome {
-                Ok(Ok(done)) => (None, done),
-                Ok(Err(e)) => (Some(e.to_string()), Done::default()),
-                Err(panic) => (
-                    Some(format!("panicked: {}", panic_text(panic.as_ref()))),
-                    Done::default(),
-                ),
-            };
-            match &error {
-                Some(e) => log::error!("background job {} failed: {e}", job.name),
-                None => log::debug!("background job {} ran in {took:?}", job.name),
-            }
-            // Work left over runs at the next turn (one `POLL` on), else after the interval.
-            let next = if done.more {
-                Some(now)
-            } else {
-                now.checked_add_signed(job.every)
-            };
-            job.next = Some(next.unwrap_or(DateTime::<Utc>::MAX_UTC));
-            self.health.update(index, |s| {
-                s.running = false;
-                s.last_finish = Some(now + TimeDelta::from_std(took).unwrap_or_default());
-                s.last_duration = Some(took);
-                s.failures += u64::from(error.is_some());
-                s.last_error = error;
-                for (key, n) in done.counts {
-                    match s.counts.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, total)) => *total += n,
-                        None => s.counts.push((key, n)),
-                    }
-                }
-                s.next_run = next;
-                s.runs += 1;
-            });
-        }
-        ran
+        run_due(&mut self.jobs, &self.health, conn, now)
     }
 
-    /// Starts the jobs thread, which runs a turn every `POLL` until `shutdown` is set.
+    /// Starts the jobs' threads: the shared one (when it has work) and one for each job on
+    /// [`Thread::Own`], each with a connection from `open`. Every thread runs a turn every
+    /// `POLL` until `shutdown` is set.
     pub(crate) fn spawn(
-        mut self,
-        mut conn: Connection,
+        self,
+        open: impl Fn() -> rusqlite::Result<Connection>,
         shutdown: Arc<AtomicBool>,
-    ) -> std::io::Result<JoinHandle<()>> {
-        std::thread::Builder::new()
-            .name("jobs".into())
-            .spawn(move || {
-                while !shutdown.load(Ordering::SeqCst) {
-                    self.run_due(&mut conn, Utc::now());
-                    for run in &mut self.after_turn {
-                        run(&mut conn);
+    ) -> std::io::Result<Vec<JoinHandle<()>>> {
+        let Jobs {
+            jobs,
+            health,
+            after_turn,
+        } = self;
+        let (shared, own): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.thread == Thread::Shared);
+        let mut threads = vec![("jobs".to_string(), shared, after_turn)];
+        for job in own {
+            // "jobs.backups" runs on "job-backups" (a thread's name holds 15 bytes).
+            let name = job.name.replace("jobs.", "job-");
+            threads.push((name, vec![job], Vec::new()));
+        }
+        threads
+            .into_iter()
+            .filter(|(_, jobs, after_turn)| !jobs.is_empty() || !after_turn.is_empty())
+            .map(|(name, mut jobs, mut after_turn)| {
+                let mut conn = open().map_err(std::io::Error::other)?;
+                let (health, shutdown) = (health.clone(), shutdown.clone());
+                std::thread::Builder::new().name(name).spawn(move || {
+                    while !shutdown.load(Ordering::SeqCst) {
+                        run_due(&mut jobs, &health, &mut conn, Utc::now());
+                        for run in &mut after_turn {
+                            run(&mut conn);
+                        }
+                        std::thread::sleep(POLL);
                     }
-                    std::thread::sleep(POLL);
-                }
+                })
             })
+            .collect()
     }
+}
+
+/// One turn of `jobs`: runs, in order, every one that is due at `now`, and records how each
+/// went in `health`. Returns how many ran.
+fn run_due(jobs: &mut [Job], health: &Health, conn: &mut Connection, now: DateTime<Utc>) -> usize {
+    let mut ran = 0;
+    for job in jobs.iter_mut() {
+        if job.next.is_some_and(|next| next > now) {
+            continue;
+        }
+        ran += 1;
+        health.update(job.index, |s| {
+            s.running = true;
+            s.last_start = Some(now);
+        });
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| (job.run)(conn, now)));
+        let took = started.elapsed();
+        let (error, done) = match outcome {
+            Ok(Ok(done)) => (None, done),
+            Ok(Err(e)) => (Some(e.to_string()), Done::default()),
+            Err(panic) => (
+                Some(format!("panicked: {}", panic_text(panic.as_ref()))),
+                Done::default(),
+            ),
+        };
+        match &error {
+            Some(e) => log::error!("background job {} failed: {e}", job.name),
+            None => log::debug!("background job {} ran in {took:?}", job.name),
+        }
+        // Work left over runs at the next turn (one `POLL` on), else after the interval.
+        let next = if done.more {
+            Some(now)
+        } else {
+            now.checked_add_signed(job.every)
+        };
+        job.next = Some(next.unwrap_or(DateTime::<Utc>::MAX_UTC));
+        health.update(job.index, |s| {
+            s.running = false;
+            s.last_finish = Some(now + TimeDelta::from_std(took).unwrap_or_default());
+            s.last_duration = Some(took);
+            s.failures += u64::from(error.is_some());
+            s.last_error = error;
+            for (key, n) in done.counts {
+                match s.counts.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, total)) => *total += n,
+                    None => s.counts.push((key, n)),
+                }
+            }
+            s.next_run = next;
+            s.runs += 1;
+        });
+    }
+    ran
 }
 
 /// The message of a caught panic, when it has one.
@@ -286,10 +338,15 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let (runs, seen) = counter();
         let mut jobs = Jobs::new();
-        jobs.every("jobs.backups", Duration::from_secs(600), move |_, _| {
-            seen.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        });
+        jobs.every(
+            "jobs.backups",
+            Duration::from_secs(600),
+            Thread::Shared,
+            move |_, _| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        );
         let health = jobs.health();
         assert_eq!(health.get("jobs.backups").unwrap().next_run, None);
 
@@ -319,13 +376,18 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let (calls, seen) = counter();
         let mut jobs = Jobs::new();
-        jobs.every_counting("jobs.reminders", Duration::from_secs(30), move |_, _| {
-            let n = seen.fetch_add(1, Ordering::SeqCst);
-            Ok(Done {
-                counts: vec![("jobs.delivered", 2)],
-                more: n == 0,
-            })
-        });
+        jobs.every_counting(
+            "jobs.reminders",
+            Duration::from_secs(30),
+            Thread::Shared,
+            move |_, _| {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                Ok(Done {
+                    counts: vec![("jobs.delivered", 2)],
+                    more: n == 0,
+                })
+            },
+        );
         let health = jobs.health();
         assert_eq!(jobs.run_due(&mut conn, at("2026-11-30T10:00:00Z")), 1);
         // Work was left: the next turn runs it again, not 30 s later.
@@ -342,13 +404,18 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let (calls, seen) = counter();
         let mut jobs = Jobs::new();
-        jobs.every("jobs.backups", Duration::from_secs(60), move |_, _| {
-            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                Err(Error::Internal("the disk is full".into()))
-            } else {
-                Ok(())
-            }
-        });
+        jobs.every(
+            "jobs.backups",
+            Duration::from_secs(60),
+            Thread::Shared,
+            move |_, _| {
+                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(Error::Internal("the disk is full".into()))
+                } else {
+                    Ok(())
+                }
+            },
+        );
         let health = jobs.health();
         let t0 = at("2026-11-30T10:00:00Z");
         jobs.run_due(&mut conn, t0);
@@ -371,12 +438,16 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let (after, seen) = counter();
         let mut jobs = Jobs::new();
-        jobs.every("jobs.backups", Duration::from_secs(60), |_, _| {
-            panic!("a job panicked on purpose")
-        })
+        jobs.every(
+            "jobs.backups",
+            Duration::from_secs(60),
+            Thread::Shared,
+            |_, _| panic!("a job panicked on purpose"),
+        )
         .every(
             "jobs.session_cleanup",
             Duration::from_secs(60),
+            Thread::Shared,
             move |conn, _| {
                 conn.execute_batch("SELECT 1")?;
                 seen.fetch_add(1, Ordering::SeqCst);
@@ -401,20 +472,96 @@ mod tests {
         assert_eq!(names, ["jobs.backups", "jobs.session_cleanup"]);
     }
 
-    #[test]
-    fn the_thread_runs_the_first_turn_at_once_and_stops_on_the_flag() {
-        let conn = Connection::open_in_memory().unwrap();
-        let mut jobs = Jobs::new();
-        jobs.every("jobs.backups", Duration::from_secs(3600), |_, _| Ok(()));
-        let health = jobs.health();
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let thread = jobs.spawn(conn, shutdown.clone()).unwrap();
+    /// Waits (up to 10 s) until `done` holds.
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while health.get("jobs.backups").unwrap().runs == 0 {
-            assert!(Instant::now() < deadline, "the first turn did not run");
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn the_thread_runs_the_first_turn_at_once_and_stops_on_the_flag() {
+        let mut jobs = Jobs::new();
+        jobs.every(
+            "jobs.backups",
+            Duration::from_secs(3600),
+            Thread::Shared,
+            |_, _| Ok(()),
+        );
+        let health = jobs.health();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let threads = jobs
+            .spawn(Connection::open_in_memory, shutdown.clone())
+            .unwrap();
+        assert_eq!(threads.len(), 1);
+        wait_until("the first turn did not run", || {
+            health.get("jobs.backups").unwrap().runs > 0
+        });
         shutdown.store(true, Ordering::SeqCst);
-        thread.join().unwrap();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    }
+
+    /// A backup that takes minutes, or a mailbox that does not answer, holds up no other job:
+    /// while one job on its own thread is stuck, the shared thread's jobs and the light work
+    /// after its turns go on.
+    #[test]
+    fn a_job_on_its_own_thread_holds_up_no_other() {
+        let (release, stuck) = std::sync::mpsc::channel::<()>();
+        let (tell_thread, backups_thread) = std::sync::mpsc::channel();
+        let (cleanups, seen) = counter();
+        let (turns, after) = counter();
+        let mut jobs = Jobs::new();
+        jobs.every(
+            "jobs.backups",
+            Duration::from_secs(3600),
+            Thread::Own,
+            move |_, _| {
+                let name = std::thread::current().name().map(str::to_string);
+                tell_thread.send(name).ok();
+                stuck.recv().ok();
+                Ok(())
+            },
+        )
+        .every(
+            "jobs.session_cleanup",
+            Duration::ZERO,
+            Thread::Shared,
+            move |conn, _| {
+                conn.execute_batch("SELECT 1")?;
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        )
+        .after_each_turn(move |_| {
+            after.fetch_add(1, Ordering::SeqCst);
+        });
+        let health = jobs.health();
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let threads = jobs
+            .spawn(Connection::open_in_memory, shutdown.clone())
+            .unwrap();
+        assert_eq!(threads.len(), 2);
+        let name = backups_thread
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(name.as_deref(), Some("job-backups"));
+        wait_until("the clean-up waited for the backup", || {
+            cleanups.load(Ordering::SeqCst) >= 3 && turns.load(Ordering::SeqCst) >= 3
+        });
+        let backup = health.get("jobs.backups").unwrap();
+        assert!(backup.running && backup.runs == 0, "{backup:?}");
+        assert_eq!(health.get("jobs.session_cleanup").unwrap().last_error, None);
+        release.send(()).unwrap();
+        wait_until("the backup did not finish", || {
+            health.get("jobs.backups").unwrap().runs == 1
+        });
+        shutdown.store(true, Ordering::SeqCst);
+        for thread in threads {
+            thread.join().unwrap();
+        }
     }
 }

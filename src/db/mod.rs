@@ -102,9 +102,10 @@ fn read_header(path: &Path) -> Result<Header, OpenError> {
     Ok(Header::Minicrm { version: be(60) })
 }
 
-/// Page cache per connection, in KiB. The server holds one connection per worker plus the jobs
-/// thread, so this times nine is what SQLite keeps cached at most; the operating system's file
-/// cache holds the rest of a big database.
+/// Page cache per connection, in KiB. The server holds one connection per worker and one per
+/// jobs thread (five), so this times thirteen is what SQLite keeps cached at most (the jobs but
+/// the backups and the search-index merging touch few pages); the operating system's file cache
+/// holds the rest of a big database.
 pub(crate) const CACHE_KIB: i64 = 2000;
 
 /// Sets the per-connection pragmas every minicrm connection runs with. `synchronous = FULL`
@@ -1044,7 +1045,7 @@ where
 
 /// Moves what the WAL holds into the main file once the server is idle, so that a plain copy
 /// of `minicrm.db` taken while it is idle is a complete backup ("One file holds everything"). Workers mark each
-/// request with [`Checkpointer::busy`]; the jobs thread calls [`Checkpointer::run_if_idle`]
+/// request with [`Checkpointer::busy`]; the shared jobs thread calls [`Checkpointer::run_if_idle`]
 /// between its turns. The checkpoint never waits: with a reader or writer about, it gives up
 /// and is tried again at the next turn.
 pub(crate) struct Checkpointer {

@@ -27,7 +27,7 @@ pub(crate) struct App {
     /// Where the app is reached when the `public_url` setting is empty (`http://host:port`,
     /// from the listening address), for links in e-mails.
     pub default_base: String,
-    /// The background jobs' last and next runs, written by the jobs thread.
+    /// The background jobs' last and next runs, written by the jobs' threads.
     pub jobs: Arc<jobs::Health>,
     /// What features above the core hand in to core pages (set by the server).
     pub hooks: Hooks,

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, Thread};
 use message::{MailError, MailFile, MailMeta};
 
 /// How something came in; the documents module turns it into its `source`.
@@ -98,19 +98,26 @@ pub(crate) fn message_limit(settings: &crate::settings::Settings) -> usize {
 }
 
 /// Registers the inbox's jobs, which hand what arrives to `sink`: the watched folder, scanned
-/// every [`folder::SCAN_EVERY`], and the IMAP mailbox, polled every [`imap::POLL_EVERY`].
+/// every [`folder::SCAN_EVERY`], and the IMAP mailbox, polled every [`imap::POLL_EVERY`], each
+/// on a thread of its own (a big file or a mailbox that does not answer holds up no other job).
 /// Each reads the settings at its turn, so a change on the settings page counts from the next
 /// turn. Their failures (a file in `failed/`, a mailbox that cannot be reached or refuses the
 /// password) are the jobs' errors: on the settings page and in the server log.
 pub(crate) fn register_jobs(jobs: &mut Jobs, db_path: &Path, sink: SinkFn) {
     let folder_db = db_path.to_path_buf();
     let mut watcher = folder::Watcher::default();
-    jobs.every("jobs.inbox_folder", folder::SCAN_EVERY, move |conn, now| {
-        folder_turn(&mut watcher, conn, &folder_db, now, sink).map(|_| ())
-    });
-    jobs.every("jobs.inbox_imap", imap::POLL_EVERY, move |conn, now| {
-        imap_turn(conn, now, sink).map(|_| ())
-    });
+    jobs.every(
+        "jobs.inbox_folder",
+        folder::SCAN_EVERY,
+        Thread::Own,
+        move |conn, now| folder_turn(&mut watcher, conn, &folder_db, now, sink).map(|_| ()),
+    );
+    jobs.every(
+        "jobs.inbox_imap",
+        imap::POLL_EVERY,
+        Thread::Own,
+        move |conn, now| imap_turn(conn, now, sink).map(|_| ()),
+    );
 }
 
 /// One turn of the folder job at `now`: the folder the settings name (none: nothing to do).

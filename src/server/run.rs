@@ -19,7 +19,7 @@ use crate::db;
 use crate::error::Error;
 use crate::http::errors::bare_error;
 use crate::http::{App, Body, Ctx, Method, Resp};
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, Thread};
 
 /// Why the server did not start; each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -127,10 +127,10 @@ pub fn start(config: ServeConfig, shutdown: Arc<AtomicBool>) -> Result<Running, 
         threads.push(thread);
     }
     // Background jobs keep no one waiting, so they may wait longer for their turn to write.
-    let conn = db::connect(&app.config.db_path, JOBS_BUSY_TIMEOUT)
-        .map_err(|e| StartError::Other(e.to_string()))?;
-    threads.push(
-        jobs.spawn(conn, shutdown.clone())
+    let db_path = app.config.db_path.clone();
+    let open = move || db::connect(&db_path, JOBS_BUSY_TIMEOUT);
+    threads.extend(
+        jobs.spawn(open, shutdown.clone())
             .map_err(|e| StartError::Other(e.to_string()))?,
     );
     Ok(Running {
@@ -459,7 +459,8 @@ fn tiny_response<R: Read>(
 
 /// The background jobs: the clean-up of expired sessions (and of the import page's uploads
 /// older than an hour) and the backup schedule, both looked at every `backup_check_every` (and
-/// at start). Each reads the settings at its turn, so a change on the settings page counts from
+/// at start), the search indexes' merging and the reminders. The backups and the reminders
+/// (which send e-mail) run on threads of their own. Each reads the settings at its turn, so a change on the settings page counts from
 /// the next turn. After every turn, the WAL is checkpointed once the server is idle (see
 /// `db::Checkpointer`).
 fn register_jobs(
@@ -469,10 +470,15 @@ fn register_jobs(
     default_base: String,
 ) {
     let uploads = crate::exchange::uploads::dir(&config.db_path);
-    jobs.every("jobs.search_index", Duration::from_secs(1), |conn, _| {
-        crate::log::store::merge_search_indexes(conn, 40)?;
-        Ok(())
-    });
+    jobs.every(
+        "jobs.search_index",
+        Duration::from_secs(1),
+        Thread::Shared,
+        |conn, _| {
+            crate::log::store::merge_search_indexes(conn, 40)?;
+            Ok(())
+        },
+    );
     jobs.after_each_turn(move |conn| {
         if let Err(e) = checkpointer.run_if_idle(conn) {
             log::warn!("the idle checkpoint failed: {e}");
@@ -481,6 +487,7 @@ fn register_jobs(
     jobs.every(
         "jobs.session_cleanup",
         config.backup_check_every,
+        Thread::Shared,
         move |conn, now| {
             crate::exchange::uploads::sweep(&uploads, now.into(), None)?;
             let settings = crate::settings::load(conn)?;
@@ -499,6 +506,7 @@ fn register_jobs(
     jobs.every(
         "jobs.backups",
         config.backup_check_every,
+        Thread::Own,
         move |conn, now| {
             let settings = crate::settings::load(conn)?;
             // A new, empty database (still in set-up) gets no copy of its nothing.
@@ -517,7 +525,9 @@ fn register_jobs(
     // Reminders whose time has come, each delivered once, then their e-mails; the first turn
     // at start delivers the ones missed while the server was down.
     let mut started = false;
-    jobs.every_counting("jobs.reminders", config.reminder_every, move |conn, now| {
+    // Its own thread: an SMTP server that does not answer holds up only the e-mails.
+    let every = config.reminder_every;
+    jobs.every_counting("jobs.reminders", every, Thread::Own, move |conn, now| {
         // E-mails the previous run was sending when it stopped go out again (at worst twice).
         if !started {
             crate::tasks::email::release_claims(conn, now)?;

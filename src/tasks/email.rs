@@ -17,8 +17,8 @@
 //! an address, an inactive person or a task done meanwhile is `skipped` (with the reason), not
 //! retried. One failing reminder does not hold up the others; a server that cannot be reached
 //! ends the turn (the rest would fail alike) and the job comes back at its next turn. A turn
-//! sends for at most `TURN_BUDGET`, so the jobs thread is never held long; with more to send
-//! the job runs again at the thread's next turn.
+//! sends for at most `TURN_BUDGET`, so that the reminders due meanwhile are not held up long;
+//! with more to send the job runs again at its thread's next turn.
 
 use std::time::{Duration, Instant};
 

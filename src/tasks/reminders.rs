@@ -209,7 +209,7 @@ pub(crate) struct Turn {
 }
 
 impl Turn {
-    /// What the jobs thread records: the counts the settings page adds up, and whether to
+    /// What the jobs record: the counts the settings page adds up, and whether to
     /// come back at once.
     pub(crate) fn done(&self) -> crate::jobs::Done {
         crate::jobs::Done {
