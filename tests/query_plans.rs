@@ -129,6 +129,33 @@ fn plan(conn: &Connection, sql: &str, args: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The plan of the subquery named `name` (`MATERIALIZE name`, `CO-ROUTINE name`): its lines
+/// and their children's.
+fn subquery_plan(conn: &Connection, sql: &str, name: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let nulls = vec![Value::Null; stmt.parameter_count()];
+    let rows: Vec<(i64, i64, String)> = stmt
+        .query_map(params_from_iter(nulls), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut inside: Vec<i64> = Vec::new();
+    let mut lines = Vec::new();
+    // Parents come before their children.
+    for (id, parent, detail) in rows {
+        let top = ["MATERIALIZE", "CO-ROUTINE"]
+            .iter()
+            .any(|k| detail == format!("{k} {name}"));
+        if top || inside.contains(&parent) {
+            inside.push(id);
+            lines.push(detail);
+        }
+    }
+    lines
+}
+
 /// A bare `SCAN x` of a big table (no index, no key).
 fn is_full_scan(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("SCAN ") else {
@@ -1240,15 +1267,20 @@ fn a_users_reminders_read_only_what_they_show() {
     )
     .unwrap();
     for (state, shown) in [("delivered", 5), ("pending", 3), ("all", 5)] {
-        let sql = of_user_sql(state);
+        let sql = of_user_sql(state, false);
         let mut stmt = conn.prepare(&sql).unwrap();
-        let rows: Vec<String> = stmt
-            .query_map(rusqlite::params![user, now, 5, 0], |r| r.get(4))
+        let rows: Vec<(i64, String)> = stmt
+            .query_map(rusqlite::params![user, now, 5, 0], |r| {
+                Ok((r.get(0)?, r.get(4)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(rows.len(), shown, "{state}");
-        assert!(rows.windows(2).all(|w| w[0] >= w[1]), "{state}: {rows:?}");
+        assert!(
+            rows.windows(2).all(|w| w[0].1 >= w[1].1),
+            "{state}: {rows:?}"
+        );
         // Some fifty steps of the statement for each reminder it shows; walking past the
         // reminders to come took five more for each of those (852 here).
         let steps = stmt.get_status(rusqlite::StatementStatus::VmStep);
@@ -1266,6 +1298,30 @@ fn a_users_reminders_read_only_what_they_show() {
                 ]
             )
         );
+        // After the second reminder's position: the same reminders as the offset's page.
+        let (id, at) = rows[1].clone();
+        let after_sql = of_user_sql(state, true);
+        let mut stmt = conn.prepare(&after_sql).unwrap();
+        let after: Vec<(i64, String)> = stmt
+            .query_map(rusqlite::params![user, now, 5, 0, at, id], |r| {
+                Ok((r.get(0)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(after[..shown - 2], rows[2..], "{state}");
+        let steps = stmt.get_status(rusqlite::StatementStatus::VmStep);
+        assert!(steps < 100 * shown as i32, "{state} after: {steps} steps");
+        // The page's reminders are found in the indexes alone: an offset walks index entries,
+        // not reminders and their tasks.
+        for sql in [&sql, &after_sql] {
+            let page = subquery_plan(&conn, sql, "page");
+            assert!(!page.is_empty(), "{sql}");
+            let reads_rows = |l: &String| {
+                l.contains(" t ") || l.contains(" r ") && !l.contains("INDEX reminders_")
+            };
+            assert!(!page.iter().any(reads_rows), "{state}: {page:?}");
+        }
     }
 }
 

@@ -543,3 +543,112 @@ fn the_task_form_finds_the_customer_by_number_or_name_then_offers_its_contacts()
         .json();
     assert_ne!(t["customer_id"].as_i64(), Some(s.customer));
 }
+
+/// A user's reminders page by position (`after`) at any depth, ties at one time and all, and an
+/// offset's page is the same reminders; an offset past 10,000 into a longer list is refused
+/// with a 400 that names `after`, into a shorter one it is an empty page.
+#[test]
+fn reminders_page_by_position_and_refuse_an_offset_too_deep_to_walk() {
+    let s = setup();
+    const N: usize = 10_050;
+    {
+        let mut conn = rusqlite::Connection::open(&s.server.db).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        let tx = conn.transaction().unwrap();
+        let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T06:00:00Z").unwrap();
+        for i in 0..N {
+            tx.execute(
+                "INSERT INTO tasks(description, assignee_id, due_date, created_at, updated_at)
+                 VALUES (?1, ?2, '2026-02-01', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                rusqlite::params![format!("Tehtävä {i}"), s.me],
+            )
+            .unwrap();
+            // Three reminders at each time; every tenth not delivered yet.
+            let at = (start + Duration::minutes(i as i64 / 3))
+                .to_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            tx.execute(
+                "INSERT INTO reminders(task_id, user_id, kind, remind_at, delivered_at)
+                 VALUES (?1, ?2, 'due', ?3, ?4)",
+                rusqlite::params![
+                    tx.last_insert_rowid(),
+                    s.me,
+                    at,
+                    (i % 10 != 0).then_some(&at)
+                ],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let get = |query: &str| {
+        s.admin.api(
+            "GET",
+            &format!("/api/v1/reminders?{query}"),
+            Some(&s.token),
+            None,
+        )
+    };
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut seen: Vec<(String, i64)> = Vec::new();
+    let mut query = "limit=500".to_string();
+    loop {
+        let resp = get(&query);
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        let page = resp.json();
+        assert_eq!(page["next_offset"].is_null(), query.contains("after="));
+        seen.extend(page["items"].as_array().unwrap().iter().map(|r| {
+            (
+                r["remind_at"].as_str().unwrap().to_string(),
+                r["id"].as_i64().unwrap(),
+            )
+        }));
+        match page["next_after"].as_str() {
+            Some(after) => {
+                let after = percent_encoding::utf8_percent_encode(
+                    after,
+                    percent_encoding::NON_ALPHANUMERIC,
+                );
+                query = format!("limit=500&after={after}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), N);
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, once each"
+    );
+    let offset_page = get("limit=100&offset=5000").json();
+    let by_position: Vec<i64> = seen[5000..5100].iter().map(|r| r.1).collect();
+    assert_eq!(ids(&offset_page), by_position);
+    assert_eq!(offset_page["next_offset"], 5100);
+
+    let deep = get("offset=10001");
+    assert_eq!(deep.status, 400, "{}", deep.body);
+    assert!(deep.body.contains("`after`"), "{}", deep.body);
+    let within = get("offset=10000");
+    assert_eq!(within.status, 200, "{}", within.body);
+    let last: Vec<i64> = seen[10_000..].iter().map(|r| r.1).collect();
+    assert_eq!(ids(&within.json()), last);
+    let short = get("state=pending&offset=10001");
+    assert_eq!(short.status, 200, "{}", short.body);
+    assert_eq!(ids(&short.json()), Vec::<i64>::new());
+    for bad in [
+        "after=12",
+        "after=%5B%22x%22%5D",
+        "after=%5B%22x%22%2C1%5D&offset=3",
+    ] {
+        let resp = get(bad);
+        assert_eq!(resp.status, 400, "{bad}: {}", resp.body);
+        assert!(resp.body.contains("`after`"), "{bad}: {}", resp.body);
+    }
+}

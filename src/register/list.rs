@@ -192,12 +192,8 @@ impl Cursor {
     }
 
     /// The keys of an `after=` / `before=` text, which must have `n` of them.
-    fn decode(text: &str, n: usize, name: &str) -> Result<Vec<Value>> {
-        let bad = || {
-            Error::BadRequest(format!(
-                "`{name}` is not a position in this list: give the `next_after` of a page (or the pager's link) as it was, with the same sort."
-            ))
-        };
+    pub(crate) fn decode(text: &str, n: usize, name: &str) -> Result<Vec<Value>> {
+        let bad = || Cursor::not_a_position(name);
         let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|_| bad())?;
         if values.len() != n {
             return Err(bad());
@@ -212,6 +208,20 @@ impl Cursor {
             })
             .collect()
     }
+
+    /// The 400 for an `after=` / `before=` (`name`) that is not a position in the list.
+    pub(crate) fn not_a_position(name: &str) -> Error {
+        Error::BadRequest(format!(
+            "`{name}` is not a position in this list: give the `next_after` of a page (or the pager's link) as it was, with the same sort."
+        ))
+    }
+}
+
+/// The 400 for a position (`after`, `before`) given with an `offset`.
+pub(crate) fn cursor_with_offset() -> Error {
+    Error::BadRequest(
+        "`after` and `before` do not go with `offset`: the position is the page's start.".into(),
+    )
 }
 
 /// What a list asks for.
@@ -294,10 +304,7 @@ impl<R: Register> ListQuery<R> {
             }
         };
         if cursor.is_some() && offset != 0 {
-            return Err(Error::BadRequest(
-                "`after` and `before` do not go with `offset`: the position is the page's start."
-                    .into(),
-            ));
+            return Err(cursor_with_offset());
         }
         Ok(ListQuery {
             q: q.get("q").trim().to_string(),

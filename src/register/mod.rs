@@ -28,16 +28,3 @@ where
         &json!({"items": page.rows, "next_offset": next_offset, "next_after": page.next_after()}),
     ))
 }
-
-/// `{"items": [...], "next_offset": n|null}` for a list that pages by offset alone.
-pub(crate) fn list_answer<T: serde::Serialize>(
-    items: &[T],
-    more: bool,
-    offset: i64,
-    limit: i64,
-) -> Resp {
-    Resp::json(
-        200,
-        &json!({"items": items, "next_offset": more.then_some(offset + limit)}),
-    )
-}

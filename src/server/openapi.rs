@@ -401,7 +401,7 @@ fn paths() -> Value {
             json!({"type": "string", "enum": ["-created_at", "created_at", "name", "-name"]}),
         ),
     ]);
-    let mut task_list = list_parameters();
+    let mut task_list = register_list_parameters();
     task_list.extend([
         query("q", "Matches the description by word prefix.", json!({"type": "string"})),
         query("assignee_id", "Only this user's tasks; `me` is the caller.", json!({"type": "string"})),
@@ -414,7 +414,7 @@ fn paths() -> Value {
         query("due_to", "Dated on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
         query("sort", "due (default) or -due.", json!({"type": "string", "enum": ["due", "-due"]})),
     ]);
-    let mut reminder_list = list_parameters();
+    let mut reminder_list = register_list_parameters();
     reminder_list.extend([
         id_filter("user_id", "Whose reminders; the caller's by default."),
         query(
@@ -563,7 +563,7 @@ fn paths() -> Value {
         },
         "/tasks": {
             "get": op("Tasks, by date unless `sort` says otherwise.", task_list, None,
-                vec![("200", json_body(page_of("Task"), "A page of tasks")), ("400", error_response("A bad parameter"))], false),
+                vec![("200", json_body(register_page_of("Task"), "A page of tasks")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false),
             "post": op("Create a task; its reminders are scheduled and the log records it.", vec![], Some(task_input_schema()),
                 vec![("201", json_body(schema_ref("Task"), "The new task")), ("422", invalid())], true)
         },
@@ -576,7 +576,7 @@ fn paths() -> Value {
         },
         "/reminders": {
             "get": op("Reminders whose time has come and that are not dismissed, newest first, with their task.", reminder_list, None,
-                vec![("200", json_body(page_of("Reminder"), "A page of reminders")), ("400", error_response("A bad parameter"))], false)
+                vec![("200", json_body(register_page_of("Reminder"), "A page of reminders")), ("400", error_response("A bad parameter, or an `offset` too deep (page with `after`)"))], false)
         },
         "/reminders/{id}/dismiss": {
             "post": op("Dismiss one of the caller's reminders.", vec![path_id("id")], None,

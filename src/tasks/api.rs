@@ -1,16 +1,19 @@
 //! `/api/v1/tasks` and `/api/v1/reminders`.
 
 use chrono::Utc;
+use rusqlite::types::Value;
+use serde_json::json;
 
 use super::list::{Sort, Tasks};
-use super::reminders::{self, State};
+use super::reminders::{self, Start, State};
 use super::store;
 use super::TaskInput;
 use crate::db;
-use crate::error::{Error, Result};
+use crate::error::{deep_offset_error, Error, Result, DEEP_OFFSET};
 use crate::http::form::page_params;
 use crate::http::{Ctx, Resp};
-use crate::register::{self, list::id_param, list::unknown_value};
+use crate::register;
+use crate::register::list::{cursor_with_offset, id_param, unknown_value, Cursor};
 
 pub(crate) fn list(ctx: &mut Ctx) -> Result<Resp> {
     super::pages::prepare_query(ctx, false)?;
@@ -61,10 +64,35 @@ pub(crate) fn reminders(ctx: &mut Ctx) -> Result<Resp> {
         _ => return Err(unknown_value("state")),
     };
     let (limit, offset) = page_params(&ctx.query)?;
-    let mut items = reminders::of_user(ctx.conn, user, state, Utc::now(), limit + 1, offset)?;
+    let start = match ctx.query.get("after") {
+        "" => Start::Offset(offset),
+        _ if offset != 0 => return Err(cursor_with_offset()),
+        after => match Cursor::decode(after, 2, "after")?.as_slice() {
+            [Value::Text(at), Value::Integer(id)] => Start::After(at.clone(), *id),
+            _ => return Err(Cursor::not_a_position("after")),
+        },
+    };
+    let now = Utc::now();
+    // An offset is walked in the index, so past `DEEP_OFFSET` only a list that ends sooner
+    // is answered, as the registers' lists do.
+    if offset > DEEP_OFFSET
+        && !reminders::of_user(ctx.conn, user, state, now, 1, &Start::Offset(DEEP_OFFSET))?
+            .is_empty()
+    {
+        return Err(deep_offset_error());
+    }
+    let mut items = reminders::of_user(ctx.conn, user, state, now, limit + 1, &start)?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    Ok(register::list_answer(&items, more, offset, limit))
+    let next_after = more
+        .then(|| items.last())
+        .flatten()
+        .map(|r| Cursor::encode(&[Value::Text(r.remind_at.clone()), Value::Integer(r.id)]));
+    let next_offset = (more && matches!(start, Start::Offset(_))).then_some(offset + limit);
+    Ok(Resp::json(
+        200,
+        &json!({"items": items, "next_offset": next_offset, "next_after": next_after}),
+    ))
 }
 
 /// `POST /reminders/{id}/dismiss`: one of the caller's own reminders.

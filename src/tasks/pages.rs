@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use rusqlite::Connection;
 
 use super::list::{ListQuery, Sort, Status, Tasks};
-use super::reminders::{self, DueReminder, State};
+use super::reminders::{self, DueReminder, Start, State};
 use super::store::{self, Group};
 use super::{Task, TaskInput};
 use crate::auth::{User, UserId};
@@ -727,8 +727,14 @@ pub(crate) fn card_tab(ctx: &mut Ctx, of: CardOf) -> Result<TabView> {
 /// The front page's cards: my due reminders (to dismiss) and my overdue and upcoming tasks.
 pub(crate) fn front_cards(ctx: &mut Ctx) -> Result<TabView> {
     let me = ctx.user()?.id.0;
-    let due: Vec<DueReminder> =
-        reminders::of_user(ctx.conn, me, State::Delivered, Utc::now(), 20, 0)?;
+    let due: Vec<DueReminder> = reminders::of_user(
+        ctx.conn,
+        me,
+        State::Delivered,
+        Utc::now(),
+        20,
+        &Start::Offset(0),
+    )?;
     let today = today(ctx);
     let mut query = ListQuery::new(Sort::Due);
     query.filter.assignee_id = Some(me);

@@ -67,29 +67,55 @@ fn due_from_row(r: &Row) -> rusqlite::Result<DueReminder> {
     })
 }
 
-/// The SQL of a user's reminders whose time has come and that are not dismissed, newest first.
-pub fn of_user_sql(state: &str) -> String {
+/// Where a page of a user's reminders begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// This many reminders in.
+    Offset(i64),
+    /// Past this reminder (its `remind_at` and id): the `next_after` of the page before.
+    After(String, i64),
+}
+
+/// The SQL of a user's reminders whose time has come and that are not dismissed, newest first:
+/// `state` is `pending`, `delivered` or `all`; `after`, whether the page begins after a
+/// position (`?5` the time, `?6` the id) rather than an offset.
+///
+/// The page's reminders are found in the indexes alone (an offset walks index entries, not
+/// rows and their tasks), then read with their tasks.
+pub fn of_user_sql(state: &str, after: bool) -> String {
     // A delivered reminder's time has come by the job's clock, whatever the caller's says.
-    const DELIVERED: &str = "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL";
-    const PENDING: &str = "r.delivered_at IS NULL AND r.remind_at <= ?2";
-    const ORDER: &str = "ORDER BY r.remind_at DESC, r.id DESC LIMIT ?3 OFFSET ?4";
-    let from = |state: &str| {
+    let (delivered, pending) = if after {
+        // One upper bound on `remind_at` for the index; the ties at it go by id.
+        (
+            "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL AND r.remind_at <= ?5 \
+             AND (r.remind_at < ?5 OR r.id < ?6)",
+            "r.delivered_at IS NULL AND r.remind_at <= min(?2, ?5) \
+             AND (r.remind_at < ?5 OR r.id < ?6)",
+        )
+    } else {
+        (
+            "r.delivered_at IS NOT NULL AND ?2 IS NOT NULL",
+            "r.delivered_at IS NULL AND r.remind_at <= ?2",
+        )
+    };
+    let ids = |state: &str| {
         format!(
-            "SELECT {DUE_COLUMNS} FROM reminders r JOIN tasks t ON t.id = r.task_id
+            "SELECT r.id AS id, r.remind_at AS at FROM reminders r
              WHERE r.user_id = ?1 AND r.dismissed_at IS NULL AND {state}"
         )
     };
-    match state {
-        "pending" => format!("{} {ORDER}", from(PENDING)),
-        "delivered" => format!("{} {ORDER}", from(DELIVERED)),
-        // Each from its own index, merged newest first (5 is remind_at, 1 the id): one index
-        // of both would walk back through every reminder still to come.
-        _ => format!(
-            "{} UNION ALL {} ORDER BY 5 DESC, 1 DESC LIMIT ?3 OFFSET ?4",
-            from(DELIVERED),
-            from(PENDING)
-        ),
-    }
+    let page = match state {
+        "pending" => ids(pending),
+        "delivered" => ids(delivered),
+        // Each from its own index, merged newest first: one index of both would walk back
+        // through every reminder still to come.
+        _ => format!("{} UNION ALL {}", ids(delivered), ids(pending)),
+    };
+    format!(
+        "SELECT {DUE_COLUMNS} FROM ({page} ORDER BY 2 DESC, 1 DESC LIMIT ?3 OFFSET ?4) page
+         JOIN reminders r ON r.id = page.id JOIN tasks t ON t.id = r.task_id
+         ORDER BY page.at DESC, page.id DESC"
+    )
 }
 
 /// A user's reminders whose time has come and that are not dismissed, newest first.
@@ -99,24 +125,24 @@ pub(crate) fn of_user(
     state: State,
     now: DateTime<Utc>,
     limit: i64,
-    offset: i64,
+    start: &Start,
 ) -> rusqlite::Result<Vec<DueReminder>> {
     let state = match state {
         State::Pending => "pending",
         State::Delivered => "delivered",
         State::All => "all",
     };
-    conn.prepare_cached(&of_user_sql(state))?
-        .query_map(
-            params![
-                user,
-                now.to_rfc3339_opts(SecondsFormat::Secs, true),
-                limit,
-                offset
-            ],
-            due_from_row,
-        )?
-        .collect()
+    let now = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    match start {
+        Start::Offset(offset) => conn
+            .prepare_cached(&of_user_sql(state, false))?
+            .query_map(params![user, now, limit, offset], due_from_row)?
+            .collect(),
+        Start::After(at, id) => conn
+            .prepare_cached(&of_user_sql(state, true))?
+            .query_map(params![user, now, limit, 0, at, id], due_from_row)?
+            .collect(),
+    }
 }
 
 /// The badge counts this far; "99+" is as useful as the exact number.
