@@ -230,27 +230,41 @@ impl Jobs {
             jobs.into_iter().partition(|j| j.thread == Thread::Shared);
         let mut threads = vec![("jobs".to_string(), shared, after_turn)];
         for job in own {
-            // "jobs.backups" runs on "job-backups" (a thread's name holds 15 bytes).
-            let name = job.name.replace("jobs.", "job-");
+            // "jobs.backups" runs on "backups" (a thread's name holds 15 bytes).
+            let name = job.name.trim_start_matches("jobs.").to_string();
             threads.push((name, vec![job], Vec::new()));
         }
-        threads
-            .into_iter()
-            .filter(|(_, jobs, after_turn)| !jobs.is_empty() || !after_turn.is_empty())
-            .map(|(name, mut jobs, mut after_turn)| {
-                let mut conn = open().map_err(std::io::Error::other)?;
-                let (health, shutdown) = (health.clone(), shutdown.clone());
-                std::thread::Builder::new().name(name).spawn(move || {
-                    while !shutdown.load(Ordering::SeqCst) {
-                        run_due(&mut jobs, &health, &mut conn, Utc::now());
-                        for run in &mut after_turn {
-                            run(&mut conn);
-                        }
-                        std::thread::sleep(POLL);
+        threads.retain(|(_, jobs, after_turn)| !jobs.is_empty() || !after_turn.is_empty());
+        // Every connection first: a start that fails leaves no thread running.
+        let conns = threads
+            .iter()
+            .map(|_| open())
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(std::io::Error::other)?;
+        let mut started = Vec::new();
+        for ((name, mut jobs, mut after_turn), mut conn) in threads.into_iter().zip(conns) {
+            let (health, stop) = (health.clone(), shutdown.clone());
+            let spawned = std::thread::Builder::new().name(name).spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    run_due(&mut jobs, &health, &mut conn, Utc::now());
+                    for run in &mut after_turn {
+                        run(&mut conn);
                     }
-                })
-            })
-            .collect()
+                    std::thread::sleep(POLL);
+                }
+            });
+            match spawned {
+                Ok(thread) => started.push(thread),
+                Err(e) => {
+                    shutdown.store(true, Ordering::SeqCst);
+                    for thread in started {
+                        let _ = thread.join();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(started)
     }
 }
 
@@ -548,7 +562,7 @@ mod tests {
         let name = backups_thread
             .recv_timeout(Duration::from_secs(10))
             .unwrap();
-        assert_eq!(name.as_deref(), Some("job-backups"));
+        assert_eq!(name.as_deref(), Some("backups"));
         wait_until("the clean-up waited for the backup", || {
             cleanups.load(Ordering::SeqCst) >= 3 && turns.load(Ordering::SeqCst) >= 3
         });

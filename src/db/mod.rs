@@ -103,9 +103,9 @@ fn read_header(path: &Path) -> Result<Header, OpenError> {
 }
 
 /// Page cache per connection, in KiB. The server holds one connection per worker and one per
-/// jobs thread (five), so this times thirteen is what SQLite keeps cached at most (the jobs but
-/// the backups and the search-index merging touch few pages); the operating system's file cache
-/// holds the rest of a big database.
+/// jobs thread (five), so this times thirteen is what SQLite keeps cached at most (all jobs
+/// except the backups and the search-index merging touch few pages); the operating system's
+/// file cache holds the rest of a big database.
 pub(crate) const CACHE_KIB: i64 = 2000;
 
 /// Sets the per-connection pragmas every minicrm connection runs with. `synchronous = FULL`

@@ -36,8 +36,8 @@ pub(crate) const SCAN_EVERY: Duration = Duration::from_secs(10);
 /// How long a file must stay unchanged before it is taken.
 pub(crate) const SETTLE: TimeDelta = TimeDelta::seconds(5);
 
-/// The most files imported in one scan, so that one scan never holds the jobs thread long; the
-/// rest wait for the next.
+/// The most files imported in one scan, so that one scan never holds its thread (and the
+/// writers' turn) long; the rest wait for the next.
 const MAX_PER_SCAN: usize = 50;
 
 /// Held while a scan runs.
@@ -257,7 +257,7 @@ fn import_file(
 
 /// Opens a file of the folder for reading, refusing (`InvalidInput`) anything but a plain
 /// file: a link swapped in after the scan saw a file is not followed, and a named pipe does
-/// not block the jobs thread.
+/// not block the folder's thread.
 fn open_plain(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);

@@ -459,9 +459,10 @@ fn tiny_response<R: Read>(
 
 /// The background jobs: the clean-up of expired sessions (and of the import page's uploads
 /// older than an hour) and the backup schedule, both looked at every `backup_check_every` (and
-/// at start), the search indexes' merging and the reminders. The backups and the reminders
-/// (which send e-mail) run on threads of their own. Each reads the settings at its turn, so a change on the settings page counts from
-/// the next turn. After every turn, the WAL is checkpointed once the server is idle (see
+/// at start), the search indexes' merging, the reminders and the inbox's. The backups, the
+/// reminders (which send e-mail) and the inbox's jobs run on threads of their own. Each reads
+/// the settings at its turn, so a change on the settings page counts from the next turn. After
+/// every turn of the shared thread, the WAL is checkpointed once the server is idle (see
 /// `db::Checkpointer`).
 fn register_jobs(
     jobs: &mut Jobs,
