@@ -646,6 +646,7 @@ fn reminders_page_by_position_and_refuse_an_offset_too_deep_to_walk() {
         "after=12",
         "after=%5B%22x%22%5D",
         "after=%5B%22x%22%2C1%5D&offset=3",
+        "before=%5B%22x%22%2C1%5D",
     ] {
         let resp = get(bad);
         assert_eq!(resp.status, 400, "{bad}: {}", resp.body);

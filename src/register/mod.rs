@@ -23,8 +23,18 @@ where
     let query = ListQuery::<R>::from_form(&ctx.query, newest)?;
     let page = list::page_at(ctx.conn, &query)?;
     let next_offset = (page.more && query.cursor.is_none()).then_some(query.offset + query.limit);
-    Ok(Resp::json(
+    Ok(page_answer(&page.rows, next_offset, page.next_after()))
+}
+
+/// A page of a list as the API answers it: its items, and where the next page begins by
+/// offset (when the page was asked for by offset) and by position; both null on the last.
+pub(crate) fn page_answer<T: serde::Serialize>(
+    items: &[T],
+    next_offset: Option<i64>,
+    next_after: Option<String>,
+) -> Resp {
+    Resp::json(
         200,
-        &json!({"items": page.rows, "next_offset": next_offset, "next_after": page.next_after()}),
-    ))
+        &json!({"items": items, "next_offset": next_offset, "next_after": next_after}),
+    )
 }

@@ -71,7 +71,7 @@ fn register_list_parameters() -> Vec<Value> {
     ));
     params.push(query(
         "after",
-        "The position to start after: the `next_after` of the previous page, as it was (an opaque text; it holds the sort keys of the page's last row). It needs the same `sort`; not with `offset`. A page by position costs the same at any depth.",
+        "The position to start after: the `next_after` of the previous page, as it was (an opaque text; it holds the sort keys of the page's last row). It needs the same filters and `sort` (where the list has one); not with `offset`. A page by position costs the same at any depth.",
         json!({"type": "string"}),
     ));
     params

@@ -2,7 +2,6 @@
 
 use chrono::Utc;
 use rusqlite::types::Value;
-use serde_json::json;
 
 use super::list::{Sort, Tasks};
 use super::reminders::{self, Start, State};
@@ -64,6 +63,11 @@ pub(crate) fn reminders(ctx: &mut Ctx) -> Result<Resp> {
         _ => return Err(unknown_value("state")),
     };
     let (limit, offset) = page_params(&ctx.query)?;
+    if !ctx.query.get("before").is_empty() {
+        return Err(Error::BadRequest(
+            "The reminders page on with `after` only (newest first).".into(),
+        ));
+    }
     let start = match ctx.query.get("after") {
         "" => Start::Offset(offset),
         _ if offset != 0 => return Err(cursor_with_offset()),
@@ -89,10 +93,7 @@ pub(crate) fn reminders(ctx: &mut Ctx) -> Result<Resp> {
         .flatten()
         .map(|r| Cursor::encode(&[Value::Text(r.remind_at.clone()), Value::Integer(r.id)]));
     let next_offset = (more && matches!(start, Start::Offset(_))).then_some(offset + limit);
-    Ok(Resp::json(
-        200,
-        &json!({"items": items, "next_offset": next_offset, "next_after": next_after}),
-    ))
+    Ok(register::page_answer(&items, next_offset, next_after))
 }
 
 /// `POST /reminders/{id}/dismiss`: one of the caller's own reminders.

@@ -443,6 +443,8 @@ def main():
             ("customer card, documents tab", "page",
              get(lambda r: f"/customers/{r.randint(lo, hi)}?tab=documents"), False),
             ("tasks", "page", get("/tasks"), False),
+            ("API reminders", "page", get("/api/v1/reminders"), True),
+            ("API reminders, offset 4000", "page", get("/api/v1/reminders?offset=4000"), True),
             ("API documents of a customer", "page",
              get(lambda r: f"/api/v1/documents?customer_id={r.randint(lo, hi)}"), True),
         ]
