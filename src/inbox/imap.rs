@@ -610,7 +610,15 @@ impl Session {
             .as_mut()
             .ok_or_else(|| ImapError::Protocol("closed".into()))?;
         let mut chunk = [0u8; 16 * 1024];
-        let n = stream.read(&mut chunk)?;
+        // A read with a timeout is not restarted after a signal, nor after the process was
+        // stopped and continued (`man 7 signal`): it fails with `Interrupted`, and is tried
+        // again, as `read_exact` does.
+        let n = loop {
+            match stream.read(&mut chunk) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
         if n == 0 {
             return Err(ImapError::Protocol(
                 "the server closed the connection".into(),
