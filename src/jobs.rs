@@ -119,7 +119,7 @@ struct Job {
     index: usize,
 }
 
-/// The registered jobs; `spawn` hands them to their thread.
+/// The registered jobs; `spawn` hands them to their threads.
 pub(crate) struct Jobs {
     jobs: Vec<Job>,
     health: Arc<Health>,
