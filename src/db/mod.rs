@@ -476,9 +476,7 @@ impl Shared {
     /// Rolls back the transaction the connection is in, if any: one a failed commit's rollback
     /// left open.
     fn roll_back_open(&self) {
-        if !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
+        end_reading(&self.conn);
     }
 
     /// Keeps the next transaction's savepoint journal in `journal` (set before it begins).
@@ -728,20 +726,6 @@ pub(crate) fn end_reading(conn: &Connection) {
     if !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-}
-
-/// Runs `f`'s reads in one read transaction: the page's, or one of its own outside a page.
-pub(crate) fn reading<T>(
-    conn: &Connection,
-    f: impl FnOnce() -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    if !conn.is_autocommit() {
-        return f();
-    }
-    conn.execute_batch("BEGIN")?;
-    let value = f();
-    end_reading(conn);
-    value
 }
 
 /// Ends a page's read transaction before a write ([`begin_reading`]), or before what must run
@@ -1004,10 +988,11 @@ where
     if WRITING.with(Cell::get) {
         return try_in_transaction(conn, f);
     }
-    stop_reading(conn)?;
     let Some(turn) = WriterTurn::take(conn, Duration::ZERO) else {
+        // Skipped: a page's reads go on in their transaction.
         return Ok(None);
     };
+    stop_reading(conn)?;
     let mut shared = turn.turns.shared.lock().unwrap_or_else(|e| e.into_inner());
     let conn = match shared.as_mut() {
         Some(shared) => {

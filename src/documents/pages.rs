@@ -138,8 +138,9 @@ thread_local! {
 }
 
 /// The suggestion for each incoming document of `docs`, as last read while the database has not
-/// changed since. Their few hundred look-ups read in one read transaction: each on its own began
-/// and ended one, taking and releasing SQLite's locks (a quarter of the Incoming page's time).
+/// changed since. Their few hundred look-ups read in the page's read transaction
+/// ([`crate::db::begin_reading`]): each on its own began and ended one, taking and releasing
+/// SQLite's locks (a quarter of the Incoming page's time).
 fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Suggestions> {
     let incoming: Vec<&Document> = docs.iter().filter(|d| d.incoming).collect();
     let key = incoming
@@ -150,16 +151,14 @@ fn suggestions_for(conn: &rusqlite::Connection, docs: &[Document]) -> Result<Sug
         })
         .collect();
     let read = || {
-        crate::db::reading(conn, || {
-            let mut out = HashMap::new();
-            for d in &incoming {
-                let text = store::text(conn, DocumentId(d.id))?;
-                if let Some(s) = suggest::suggest(conn, d, &text)? {
-                    out.insert(d.id, s);
-                }
+        let mut out = HashMap::new();
+        for d in &incoming {
+            let text = store::text(conn, DocumentId(d.id))?;
+            if let Some(s) = suggest::suggest(conn, d, &text)? {
+                out.insert(d.id, s);
             }
-            Ok(out)
-        })
+        }
+        Ok(out)
     };
     Ok(SUGGESTED.with(|memo| memo.borrow_mut().get_or_read(conn, key, read))?)
 }
